@@ -1,0 +1,68 @@
+/**
+ * Events the executor emits (a discriminated union on `kind`). Reporters, the run journal and
+ * transcripts listen; nothing in the engine prints. Every event carries the host name and a time.
+ * `key` identifies one execution of a step: the step id, prefixed by its enclosing for_each
+ * iterations (`per-peer[1]/clear-sa`), stable across runs so resume can match journal records.
+ */
+import type { Value } from '../expr/types.js';
+
+export type StepOutcome = 'ok' | 'failed' | 'skipped' | 'would-run' | 'ended' | 'restored';
+export type HostOutcome = 'ok' | 'failed' | 'awaiting-approval' | 'interrupted' | 'unreachable';
+
+/** Why a disruptive step was reached: matched lines and captured values. */
+export interface Evidence {
+  stepId: string;
+  /** Captures of that step (secrets redacted). */
+  captures?: Record<string, Value>;
+  /** Lines of output that matched. */
+  lines?: string[];
+  /** The conditions that held on the way (`when` sources). */
+  conditions?: string[];
+}
+
+interface Base {
+  host: string;
+  /** ms since epoch */
+  at: number;
+}
+
+export type EngineEvent =
+  | (Base & { kind: 'host-start'; runbook: string; dryRun: boolean })
+  | (Base & { kind: 'connecting'; address: string; port: number })
+  | (Base & { kind: 'connected' })
+  | (Base & { kind: 'step-start'; key: string; stepId: string; title: string; disruptive: boolean; item?: Value })
+  | (Base & { kind: 'command-sent'; key: string; stepId: string; command: string; disruptive: boolean; attempt: number })
+  | (Base & { kind: 'command-output'; key: string; stepId: string; output: string; exitCode?: number })
+  | (Base & { kind: 'retry-wait'; key: string; stepId: string; attempt: number; of: number; delayMs: number; reason: string })
+  | (Base & { kind: 'approval-request'; key: string; stepId: string; command: string; impact: string })
+  | (Base & { kind: 'approval-result'; key: string; stepId: string; approved: boolean })
+  | (Base & { kind: 'would-run'; key: string; stepId: string; command: string; impact: string; evidence: Evidence[] })
+  | (Base & { kind: 'reconnecting'; key: string; attempt: number; delayMs: number })
+  | (Base & {
+      kind: 'step-end';
+      key: string;
+      stepId: string;
+      outcome: StepOutcome;
+      durationMs: number;
+      /** Commands actually sent by this step (all attempts). */
+      commands: string[];
+      /** Captures of this step (secret values redacted). */
+      captures: Record<string, Value>;
+      /** Scope after the step, for resume (secret values redacted). */
+      scope: Record<string, Value>;
+      message?: string;
+      error?: { code: string; message: string };
+    })
+  | (Base & {
+      kind: 'host-end';
+      outcome: HostOutcome;
+      message: string;
+      durationMs: number;
+      /** Disruptive commands sent on this host. */
+      disruptive: string[];
+      /** Key of the step where the run stopped, when it did not finish. */
+      stoppedAt?: string;
+    });
+
+export type EventKind = EngineEvent['kind'];
+export type Reporter = (event: EngineEvent) => void;

@@ -1,0 +1,105 @@
+/**
+ * Error classes with stable codes. Messages say what happened, where, and what to do next.
+ * Only the CLI turns an error into output and an exit code (see `exitCodeFor`).
+ */
+
+/** Stable error codes; tests and the JSON output rely on them. */
+export type ErrorCode =
+  | 'E_USAGE'
+  | 'E_RUNBOOK_INVALID'
+  | 'E_RUNBOOK_READ'
+  | 'E_VAR_INVALID'
+  | 'E_TEMPLATE'
+  | 'E_EXPR'
+  | 'E_CONNECT'
+  | 'E_AUTH'
+  | 'E_HOSTKEY_UNKNOWN'
+  | 'E_HOSTKEY_CHANGED'
+  | 'E_TIMEOUT'
+  | 'E_DISCONNECTED'
+  | 'E_UNEXPECTED_PROMPT'
+  | 'E_DEVICE_ERROR'
+  | 'E_APPROVAL_REQUIRED'
+  | 'E_INTERRUPTED'
+  | 'E_LOCKED'
+  | 'E_RUN_NOT_FOUND'
+  | 'E_RUNBOOK_CHANGED'
+  | 'E_INVENTORY'
+  | 'E_STEP_FAILED'
+  | 'E_INTERNAL';
+
+/** Exit codes of the CLI (DESIGN.md): 0 ok, 1 runbook failed, 2 usage/validation, 3 connection/auth, 4 approval/interrupted. */
+export type ExitCode = 0 | 1 | 2 | 3 | 4;
+
+/** A source position in a runbook or inventory file; line and col are 1-based. */
+export interface SourcePos {
+  file: string;
+  line: number;
+  col: number;
+}
+
+export function formatPos(pos: SourcePos): string {
+  return `${pos.file}:${pos.line}:${pos.col}`;
+}
+
+/** Base class of every error a user can cause or fix. `hint` says what to do next. */
+export class RunbookError extends Error {
+  readonly code: ErrorCode;
+  readonly hint: string | undefined;
+  constructor(code: ErrorCode, message: string, opts: { hint?: string; cause?: unknown } = {}) {
+    super(message, opts.cause === undefined ? undefined : { cause: opts.cause });
+    this.name = 'RunbookError';
+    this.code = code;
+    this.hint = opts.hint;
+  }
+}
+
+/** One validation problem, pointing at the file position. */
+export interface Diagnostic {
+  pos: SourcePos;
+  message: string;
+  hint?: string;
+}
+
+export function formatDiagnostic(d: Diagnostic): string {
+  return `${formatPos(d.pos)}: ${d.message}${d.hint ? `\n  hint: ${d.hint}` : ''}`;
+}
+
+/** A runbook (or inventory) that failed validation: every problem at once. */
+export class ValidationError extends RunbookError {
+  readonly diagnostics: Diagnostic[];
+  constructor(diagnostics: Diagnostic[], code: ErrorCode = 'E_RUNBOOK_INVALID') {
+    super(code, diagnostics.map(formatDiagnostic).join('\n'));
+    this.name = 'ValidationError';
+    this.diagnostics = diagnostics;
+  }
+}
+
+const EXIT: Record<ErrorCode, ExitCode> = {
+  E_USAGE: 2,
+  E_RUNBOOK_INVALID: 2,
+  E_RUNBOOK_READ: 2,
+  E_VAR_INVALID: 2,
+  E_TEMPLATE: 1,
+  E_EXPR: 1,
+  E_CONNECT: 3,
+  E_AUTH: 3,
+  E_HOSTKEY_UNKNOWN: 3,
+  E_HOSTKEY_CHANGED: 3,
+  E_TIMEOUT: 1,
+  E_DISCONNECTED: 3,
+  E_UNEXPECTED_PROMPT: 1,
+  E_DEVICE_ERROR: 1,
+  E_APPROVAL_REQUIRED: 4,
+  E_INTERRUPTED: 4,
+  E_LOCKED: 2,
+  E_RUN_NOT_FOUND: 2,
+  E_RUNBOOK_CHANGED: 2,
+  E_INVENTORY: 2,
+  E_STEP_FAILED: 1,
+  E_INTERNAL: 1,
+};
+
+export function exitCodeFor(code: ErrorCode): ExitCode {
+  return EXIT[code];
+}

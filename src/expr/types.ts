@@ -1,0 +1,45 @@
+/**
+ * Runtime values and the contracts of compiled expressions and templates.
+ * Implementation: src/expr (CEL via @marcbachmann/cel-js). CEL integers are bigint.
+ */
+import type { SourcePos } from '../errors.js';
+
+/** A value visible to expressions: CEL-compatible (int is bigint; ipv4/ipv6 are validated strings). */
+export type Value = string | bigint | number | boolean | null | Value[] | { [key: string]: Value };
+
+/**
+ * Names visible to expressions and templates, by name.
+ * Runbook vars are visible directly (`peer`) and in the `vars` map (`has(vars.peer)` for optional ones);
+ * captures, `set` results and `for_each` loop variables are visible directly; `host` is
+ * `{name, address, port, platform}`; inside `expect.expression` and `retry.until`, `output` is the
+ * step's command output (string) and `exit_code` its exit status (int, or -1 for shell sessions).
+ */
+export type Scope = Readonly<Record<string, Value>>;
+
+/** A CEL expression compiled (parsed and type-checked) at validate time. */
+export interface CompiledExpr {
+  readonly source: string;
+  readonly pos: SourcePos;
+  /** Names the expression reads (top-level identifiers). */
+  readonly refs: readonly string[];
+  /** Evaluate against a scope; throws RunbookError E_EXPR with the position on failure. */
+  evaluate(scope: Scope): Value;
+}
+
+/** A command or message with `{{ expr }}` parts, compiled at validate time. */
+export interface Template {
+  readonly source: string;
+  readonly pos: SourcePos;
+  /** Names the template's expressions read. */
+  readonly refs: readonly string[];
+  /** True when the template has no `{{ }}` parts. */
+  readonly isStatic: boolean;
+  /**
+   * Render for sending to a device: every part must evaluate to a scalar that satisfies its declared
+   * type; a newline or control character anywhere is refused (RunbookError E_TEMPLATE) before
+   * anything is sent.
+   */
+  render(scope: Scope): string;
+  /** Render for a plan: parts whose names are not in `known` become `<expr>` placeholders. */
+  renderPlaceholders(known: Scope): string;
+}

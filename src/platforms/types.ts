@@ -1,0 +1,30 @@
+/**
+ * Platform profiles are data: prompts, error patterns, paging, read-only commands, dialogs.
+ * No `if (platform === ...)` outside src/platforms. Patterns are regex sources (compiled once by users).
+ */
+export type PlatformName = 'cisco-iosxe' | 'cisco-iosxe-sdwan' | 'linux';
+
+export interface PlatformProfile {
+  name: PlatformName;
+  description: string;
+  /** shell: interactive PTY with prompt detection (network devices); exec: one exec channel per command. */
+  session: 'shell' | 'exec';
+  /** Regex source matching the prompt at the end of output, e.g. `[\w.\-]+[>#]\s*$`. */
+  prompt: string;
+  /** Regex sources matching configuration-mode prompts; the engine never enters them. */
+  configPrompts: string[];
+  /** Output matching any of these fails the step at once, whatever its matchers say. */
+  errorPatterns: { pattern: string; message: string }[];
+  /** Sent after login to disable paging: each entry is tried in order until one is accepted. */
+  pagingCommands: string[];
+  /** Sent after login to disable line wrapping (failures ignored). */
+  widthCommands: string[];
+  /** Regex source of the pager prompt (e.g. ` --More-- `), answered with a space if it appears. */
+  pager?: string;
+  /** Regex sources of commands that never change state (anchored at the start of the command). */
+  readOnly: string[];
+  /** Regex sources of prompts that mean the device asks a question (e.g. `\[confirm\]`). */
+  dialogPrompts: string[];
+  /** ANSI/escape sequences are stripped from output when true. */
+  stripAnsi: boolean;
+}

@@ -1,0 +1,153 @@
+/**
+ * The compiled Runbook model: what validation produces and the executor walks.
+ * Plain data plus compiled expressions; read-only after compile; defaults filled once.
+ */
+import type { SourcePos } from '../errors.js';
+import type { CompiledExpr, Template, Value } from '../expr/types.js';
+import type { PlatformName } from '../platforms/types.js';
+
+/** Scalar types a variable, a capture group or a list item can have. */
+export type ScalarType = 'string' | 'int' | 'bool' | 'ipv4' | 'ipv6' | 'enum';
+export type VarType = ScalarType | 'list';
+
+export interface ScalarSpec {
+  type: ScalarType;
+  /** For string: an anchored-by-us regular expression the value must match entirely. */
+  pattern?: string;
+  /** For enum: allowed values. */
+  values?: string[];
+}
+
+export interface VarDecl {
+  name: string;
+  type: VarType;
+  description?: string;
+  required: boolean;
+  /** Already checked against the type. */
+  default?: Value;
+  pattern?: string;
+  values?: string[];
+  /** For list: the type of each item. */
+  items?: ScalarSpec;
+  /** Never written to output, journals or transcripts. */
+  secret: boolean;
+  pos: SourcePos;
+}
+
+/** Which match(es) of a capture regex to keep. */
+export type CaptureMode = 'first' | 'last' | 'all';
+
+export interface CaptureSpec {
+  name: string;
+  /** JavaScript regex source with named groups. */
+  regex: string;
+  flags: string;
+  mode: CaptureMode;
+  /** Type per named group; groups not listed are strings. */
+  types: Record<string, ScalarType>;
+  /** When false (default), no match in first/last mode fails the step; when true the value is null. */
+  optional: boolean;
+  pos: SourcePos;
+}
+
+export type Matcher =
+  | { kind: 'contains'; text: string; pos: SourcePos }
+  | { kind: 'not_contains'; text: string; pos: SourcePos }
+  | { kind: 'regex'; regex: string; flags: string; pos: SourcePos }
+  | { kind: 'expression'; expr: CompiledExpr; pos: SourcePos }
+  | { kind: 'all'; of: Matcher[]; pos: SourcePos }
+  | { kind: 'any'; of: Matcher[]; pos: SourcePos };
+
+export interface DialogAnswer {
+  /** Regex source of the device's prompt text, e.g. `\[confirm\]`. */
+  prompt: string;
+  /** Text sent (followed by a newline unless `newline: false`). */
+  answer: string;
+  newline: boolean;
+}
+
+export interface RetrySpec {
+  /** Total attempts, including the first (>= 1). */
+  times: number;
+  delayMs: number;
+  /** Polling stops as soon as `until` holds; when absent, retry until the step succeeds. */
+  until?: CompiledExpr;
+}
+
+/** abort: the host's run fails; continue: mark failed and go on; steps: run recovery steps, then abort unless they `end`. */
+export type OnFailure = { kind: 'abort' } | { kind: 'continue' } | { kind: 'steps'; steps: Step[] };
+
+export type EndStatus = 'ok' | 'failed';
+
+interface StepBase {
+  id: string;
+  /** Human title; defaults to the id. */
+  name: string;
+  when?: CompiledExpr;
+  timeoutMs?: number;
+  onFailure: OnFailure;
+  pos: SourcePos;
+}
+
+export interface CommandStep extends StepBase {
+  kind: 'command';
+  run: Template;
+  /** Disruptive steps need approval and are never sent by dry-run. */
+  disruptive: boolean;
+  /** Blast radius, when disruptive. */
+  impact?: Template;
+  expect?: Matcher;
+  captures: CaptureSpec[];
+  retry?: RetrySpec;
+  dialogs: DialogAnswer[];
+  /** The session may drop during this command; the engine reconnects and carries on. */
+  expectDisconnect: boolean;
+  /** Exit codes that count as success (exec transports); default [0]. */
+  okExitCodes: number[];
+}
+
+export interface GroupStep extends StepBase {
+  kind: 'group';
+  steps: Step[];
+  /** Iterate the group over a list; each iteration binds `as` and is journaled with the item. */
+  forEach?: { items: CompiledExpr; as: string };
+}
+
+export interface ChooseStep extends StepBase {
+  kind: 'choose';
+  /** First branch whose `when` holds runs; a branch without `when` is the otherwise branch (last). */
+  branches: { when?: CompiledExpr; steps: Step[]; pos: SourcePos }[];
+}
+
+export interface EndStep extends StepBase {
+  kind: 'end';
+  status: EndStatus;
+  message: Template;
+}
+
+export interface AssertStep extends StepBase {
+  kind: 'assert';
+  that: CompiledExpr;
+  message?: Template;
+}
+
+export interface SetStep extends StepBase {
+  kind: 'set';
+  values: { name: string; expr: CompiledExpr }[];
+}
+
+export type Step = CommandStep | GroupStep | ChooseStep | EndStep | AssertStep | SetStep;
+export type StepKind = Step['kind'];
+
+export interface Runbook {
+  /** `runbook:` name. */
+  name: string;
+  description: string;
+  platform: PlatformName;
+  vars: VarDecl[];
+  steps: Step[];
+  /** Absolute path of the file it was loaded from. */
+  file: string;
+  /** sha256 of the file's bytes, hex. */
+  contentHash: string;
+}
