@@ -1,0 +1,40 @@
+/** Cisco IOS XE (autonomous mode): classic IOS CLI over an interactive shell. */
+import type { PlatformProfile } from './types.js';
+
+/** Commands that never change state on IOS-style CLIs (anchored at the start of the command). */
+export const IOS_READ_ONLY = [
+  '^show\\s',
+  '^show$',
+  '^ping\\s',
+  '^traceroute\\s',
+  '^terminal\\s+(length|width)\\s+\\d+$',
+  '^screen-length\\s+\\d+$',
+  '^dir(\\s|$)',
+  '^more\\s',
+];
+
+export const IOS_ERRORS = [
+  { pattern: '^% Invalid input detected', message: 'the device rejected the command (% Invalid input)' },
+  { pattern: '^% Incomplete command', message: 'the device says the command is incomplete (% Incomplete command)' },
+  { pattern: '^% Ambiguous command', message: 'the device says the command is ambiguous (% Ambiguous command)' },
+  { pattern: '^% Unknown command', message: 'the device does not know the command (% Unknown command)' },
+  { pattern: '^% (Bad|Invalid) (IP )?address', message: 'the device rejected an address in the command' },
+  { pattern: '^% Authorization failed', message: 'the device refused the command (% Authorization failed)' },
+  { pattern: '^% Permission denied', message: 'the device refused the command (% Permission denied)' },
+  { pattern: '^%Error', message: 'the device reported an error' },
+];
+
+export const ciscoIosxe = {
+  name: 'cisco-iosxe',
+  description: 'Cisco IOS XE (autonomous mode): interactive shell, privileged EXEC prompt',
+  session: 'shell',
+  prompt: '(?:^|[\\r\\n])[\\w.\\-@/:]{1,63}[>#]\\s*$',
+  configPrompts: ['\\(config[^)]*\\)#\\s*$'],
+  errorPatterns: IOS_ERRORS,
+  pagingCommands: ['terminal length 0'],
+  widthCommands: ['terminal width 0'],
+  pager: ' ?--More-- ?',
+  readOnly: IOS_READ_ONLY,
+  dialogPrompts: ['\\[confirm\\]\\s*$', '\\[yes/no\\]:?\\s*$', '\\[y/n\\]:?\\s*$', '\\?\\s*\\[[^\\]]*\\]:?\\s*$'],
+  stripAnsi: true,
+} satisfies PlatformProfile;

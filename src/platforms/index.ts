@@ -1,0 +1,27 @@
+/** The platform registry: a new platform is a new profile object here, not new branches elsewhere. */
+import type { PlatformName, PlatformProfile } from './types.js';
+import { ciscoIosxe } from './cisco-iosxe.js';
+import { ciscoIosxeSdwan } from './cisco-iosxe-sdwan.js';
+import { linux } from './linux.js';
+
+export const profiles = {
+  'cisco-iosxe': ciscoIosxe,
+  'cisco-iosxe-sdwan': ciscoIosxeSdwan,
+  linux,
+} satisfies Record<PlatformName, PlatformProfile>;
+
+export const platformNames = Object.keys(profiles) as PlatformName[];
+
+export function getProfile(name: PlatformName): PlatformProfile {
+  return profiles[name];
+}
+
+export function isPlatformName(s: string): s is PlatformName {
+  return Object.prototype.hasOwnProperty.call(profiles, s);
+}
+
+/** True when the command matches one of the profile's read-only patterns. */
+export function isReadOnlyCommand(profile: PlatformProfile, command: string): boolean {
+  const c = command.trim();
+  return profile.readOnly.some((p) => new RegExp(p).test(c));
+}
