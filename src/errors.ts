@@ -23,6 +23,7 @@ export type ErrorCode =
   | 'E_INTERRUPTED'
   | 'E_LOCKED'
   | 'E_RUN_NOT_FOUND'
+  | 'E_RUN_CORRUPT'
   | 'E_RUNBOOK_CHANGED'
   | 'E_INVENTORY'
   | 'E_STEP_FAILED'
@@ -94,6 +95,7 @@ const EXIT: Record<ErrorCode, ExitCode> = {
   E_INTERRUPTED: 4,
   E_LOCKED: 2,
   E_RUN_NOT_FOUND: 2,
+  E_RUN_CORRUPT: 2,
   E_RUNBOOK_CHANGED: 2,
   E_INVENTORY: 2,
   E_STEP_FAILED: 1,

@@ -40,6 +40,11 @@ export interface Template {
    * anything is sent.
    */
   render(scope: Scope): string;
+  /**
+   * Like `render` (same checks), but parts that read a secret name become `********`: the form
+   * journals, transcripts, reports and events show.
+   */
+  renderMasked(scope: Scope): string;
   /** Render for a plan: parts whose names are not in `known` become `<expr>` placeholders. */
   renderPlaceholders(known: Scope): string;
 }

@@ -45,6 +45,8 @@ export interface CaptureSpec {
   mode: CaptureMode;
   /** Type per named group; groups not listed are strings. */
   types: Record<string, ScalarType>;
+  /** Allowed values per group typed `enum` (a group typed enum without values accepts none). */
+  enumValues?: Record<string, string[]>;
   /** When false (default), no match in first/last mode fails the step; when true the value is null. */
   optional: boolean;
   pos: SourcePos;

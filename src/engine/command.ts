@@ -1,0 +1,203 @@
+/**
+ * One command step: render, decide whether it changes state, ask for approval (exec) or report it
+ * as would-run (dry-run), send it, judge the output (platform error patterns first, exit code,
+ * captures, expect), and poll with retry/until. The only place where a command reaches a transport.
+ */
+import { RunbookError } from '../errors.js';
+import type { Value } from '../expr/types.js';
+import { formatValue } from '../expr/values.js';
+import { runCaptures } from '../match/capture.js';
+import { evaluateExpect } from '../match/expect.js';
+import { isReadOnlyCommand } from '../platforms/index.js';
+import type { CommandStep } from '../runbook/model.js';
+import type { CommandResult, RunOptions } from '../transport/types.js';
+import { NEXT, errorFacts, type Flow, type Frame, type RunContext } from './context.js';
+
+/** Outcome of one attempt: `ok`, or why it failed. */
+type Attempt =
+  | { ok: true; dropped?: boolean }
+  | { ok: false; error: { code: string; message: string }; untilFailed?: boolean };
+
+export async function runCommand(ctx: RunContext, step: CommandStep, key: string, frame: Frame, started: number): Promise<Flow> {
+  const commands: string[] = [];
+  const captures: Record<string, Value> = {};
+  const bound: Record<string, Value> = {};
+  const fail = (error: { code: string; message: string }, attempts?: number): Flow => {
+    ctx.stepEnd(step, key, started, { outcome: 'failed', commands, captures, bound, error, message: error.message, ...(attempts ? { attempts } : {}) });
+    return { kind: 'failed', key, message: `step ${step.id} failed: ${ctx.redactor.text(error.message)}` };
+  };
+
+  let command: string;
+  try {
+    command = step.run.render(ctx.scope);
+  } catch (err) {
+    return fail(errorFacts(err));
+  }
+  const impact = renderLoose(ctx, step.impact);
+
+  if (!step.disruptive && isReadOnlyCommand(ctx.transport.profile, step.run.source) && !isReadOnlyCommand(ctx.transport.profile, command)) {
+    return fail({
+      code: 'E_STEP_FAILED',
+      message: `refused to send \`${command}\`: the rendered command is not read-only for ${ctx.transport.profile.name} and the step does not declare \`changes\``,
+    });
+  }
+
+  if (step.disruptive) {
+    if (ctx.dryRun) {
+      const refs = [...step.run.refs, ...(step.impact?.refs ?? [])];
+      ctx.addWouldRun({ key, stepId: step.id, command, impact, evidence: ctx.evidence(step.id, refs, frame.conditions) });
+      frame.afterWouldRun = true;
+      ctx.stepEnd(step, key, started, { outcome: 'would-run', message: `dry-run: not sent: ${command}` });
+      return NEXT;
+    }
+    const inDoubt = ctx.opts.restore?.inDoubt.has(key) ?? false;
+    const approved = await ctx.approve({ host: ctx.host, stepId: step.id, key, command, impact, evidence: ctx.evidence(step.id, [...step.run.refs], frame.conditions), inDoubt });
+    if (approved === undefined) {
+      return {
+        kind: 'stop',
+        outcome: 'awaiting-approval',
+        message: `step ${step.id} changes state and needs approval before sending \`${ctx.redactor.text(command)}\`; rerun with --yes, or in a terminal to answer the prompt`,
+        stoppedAt: key,
+      };
+    }
+    if (!approved) {
+      fail({ code: 'E_APPROVAL_REQUIRED', message: `approval refused for \`${command}\`; nothing was sent` });
+      return { kind: 'stop', outcome: 'failed', message: `step ${step.id}: approval refused; \`${ctx.redactor.text(command)}\` was not sent`, stoppedAt: key };
+    }
+  }
+
+  // Dry-run after a would-run in this branch: the change was not made, so do not poll for its effect.
+  const tolerant = ctx.dryRun && frame.afterWouldRun;
+  const times = tolerant ? 1 : (step.retry?.times ?? 1);
+  const runOpts: RunOptions = { stepId: step.id, expectDisconnect: step.expectDisconnect, dialogs: step.dialogs };
+  if (step.timeoutMs !== undefined) {
+    runOpts.totalTimeoutMs = step.timeoutMs;
+    runOpts.inactivityTimeoutMs = step.timeoutMs;
+  }
+
+  let last: Attempt = { ok: false, error: { code: 'E_INTERNAL', message: 'no attempt was made' } };
+  let attempt = 0;
+  while (attempt < times) {
+    attempt++;
+    ctx.emit({ kind: 'command-sent', key, stepId: step.id, command, disruptive: step.disruptive, attempt });
+    commands.push(command);
+    if (step.disruptive) ctx.disruptive.push(ctx.redactor.text(command));
+    let result: CommandResult | undefined;
+    try {
+      result = await ctx.transport.run(command, runOpts);
+    } catch (err) {
+      const facts = errorFacts(err);
+      if (facts.code === 'E_DISCONNECTED') {
+        const back = await ctx.reconnect(key);
+        if (back !== 'ok') return lost(ctx, step.id, key, back, command);
+        // A disruptive command that dropped the session was sent: go on to its verification steps.
+        if (step.disruptive) {
+          last = { ok: true, dropped: true };
+          break;
+        }
+      }
+      last = { ok: false, error: facts };
+    }
+    if (result) {
+      const ev: Parameters<RunContext['emit']>[0] = { kind: 'command-output', key, stepId: step.id, output: result.output };
+      if (result.exitCode !== undefined) ev.exitCode = result.exitCode;
+      ctx.emit(ev);
+      if (result.disconnected) {
+        const back = await ctx.reconnect(key);
+        if (back !== 'ok') return lost(ctx, step.id, key, back, command);
+        last = { ok: true, dropped: true };
+        break;
+      }
+      last = judge(ctx, step, result, captures, bound, key);
+    }
+    if (last.ok) break;
+    if (attempt < times) {
+      const delayMs = step.retry?.delayMs ?? 0;
+      ctx.emit({ kind: 'retry-wait', key, stepId: step.id, attempt, of: times, delayMs, reason: last.error.message });
+      await ctx.sleep(delayMs, ctx.opts.signal);
+      if (ctx.aborted) return { kind: 'stop', outcome: 'interrupted', message: `interrupted while step ${step.id} was polling`, stoppedAt: key };
+    }
+  }
+
+  if (last.ok) {
+    const message = last.dropped ? 'the session dropped as expected; reconnected' : undefined;
+    ctx.stepEnd(step, key, started, { outcome: 'ok', commands, captures, bound, attempts: attempt, ...(message ? { message } : {}) });
+    return NEXT;
+  }
+  let error = last.error;
+  if (last.untilFailed && step.retry?.until) {
+    error = { code: 'E_STEP_FAILED', message: `until \`${step.retry.until.source}\` did not hold after ${attempt} attempt${attempt === 1 ? '' : 's'}${lastValues(ctx, step.retry.until.refs)}` };
+  }
+  if (tolerant) {
+    const message = `dry-run: ${error.message} (expected: the change before this step was not sent)`;
+    ctx.stepEnd(step, key, started, { outcome: 'failed', commands, captures, bound, attempts: attempt, message, error });
+    return NEXT;
+  }
+  return fail(error, attempt);
+}
+
+/** Judge one attempt's output: error patterns, exit code, captures (bound as they come), expect, until. */
+function judge(ctx: RunContext, step: CommandStep, result: CommandResult, captures: Record<string, Value>, bound: Record<string, Value>, key: string): Attempt {
+  const lines = result.output.split(/\r\n|\r|\n/);
+  for (const p of ctx.errorPatterns) {
+    const line = lines.find((l) => p.re.test(l));
+    if (line !== undefined) return { ok: false, error: { code: 'E_DEVICE_ERROR', message: `${p.message}: ${line.trim()}` } };
+  }
+  if (result.exitCode !== undefined && !step.okExitCodes.includes(result.exitCode)) {
+    const err = result.stderr?.trim().split('\n')[0];
+    return { ok: false, error: { code: 'E_STEP_FAILED', message: `exit status ${result.exitCode} (expected ${step.okExitCodes.join(' or ')})${err ? `: ${err}` : ''}` } };
+  }
+  const extra: Record<string, Value> = { output: result.output, exit_code: BigInt(result.exitCode ?? -1) };
+  const matched: string[] = [];
+  try {
+    if (step.captures.length) {
+      const got = runCaptures(step.captures, result.output);
+      for (const [name, value] of Object.entries(got.values)) {
+        captures[name] = value;
+        bound[name] = value;
+        ctx.bind(name, value, [key]);
+      }
+      matched.push(...got.lines);
+    }
+    if (step.expect) {
+      const r = evaluateExpect(step.expect, { output: result.output, scope: { ...ctx.scope, ...extra } });
+      matched.push(...r.lines);
+      if (!r.ok) return { ok: false, error: { code: 'E_STEP_FAILED', message: `expect failed: ${r.reason}` } };
+    }
+    if (step.retry?.until && !ctx.holds(step.retry.until, extra)) {
+      return { ok: false, untilFailed: true, error: { code: 'E_STEP_FAILED', message: `until \`${step.retry.until.source}\` does not hold yet${lastValues(ctx, step.retry.until.refs)}` } };
+    }
+    return { ok: true };
+  } catch (err) {
+    return { ok: false, error: errorFacts(err) };
+  } finally {
+    ctx.saw({ key, stepId: step.id, captures: { ...captures }, lines: [...new Set(matched)] });
+  }
+}
+
+function lost(ctx: RunContext, stepId: string, key: string, why: 'failed' | 'interrupted', command: string): Flow {
+  if (why === 'interrupted') return { kind: 'stop', outcome: 'interrupted', message: `interrupted while reconnecting after step ${stepId}`, stoppedAt: key };
+  return {
+    kind: 'stop',
+    outcome: 'unreachable',
+    message: `the session dropped during step ${stepId} (\`${ctx.redactor.text(command)}\`) and reconnecting failed`,
+    stoppedAt: key,
+  };
+}
+
+/** ` (last values: a = 1, b = {n: 0})` for the names an expression reads. */
+function lastValues(ctx: RunContext, refs: readonly string[]): string {
+  const shown = refs.filter((r) => r in ctx.scope && r !== 'vars' && r !== 'host').map((r) => `${r} = ${ctx.redactor.names.has(r) ? '********' : formatValue(ctx.scope[r]!)}`);
+  return shown.length ? ` (last values: ${ctx.redactor.text(shown.join(', '))})` : '';
+}
+
+/** Render a message or impact for people: values that cannot be rendered stay as placeholders. */
+export function renderLoose(ctx: RunContext, t: CommandStep['impact']): string {
+  if (!t) return '';
+  try {
+    return t.render(ctx.scope);
+  } catch (err) {
+    if (!(err instanceof RunbookError)) throw err;
+    return t.renderPlaceholders(ctx.scope);
+  }
+}

@@ -1,0 +1,273 @@
+/**
+ * The state of one host's walk: the scope, where each bound name came from (for dry-run evidence),
+ * the records, and the helpers every step kind uses (emit with redaction, step-end, reconnect).
+ */
+import { RunbookError } from '../errors.js';
+import { toJson, varsScope } from '../expr/values.js';
+import type { CompiledExpr, Value } from '../expr/types.js';
+import type { Step } from '../runbook/model.js';
+import type { Transport } from '../transport/types.js';
+import type { EngineEvent, Evidence, HostOutcome, StepOutcome } from './events.js';
+import type { ApprovalRequest, ExecutorOptions } from './executor.js';
+import type { EvidenceRecord, StepRecord, WouldRun } from './records.js';
+import { makeRedactor, type Redactor } from './redact.js';
+
+/** Delays before each reconnect attempt after a dropped session (ms). */
+export const RECONNECT_DELAYS_MS = [1000, 2000, 5000, 10_000, 20_000];
+
+/** How a step (or a list of steps) left the walk. */
+export type Flow =
+  | { kind: 'next' }
+  /** The step failed; the enclosing list applies the step's on_failure. */
+  | { kind: 'failed'; key: string; message: string }
+  /** The host's walk is over (end step, approval missing or refused, interrupt, unreachable). */
+  | { kind: 'stop'; outcome: HostOutcome; message: string; stoppedAt?: string };
+
+export const NEXT: Flow = { kind: 'next' };
+
+/** A condition that held on the way to a step. */
+export interface Condition {
+  source: string;
+  refs: readonly string[];
+}
+
+/** Where a list of steps sits: its key prefix, the conditions that held, dry-run state. */
+export interface Frame {
+  prefix: string;
+  conditions: Condition[];
+  /** Dry-run: a would-run happened earlier in this branch, so verification cannot be expected to hold. */
+  afterWouldRun: boolean;
+}
+
+/** What a finished command step saw, for evidence. */
+interface Seen {
+  key: string;
+  stepId: string;
+  captures: Record<string, Value>;
+  lines: string[];
+}
+
+export interface StepEndFacts {
+  outcome: StepOutcome;
+  commands?: string[];
+  captures?: Record<string, Value>;
+  /** Names this step bound (captures, set values, everything bound inside a group). */
+  bound?: Record<string, Value>;
+  attempts?: number;
+  item?: Value;
+  message?: string;
+  error?: { code: string; message: string };
+}
+
+export class RunContext {
+  readonly opts: ExecutorOptions;
+  readonly transport: Transport;
+  readonly host: string;
+  readonly dryRun: boolean;
+  readonly redactor: Redactor;
+  readonly scope: Record<string, Value>;
+  /** Names that come from options (vars, `vars`, `host`): never overwritten by a restore. */
+  readonly reserved: ReadonlySet<string>;
+  readonly records: StepRecord[] = [];
+  readonly wouldRun: WouldRun[] = [];
+  /** Disruptive commands handed to the transport (redacted). */
+  readonly disruptive: string[] = [];
+  /** Set while `--start-at` has not been reached. */
+  startAtPending: string | undefined;
+  readonly errorPatterns: { re: RegExp; message: string }[];
+  readonly sleep: (ms: number, signal?: AbortSignal) => Promise<void>;
+  /** Names bound by the step being run, collected by enclosing groups (stack). */
+  private readonly bindings: Record<string, Value>[] = [];
+  /** name -> keys of the command steps whose output the value derives from. */
+  private readonly sources = new Map<string, Set<string>>();
+  private readonly seen = new Map<string, Seen>();
+
+  constructor(opts: ExecutorOptions) {
+    this.opts = opts;
+    this.transport = opts.transport;
+    this.host = opts.host.name;
+    this.dryRun = opts.mode === 'dry-run';
+    this.redactor = makeRedactor(opts.runbook.vars, opts.vars);
+    const { name, address, port, platform } = opts.host;
+    this.scope = { ...varsScope(opts.vars), host: { name, address, port: BigInt(port), platform } };
+    this.reserved = new Set(Object.keys(this.scope));
+    this.startAtPending = opts.startAt;
+    this.errorPatterns = opts.transport.profile.errorPatterns.map((p) => ({ re: new RegExp(p.pattern), message: p.message }));
+    this.sleep = opts.sleep ?? abortableSleep;
+  }
+
+  emit(event: DistributiveOmit<EngineEvent, 'host' | 'at'>): void {
+    this.opts.emit(this.redactor.deep({ ...event, host: this.host, at: Date.now() } as EngineEvent));
+  }
+
+  get aborted(): boolean {
+    return this.opts.signal?.aborted ?? false;
+  }
+
+  /** Evaluate a condition; anything but `true` is false. Errors propagate (RunbookError E_EXPR). */
+  holds(expr: CompiledExpr, extra?: Record<string, Value>): boolean {
+    return expr.evaluate(extra ? { ...this.scope, ...extra } : this.scope) === true;
+  }
+
+  /** Bind a name in the scope, remembering which device outputs it derives from. */
+  bind(name: string, value: Value, fromKeys: Iterable<string>): void {
+    this.scope[name] = value;
+    this.sources.set(name, new Set(fromKeys));
+    for (const b of this.bindings) b[name] = value;
+  }
+
+  /** Keys of the command steps whose output the given names derive from. */
+  sourcesOf(refs: Iterable<string>): Set<string> {
+    const out = new Set<string>();
+    for (const r of refs) for (const k of this.sources.get(r) ?? []) out.add(k);
+    return out;
+  }
+
+  /** Record what a command step captured and which lines matched. */
+  saw(seen: Seen): void {
+    this.seen.set(seen.key, seen);
+  }
+
+  /** Evidence for a would-run: the outputs its templates and conditions read, then the conditions. */
+  evidence(stepId: string, refs: Iterable<string>, conditions: Condition[]): Evidence[] {
+    const keys = this.sourcesOf([...refs, ...conditions.flatMap((c) => c.refs)]);
+    const out: Evidence[] = [];
+    for (const s of this.seen.values()) {
+      if (!keys.has(s.key)) continue;
+      const e: Evidence = { stepId: s.stepId, captures: this.redactor.bindings(s.captures) };
+      if (s.lines.length) e.lines = s.lines;
+      out.push(e);
+    }
+    if (conditions.length) out.push({ stepId, conditions: conditions.map((c) => c.source) });
+    return out;
+  }
+
+  /** Collect the names bound while `fn` runs (for a group's step-end scope). */
+  async collecting<T>(fn: () => Promise<T>): Promise<{ result: T; bound: Record<string, Value> }> {
+    const bound: Record<string, Value> = {};
+    this.bindings.push(bound);
+    try {
+      return { result: await fn(), bound };
+    } finally {
+      this.bindings.pop();
+    }
+  }
+
+  /** Restore a completed step's recorded bindings (resume). */
+  restore(scope: Record<string, Value>, key: string): void {
+    for (const [name, value] of Object.entries(scope)) {
+      if (!this.reserved.has(name)) this.bind(name, value, [key]);
+    }
+  }
+
+  stepStart(step: Step, key: string, item?: Value): number {
+    const ev: DistributiveOmit<EngineEvent, 'host' | 'at'> = {
+      kind: 'step-start',
+      key,
+      stepId: step.id,
+      title: step.name,
+      disruptive: step.kind === 'command' && step.disruptive,
+    };
+    if (item !== undefined) ev.item = item;
+    this.emit(ev);
+    return Date.now();
+  }
+
+  stepEnd(step: Step, key: string, started: number, facts: StepEndFacts): void {
+    const durationMs = Date.now() - started;
+    const captures = facts.captures ?? {};
+    const ev: Extract<EngineEvent, { kind: 'step-end' }> = {
+      kind: 'step-end',
+      host: this.host,
+      at: Date.now(),
+      key,
+      stepId: step.id,
+      outcome: facts.outcome,
+      durationMs,
+      commands: facts.commands ?? [],
+      captures: this.redactor.bindings(captures),
+      scope: this.redactor.bindings(facts.bound ?? {}),
+    };
+    if (facts.message !== undefined) ev.message = facts.message;
+    if (facts.error) ev.error = facts.error;
+    const red = this.redactor.deep(ev);
+    this.opts.emit(red);
+    const rec: StepRecord = {
+      key,
+      stepId: step.id,
+      kind: step.kind,
+      outcome: facts.outcome,
+      durationMs,
+      commands: red.commands,
+      captures: toJson(red.captures) as Record<string, unknown>,
+    };
+    if (facts.attempts !== undefined) rec.attempts = facts.attempts;
+    if (facts.item !== undefined) rec.item = toJson(this.redactor.deep(facts.item));
+    if (red.message !== undefined) rec.message = red.message;
+    if (red.error) rec.error = red.error;
+    this.records.push(rec);
+  }
+
+  addWouldRun(w: { key: string; stepId: string; command: string; impact: string; evidence: Evidence[] }): void {
+    const red = this.redactor.deep(w);
+    this.emit({ kind: 'would-run', ...red });
+    this.wouldRun.push({
+      ...red,
+      evidence: red.evidence.map((e) => {
+        const r: EvidenceRecord = { stepId: e.stepId };
+        if (e.captures) r.captures = toJson(e.captures) as Record<string, unknown>;
+        if (e.lines) r.lines = e.lines;
+        if (e.conditions) r.conditions = e.conditions;
+        return r;
+      }),
+    });
+  }
+
+  async approve(req: ApprovalRequest): Promise<boolean | undefined> {
+    const red = this.redactor.deep(req);
+    this.emit({ kind: 'approval-request', key: req.key, stepId: req.stepId, command: red.command, impact: red.impact });
+    if (!this.opts.approve) return undefined;
+    const approved = await this.opts.approve(red);
+    this.emit({ kind: 'approval-result', key: req.key, stepId: req.stepId, approved });
+    return approved;
+  }
+
+  /** Reconnect after a dropped session, with backoff. */
+  async reconnect(key: string): Promise<'ok' | 'failed' | 'interrupted'> {
+    const delays = this.opts.reconnectDelaysMs ?? RECONNECT_DELAYS_MS;
+    for (const [i, delayMs] of delays.entries()) {
+      this.emit({ kind: 'reconnecting', key, attempt: i + 1, delayMs });
+      await this.sleep(delayMs, this.opts.signal);
+      if (this.aborted) return 'interrupted';
+      try {
+        await this.transport.reconnect();
+        return 'ok';
+      } catch (err) {
+        if (!(err instanceof RunbookError)) throw err;
+      }
+    }
+    return 'failed';
+  }
+}
+
+/** Omit over each member of a union. */
+export type DistributiveOmit<T, K extends PropertyKey> = T extends unknown ? Omit<T, K> : never;
+
+export function abortableSleep(ms: number, signal?: AbortSignal): Promise<void> {
+  return new Promise((resolve) => {
+    if (signal?.aborted) return resolve();
+    const t = setTimeout(done, ms);
+    signal?.addEventListener('abort', done, { once: true });
+    function done(): void {
+      clearTimeout(t);
+      signal?.removeEventListener('abort', done);
+      resolve();
+    }
+  });
+}
+
+/** The error code and message of anything thrown by a step. Non-RunbookErrors are bugs: rethrown. */
+export function errorFacts(err: unknown): { code: string; message: string } {
+  if (err instanceof RunbookError) return { code: err.code, message: err.message };
+  throw err;
+}

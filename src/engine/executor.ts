@@ -1,0 +1,144 @@
+/**
+ * The executor: walks a compiled runbook against one device through a Transport, emitting events.
+ * Dry-run, approvals, retries and on_failure are decided here and nowhere else; nothing here prints.
+ *
+ * Host outcome: `ok` when the walk reaches its end or an `end: {status: ok}` (steps that failed under
+ * `on_failure: continue` are tolerated and do not change it; a dry-run's verification steps that
+ * cannot hold after a would-run are recorded as failed and tolerated too); `failed` on a failure
+ * that reaches the top (on_failure abort or recovery steps without an `end`), an
+ * `end: {status: failed}`, or a refused approval; `awaiting-approval` when a disruptive step is
+ * reached in exec mode without an `approve` callback (nothing disruptive was sent);
+ * `interrupted` when `signal` aborts; `unreachable` when the connection fails or cannot be restored.
+ */
+import { RunbookError } from '../errors.js';
+import type { Value } from '../expr/types.js';
+import type { Runbook } from '../runbook/model.js';
+import type { TargetHost, Transport } from '../transport/types.js';
+import { RunContext, type Flow } from './context.js';
+import type { Evidence, HostOutcome, Reporter, StepOutcome } from './events.js';
+import type { StepRecord, WouldRun } from './records.js';
+import { runSteps, startableIds } from './walk.js';
+
+export type { StepRecord, WouldRun, EvidenceRecord } from './records.js';
+
+export interface ApprovalRequest {
+  host: string;
+  stepId: string;
+  key: string;
+  /** The rendered command (secrets masked). */
+  command: string;
+  impact: string;
+  evidence: Evidence[];
+  /** The step started in an earlier run and never finished: it may already have been sent. */
+  inDoubt: boolean;
+}
+
+export interface ExecutorOptions {
+  runbook: Runbook;
+  host: TargetHost;
+  transport: Transport;
+  /** Resolved runbook vars (from resolveVars); absent optional vars are simply not there. */
+  vars: Record<string, Value>;
+  mode: 'exec' | 'dry-run';
+  /**
+   * Asked before every disruptive command in exec mode. Absent: nothing can be approved, so the run
+   * stops (outcome 'awaiting-approval') before sending the first disruptive command.
+   */
+  approve?: (req: ApprovalRequest) => Promise<boolean>;
+  emit: Reporter;
+  /** Aborted: stop between steps (outcome 'interrupted', stoppedAt = key of the next step). */
+  signal?: AbortSignal;
+  /** Skip every step before this step id (fresh run --start-at); an unknown id is a usage error thrown before connecting. */
+  startAt?: string;
+  /**
+   * Resume: steps whose key is in `completed` are not run again; their recorded bindings (the
+   * step-end `scope`) are restored. Disruptive steps whose key is in `inDoubt` are asked for again
+   * with inDoubt = true.
+   */
+  restore?: { completed: Map<string, { scope: Record<string, Value>; outcome: StepOutcome }>; inDoubt: Set<string> };
+  /** Sleep that resolves early when the signal aborts (injected by tests). */
+  sleep?: (ms: number, signal?: AbortSignal) => Promise<void>;
+  /** Delays before each reconnect attempt after a dropped session; default RECONNECT_DELAYS_MS. */
+  reconnectDelaysMs?: number[];
+}
+
+export interface HostResult {
+  host: string;
+  outcome: HostOutcome;
+  message: string;
+  durationMs: number;
+  /** One record per finished step (groups and for_each iterations included), in order. */
+  steps: StepRecord[];
+  /** Disruptive commands sent (secrets masked). */
+  disruptive: string[];
+  /** Disruptive steps a dry-run reached and did not send. */
+  wouldRun: WouldRun[];
+  /** Key of the step where the run stopped, when it did not finish. */
+  stoppedAt?: string;
+  /** The connection error, when the host was unreachable at open(). */
+  error?: { code: string; message: string; hint?: string };
+}
+
+export async function runHost(opts: ExecutorOptions): Promise<HostResult> {
+  if (opts.startAt !== undefined && !startableIds(opts.runbook.steps).has(opts.startAt)) {
+    const ids = [...startableIds(opts.runbook.steps)];
+    throw new RunbookError('E_USAGE', `--start-at ${opts.startAt}: runbook ${opts.runbook.name} has no step with that id`, {
+      hint: `use one of: ${ids.slice(0, 20).join(', ')}${ids.length > 20 ? ', ...' : ''}`,
+    });
+  }
+  const ctx = new RunContext(opts);
+  const started = Date.now();
+  ctx.emit({ kind: 'host-start', runbook: opts.runbook.name, dryRun: ctx.dryRun });
+  ctx.emit({ kind: 'connecting', address: opts.host.address, port: opts.host.port });
+
+  let flow: Flow;
+  let error: HostResult['error'];
+  try {
+    let opened = false;
+    try {
+      await opts.transport.open();
+      opened = true;
+    } catch (err) {
+      if (!(err instanceof RunbookError)) throw err;
+      error = { code: err.code, message: err.message, ...(err.hint ? { hint: err.hint } : {}) };
+    }
+    if (opened) {
+      ctx.emit({ kind: 'connected' });
+      flow = await runSteps(ctx, opts.runbook.steps, { prefix: '', conditions: [], afterWouldRun: false });
+    } else {
+      flow = { kind: 'stop', outcome: 'unreachable', message: `cannot connect to ${opts.host.name}: ${error?.message ?? 'unknown error'}` };
+    }
+  } finally {
+    await opts.transport.close().catch(() => undefined);
+  }
+
+  const end = hostEnd(ctx, flow);
+  const durationMs = Date.now() - started;
+  const message = ctx.redactor.text(end.message);
+  const hostEndEvent: Parameters<RunContext['emit']>[0] = { kind: 'host-end', outcome: end.outcome, message, durationMs, disruptive: ctx.disruptive };
+  if (end.stoppedAt !== undefined) hostEndEvent.stoppedAt = end.stoppedAt;
+  ctx.emit(hostEndEvent);
+  const result: HostResult = {
+    host: opts.host.name,
+    outcome: end.outcome,
+    message,
+    durationMs,
+    steps: ctx.records,
+    disruptive: ctx.disruptive,
+    wouldRun: ctx.wouldRun,
+  };
+  if (end.stoppedAt !== undefined) result.stoppedAt = end.stoppedAt;
+  if (error) result.error = ctx.redactor.deep(error);
+  return result;
+}
+
+function hostEnd(ctx: RunContext, flow: Flow): { outcome: HostOutcome; message: string; stoppedAt?: string } {
+  if (flow.kind === 'stop') return flow;
+  if (flow.kind === 'failed') return { outcome: 'failed', message: flow.message, stoppedAt: flow.key };
+  const ran = ctx.records.filter((r) => r.outcome !== 'skipped' && r.outcome !== 'restored' && r.kind === 'command').length;
+  if (ctx.dryRun) {
+    const n = ctx.wouldRun.length;
+    return { outcome: 'ok', message: n ? `dry-run: ${n} disruptive command${n === 1 ? '' : 's'} would run` : 'dry-run: no disruptive command would run' };
+  }
+  return { outcome: 'ok', message: `completed (${ran} command step${ran === 1 ? '' : 's'} run)` };
+}

@@ -1,0 +1,49 @@
+/**
+ * The final human summary, rendered from the result document: per host the outcome, duration, the
+ * disruptive actions taken (or, in a dry run, those that would be taken), and for hosts that did not
+ * finish the exact command to go on:
+ *   - interrupted, awaiting-approval, unreachable, pending: `resumeCommand` (resume continues them)
+ *   - failed: `retryCommand` (resume leaves failed hosts alone; a new run retries them)
+ * The commands are given by the caller, who knows the argv and the retry file. A dry run is never
+ * resumed, so it shows only the retry command.
+ */
+import type { ResultDocument, ResultHost } from './json.js';
+import { formatDuration, withImpact } from './format.js';
+
+export interface SummaryOptions {
+  /** e.g. `runbook resume 20261127-164501-ab12`. */
+  resumeCommand?: string;
+  /** e.g. `runbook exec runbooks/x.yaml -i hosts.ini --limit @.runbook/runs/<id>/retry`. */
+  retryCommand?: string;
+}
+
+const RESUMABLE: ReadonlySet<ResultHost['outcome']> = new Set(['interrupted', 'awaiting-approval', 'unreachable', 'pending']);
+
+export function formatSummary(doc: ResultDocument, opts: SummaryOptions = {}): string {
+  const dry = doc.mode === 'dry-run';
+  const counts = new Map<string, number>();
+  for (const h of doc.hosts) counts.set(h.outcome, (counts.get(h.outcome) ?? 0) + 1);
+  const tally = [...counts].map(([o, n]) => `${n} ${o}`).join(', ');
+  const out: string[] = [];
+  const n = doc.hosts.length;
+  out.push(`Run ${doc.runId}: ${doc.runbook.name}${dry ? ' (dry run)' : ''}, ${n} host${n === 1 ? '' : 's'}: ${tally || 'none'}`);
+  const width = Math.max(0, ...doc.hosts.map((h) => h.host.length));
+  const owidth = Math.max(0, ...doc.hosts.map((h) => h.outcome.length));
+  for (const h of doc.hosts) {
+    const dur = h.durationMs === undefined ? '' : `  ${formatDuration(h.durationMs)}`;
+    const where = h.stoppedAt && h.outcome !== 'ok' ? ` at ${h.stoppedAt}` : '';
+    const msg = h.message ? `  ${h.message.split('\n')[0]}` : '';
+    out.push(`  ${h.host.padEnd(width)}  ${h.outcome.padEnd(owidth)}${dur}${where}${msg}`.trimEnd());
+    if (dry) {
+      for (const w of h.wouldRun) out.push(`      would run: ${withImpact(w.command, w.impact)} (${w.key})`);
+    } else {
+      for (const c of h.disruptive) out.push(`      disruptive: ${c}`);
+    }
+  }
+  const resumable = doc.hosts.filter((h) => RESUMABLE.has(h.outcome)).map((h) => h.host);
+  const failed = doc.hosts.filter((h) => h.outcome === 'failed').map((h) => h.host);
+  if (!dry && resumable.length > 0 && opts.resumeCommand) out.push(`To continue ${resumable.join(', ')}: ${opts.resumeCommand}`);
+  if (failed.length > 0 && opts.retryCommand) out.push(`To retry ${failed.join(', ')}: ${opts.retryCommand}`);
+  for (const m of doc.messages) out.push(`note: ${m}`);
+  return `${out.join('\n')}\n`;
+}

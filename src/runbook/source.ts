@@ -1,0 +1,150 @@
+/**
+ * A YAML document with source positions: parse once, then map JSON-pointer-like paths to
+ * file:line:col of a key or a value. YAML syntax errors become diagnostics with their position.
+ */
+import { isMap, isPair, isScalar, isSeq, LineCounter, parseDocument, Scalar, type Document, type Node } from 'yaml';
+import type { Diagnostic, SourcePos } from '../errors.js';
+
+/** A path into the document: map keys and sequence indexes. */
+export type DocPath = readonly (string | number)[];
+
+export interface SourceDoc {
+  file: string;
+  /** The plain JS value of the document (undefined when the file is empty). */
+  data: unknown;
+  /** Position of the key at `path` (the value's position for sequence items and the root). */
+  keyPos(path: DocPath): SourcePos;
+  /** Position of the value at `path`; falls back to the nearest existing ancestor. */
+  valuePos(path: DocPath): SourcePos;
+  /** Position of the first character of a string value's content (after an opening quote). */
+  textPos(path: DocPath): SourcePos;
+}
+
+export type ParseResult = { ok: true; doc: SourceDoc } | { ok: false; diagnostics: Diagnostic[] };
+
+export function parseSource(text: string, file: string): ParseResult {
+  const lineCounter = new LineCounter();
+  const doc = parseDocument(text, { lineCounter, keepSourceTokens: true, prettyErrors: false, uniqueKeys: true });
+  const at = (offset: number): SourcePos => {
+    const { line, col } = lineCounter.linePos(offset);
+    return { file, line, col };
+  };
+  if (doc.errors.length > 0) {
+    return {
+      ok: false,
+      diagnostics: doc.errors.map((e) => ({
+        pos: at(e.pos[0]),
+        message: `YAML syntax error: ${yamlMessage(e.message)}`,
+        hint: yamlHint(e.code),
+      })),
+    };
+  }
+  const start = firstContentOffset(text);
+  return { ok: true, doc: new PositionedDoc(doc, text, file, at, at(start)) };
+}
+
+class PositionedDoc implements SourceDoc {
+  readonly data: unknown;
+  constructor(
+    private readonly doc: Document,
+    private readonly text: string,
+    readonly file: string,
+    private readonly at: (offset: number) => SourcePos,
+    private readonly startPos: SourcePos,
+  ) {
+    this.data = doc.toJS({ maxAliasCount: 100 }) ?? undefined;
+  }
+
+  keyPos(path: DocPath): SourcePos {
+    const found = this.walk(path);
+    if (found.complete && found.pairKey?.range) return this.at(found.pairKey.range[0]);
+    return this.posOf(found.node);
+  }
+
+  valuePos(path: DocPath): SourcePos {
+    const found = this.walk(path);
+    if (!found.complete && found.pairKey?.range) return this.at(found.pairKey.range[0]);
+    return this.posOf(found.node);
+  }
+
+  textPos(path: DocPath): SourcePos {
+    const found = this.walk(path);
+    const node = found.node;
+    const pos = this.posOf(node);
+    if (found.complete && isScalar(node) && (node.type === Scalar.QUOTE_DOUBLE || node.type === Scalar.QUOTE_SINGLE)) {
+      return { ...pos, col: pos.col + 1 };
+    }
+    if (found.complete && isScalar(node) && (node.type === Scalar.BLOCK_LITERAL || node.type === Scalar.BLOCK_FOLDED)) {
+      // content starts on the line after the `|` or `>` header, at its indentation
+      const nl = this.text.indexOf('\n', node.range![0]);
+      if (nl >= 0) {
+        const indent = /^[ \t]*/.exec(this.text.slice(nl + 1))?.[0].length ?? 0;
+        return this.at(nl + 1 + indent);
+      }
+    }
+    return pos;
+  }
+
+  private posOf(node: Node | null | undefined): SourcePos {
+    if (node?.range) return this.at(node.range[0]);
+    return this.startPos;
+  }
+
+  /** Walk as far as the path exists; `complete` when the whole path resolved. */
+  private walk(path: DocPath): { node: Node | null | undefined; pairKey?: Node; complete: boolean } {
+    let node = this.doc.contents as Node | null;
+    let pairKey: Node | undefined;
+    for (let i = 0; i < path.length; i++) {
+      const seg = path[i];
+      if (isMap(node)) {
+        const pair = node.items.find((p) => isPair(p) && keyString(p.key) === String(seg));
+        if (!pair) return { node, pairKey, complete: false };
+        pairKey = isScalar(pair.key) || isMap(pair.key) || isSeq(pair.key) ? (pair.key as Node) : undefined;
+        node = (pair.value as Node | null) ?? (pairKey as Node);
+      } else if (isSeq(node) && typeof seg === 'number') {
+        const item = node.items[seg] as Node | undefined;
+        if (item === undefined) return { node, pairKey, complete: false };
+        pairKey = undefined;
+        node = item;
+      } else {
+        return { node, pairKey, complete: false };
+      }
+    }
+    return { node, pairKey, complete: true };
+  }
+}
+
+function keyString(key: unknown): string | undefined {
+  if (isScalar(key)) return String(key.value);
+  return undefined;
+}
+
+/** Offset of the first character that is not blank or a comment (where the document starts). */
+function firstContentOffset(text: string): number {
+  const m = /^(?:[ \t]*(?:#[^\n]*)?\r?\n)*[ \t]*/.exec(text);
+  return m ? Math.min(m[0].length, text.length) : 0;
+}
+
+/** yaml's messages sometimes end with a position or code frame; keep the first sentence. */
+function yamlMessage(message: string): string {
+  const first = message.split('\n')[0] ?? message;
+  return first.replace(/ at line \d+, column \d+:?$/, '').replace(/\.$/, '');
+}
+
+function yamlHint(code: string): string {
+  switch (code) {
+    case 'DUPLICATE_KEY':
+      return 'each key may appear once in a mapping; remove or rename the duplicate';
+    case 'BAD_INDENT':
+    case 'MISSING_CHAR':
+    case 'UNEXPECTED_TOKEN':
+      return 'check the indentation and the `key: value` syntax on this line and the one before it';
+    case 'BLOCK_AS_IMPLICIT_KEY':
+    case 'MULTILINE_IMPLICIT_KEY':
+      return 'a value containing ": " or starting with a special character must be quoted';
+    case 'TAB_AS_INDENT':
+      return 'YAML indentation uses spaces, not tabs';
+    default:
+      return 'fix the YAML syntax; values containing ": ", " #", or starting with {, [, *, & or @ must be quoted';
+  }
+}

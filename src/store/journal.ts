@@ -1,0 +1,184 @@
+/**
+ * The per-host run journal: append-only JSON lines (`<run-dir>/hosts/<host>.jsonl`), each record
+ * written with one write and fsync'd before `append` returns, so a crash loses at most the record
+ * being written (a torn last line, ignored on read and cut off before the next append).
+ * Values are stored with the lossless codec (ints come back as bigint).
+ */
+import { closeSync, existsSync, fsyncSync, ftruncateSync, mkdirSync, openSync, readFileSync, writeSync } from 'node:fs';
+import { dirname } from 'node:path';
+import type { EngineEvent, HostOutcome, StepOutcome } from '../engine/events.js';
+import type { Value } from '../expr/types.js';
+import { RunbookError } from '../errors.js';
+import { parseLine, stringifyLine } from './codec.js';
+
+/** One journal line. `at` is ms since epoch. */
+export type JournalRecord =
+  | { type: 'host-start'; at: number; runbook: string; dryRun: boolean }
+  | { type: 'step-start'; at: number; key: string; stepId: string; title: string; disruptive: boolean; item?: Value }
+  /** A disruptive command was handed to the transport (only disruptive commands are journaled). */
+  | { type: 'command'; at: number; key: string; stepId: string; command: string; attempt: number }
+  | { type: 'approval'; at: number; key: string; stepId: string; approved: boolean }
+  | {
+      type: 'step-end';
+      at: number;
+      key: string;
+      stepId: string;
+      outcome: StepOutcome;
+      durationMs: number;
+      commands: string[];
+      captures: Record<string, Value>;
+      scope: Record<string, Value>;
+      message?: string;
+      error?: { code: string; message: string };
+    }
+  | {
+      type: 'host-end';
+      at: number;
+      outcome: HostOutcome;
+      message: string;
+      durationMs: number;
+      disruptive: string[];
+      stoppedAt?: string;
+    };
+
+export type JournalRecordType = JournalRecord['type'];
+
+const RECORD_TYPES: ReadonlySet<string> = new Set<JournalRecordType>(['host-start', 'step-start', 'command', 'approval', 'step-end', 'host-end']);
+
+export class Journal {
+  readonly path: string;
+  private fd: number | undefined;
+
+  /** Opens (creating if needed) the journal for appending; a torn last line left by a crash is cut off. */
+  constructor(path: string) {
+    this.path = path;
+    mkdirSync(dirname(path), { recursive: true });
+    const existed = existsSync(path);
+    this.fd = openSync(path, 'a+');
+    if (existed) repairTail(this.fd, path);
+    else fsyncDir(dirname(path));
+  }
+
+  /** Append one record and fsync it. */
+  append(rec: JournalRecord): void {
+    if (this.fd === undefined) throw new Error(`journal ${this.path} is closed`);
+    const buf = Buffer.from(`${stringifyLine(rec)}\n`, 'utf8');
+    let off = 0;
+    while (off < buf.length) off += writeSync(this.fd, buf, off);
+    fsyncSync(this.fd);
+  }
+
+  /**
+   * An event listener that journals what resume and `runbook runs` need: host and step starts and
+   * ends, approvals, and disruptive commands sent. Other events are not journaled.
+   */
+  listener(): (e: EngineEvent) => void {
+    return (e) => {
+      const rec = toRecord(e);
+      if (rec) this.append(rec);
+    };
+  }
+
+  close(): void {
+    if (this.fd === undefined) return;
+    closeSync(this.fd);
+    this.fd = undefined;
+  }
+}
+
+/** The journal record for an event, or undefined for events that are not journaled. */
+export function toRecord(e: EngineEvent): JournalRecord | undefined {
+  switch (e.kind) {
+    case 'host-start':
+      return { type: 'host-start', at: e.at, runbook: e.runbook, dryRun: e.dryRun };
+    case 'step-start':
+      return { type: 'step-start', at: e.at, key: e.key, stepId: e.stepId, title: e.title, disruptive: e.disruptive, ...(e.item === undefined ? {} : { item: e.item }) };
+    case 'command-sent':
+      return e.disruptive ? { type: 'command', at: e.at, key: e.key, stepId: e.stepId, command: e.command, attempt: e.attempt } : undefined;
+    case 'approval-result':
+      return { type: 'approval', at: e.at, key: e.key, stepId: e.stepId, approved: e.approved };
+    case 'step-end': {
+      const { kind: _kind, host: _host, ...rest } = e;
+      return { type: 'step-end', ...rest };
+    }
+    case 'host-end': {
+      const { kind: _kind, host: _host, ...rest } = e;
+      return { type: 'host-end', ...rest };
+    }
+    case 'connecting':
+    case 'connected':
+    case 'command-output':
+    case 'retry-wait':
+    case 'approval-request':
+    case 'would-run':
+    case 'reconnecting':
+      return undefined;
+    default: {
+      const never: never = e;
+      throw new Error(`unhandled event ${JSON.stringify(never)}`);
+    }
+  }
+}
+
+/**
+ * Read a journal. A missing file is an empty journal; an unparsable last line (torn by a crash) is
+ * ignored; an unparsable line before it is RunbookError E_RUN_CORRUPT naming file:line.
+ */
+export function readJournal(path: string): JournalRecord[] {
+  if (!existsSync(path)) return [];
+  const lines = readFileSync(path, 'utf8').split('\n');
+  let last = lines.length - 1;
+  while (last >= 0 && lines[last]!.trim() === '') last--;
+  const records: JournalRecord[] = [];
+  for (let i = 0; i <= last; i++) {
+    const line = lines[i]!;
+    if (line.trim() === '') continue;
+    const rec = parseRecord(line);
+    if (rec) {
+      records.push(rec);
+      continue;
+    }
+    if (i === last) break;
+    throw new RunbookError('E_RUN_CORRUPT', `${path}:${i + 1}: journal line is not a valid record: ${truncate(line)}`, {
+      hint: 'the run record was edited or damaged; fix or delete that line, or start a fresh run',
+    });
+  }
+  return records;
+}
+
+function parseRecord(line: string): JournalRecord | undefined {
+  try {
+    const v = parseLine(line) as { type?: unknown; at?: unknown } | null;
+    if (v && typeof v === 'object' && typeof v.type === 'string' && RECORD_TYPES.has(v.type) && typeof v.at === 'number') return v as JournalRecord;
+  } catch {
+    // not JSON
+  }
+  return undefined;
+}
+
+/** Cut an unparsable tail without newline; terminate a parsable one. */
+function repairTail(fd: number, path: string): void {
+  const buf = readFileSync(path);
+  if (buf.length === 0 || buf[buf.length - 1] === 0x0a) return;
+  const nl = buf.lastIndexOf(0x0a);
+  if (parseRecord(buf.subarray(nl + 1).toString('utf8'))) writeSync(fd, '\n');
+  else ftruncateSync(fd, nl + 1);
+  fsyncSync(fd);
+}
+
+function fsyncDir(dir: string): void {
+  try {
+    const fd = openSync(dir, 'r');
+    try {
+      fsyncSync(fd);
+    } finally {
+      closeSync(fd);
+    }
+  } catch {
+    // directories cannot be fsync'd on every platform; the file itself is fsync'd on each append
+  }
+}
+
+function truncate(s: string): string {
+  return s.length > 80 ? `${s.slice(0, 77)}...` : s;
+}

@@ -1,0 +1,246 @@
+/**
+ * Run records: `<state-dir>/runs/<run-id>/` holds meta.json (what was run, against what, how to
+ * resume) and `hosts/<host>.jsonl` journals. A run's outcome is derived from its journals (and, for
+ * hosts without a host-end, from whether a live process still holds the host's lock).
+ */
+import { randomBytes } from 'node:crypto';
+import { closeSync, existsSync, fsyncSync, mkdirSync, openSync, readdirSync, readFileSync, renameSync, writeSync } from 'node:fs';
+import { join } from 'node:path';
+import type { HostOutcome } from '../engine/events.js';
+import { RunbookError } from '../errors.js';
+import { Journal, readJournal, type JournalRecord } from './journal.js';
+import { isLockAlive, readHostLock } from './lock.js';
+import { fileSafeName } from './paths.js';
+
+export interface RunTarget {
+  name: string;
+  address: string;
+  port: number;
+  platform: string;
+}
+
+export interface RunMeta {
+  /** `YYYYMMDD-HHMMSS-xxxx` (UTC time + random hex): sorts by creation time. */
+  id: string;
+  /** ISO time. */
+  createdAt: string;
+  /** Absolute path of the runbook file. */
+  runbookPath: string;
+  runbookName: string;
+  /** sha256 of the runbook file's bytes, hex: resume refuses a changed file. */
+  contentHash: string;
+  /** Vars as given (secret values redacted). */
+  vars: Record<string, unknown>;
+  targets: RunTarget[];
+  mode: 'exec' | 'dry-run';
+  /** The options needed to resume (no secrets). */
+  argv: string[];
+}
+
+/**
+ * State of one host in a run record. `pending`: never started; `running`: a live process holds its
+ * lock; `corrupt`: its journal cannot be read (`runbook runs <id>` says where).
+ */
+export type HostState = HostOutcome | 'pending' | 'running' | 'corrupt';
+
+/**
+ * Outcome of a whole run, first match wins: running, corrupt, failed (some host failed or was
+ * unreachable), interrupted (some host stopped part-way or never started), awaiting-approval, ok.
+ */
+export type RunOutcome = 'running' | 'corrupt' | 'failed' | 'interrupted' | 'awaiting-approval' | 'ok';
+
+export interface RunSummary {
+  id: string;
+  createdAt: string;
+  runbookName: string;
+  runbookPath: string;
+  mode: RunMeta['mode'];
+  hosts: string[];
+  outcome: RunOutcome;
+  hostStates: Record<string, HostState>;
+}
+
+export interface RunHandle {
+  readonly meta: RunMeta;
+  /** The run's directory. */
+  readonly dir: string;
+  readonly stateDir: string;
+  /** The host's journal, opened for appending (one instance per host per handle). */
+  journal(host: string): Journal;
+  /** Records of the host's journal (empty when the host never started). */
+  readJournal(host: string): JournalRecord[];
+  /** Per-host states and the run outcome, from the journals as they are now. */
+  status(): { outcome: RunOutcome; hostStates: Record<string, HostState> };
+  /** Write `<dir>/retry` (one host name a line) for `--limit @<file>`; returns its path. */
+  writeRetryFile(hosts: readonly string[]): string;
+  /** Close the journals this handle opened. */
+  close(): void;
+}
+
+export const DEFAULT_STATE_DIR = '.runbook';
+
+export class RunStore {
+  readonly stateDir: string;
+
+  constructor(stateDir: string = DEFAULT_STATE_DIR) {
+    this.stateDir = stateDir;
+  }
+
+  get runsDir(): string {
+    return join(this.stateDir, 'runs');
+  }
+
+  async create(meta: Omit<RunMeta, 'id' | 'createdAt'>): Promise<RunHandle> {
+    mkdirSync(this.runsDir, { recursive: true });
+    const now = new Date();
+    for (;;) {
+      const id = `${stamp(now)}-${randomBytes(2).toString('hex')}`;
+      const dir = join(this.runsDir, id);
+      try {
+        mkdirSync(dir);
+      } catch (err) {
+        if ((err as NodeJS.ErrnoException).code === 'EEXIST') continue;
+        throw err;
+      }
+      const full: RunMeta = { id, createdAt: now.toISOString(), ...meta };
+      mkdirSync(join(dir, 'hosts'));
+      writeFileDurable(join(dir, 'meta.json'), `${JSON.stringify(full, null, 2)}\n`);
+      return new Handle(this.stateDir, dir, full);
+    }
+  }
+
+  async open(id: string): Promise<RunHandle> {
+    const dir = join(this.runsDir, id);
+    const metaPath = join(dir, 'meta.json');
+    if (!/^[\w.-]+$/u.test(id) || !existsSync(metaPath)) {
+      throw new RunbookError('E_RUN_NOT_FOUND', `no run ${id} in ${this.runsDir}`, {
+        hint: `list the recorded runs with \`runbook runs${this.stateDir === DEFAULT_STATE_DIR ? '' : ` --state-dir ${this.stateDir}`}\``,
+      });
+    }
+    return new Handle(this.stateDir, dir, readMeta(metaPath));
+  }
+
+  /** Recorded runs, newest first. Directories without a readable meta.json are skipped. */
+  async list(): Promise<RunSummary[]> {
+    if (!existsSync(this.runsDir)) return [];
+    const ids = readdirSync(this.runsDir, { withFileTypes: true })
+      .filter((d) => d.isDirectory() && existsSync(join(this.runsDir, d.name, 'meta.json')))
+      .map((d) => d.name)
+      .sort()
+      .reverse();
+    const out: RunSummary[] = [];
+    for (const id of ids) {
+      let handle: RunHandle;
+      try {
+        handle = await this.open(id);
+      } catch {
+        continue;
+      }
+      const { meta } = handle;
+      const { outcome, hostStates } = handle.status();
+      out.push({ id, createdAt: meta.createdAt, runbookName: meta.runbookName, runbookPath: meta.runbookPath, mode: meta.mode, hosts: meta.targets.map((t) => t.name), outcome, hostStates });
+    }
+    return out;
+  }
+}
+
+class Handle implements RunHandle {
+  private readonly journals = new Map<string, Journal>();
+  constructor(
+    readonly stateDir: string,
+    readonly dir: string,
+    readonly meta: RunMeta,
+  ) {}
+
+  private journalPath(host: string): string {
+    return join(this.dir, 'hosts', `${fileSafeName(host)}.jsonl`);
+  }
+
+  journal(host: string): Journal {
+    let j = this.journals.get(host);
+    if (!j) {
+      j = new Journal(this.journalPath(host));
+      this.journals.set(host, j);
+    }
+    return j;
+  }
+
+  readJournal(host: string): JournalRecord[] {
+    return readJournal(this.journalPath(host));
+  }
+
+  status(): { outcome: RunOutcome; hostStates: Record<string, HostState> } {
+    const hostStates: Record<string, HostState> = {};
+    for (const t of this.meta.targets) hostStates[t.name] = this.hostState(t.name);
+    return { outcome: runOutcome(Object.values(hostStates)), hostStates };
+  }
+
+  private hostState(host: string): HostState {
+    let records: JournalRecord[];
+    try {
+      records = this.readJournal(host);
+    } catch (err) {
+      if (err instanceof RunbookError && err.code === 'E_RUN_CORRUPT') return 'corrupt';
+      throw err;
+    }
+    let state: HostState = 'pending';
+    for (const r of records) {
+      if (r.type === 'host-start') state = 'interrupted';
+      else if (r.type === 'host-end') state = r.outcome;
+    }
+    if (state === 'interrupted' || state === 'pending') {
+      const lock = readHostLock(this.stateDir, host);
+      if (lock && lock.runId === this.meta.id && isLockAlive(lock)) return 'running';
+    }
+    return state;
+  }
+
+  writeRetryFile(hosts: readonly string[]): string {
+    const path = join(this.dir, 'retry');
+    writeFileDurable(path, hosts.map((h) => `${h}\n`).join(''));
+    return path;
+  }
+
+  close(): void {
+    for (const j of this.journals.values()) j.close();
+    this.journals.clear();
+  }
+}
+
+/** The run outcome for a set of host states (see RunOutcome). */
+export function runOutcome(states: readonly HostState[]): RunOutcome {
+  if (states.includes('running')) return 'running';
+  if (states.includes('corrupt')) return 'corrupt';
+  if (states.includes('failed') || states.includes('unreachable')) return 'failed';
+  if (states.includes('interrupted') || states.includes('pending')) return 'interrupted';
+  if (states.includes('awaiting-approval')) return 'awaiting-approval';
+  return 'ok';
+}
+
+function readMeta(path: string): RunMeta {
+  try {
+    return JSON.parse(readFileSync(path, 'utf8')) as RunMeta;
+  } catch (err) {
+    throw new RunbookError('E_RUN_CORRUPT', `${path}: cannot read the run record: ${(err as Error).message}`, {
+      hint: 'the run record was edited or damaged; start a fresh run',
+    });
+  }
+}
+
+function stamp(d: Date): string {
+  const p = (n: number) => String(n).padStart(2, '0');
+  return `${d.getUTCFullYear()}${p(d.getUTCMonth() + 1)}${p(d.getUTCDate())}-${p(d.getUTCHours())}${p(d.getUTCMinutes())}${p(d.getUTCSeconds())}`;
+}
+
+/** Write via a temp file + fsync + rename, so readers see the old or the new content, never half. */
+function writeFileDurable(path: string, text: string): void {
+  const tmp = `${path}.${process.pid}.tmp`;
+  const fd = openSync(tmp, 'w');
+  try {
+    writeSync(fd, text);
+    fsyncSync(fd);
+  } finally {
+    closeSync(fd);
+  }
+  renameSync(tmp, path);
+}

@@ -1,0 +1,34 @@
+/** Secret redaction and safe quoting of device bytes for error messages. */
+
+export const REDACTED = '[redacted]';
+
+/** Replaces every occurrence of each non-empty secret (longest first) with `[redacted]`. */
+export function redact(text: string, secrets: readonly string[]): string {
+  let out = text;
+  const list = [...new Set(secrets.filter((s) => s.length > 0))].sort((a, b) => b.length - a.length);
+  for (const s of list) out = out.split(s).join(REDACTED);
+  return out;
+}
+
+/** The last `max` characters of `text`, redacted and quoted with control characters escaped. */
+export function quoteTail(text: string, secrets: readonly string[], max = 200): string {
+  if (text.length === 0) return '(nothing)';
+  const clean = redact(text, secrets);
+  const tail = clean.length > max ? clean.slice(-max) : clean;
+  return (clean.length > max ? '...' : '') + JSON.stringify(tail);
+}
+
+/** A rolling window of the last bytes received, for timeout messages. */
+export class Tail {
+  private buf = '';
+  constructor(private readonly size = 512) {}
+  push(s: string): void {
+    this.buf = (this.buf + s).slice(-this.size);
+  }
+  get text(): string {
+    return this.buf;
+  }
+  clear(): void {
+    this.buf = '';
+  }
+}
