@@ -6,12 +6,18 @@
 import { Command, CommanderError } from 'commander';
 import { readFileSync } from 'node:fs';
 import { printError } from './output.js';
+import * as validate from './validate.js';
+import * as plan from './plan.js';
+import * as runs from './runs.js';
 
 const pkg = JSON.parse(readFileSync(new URL('../../../package.json', import.meta.url), 'utf8')) as { version: string };
 
 /** Subcommand modules; each adds itself to the program. */
 const commands: { register(program: Command): void }[] = [
   // (subcommands register here, one import each)
+  validate,
+  plan,
+  runs,
 ];
 
 export function buildProgram(): Command {

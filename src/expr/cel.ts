@@ -12,7 +12,7 @@
  * Mapping of declared types (decls.ts) to CEL:
  * - scalar string/ipv4/ipv6/enum -> `string`, int -> `int` (bigint), bool -> `bool`;
  * - list -> `list<T>`;
- * - map with fields -> a record type named after its shape, e.g. `{n: int; iface: string}` (cel-js type names cannot hold commas), whose
+ * - map with fields -> a record type named after its shape, e.g. `{peer: ipv4; iface: string}`, whose
  *   fields are checked: reading an undeclared field is a type error. Values are plain objects
  *   converted to instances of a per-type class on the way in; null or missing fields are absent
  *   (`has(x.f)` is false). `has(x.f)` of an undeclared field is not refused by cel-js itself;
@@ -75,15 +75,38 @@ export class CelBinding {
     }
   }
 
+  /** Record types by the JSON of their declared fields, so toCel finds the class of a DeclType. */
+  private readonly byShape = new Map<string, string>();
+  private readonly byFields = new WeakMap<object, string>();
+
+  /**
+   * Registers a record type named after its declared shape, e.g. `{peer: ipv4; iface: string}`
+   * (cel-js type names cannot hold commas); same-looking shapes that differ (enum values, patterns)
+   * get a ` #2` suffix.
+   */
   private registerRecord(fields: Record<string, DeclType>): string {
+    const cached = this.byFields.get(fields);
+    if (cached) return cached;
+    const shape = JSON.stringify(fields);
+    const known = this.byShape.get(shape);
+    if (known) {
+      this.byFields.set(fields, known);
+      return known;
+    }
     const celFields: Record<string, string> = {};
-    for (const [k, t] of Object.entries(fields)) celFields[k] = this.celType(t);
-    const name = `{${Object.entries(celFields).map(([k, t]) => `${k}: ${t}`).join('; ')}}`;
-    if (this.records.has(name)) return name;
+    const shown: string[] = [];
+    for (const [k, t] of Object.entries(fields)) {
+      celFields[k] = this.celType(t);
+      shown.push(`${k}: ${t.kind === 'scalar' ? t.spec.type : celFields[k]}`);
+    }
+    let name = `{${shown.join('; ')}}`;
+    for (let n = 2; this.records.has(name); n++) name = `{${shown.join('; ')}} #${n}`;
     const ctor = class {};
     Object.defineProperty(ctor, 'name', { value: name });
     this.env.registerType(name, { ctor, fields: celFields });
     this.records.set(name, { ctor, fields });
+    this.byShape.set(shape, name);
+    this.byFields.set(fields, name);
     this.ctors.add(ctor);
     return name;
   }
@@ -94,6 +117,13 @@ export class CelBinding {
     for (const [name, value] of Object.entries(scope)) {
       const decl = this.decls.get(name);
       if (decl && value !== undefined) ctx[name] = this.toCel(decl.type, value);
+    }
+    // `vars` is always there: when the scope does not carry it, it is made of the scope's own values.
+    const vars = this.decls.get('vars');
+    if (ctx['vars'] === undefined && vars?.type.kind === 'map') {
+      const present: Record<string, Value> = {};
+      for (const k of Object.keys(vars.type.fields)) if (scope[k] !== undefined && scope[k] !== null) present[k] = scope[k]!;
+      ctx['vars'] = this.toCel(vars.type, present);
     }
     return ctx;
   }
@@ -117,6 +147,15 @@ export class CelBinding {
         return out;
       }
     }
+  }
+
+  /** The declared type matching a CEL type string of a result (records by name; unknown shapes are dyn). */
+  declTypeOfCel(celType: string): DeclType {
+    if (celType === 'int' || celType === 'string' || celType === 'bool') return { kind: 'scalar', spec: { type: celType } };
+    const list = /^list<(.+)>$/.exec(celType);
+    if (list) return { kind: 'list', items: this.declTypeOfCel(list[1]!) };
+    const rec = this.records.get(celType);
+    return rec ? { kind: 'map', fields: rec.fields } : { kind: 'dyn' };
   }
 
   /** A cel-js result as a plain Value (record instances and Maps become objects). */
@@ -209,12 +248,19 @@ export function undeclaredHasFields(ast: ASTNode, binding: CelBinding): { node: 
   return found;
 }
 
-/** The resolved DeclType of a bare name or a `.field` chain over declared records, if scalar-typed or known. */
+/**
+ * The declared DeclType of a name path: a bare name, `.field` of a record, `[i]` of a list
+ * (`events[0].peer` is the ipv4 it was declared as). Undefined for any other expression.
+ */
 export function declTypeOf(ast: ASTNode, decls: ReadonlyMap<string, NameDecl>): DeclType | undefined {
   if (ast.op === 'id') return decls.get(ast.args)?.type;
   if (ast.op === '.') {
     const parent = declTypeOf(ast.args[0], decls);
     if (parent?.kind === 'map') return parent.fields[ast.args[1]];
+  }
+  if (ast.op === '[]') {
+    const parent = declTypeOf(ast.args[0], decls);
+    if (parent?.kind === 'list') return parent.items;
   }
   return undefined;
 }

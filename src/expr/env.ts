@@ -10,7 +10,7 @@ import type { Diagnostic, SourcePos } from '../errors.js';
 import type { ScalarSpec } from '../runbook/model.js';
 import { CelBinding, declTypeOf, declaredRefs, nameProblem, undeclaredHasFields } from './cel.js';
 import { describeDeclType } from './decls.js';
-import type { NameDecl } from './decls.js';
+import type { DeclType, NameDecl } from './decls.js';
 import { didYouMean, listNames } from './suggest.js';
 import { buildTemplate } from './template.js';
 import type { CompiledExpr, Scope, Template, Value } from './types.js';
@@ -32,7 +32,12 @@ export function offsetPos(pos: SourcePos, source: string, offset: number): Sourc
 export interface CompiledCel extends CompiledExpr {
   /** CEL type of the result, e.g. 'bool', 'int', 'list<string>', 'dyn'. */
   readonly type: string;
-  /** Scalar spec of the value when the expression is a bare name (or a record field) declared scalar. */
+  /**
+   * Declared type of the result: exact for a bare name or a record field chain (an ipv4 stays ipv4),
+   * else derived from the CEL type (ipv4/enum become string). For `set` and `for_each` items.
+   */
+  readonly declType: DeclType;
+  /** Scalar spec of the value when the expression is a name path (`peer`, `vars.peer`, `events[0].peer`) declared scalar. */
   readonly scalar?: ScalarSpec;
   /** Refs that are secret. */
   readonly secretRefs: readonly string[];
@@ -110,8 +115,9 @@ export class ExprEnv {
     }
 
     const refs = declaredRefs(parsed.ast, (n) => this.decls.has(n));
-    const declType = declTypeOf(parsed.ast, this.decls);
-    const scalar = declType?.kind === 'scalar' ? declType.spec : undefined;
+    const pathType = declTypeOf(parsed.ast, this.decls);
+    const declType = pathType ?? cel.declTypeOfCel(type);
+    const scalar = pathType?.kind === 'scalar' ? pathType.spec : undefined;
     const secretRefs = refs.filter((r) => this.decls.get(r)?.secret);
     const evaluate = (scope: Scope): Value => {
       let raw: unknown;
@@ -122,7 +128,7 @@ export class ExprEnv {
       }
       return cel.fromCel(raw);
     };
-    return Object.freeze({ source, pos, refs, type, secretRefs, evaluate, ...(scalar ? { scalar } : {}) });
+    return Object.freeze({ source, pos, refs, type, declType, secretRefs, evaluate, ...(scalar ? { scalar } : {}) });
   }
 
   /** Compile a `{{ expr }}` template (several parts allowed; `{{` without `}}` is an error). Throws ValidationError. */

@@ -97,11 +97,14 @@ function parseGroup(ctx: Ctx, name: string, raw: Node | null, pos: SourcePos, pa
         parseGroup(ctx, keyName(child), child.value as Node | null, posOf(ctx, child.key as Node), name, depth + 1);
       }
     } else {
+      const near = GROUP_KEYS.find((k) => k.slice(0, 4) === key.slice(0, 4).toLowerCase());
       report(
         inv,
         keyPos,
         `group '${name}' has an unknown key '${key}'`,
-        `a group takes only hosts, vars and children; host variables go under \`hosts: {HOST: {${key}: ...}}\`, group variables under \`vars:\``,
+        near !== undefined
+          ? `did you mean '${near}'? a group takes only hosts, vars and children`
+          : `a group takes only hosts, vars and children; host variables go under \`hosts: {HOST: {${key}: ...}}\`, group variables under \`vars:\``,
       );
     }
   }

@@ -25,3 +25,14 @@ export function isReadOnlyCommand(profile: PlatformProfile, command: string): bo
   const c = command.trim();
   return profile.readOnly.some((p) => new RegExp(p).test(c));
 }
+
+/** The first output line matching one of the profile's error patterns, with the pattern's message. */
+export function findDeviceError(profile: PlatformProfile, output: string): { line: string; message: string } | undefined {
+  const lines = output.split(/\r\n|\r|\n/);
+  for (const p of profile.errorPatterns) {
+    const re = new RegExp(p.pattern);
+    const line = lines.find((l) => re.test(l));
+    if (line !== undefined) return { line: line.trim(), message: p.message };
+  }
+  return undefined;
+}

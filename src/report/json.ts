@@ -218,9 +218,14 @@ export function createJsonCollector(opts: JsonCollectorOptions): JsonCollector {
  * are, even beyond 2^53); non-finite doubles become strings ("NaN", "Infinity").
  */
 export function stringifyResult(doc: ResultDocument, indent = 2): string {
+  return stringifyJson(doc, indent);
+}
+
+/** JSON text of any value with the bigint and non-finite number rules of `stringifyResult`. */
+export function stringifyJson(value: unknown, indent = 2): string {
   const marker = '\u0000runbook-int\u0000';
   const text = JSON.stringify(
-    doc,
+    value,
     (_k, v: unknown) => {
       if (typeof v === 'bigint') return `${marker}${v.toString()}`;
       if (typeof v === 'number' && !Number.isFinite(v)) return String(v);

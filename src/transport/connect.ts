@@ -103,8 +103,8 @@ export function connectHop(spec: HopSpec, ctx: ConnectContext, sock?: Duplex): P
         try {
           verifyHostKey({ file: ctx.knownHostsFile, policy: ctx.policy, host: spec.host, port: spec.port, label: spec.label, key });
         } catch (e) {
-          verify(false);
           fail(e as RunbookError);
+          verify(false);
           return;
         }
         phase = 'auth';

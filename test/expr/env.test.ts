@@ -98,7 +98,7 @@ describe('ExprEnv.compile', () => {
   it('checks the result type when asked', () => {
     const [d] = diagnostics(() => env.compile('decaps.n', pos, { type: 'bool' }));
     expect(d!.message).toBe('expression must be a bool, but `decaps.n` is int');
-    expect(env.compile('events', pos, { type: 'list' }).type).toBe('list<{peer: string; iface: string}>');
+    expect(env.compile('events', pos, { type: 'list' }).type).toBe('list<{peer: ipv4; iface: string}>');
   });
 
   it('refuses an empty expression', () => {
@@ -131,6 +131,11 @@ describe('optional vars and the vars record', () => {
     const err = exprError(() => env.compile('peer == "1.1.1.1"', pos).evaluate(varsScope({})));
     expect(err.message).toBe('rb.yaml:7:15: peer == "1.1.1.1": Unknown variable: peer');
     expect(err.hint).toContain('has(vars.peer)');
+  });
+
+  it('the vars record is made from the scope when the scope does not carry it', () => {
+    expect(optional.evaluate({ peer: '10.20.20.1' })).toBe('10.20.20.1');
+    expect(optional.evaluate({})).toBe('none');
   });
 
   it('list vars are lists of their items', () => {
@@ -172,6 +177,18 @@ describe('evaluation', () => {
     expect(e.evaluate({ events: [{ peer: '10.20.20.1', iface: 'Tu1' }, { peer: '10.40.40.1', iface: 'Tu2' }] })).toEqual([
       { peer: '10.20.20.1', iface: 'Tu1' },
     ]);
+  });
+});
+
+describe('declType of a result', () => {
+  it('is exact for names and record fields, derived from CEL otherwise', () => {
+    expect(env.compile('peer', pos).declType).toEqual(ipv4);
+    expect(env.compile('events[0]', pos).declType).toEqual({ kind: 'map', fields: { peer: ipv4, iface: str } });
+    expect(env.compile('events', pos).declType).toEqual(decls.find((d) => d.name === 'events')!.type);
+    expect(env.compile('events.map(e, e.peer)', pos).declType).toEqual({ kind: 'list', items: str });
+    expect(env.compile('size(events)', pos).declType).toEqual(int);
+    expect(env.compile('maybe', pos).declType).toEqual(decls.find((d) => d.name === 'maybe')!.type);
+    expect(env.compile('dyn(size(events))', pos).declType).toEqual({ kind: 'dyn' });
   });
 });
 

@@ -93,6 +93,14 @@ describe('render refuses unsafe values before anything is sent', () => {
     expect(err.hint).toContain('octets');
   });
 
+  it('a list item and a record field are re-checked against their declared type', () => {
+    const t = env.compileTemplate('clear crypto sa peer {{ peers[1] }}', pos);
+    expect(t.render(varsScope({ peers: ['10.20.20.1', '10.40.40.1'] }))).toBe('clear crypto sa peer 10.40.40.1');
+    expect(templateError(() => t.render(varsScope({ peers: ['10.20.20.1', '10.40.40.1 '] }))).message).toContain('is not a valid ipv4');
+    const n = env.compileTemplate('x {{ decaps.n }}', pos);
+    expect(n.render({ decaps: { n: 4n } })).toBe('x 4');
+  });
+
   it('a string that fails its pattern is refused', () => {
     const t = env.compileTemplate('show interface {{ vars.iface }}', pos);
     const err = templateError(() => t.render(varsScope({ iface: 'Gi1 | include' })));

@@ -1,12 +1,9 @@
 import { test } from 'vitest';
-import { parseSource } from '../../src/runbook/source.js';
-import { checkSchema } from '../../src/runbook/schema.js';
-import { formatDiagnostic } from '../../src/errors.js';
+import { compileRunbookSource } from '../../src/runbook/load.js';
+import { ValidationError, formatDiagnostic } from '../../src/errors.js';
 import { readFileSync } from 'node:fs';
 test('scratch', () => {
   const text = readFileSync('/tmp/s.yaml', 'utf8');
-  const r = parseSource(text, 's.yaml');
-  if (!r.ok) { console.log(r.diagnostics.map(formatDiagnostic).join('\n')); return; }
-  const s = checkSchema(r.doc);
-  console.log(s.diagnostics.map(formatDiagnostic).join('\n'));
+  try { const rb = compileRunbookSource(text, 's.yaml'); console.log(JSON.stringify(rb, (k, v) => typeof v === 'bigint' ? String(v) : k === 'pos' ? undefined : v, 1).slice(0, 3000)); }
+  catch (e) { if (e instanceof ValidationError) console.log(e.diagnostics.map(formatDiagnostic).join('\n')); else throw e; }
 });

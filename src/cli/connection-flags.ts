@@ -1,0 +1,103 @@
+/**
+ * Connection flags -> ConnectionOptions. Passwords come only from an environment variable
+ * (`--password-env VAR`) or the terminal (`--ask-pass`), never from the command line, so they
+ * never land in shell history, process lists or run records.
+ */
+import { RunbookError } from '../errors.js';
+import type { Runbook } from '../runbook/model.js';
+import type { Value } from '../expr/types.js';
+import type { HostKeyPolicy } from '../transport/ssh.js';
+import type { ConnectionOptions } from './connection.js';
+import { askSecret } from './prompt.js';
+
+export interface ConnectionFlags {
+  user?: string;
+  passwordEnv?: string;
+  askPass?: boolean;
+  identity: string[];
+  passphraseEnv?: string;
+  knownHosts?: string;
+  hostKeyPolicy: string;
+  sshConfig?: string;
+  transcript?: string;
+  connectTimeout?: string;
+}
+
+const POLICIES: HostKeyPolicy[] = ['strict', 'accept-new', 'off'];
+
+function fromEnv(flag: string, name: string): string {
+  const v = process.env[name];
+  if (v === undefined || v === '') {
+    throw new RunbookError('E_USAGE', `${flag} ${name}: the environment variable ${name} is not set`, {
+      hint: `export ${name}=... first (read -rs ${name} && export ${name}), or use --ask-pass`,
+    });
+  }
+  return v;
+}
+
+export async function connectionFromFlags(f: ConnectionFlags, runbook: Runbook, vars: Record<string, Value>): Promise<ConnectionOptions> {
+  if (!POLICIES.includes(f.hostKeyPolicy as HostKeyPolicy)) {
+    throw new RunbookError('E_USAGE', `--host-key-policy ${f.hostKeyPolicy}: unknown policy`, { hint: `use one of: ${POLICIES.join(', ')}` });
+  }
+  if (f.passwordEnv && f.askPass) {
+    throw new RunbookError('E_USAGE', '--password-env and --ask-pass cannot be combined', { hint: 'pick one way to give the password' });
+  }
+  let connectTimeoutMs: number | undefined;
+  if (f.connectTimeout !== undefined) {
+    const n = Number(f.connectTimeout);
+    if (!Number.isFinite(n) || n <= 0) {
+      throw new RunbookError('E_USAGE', `--connect-timeout ${f.connectTimeout}: must be a number of seconds`, { hint: 'e.g. --connect-timeout 10' });
+    }
+    connectTimeoutMs = Math.round(n * 1000);
+  }
+  const secrets: string[] = [];
+  for (const d of runbook.vars) {
+    const v = vars[d.name];
+    if (d.secret && typeof v === 'string' && v !== '') secrets.push(v);
+  }
+  const password = f.passwordEnv ? fromEnv('--password-env', f.passwordEnv) : undefined;
+  if (password) secrets.push(password);
+  const passphrase = f.passphraseEnv ? fromEnv('--passphrase-env', f.passphraseEnv) : undefined;
+  if (passphrase) secrets.push(passphrase);
+  let asked: string | undefined;
+  const askPassword = process.stdin.isTTY
+    ? async (prompt: string): Promise<string> => {
+        if (f.askPass && asked !== undefined && /password/i.test(prompt)) return asked;
+        const v = await askSecret(prompt);
+        if (/password/i.test(prompt)) asked = v;
+        secrets.push(v);
+        return v;
+      }
+    : undefined;
+  if (f.askPass && !askPassword) {
+    throw new RunbookError('E_USAGE', '--ask-pass needs a terminal', { hint: 'use --password-env VAR when running without a terminal' });
+  }
+  return {
+    password,
+    askPassword,
+    identityFiles: f.identity,
+    passphrase,
+    knownHostsFile: f.knownHosts,
+    hostKeyPolicy: f.hostKeyPolicy as HostKeyPolicy,
+    sshConfigFile: f.sshConfig === 'none' ? false : f.sshConfig,
+    transcriptDir: f.transcript,
+    secrets,
+    connectTimeoutMs,
+  };
+}
+
+/** The same flags as arguments, for the run record (no secret values: only variable names). */
+export function connectionArgv(f: ConnectionFlags): string[] {
+  const out: string[] = [];
+  if (f.user) out.push('--user', f.user);
+  if (f.passwordEnv) out.push('--password-env', f.passwordEnv);
+  if (f.askPass) out.push('--ask-pass');
+  for (const i of f.identity) out.push('--identity', i);
+  if (f.passphraseEnv) out.push('--passphrase-env', f.passphraseEnv);
+  if (f.knownHosts) out.push('--known-hosts', f.knownHosts);
+  if (f.hostKeyPolicy !== 'strict') out.push('--host-key-policy', f.hostKeyPolicy);
+  if (f.sshConfig) out.push('--ssh-config', f.sshConfig);
+  if (f.transcript) out.push('--transcript', f.transcript);
+  if (f.connectTimeout) out.push('--connect-timeout', f.connectTimeout);
+  return out;
+}

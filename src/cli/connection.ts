@@ -1,0 +1,43 @@
+/**
+ * Connection settings shared by every host of a run (flags), and the transport for one target.
+ * Inventory values (ansible_user, ansible_port) win over flags; ~/.ssh/config is read by the transport.
+ */
+import { createSshTransport, type HostKeyPolicy } from '../transport/ssh.js';
+import { openTranscript } from '../transport/transcript.js';
+import type { Transport } from '../transport/types.js';
+import type { PlatformProfile } from '../platforms/types.js';
+import type { Target } from './targets.js';
+
+export interface ConnectionOptions {
+  password?: string;
+  askPassword?: (prompt: string) => Promise<string>;
+  identityFiles: string[];
+  passphrase?: string;
+  knownHostsFile?: string;
+  hostKeyPolicy: HostKeyPolicy;
+  sshConfigFile?: string | false;
+  transcriptDir?: string;
+  /** Values never written anywhere (passwords, secret vars). */
+  secrets: string[];
+  /** Per-phase timeouts in ms (connect, auth, prompt); absent means the transport's defaults. */
+  connectTimeoutMs?: number;
+}
+
+/** A transport for the target; nothing is connected until the executor calls open(). */
+export function openConnection(t: Target, profile: PlatformProfile, c: ConnectionOptions, _hardStop: AbortSignal): Transport {
+  return createSshTransport({
+    target: { name: t.name, address: t.address, port: t.port, platform: t.platform, user: t.user },
+    profile,
+    user: t.user,
+    password: c.password,
+    askPassword: c.askPassword,
+    identityFiles: c.identityFiles,
+    passphrase: c.passphrase,
+    knownHostsFile: c.knownHostsFile,
+    hostKeyPolicy: c.hostKeyPolicy,
+    sshConfigFile: c.sshConfigFile,
+    timeouts: c.connectTimeoutMs ? { connectMs: c.connectTimeoutMs } : undefined,
+    transcript: c.transcriptDir ? openTranscript(c.transcriptDir, t.name, c.secrets) : undefined,
+    secrets: c.secrets,
+  });
+}

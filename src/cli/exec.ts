@@ -1,0 +1,165 @@
+/**
+ * `runbook exec <file>`: run a runbook against hosts over SSH (or the embedded lab).
+ * Flags -> options -> runSession. Exit codes: 0 ok, 1 failed, 2 usage/validation, 3 connection,
+ * 4 awaiting approval or interrupted.
+ */
+import type { Command } from 'commander';
+import { resolve } from 'node:path';
+import { RunbookError } from '../errors.js';
+import { loadRunbook } from '../runbook/load.js';
+import { resolveVars } from '../runbook/vars.js';
+import { RunStore, DEFAULT_STATE_DIR } from '../store/runs.js';
+import { action } from './output.js';
+import { resolveTargets, toPort, type Target } from './targets.js';
+import { runSession } from './session.js';
+import { connectionFromFlags, connectionArgv, type ConnectionFlags } from './connection-flags.js';
+import { startEmbeddedLab } from './lab-target.js';
+import { fleetFromFlags, fleetArgv, type FleetFlags } from './fleet-flags.js';
+
+interface ExecFlags extends ConnectionFlags, FleetFlags {
+  host: string[];
+  inventory?: string;
+  limit?: string;
+  lab?: string | boolean;
+  port?: string;
+  platform?: string;
+  var: string[];
+  dryRun?: boolean;
+  yes?: boolean;
+  startAt?: string;
+  stateDir: string;
+  json?: boolean;
+  quiet?: boolean;
+  verbose?: boolean;
+}
+
+const collect = (v: string, prev: string[]): string[] => [...prev, v];
+
+export function register(program: Command): void {
+  const cmd = program
+    .command('exec')
+    .description('Run a runbook against hosts over SSH (or against the embedded lab with --lab)')
+    .argument('<file>', 'runbook file (YAML)')
+    .option('--host <host[:port]>', 'target host, repeatable or comma-separated (~/.ssh/config aliases work)', collect, [])
+    .option('-i, --inventory <file>', 'Ansible-style inventory (YAML or INI)')
+    .option('--limit <pattern>', "hosts of the inventory to run on (Ansible patterns: group, host, 'edge*', a:b, a:&b, a:!b, @retry-file)")
+    .option('--lab [scenario]', 'start an emulated IOS XE / SD-WAN edge in-process and run against it (classic, sdwan, sdwan-cleared, healthy, mixed; default mixed)')
+    .option('--port <port>', 'SSH port for hosts that do not name one (default 22)')
+    .option('--platform <name>', "platform of the hosts (default: the runbook's platform)")
+    .option('--var <name=value>', 'set a runbook variable, repeatable', collect, [])
+    .option('--dry-run', 'run read-only steps, report what disruptive steps would run and why; send nothing that changes state')
+    .option('-y, --yes', 'approve every disruptive step without asking')
+    .option('--start-at <step>', 'skip the steps before this step id (fresh run)')
+    .option('--state-dir <dir>', 'where run records, journals and locks live', DEFAULT_STATE_DIR)
+    .option('--json', 'print one JSON document with every host, step, capture and command at the end')
+    .option('-q, --quiet', 'print only the summary and errors')
+    .option('-v, --verbose', 'also stream device output');
+  addConnectionOptions(cmd);
+  addFleetOptions(cmd);
+  cmd.action(action(async (file: string, flags: ExecFlags) => execCommand(file, flags)));
+}
+
+export function addConnectionOptions(cmd: Command): void {
+  cmd
+    .option('-u, --user <user>', 'SSH user (default: ~/.ssh/config, then $USER)')
+    .option('--password-env <VAR>', 'read the SSH password from this environment variable')
+    .option('-k, --ask-pass', 'ask for the SSH password on the terminal')
+    .option('--identity <file>', 'private key file, repeatable', collect, [])
+    .option('--passphrase-env <VAR>', 'read the private key passphrase from this environment variable')
+    .option('--known-hosts <file>', 'known_hosts file (default ~/.ssh/known_hosts)')
+    .option('--host-key-policy <policy>', 'strict (default, like OpenSSH), accept-new, or off', 'strict')
+    .option('-F, --ssh-config <file>', "ssh config file (default ~/.ssh/config; 'none' to read none)")
+    .option('--transcript <dir>', 'write every line sent and received per host to DIR (files 0600, secrets redacted)')
+    .option('--connect-timeout <seconds>', 'TCP connect timeout');
+}
+
+export function addFleetOptions(cmd: Command): void {
+  cmd
+    .option('-f, --forks <n>', 'hosts run at once', '20')
+    .option('--serial <n|p%>', 'run hosts in batches of N hosts or P% of them (comma list: 1,10,50%)')
+    .option('--max-fail <p%>', 'stop the next batches when more than P% of the hosts run so far failed')
+    .option('--keep-going', 'let new hosts run disruptive steps even after one failed on another host');
+}
+
+async function execCommand(file: string, flags: ExecFlags): Promise<number> {
+  if (flags.quiet && flags.verbose) {
+    throw new RunbookError('E_USAGE', '--quiet and --verbose cannot be combined', { hint: 'pick one' });
+  }
+  const sources = [flags.host.length > 0, Boolean(flags.inventory), flags.lab !== undefined].filter(Boolean).length;
+  if (sources === 0) {
+    throw new RunbookError('E_USAGE', 'no target: say where to run', {
+      hint: `add --host HOST, -i INVENTORY [--limit PATTERN], or --lab to rehearse on the emulator (e.g. runbook exec ${file} --lab)`,
+    });
+  }
+  if (sources > 1 && flags.lab !== undefined) {
+    throw new RunbookError('E_USAGE', '--lab cannot be combined with --host or --inventory', { hint: 'use one target source' });
+  }
+  const runbook = await loadRunbook(file);
+  const vars = resolveVars(runbook, flags.var);
+  const fleet = fleetFromFlags(flags);
+  const connection = await connectionFromFlags(flags, runbook, vars);
+  const stateDir = resolve(flags.stateDir);
+
+  const lab = flags.lab !== undefined ? await startEmbeddedLab(flags.lab, stateDir) : undefined;
+  try {
+    let targets: Target[];
+    if (lab) {
+      targets = lab.targets(runbook.platform);
+      connection.password = lab.password;
+      connection.knownHostsFile = lab.knownHostsFile;
+      connection.hostKeyPolicy = 'strict';
+      connection.sshConfigFile = false;
+    } else {
+      targets = await resolveTargets({
+        hosts: flags.host,
+        inventory: flags.inventory,
+        limit: flags.limit,
+        port: flags.port ? toPort(flags.port, '--port') : undefined,
+        user: flags.user,
+        platform: flags.platform,
+        runbookPlatform: runbook.platform,
+      });
+    }
+    const store = new RunStore(stateDir);
+    const mode = flags.dryRun ? 'dry-run' : 'exec';
+    const run = await store.create({
+      runbookPath: runbook.file,
+      runbookName: runbook.name,
+      contentHash: runbook.contentHash,
+      vars: redactedVars(runbook, vars),
+      targets: targets.map((t) => ({ name: t.name, address: t.address, port: t.port, platform: t.platform })),
+      mode,
+      argv: [...connectionArgv(flags), ...fleetArgv(flags)],
+    });
+    const stateFlag = flags.stateDir === DEFAULT_STATE_DIR ? '' : ` --state-dir ${flags.stateDir}`;
+    return await runSession({
+      runbook,
+      vars,
+      targets,
+      mode,
+      yes: Boolean(flags.yes),
+      startAt: flags.startAt,
+      run,
+      connection,
+      json: Boolean(flags.json),
+      level: flags.quiet ? 'quiet' : flags.verbose ? 'verbose' : 'normal',
+      ...fleet,
+      resumeCommand: `runbook resume ${run.meta.id}${stateFlag}`,
+      retryCommand: flags.inventory
+        ? (retry) => `runbook exec ${file} -i ${flags.inventory} --limit @${retry}${stateFlag}`
+        : undefined,
+    });
+  } finally {
+    await lab?.close();
+  }
+}
+
+/** Vars for the run record: secret values masked. */
+export function redactedVars(runbook: { vars: { name: string; secret: boolean }[] }, vars: Record<string, unknown>): Record<string, unknown> {
+  const out: Record<string, unknown> = {};
+  for (const [k, v] of Object.entries(vars)) {
+    const decl = runbook.vars.find((d) => d.name === k);
+    out[k] = decl?.secret ? '********' : typeof v === 'bigint' ? v.toString() : v;
+  }
+  return out;
+}

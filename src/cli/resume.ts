@@ -1,0 +1,126 @@
+/**
+ * `runbook resume <run-id>`: continue an interrupted run from its journals. Hosts that finished
+ * are not touched; the others continue after their last finished step with their captures
+ * restored; a disruptive step that started and never finished is in doubt and asked for again.
+ */
+import { Command } from 'commander';
+import { resolve } from 'node:path';
+import { existsSync } from 'node:fs';
+import { RunbookError } from '../errors.js';
+import { loadRunbook } from '../runbook/load.js';
+import { resolveVars } from '../runbook/vars.js';
+import { RunStore, DEFAULT_STATE_DIR } from '../store/runs.js';
+import { resumeState } from '../store/resume.js';
+import { isPlatformName } from '../platforms/index.js';
+import { action } from './output.js';
+import { runSession, type SessionOptions } from './session.js';
+import { addConnectionOptions, addFleetOptions } from './exec.js';
+import { connectionFromFlags, type ConnectionFlags } from './connection-flags.js';
+import { fleetFromFlags, type FleetFlags } from './fleet-flags.js';
+import type { Target } from './targets.js';
+
+interface ResumeFlags {
+  stateDir: string;
+  yes?: boolean;
+  force?: boolean;
+  var: string[];
+  json?: boolean;
+  quiet?: boolean;
+  verbose?: boolean;
+}
+
+const collect = (v: string, prev: string[]): string[] => [...prev, v];
+
+export function register(program: Command): void {
+  program
+    .command('resume')
+    .description('Continue an interrupted run from its checkpoint (hosts that finished are not touched)')
+    .argument('<run-id>', 'run id, as `runbook runs` lists it')
+    .option('--state-dir <dir>', 'where run records live', DEFAULT_STATE_DIR)
+    .option('-y, --yes', 'approve every disruptive step, in-doubt ones included')
+    .option('--force', 'resume even though the runbook file changed since the run started')
+    .option('--var <name=value>', 'give secret variables again (they are never recorded), repeatable', collect, [])
+    .option('--json', 'print one JSON document at the end')
+    .option('-q, --quiet', 'print only the summary and errors')
+    .option('-v, --verbose', 'also stream device output')
+    .action(action(async (id: string, flags: ResumeFlags) => resumeCommand(id, flags)));
+}
+
+/** Re-parse the connection and fleet flags recorded with the run. */
+function recordedFlags(argv: string[]): ConnectionFlags & FleetFlags {
+  const cmd = new Command('recorded').exitOverride().allowUnknownOption(false);
+  addConnectionOptions(cmd);
+  addFleetOptions(cmd);
+  cmd.parse(argv, { from: 'user' });
+  return cmd.opts() as ConnectionFlags & FleetFlags;
+}
+
+async function resumeCommand(id: string, flags: ResumeFlags): Promise<number> {
+  const stateDir = resolve(flags.stateDir);
+  const store = new RunStore(stateDir);
+  const run = await store.open(id);
+  const meta = run.meta;
+  if (!existsSync(meta.runbookPath)) {
+    throw new RunbookError('E_RUNBOOK_READ', `run ${id}: its runbook ${meta.runbookPath} is gone`, {
+      hint: 'put the runbook back where it was, then resume again',
+    });
+  }
+  const runbook = await loadRunbook(meta.runbookPath);
+  if (runbook.contentHash !== meta.contentHash && !flags.force) {
+    throw new RunbookError('E_RUNBOOK_CHANGED', `run ${id}: ${meta.runbookPath} changed since the run started`, {
+      hint: `check the change (the steps already done were done with the old file), then resume with --force: runbook resume ${id} --force`,
+    });
+  }
+  if (meta.argv.includes('--lab')) {
+    throw new RunbookError('E_USAGE', `run ${id} ran against the embedded lab, which ended with its process`, {
+      hint: 'start the lab separately (runbook lab) and run against it with --host to rehearse interruptions',
+    });
+  }
+  // vars as recorded, then the ones given again (secret ones are recorded masked and must be given again)
+  const pairs: string[] = [];
+  for (const [k, v] of Object.entries(meta.vars)) {
+    const decl = runbook.vars.find((d) => d.name === k);
+    if (!decl || decl.secret) continue;
+    pairs.push(`${k}=${Array.isArray(v) ? v.join(',') : String(v)}`);
+  }
+  const vars = resolveVars(runbook, [...pairs, ...flags.var]);
+
+  const recorded = recordedFlags(meta.argv);
+  const connection = await connectionFromFlags(recorded, runbook, vars);
+  const restore: NonNullable<SessionOptions['restore']> = new Map();
+  const targets: Target[] = [];
+  const finished: string[] = [];
+  for (const t of meta.targets) {
+    const st = resumeState(run.readJournal(t.name));
+    if (st.finished) {
+      finished.push(`${t.name} (${st.outcome})`);
+      continue;
+    }
+    if (!isPlatformName(t.platform)) throw new RunbookError('E_RUN_CORRUPT', `run ${id}: host ${t.name} has unknown platform ${t.platform}`);
+    targets.push({ name: t.name, address: t.address, port: t.port, platform: t.platform, user: recorded.user });
+    if (st.started) restore.set(t.name, { completed: st.completed, inDoubt: st.inDoubt });
+  }
+  if (targets.length === 0) {
+    process.stdout.write(`run ${id}: every host already finished: ${finished.join(', ')}; nothing to resume\n`);
+    run.close();
+    return 0;
+  }
+  if (finished.length > 0 && !flags.json) {
+    process.stderr.write(`run ${id}: not touching hosts that finished: ${finished.join(', ')}\n`);
+  }
+  const stateFlag = flags.stateDir === DEFAULT_STATE_DIR ? '' : ` --state-dir ${flags.stateDir}`;
+  return runSession({
+    runbook,
+    vars,
+    targets,
+    mode: meta.mode,
+    yes: Boolean(flags.yes),
+    run,
+    restore,
+    connection,
+    json: Boolean(flags.json),
+    level: flags.quiet ? 'quiet' : flags.verbose ? 'verbose' : 'normal',
+    ...fleetFromFlags(recorded),
+    resumeCommand: `runbook resume ${id}${stateFlag}`,
+  });
+}

@@ -1,0 +1,217 @@
+/**
+ * `runbook runs [--state-dir DIR] [--json]`: the recorded runs, newest first (id, when, runbook,
+ * hosts, outcome).
+ * `runbook runs <run-id> [--state-dir DIR] [--json]`: one run's record: per host, per step, the
+ * outcome, duration, commands sent and captured values (secrets stay redacted as stored), in-doubt
+ * steps, and the command to resume it.
+ */
+import type { Command } from 'commander';
+import type { StepOutcome } from '../engine/events.js';
+import type { Value } from '../expr/types.js';
+import { stringifyJson } from '../report/json.js';
+import { formatDuration } from '../report/format.js';
+import { resumeState } from '../store/resume.js';
+import { DEFAULT_STATE_DIR, RunStore, type HostState, type RunHandle, type RunMeta, type RunOutcome, type RunSummary } from '../store/runs.js';
+import { action } from './output.js';
+
+interface RunsFlags {
+  stateDir: string;
+  json?: boolean;
+}
+
+export function register(program: Command): void {
+  program
+    .command('runs')
+    .description("list recorded runs, or show one run's record")
+    .argument('[run-id]', 'the run to show')
+    .option('--state-dir <dir>', 'where run records, journals and locks live', DEFAULT_STATE_DIR)
+    .option('--json', 'print JSON')
+    .action(
+      action(async (id: string | undefined, flags: RunsFlags) => {
+        process.stdout.write(await runsCommand({ id, stateDir: flags.stateDir, json: flags.json ?? false }));
+      }),
+    );
+}
+
+/** The text `runbook runs` prints. Throws RunbookError E_RUN_NOT_FOUND for an unknown id. */
+export async function runsCommand(opts: { id?: string; stateDir: string; json: boolean }): Promise<string> {
+  const store = new RunStore(opts.stateDir);
+  if (opts.id === undefined) {
+    const runs = await store.list();
+    return opts.json ? `${stringifyJson(runs)}\n` : formatRunList(runs, store.runsDir);
+  }
+  const handle = await store.open(opts.id);
+  try {
+    const view = buildRunView(handle);
+    return opts.json ? `${stringifyJson(view)}\n` : formatRunView(view, opts.stateDir);
+  } finally {
+    handle.close();
+  }
+}
+
+export interface StepView {
+  key: string;
+  stepId: string;
+  title: string;
+  /** `in-doubt`: a disruptive step that started and never ended; `running`: started, not ended. */
+  outcome: StepOutcome | 'running' | 'in-doubt';
+  disruptive: boolean;
+  startedAt: string;
+  durationMs?: number;
+  commands: string[];
+  captures: Record<string, Value>;
+  approvals: boolean[];
+  item?: Value;
+  message?: string;
+  /** Number of the session (1 = first run, 2 = first resume...) that recorded the step. */
+  session: number;
+}
+
+export interface HostView {
+  host: string;
+  state: HostState;
+  message?: string;
+  durationMs?: number;
+  stoppedAt?: string;
+  sessions: number;
+  steps: StepView[];
+}
+
+export interface RunView {
+  meta: RunMeta;
+  outcome: RunOutcome;
+  hosts: HostView[];
+}
+
+export function buildRunView(handle: RunHandle): RunView {
+  const { outcome, hostStates } = handle.status();
+  const hosts = handle.meta.targets.map((t): HostView => {
+    const records = handle.readJournal(t.name);
+    const view: HostView = { host: t.name, state: hostStates[t.name] ?? 'pending', sessions: 0, steps: [] };
+    const open = new Map<string, StepView>();
+    for (const r of records) {
+      switch (r.type) {
+        case 'host-start':
+          view.sessions++;
+          break;
+        case 'step-start': {
+          const s: StepView = {
+            key: r.key,
+            stepId: r.stepId,
+            title: r.title,
+            outcome: 'running',
+            disruptive: r.disruptive,
+            startedAt: new Date(r.at).toISOString(),
+            commands: [],
+            captures: {},
+            approvals: [],
+            session: view.sessions,
+            ...(r.item === undefined ? {} : { item: r.item }),
+          };
+          view.steps.push(s);
+          open.set(r.key, s);
+          break;
+        }
+        case 'command':
+          open.get(r.key)?.commands.push(r.command);
+          break;
+        case 'approval':
+          open.get(r.key)?.approvals.push(r.approved);
+          break;
+        case 'step-end': {
+          let s = open.get(r.key);
+          if (!s) {
+            s = { key: r.key, stepId: r.stepId, title: r.stepId, outcome: 'running', disruptive: false, startedAt: new Date(r.at - r.durationMs).toISOString(), commands: [], captures: {}, approvals: [], session: view.sessions };
+            view.steps.push(s);
+          }
+          open.delete(r.key);
+          s.outcome = r.outcome;
+          s.durationMs = r.durationMs;
+          s.commands = [...r.commands];
+          s.captures = r.captures;
+          const msg = r.error?.message ?? r.message;
+          if (msg) s.message = msg;
+          break;
+        }
+        case 'host-end':
+          view.durationMs = (view.durationMs ?? 0) + r.durationMs;
+          view.message = r.message;
+          if (r.stoppedAt) view.stoppedAt = r.stoppedAt;
+          else delete view.stoppedAt;
+          break;
+      }
+    }
+    const doubt = resumeState(records).inDoubt;
+    for (const s of open.values()) if (doubt.has(s.key)) s.outcome = 'in-doubt';
+    return view;
+  });
+  return { meta: handle.meta, outcome, hosts };
+}
+
+export function formatRunList(runs: readonly RunSummary[], runsDir: string): string {
+  if (runs.length === 0) return `no runs recorded in ${runsDir}\n`;
+  const rows = runs.map((r) => [
+    r.id,
+    formatWhen(r.createdAt),
+    r.runbookName,
+    r.hosts.length <= 3 ? r.hosts.join(', ') : `${r.hosts.slice(0, 3).join(', ')} +${r.hosts.length - 3}`,
+    `${r.outcome}${r.mode === 'dry-run' ? ' (dry run)' : ''}`,
+  ]);
+  return table([['ID', 'WHEN', 'RUNBOOK', 'HOSTS', 'OUTCOME'], ...rows]);
+}
+
+export function formatRunView(view: RunView, stateDir: string): string {
+  const { meta } = view;
+  const out: string[] = [];
+  out.push(`Run ${meta.id}${meta.mode === 'dry-run' ? ' (dry run)' : ''}: ${view.outcome}`);
+  out.push(`  created  ${formatWhen(meta.createdAt)}`);
+  out.push(`  runbook  ${meta.runbookName} (${meta.runbookPath}, sha256 ${meta.contentHash.slice(0, 12)})`);
+  const vars = Object.entries(meta.vars);
+  if (vars.length > 0) out.push(`  vars     ${vars.map(([k, v]) => `${k}=${formatValue(v as Value)}`).join(' ')}`);
+  for (const h of view.hosts) {
+    out.push('');
+    const where = h.stoppedAt && h.state !== 'ok' ? ` at ${h.stoppedAt}` : '';
+    const dur = h.durationMs === undefined ? '' : ` (${formatDuration(h.durationMs)})`;
+    const resumed = h.sessions > 1 ? `, ${h.sessions} sessions` : '';
+    out.push(`${h.host}: ${h.state}${where}${dur}${resumed}${h.message ? `: ${h.message.split('\n')[0]}` : ''}`);
+    if (h.steps.length === 0) out.push('  (no steps recorded)');
+    let session = 1;
+    const keyWidth = Math.max(...h.steps.map((s) => s.key.length), 0);
+    for (const s of h.steps) {
+      if (s.session !== session) {
+        session = s.session;
+        out.push(`  -- resumed (session ${session}) --`);
+      }
+      const outcome = s.outcome === 'in-doubt' ? 'IN DOUBT (started, never finished)' : s.outcome;
+      const dur = s.durationMs === undefined ? '' : `  ${formatDuration(s.durationMs)}`;
+      const flags = [s.disruptive ? 'disruptive' : '', ...s.approvals.map((a) => (a ? 'approved' : 'declined'))].filter(Boolean);
+      out.push(`  ${s.key.padEnd(keyWidth)}  ${outcome}${dur}${flags.length ? `  [${flags.join(', ')}]` : ''}`.trimEnd());
+      if (s.item !== undefined) out.push(`      item: ${formatValue(s.item)}`);
+      for (const c of s.commands) out.push(`      > ${c}`);
+      for (const [k, v] of Object.entries(s.captures)) out.push(`      ${k} = ${formatValue(v)}`);
+      if (s.message) out.push(`      ${s.message.split('\n').join('\n      ')}`);
+    }
+  }
+  if (view.outcome !== 'ok' && view.outcome !== 'running' && meta.mode === 'exec') {
+    out.push('');
+    out.push(`To continue this run: runbook resume ${meta.id}${stateDir === DEFAULT_STATE_DIR ? '' : ` --state-dir ${stateDir}`}`);
+  }
+  return `${out.join('\n')}\n`;
+}
+
+/** A value as compact JSON (ints exact). */
+function formatValue(v: Value): string {
+  return stringifyJson(v, 0);
+}
+
+function formatWhen(iso: string): string {
+  const d = new Date(iso);
+  if (Number.isNaN(d.getTime())) return iso;
+  const p = (n: number) => String(n).padStart(2, '0');
+  return `${d.getFullYear()}-${p(d.getMonth() + 1)}-${p(d.getDate())} ${p(d.getHours())}:${p(d.getMinutes())}:${p(d.getSeconds())}`;
+}
+
+function table(rows: string[][]): string {
+  const widths = rows[0]!.map((_, i) => Math.max(...rows.map((r) => r[i]!.length)));
+  return rows.map((r) => r.map((c, i) => (i === r.length - 1 ? c : c.padEnd(widths[i]!))).join('  ')).join('\n') + '\n';
+}

@@ -1,0 +1,200 @@
+/**
+ * One run of a runbook over its targets, shared by `runbook exec` and `runbook resume`:
+ * run record and journals, host locks, approvals, reporters, signals, fleet batches, the final
+ * summary and the exit code. The executor decides what runs; this file only wires the seams.
+ */
+import { RunbookError, type ExitCode } from '../errors.js';
+import type { Runbook } from '../runbook/model.js';
+import type { Value } from '../expr/types.js';
+import { runHost, type ApprovalRequest, type HostResult } from '../engine/executor.js';
+import type { EngineEvent, Reporter, StepOutcome } from '../engine/events.js';
+import type { RunHandle } from '../store/runs.js';
+import { acquireHostLock } from '../store/lock.js';
+import { createJsonCollector, stringifyResult } from '../report/json.js';
+import { createLogReporter, type LogLevel } from '../report/log.js';
+import { formatSummary } from '../report/summary.js';
+import { createProgressReporter, type ProgressReporter } from '../report/progress.js';
+import { runFleet, type HostRunContext } from '../fleet/scheduler.js';
+import type { InventoryHost } from '../fleet/inventory.js';
+import { getProfile } from '../platforms/index.js';
+import type { Target } from './targets.js';
+import { openConnection, type ConnectionOptions } from './connection.js';
+import { askYesNo } from './prompt.js';
+
+export interface SessionOptions {
+  runbook: Runbook;
+  vars: Record<string, Value>;
+  targets: Target[];
+  mode: 'exec' | 'dry-run';
+  /** --yes: approve every disruptive step (in-doubt ones included). */
+  yes: boolean;
+  startAt?: string;
+  run: RunHandle;
+  /** Resume: per host, what the journal says is done. Hosts absent here start fresh. */
+  restore?: Map<string, { completed: Map<string, { scope: Record<string, Value>; outcome: StepOutcome }>; inDoubt: Set<string> }>;
+  connection: ConnectionOptions;
+  json: boolean;
+  level: LogLevel;
+  forks: number;
+  serial?: string;
+  maxFailPct?: number;
+  keepGoing: boolean;
+  /** Shown in the summary: how to continue this run / retry failed hosts. */
+  resumeCommand: string;
+  retryCommand?: (retryFile: string) => string;
+}
+
+/** Exit code of a whole run: interrupted/awaiting beats failed beats unreachable. */
+export function exitCodeOf(outcomes: string[]): ExitCode {
+  if (outcomes.some((o) => o === 'interrupted' || o === 'awaiting-approval' || o === 'not-run')) return 4;
+  if (outcomes.some((o) => o === 'failed')) return 1;
+  if (outcomes.some((o) => o === 'unreachable')) return 3;
+  return 0;
+}
+
+export async function runSession(o: SessionOptions): Promise<ExitCode> {
+  const interactive = Boolean(process.stdin.isTTY) && !o.json;
+  const collector = createJsonCollector({
+    runId: o.run.meta.id,
+    runbook: { name: o.runbook.name, path: o.run.meta.runbookPath, contentHash: o.runbook.contentHash },
+    mode: o.mode,
+    hosts: o.targets.map((t) => t.name),
+  });
+  const live: ProgressReporter | undefined =
+    !o.json && process.stdout.isTTY && o.level !== 'quiet' && !process.env.RUNBOOK_NO_PROGRESS
+      ? createProgressReporter({ hosts: o.targets.map((t) => t.name), verbose: o.level === 'verbose' })
+      : undefined;
+  const log: Reporter | undefined =
+    live || o.json ? undefined : createLogReporter({ out: process.stderr, level: o.level });
+  const listeners: Reporter[] = [collector.report];
+  if (live) listeners.push(live.report);
+  if (log) listeners.push(log);
+
+  // Ctrl-C once: stop between steps; twice: abort the running command too.
+  const stop = new AbortController();
+  const hard = new AbortController();
+  let signals = 0;
+  const onSignal = (sig: NodeJS.Signals): void => {
+    signals += 1;
+    if (signals === 1) {
+      stop.abort(new RunbookError('E_INTERRUPTED', `interrupted by ${sig}`));
+      process.stderr.write(`\n${sig}: stopping after the running step (again to abort it)\n`);
+    } else {
+      hard.abort(new RunbookError('E_INTERRUPTED', `interrupted by ${sig} (twice)`));
+    }
+  };
+  process.on('SIGINT', onSignal);
+  process.on('SIGTERM', onSignal);
+
+  // One question at a time, even with many hosts in flight.
+  let asking: Promise<unknown> = Promise.resolve();
+  const approve = (ctx: HostRunContext) =>
+    o.yes
+      ? async (req: ApprovalRequest) => {
+          if (!ctx.disruptiveAllowed()) return false;
+          return true;
+        }
+      : interactive
+        ? async (req: ApprovalRequest) => {
+            if (!ctx.disruptiveAllowed()) return false;
+            const q = approvalQuestion(req);
+            const next = asking.then(async () =>
+              live ? /^\s*y(es)?\s*$/i.test(await live.prompt(q)) : askYesNo(q),
+            );
+            asking = next.catch(() => undefined);
+            return next;
+          }
+        : undefined;
+
+  let lockWarnings: string[] = [];
+  const runOne = async (t: Target, ctx: HostRunContext): Promise<HostResult> => {
+    const lock = acquireHostLock(o.run.stateDir, t.name, o.run.meta.id);
+    if (lock.tookOverStale) {
+      lockWarnings.push(`${t.name}: took over a stale lock of run ${lock.tookOverStale.runId} (pid ${lock.tookOverStale.pid} is gone)`);
+    }
+    const journal = o.run.journal(t.name);
+    const toJournal = journal.listener();
+    const emit: Reporter = (e: EngineEvent) => {
+      toJournal(e);
+      for (const l of listeners) l(e);
+    };
+    const transport = openConnection(t, getProfile(t.platform), o.connection, hard.signal);
+    try {
+      const result = await runHost({
+        runbook: o.runbook,
+        host: { name: t.name, address: t.address, port: t.port, platform: t.platform, user: t.user },
+        transport,
+        vars: o.vars,
+        mode: o.mode,
+        approve: approve(ctx),
+        emit,
+        signal: stop.signal,
+        startAt: o.restore?.has(t.name) ? undefined : o.startAt,
+        restore: o.restore?.get(t.name),
+      });
+      if (result.outcome === 'failed' && result.disruptive.length > 0) ctx.reportDisruptiveFailure(t.name);
+      return result;
+    } finally {
+      await transport.close().catch(() => undefined);
+      lock.release();
+    }
+  };
+
+  let fleet: Awaited<ReturnType<typeof runFleet<HostResult>>>;
+  try {
+    fleet = await runFleet(
+      o.targets.map((t) => asInventoryHost(t)),
+      { forks: o.forks, serial: o.serial, maxFailPct: o.maxFailPct, keepGoing: o.keepGoing, signal: stop.signal },
+      (h, ctx) => runOne(byName(o.targets, h.name), ctx),
+    );
+  } finally {
+    process.off('SIGINT', onSignal);
+    process.off('SIGTERM', onSignal);
+    if (live) await live.done();
+  }
+
+  for (const w of lockWarnings) collector.addMessage(w);
+  if (fleet.stoppedReason) collector.addMessage(fleet.stoppedReason);
+  const outcomes = o.targets.map((t) => fleet.results.get(t.name)?.outcome ?? 'not-run');
+  const failed = o.targets.filter((_, i) => outcomes[i] !== 'ok').map((t) => t.name);
+  const retryFile = failed.length > 0 ? o.run.writeRetryFile(failed) : undefined;
+  const doc = collector.document();
+  o.run.close();
+  if (o.json) {
+    process.stdout.write(`${stringifyResult(doc)}\n`);
+  } else {
+    process.stderr.write(
+      `\n${formatSummary(doc, {
+        resumeCommand: o.resumeCommand,
+        retryCommand: retryFile && o.retryCommand ? o.retryCommand(retryFile) : undefined,
+      })}\n`,
+    );
+  }
+  return exitCodeOf(outcomes);
+}
+
+function approvalQuestion(req: ApprovalRequest): string {
+  const doubt = req.inDoubt ? '\n  (IN DOUBT: an earlier run started this step and never finished it; it may already have run)' : '';
+  return `${req.host}: step ${req.stepId} wants to run\n  ${req.command}\n  impact: ${req.impact}${doubt}\nRun it? [y/N] `;
+}
+
+function byName(targets: Target[], name: string): Target {
+  const t = targets.find((x) => x.name === name);
+  if (!t) throw new RunbookError('E_INTERNAL', `no target named ${name}`);
+  return t;
+}
+
+function asInventoryHost(t: Target): InventoryHost {
+  return (
+    t.inventory ?? {
+      name: t.name,
+      address: t.address,
+      port: t.port,
+      user: t.user,
+      platform: t.platform,
+      vars: {},
+      groups: ['all', 'ungrouped'],
+      pos: { file: '<command line>', line: 1, col: 1 },
+    }
+  );
+}

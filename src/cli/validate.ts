@@ -1,0 +1,51 @@
+/**
+ * `runbook validate <file...>`: every problem of every file as `file:line:col: message` (+ hint),
+ * `ok: <file> (<n> steps)` for valid files. Exit 0 when all are valid, 2 otherwise.
+ */
+import type { Command } from 'commander';
+import { RunbookError, ValidationError, formatDiagnostic } from '../errors.js';
+import type { Step } from '../runbook/model.js';
+import { loadRunbook } from '../runbook/load.js';
+import { action } from './output.js';
+
+export function register(program: Command): void {
+  program
+    .command('validate')
+    .description('check runbook files: YAML syntax, the schema, expressions, names and state-changing commands')
+    .argument('<file...>', 'runbook YAML files')
+    .action(action(async (files: string[]) => validateFiles(files)));
+}
+
+/** Validate each file; prints results; returns the exit code. */
+export async function validateFiles(files: string[]): Promise<number> {
+  let invalid = 0;
+  for (const file of files) {
+    try {
+      const runbook = await loadRunbook(file);
+      process.stdout.write(`ok: ${file} (${countSteps(runbook.steps)} steps)\n`);
+    } catch (err) {
+      if (err instanceof ValidationError) {
+        for (const d of err.diagnostics) process.stderr.write(`${formatDiagnostic(d)}\n`);
+      } else if (err instanceof RunbookError) {
+        process.stderr.write(`error: ${err.message}\n${err.hint ? `  hint: ${err.hint}\n` : ''}`);
+      } else {
+        throw err;
+      }
+      invalid++;
+    }
+  }
+  if (invalid > 0 && files.length > 1) process.stderr.write(`${invalid} of ${files.length} files invalid\n`);
+  return invalid > 0 ? 2 : 0;
+}
+
+/** Steps in the tree, nested ones included. */
+export function countSteps(steps: readonly Step[]): number {
+  let n = 0;
+  for (const s of steps) {
+    n++;
+    if (s.kind === 'group') n += countSteps(s.steps);
+    if (s.kind === 'choose') for (const b of s.branches) n += countSteps(b.steps);
+    if (s.onFailure.kind === 'steps') n += countSteps(s.onFailure.steps);
+  }
+  return n;
+}

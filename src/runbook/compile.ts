@@ -1,0 +1,146 @@
+/**
+ * Compile a schema-checked document into the Runbook model: semantic checks (every problem at
+ * once, each at file:line:col with a hint), defaults filled once, expressions and templates
+ * compiled against the names in scope. Parts that already failed the schema are skipped (but the
+ * names they bind stay declared, so one typo does not cascade into "unknown name" errors).
+ */
+import { RunbookError, ValidationError, type Diagnostic } from '../errors.js';
+import type { NameDecl } from '../expr/decls.js';
+import { checkVarValue, runbookVarDecls, wholePattern } from '../expr/values.js';
+import { getProfile, isPlatformName } from '../platforms/index.js';
+import type { Runbook, ScalarSpec, VarDecl } from './model.js';
+import { bindProblem, isBroken, isRecord, type CompileCtx } from './ctx.js';
+import { HOST_DECL, NameScope } from './scope.js';
+import type { DocPath, SourceDoc } from './source.js';
+import { compileSteps } from './steps.js';
+
+export type RunbookBody = Omit<Runbook, 'file' | 'contentHash'>;
+
+/** Compile `doc` (schema errors already in `schemaDiagnostics`); throws ValidationError with all diagnostics. */
+export function compileDocument(doc: SourceDoc, schemaDiagnostics: Diagnostic[], broken: readonly string[]): RunbookBody {
+  const data = (isRecord(doc.data) ? doc.data : {}) as Record<string, unknown>;
+  const platform = typeof data.platform === 'string' && isPlatformName(data.platform) ? data.platform : undefined;
+  const diagnostics: Diagnostic[] = [...schemaDiagnostics];
+  const vars = compileVars(doc, data.vars, broken, diagnostics);
+  const ctx: CompileCtx = {
+    doc,
+    diagnostics,
+    profile: platform ? getProfile(platform) : undefined,
+    broken,
+    ids: new Map(),
+    scope: new NameScope([...runbookVarDecls(vars.decls), ...vars.loose, HOST_DECL]),
+  };
+  const steps = Array.isArray(data.steps) ? compileSteps(ctx, data.steps, ['steps']) : [];
+  if (diagnostics.length > 0 || !platform) {
+    diagnostics.sort((a, b) => a.pos.line - b.pos.line || a.pos.col - b.pos.col);
+    throw new ValidationError(dedupe(diagnostics));
+  }
+  return {
+    name: String(data.runbook),
+    description: typeof data.description === 'string' ? data.description : '',
+    platform,
+    vars: vars.decls,
+    steps,
+  };
+}
+
+interface CompiledVars {
+  decls: VarDecl[];
+  /** Vars that failed the schema: declared `dyn` so expressions using them are not reported again. */
+  loose: NameDecl[];
+}
+
+function compileVars(doc: SourceDoc, raw: unknown, broken: readonly string[], diagnostics: Diagnostic[]): CompiledVars {
+  const out: CompiledVars = { decls: [], loose: [] };
+  if (!isRecord(raw)) return out;
+  for (const [name, v] of Object.entries(raw)) {
+    const path = ['vars', name];
+    const problem = bindProblem(name);
+    if (problem) {
+      if (!isBroken(broken, path, true)) diagnostics.push({ pos: doc.keyPos(path), message: `var name ${problem}`, hint: 'rename the var' });
+      continue;
+    }
+    if (isBroken(broken, path) || !isRecord(v)) {
+      out.loose.push({ name, type: { kind: 'dyn' } });
+      continue;
+    }
+    const decl: VarDecl = {
+      name,
+      type: v.type as VarDecl['type'],
+      required: v.required === true,
+      secret: v.secret === true,
+      pos: doc.keyPos(path),
+    };
+    if (typeof v.description === 'string') decl.description = v.description;
+    if (typeof v.pattern === 'string') decl.pattern = v.pattern;
+    if (Array.isArray(v.values)) decl.values = v.values as string[];
+    if (isRecord(v.items)) decl.items = v.items as unknown as ScalarSpec;
+
+    const misplaced = (field: string, owner: string): void => {
+      diagnostics.push({ pos: doc.keyPos([...path, field]), message: `'${field}' of var '${name}' only applies to type ${owner}, not ${decl.type}`, hint: `remove '${field}'` });
+    };
+    if (decl.pattern !== undefined && decl.type !== 'string') misplaced('pattern', 'string');
+    if (decl.values !== undefined && decl.type !== 'enum') misplaced('values', 'enum');
+    if (decl.items !== undefined && decl.type !== 'list') misplaced('items', 'list');
+    const patternOk = checkPattern(doc, diagnostics, [...path, 'pattern'], decl.pattern);
+    const items = decl.items;
+    const itemsOk =
+      items === undefined ||
+      (checkPattern(doc, diagnostics, [...path, 'items', 'pattern'], items.pattern) && checkItemSpec(doc, diagnostics, [...path, 'items'], items));
+    if (decl.required && v.default !== undefined) {
+      diagnostics.push({
+        pos: doc.keyPos([...path, 'required']),
+        message: `var '${name}' is required and has a default`,
+        hint: 'a default makes the var optional: remove `required: true` or the default',
+      });
+    }
+    if (v.default !== undefined && patternOk && itemsOk) {
+      try {
+        decl.default = checkVarValue(decl, v.default);
+      } catch (err) {
+        if (!(err instanceof RunbookError)) throw err;
+        diagnostics.push({
+          pos: doc.valuePos([...path, 'default']),
+          message: `default of var '${name}' is invalid: ${err.message.replace(/^variable '[^']*'(?: (item \d+))?: /, (_m, item?: string) => (item ? `${item}: ` : ''))}`,
+          ...(err.hint ? { hint: err.hint } : {}),
+        });
+      }
+    }
+    out.decls.push(decl);
+  }
+  return out;
+}
+
+function checkItemSpec(doc: SourceDoc, diagnostics: Diagnostic[], path: DocPath, items: ScalarSpec): boolean {
+  if (items.pattern !== undefined && items.type !== 'string') {
+    diagnostics.push({ pos: doc.keyPos([...path, 'pattern']), message: `'pattern' of list items only applies to type string, not ${items.type}`, hint: "remove 'pattern'" });
+    return false;
+  }
+  if (items.values !== undefined && items.type !== 'enum') {
+    diagnostics.push({ pos: doc.keyPos([...path, 'values']), message: `'values' of list items only applies to type enum, not ${items.type}`, hint: "remove 'values'" });
+    return false;
+  }
+  return true;
+}
+
+function checkPattern(doc: SourceDoc, diagnostics: Diagnostic[], path: DocPath, pattern: string | undefined): boolean {
+  if (pattern === undefined) return true;
+  try {
+    wholePattern(pattern);
+    return true;
+  } catch (err) {
+    if (!(err instanceof RunbookError)) throw err;
+    diagnostics.push({ pos: doc.valuePos(path), message: err.message, ...(err.hint ? { hint: err.hint } : {}) });
+    return false;
+  }
+}
+
+function dedupe(diagnostics: Diagnostic[]): Diagnostic[] {
+  const seen = new Set<string>();
+  return diagnostics.filter((d) => {
+    const key = `${d.pos.line}:${d.pos.col}:${d.message}`;
+    if (seen.has(key)) return false;
+    seen.add(key);
+    return true;
+  });
+}
