@@ -9,6 +9,9 @@ import { printError } from './output.js';
 import * as validate from './validate.js';
 import * as plan from './plan.js';
 import * as runs from './runs.js';
+import * as lab from './lab.js';
+import * as exec from './exec.js';
+import * as resume from './resume.js';
 
 const pkg = JSON.parse(readFileSync(new URL('../../../package.json', import.meta.url), 'utf8')) as { version: string };
 
@@ -17,7 +20,10 @@ const commands: { register(program: Command): void }[] = [
   // (subcommands register here, one import each)
   validate,
   plan,
+  exec,
+  resume,
   runs,
+  lab,
 ];
 
 export function buildProgram(): Command {

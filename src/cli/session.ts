@@ -163,7 +163,7 @@ export async function runSession(o: SessionOptions): Promise<ExitCode> {
   if (o.json) {
     process.stdout.write(`${stringifyResult(doc)}\n`);
   } else {
-    process.stderr.write(
+    process.stdout.write(
       `\n${formatSummary(doc, {
         resumeCommand: o.resumeCommand,
         retryCommand: retryFile && o.retryCommand ? o.retryCommand(retryFile) : undefined,

@@ -18,16 +18,16 @@ function idents(p: Peer, r: Router): { local: string; remote: string } {
 }
 
 function esp(p: Peer, spi: number, connId: number, now: number): string[] {
-  if (p.sa === 'cleared') return [];
+  if (p.sa === 'cleared') return [''];
   const tag = cryptoMapTag(p);
   const sdwan = p.def.kind === 'sdwan';
-  const left = Math.max(60, 86_400 - Math.floor((now - p.saCreatedAt) / 1000));
+  const left = 3600 - (Math.floor((now - p.saCreatedAt) / 1000) % 3600);
   return [
     `      spi: ${spiText(spi)}`,
     `        transform: ${sdwan ? 'esp-gcm 256' : 'esp-256-aes esp-sha256-hmac'} ,`,
     `        in use settings ={${sdwan ? 'Transport UDP-Encaps' : 'Tunnel'}, }`,
     `        conn id: ${connId}, flow_id: CSR:${connId - 2000}, sibling_flags FFFFFFFF80000048, crypto map: ${tag}`,
-    `        sa timing: remaining key lifetime (k/sec): (4607999/${left})`,
+    `        sa timing: remaining key lifetime (k/sec): (4608000/${left})`,
     `        IV size: ${sdwan ? 8 : 16} bytes`,
     '        replay detection support: Y',
     '        Status: ACTIVE(ACTIVE)',

@@ -26,7 +26,7 @@ export interface ExecContext {
 
 function signalNumber(name: string | undefined): number {
   if (!name) return 0;
-  const n = (constants.signals as Record<string, number>)[`SIG${name}`];
+  const n = (constants.signals as Record<string, number>)[name.startsWith('SIG') ? name : `SIG${name}`];
   return n ?? 0;
 }
 

@@ -1,0 +1,104 @@
+/**
+ * `runbook lab`: serve emulated IOS XE / SD-WAN edges on loopback until SIGINT or SIGTERM, then
+ * close cleanly and exit 0. Prints, per router, its address, credentials, host-key fingerprint and
+ * a ready `ssh` command line.
+ */
+import type { Command } from 'commander';
+import { RunbookError } from '../errors.js';
+import { SCENARIOS, startLab, type Lab, type LabOptions, type Scenario } from '../lab/index.js';
+import { action } from './output.js';
+
+interface LabFlags {
+  scenario: string;
+  count: string;
+  port: string;
+  bind: string;
+  stateDir: string;
+  user: string;
+  password: string;
+  confirm?: boolean;
+  pager: boolean;
+  refuseTerminalLength?: boolean;
+  dropOnControlClear?: boolean;
+  bfdDelay: string;
+}
+
+export function register(program: Command): void {
+  program
+    .command('lab')
+    .description('Serve emulated Cisco IOS XE Catalyst SD-WAN edges over SSH on loopback (until Ctrl-C)')
+    .option('--scenario <s>', `failure scenario, or a comma-separated list cycled over the routers: ${SCENARIOS.join(', ')}`, 'mixed')
+    .option('--count <n>', 'number of routers', '1')
+    .option('--port <p>', 'first port; routers listen on port, port+1, ... (0 = ephemeral)', '2222')
+    .option('--bind <addr>', 'loopback address to listen on (127.0.0.0/8 or ::1)', '127.0.0.1')
+    .option('--state-dir <dir>', 'where the host key is kept and audit logs are written', '.runbook/lab')
+    .option('--user <u>', 'login user', 'admin')
+    .option('--password <p>', 'login password', 'admin')
+    .option('--confirm', 'clear/request commands ask [confirm]')
+    .option('--no-pager', 'never paginate output with --More--')
+    .option('--refuse-terminal-length', 'refuse `terminal length` (clients must fall back to `screen-length 0`)')
+    .option('--drop-on-control-clear', '`clear sdwan control connections` drops the SSH session')
+    .option('--bfd-delay <ms>', 'delay before BFD comes up after a fix, in ms', '3000')
+    .action(action(async (flags: LabFlags) => labCommand(flags)));
+}
+
+function int(flag: string, value: string): number {
+  if (!/^\d+$/.test(value)) throw new RunbookError('E_USAGE', `${flag} ${value}: not a whole number`, { hint: `e.g. ${flag} 2` });
+  return Number(value);
+}
+
+export function labOptions(flags: LabFlags): LabOptions {
+  const scenarios = flags.scenario.split(',').map((s) => s.trim()) as Scenario[];
+  for (const s of scenarios) {
+    if (!SCENARIOS.includes(s)) {
+      throw new RunbookError('E_USAGE', `--scenario ${s}: unknown scenario`, { hint: `use one of: ${SCENARIOS.join(', ')}` });
+    }
+  }
+  return {
+    scenario: scenarios.length === 1 ? scenarios[0]! : scenarios,
+    count: int('--count', flags.count),
+    port: int('--port', flags.port),
+    bind: flags.bind,
+    stateDir: flags.stateDir,
+    user: flags.user,
+    password: flags.password,
+    device: {
+      confirm: flags.confirm ?? false,
+      pager: flags.pager,
+      refuseTerminalLength: flags.refuseTerminalLength ?? false,
+      dropOnControlClear: flags.dropOnControlClear ?? false,
+      bfdDelayMs: int('--bfd-delay', flags.bfdDelay),
+    },
+  };
+}
+
+function describe(lab: Lab, user: string, password: string): string {
+  const lines = [`runbook lab: ${lab.routers.length} router(s); host key ${lab.routers[0]!.fingerprint}`, ''];
+  for (const r of lab.routers) {
+    const host = r.host.includes(':') ? `[${r.host}]` : r.host;
+    lines.push(
+      `${r.name}  ${host} port ${r.port}  scenario ${r.scenario}  user ${user} password ${password}  fingerprint ${r.fingerprint}`,
+      `    ssh -p ${r.port} ${user}@${r.host}`,
+    );
+  }
+  lines.push('', 'Press Ctrl-C to stop.', '');
+  return lines.join('\n');
+}
+
+async function labCommand(flags: LabFlags): Promise<number> {
+  const opts = labOptions(flags);
+  const lab = await startLab(opts);
+  process.stdout.write(describe(lab, opts.user!, opts.password!));
+  await new Promise<void>((resolve) => {
+    const stop = (): void => {
+      process.off('SIGINT', stop);
+      process.off('SIGTERM', stop);
+      resolve();
+    };
+    process.on('SIGINT', stop);
+    process.on('SIGTERM', stop);
+  });
+  await lab.close();
+  process.stdout.write('runbook lab: stopped\n');
+  return 0;
+}
