@@ -11,7 +11,7 @@ import { evaluateExpect } from '../match/expect.js';
 import { isReadOnlyCommand } from '../platforms/index.js';
 import type { CommandStep } from '../runbook/model.js';
 import type { CommandResult, RunOptions } from '../transport/types.js';
-import { NEXT, errorFacts, type Flow, type Frame, type RunContext } from './context.js';
+import { NEXT, errorFacts, undecidable, type Flow, type Frame, type RunContext } from './context.js';
 
 /** Outcome of one attempt: `ok`, or why it failed. */
 type Attempt =
@@ -31,10 +31,19 @@ export async function runCommand(ctx: RunContext, step: CommandStep, key: string
   try {
     command = step.run.render(ctx.scope);
   } catch (err) {
-    return fail(errorFacts(err));
+    const error = errorFacts(err);
+    if (!undecidable(ctx, frame, error)) return fail(error);
+    // Dry-run: the command reads what an unsent change would have produced.
+    if (!step.disruptive) {
+      ctx.stepEnd(step, key, started, { outcome: 'skipped', message: `dry-run: cannot render the command: ${error.message} (it depends on a change that was not sent)` });
+      return NEXT;
+    }
+    command = step.run.renderPlaceholders(ctx.scope);
   }
   const impact = renderLoose(ctx, step.impact);
 
+  // Safety net: a step that is read-only as written must still be read-only once rendered. (A step
+  // whose written form is not read-only passed validation only by declaring `changes: false`.)
   if (!step.disruptive && isReadOnlyCommand(ctx.transport.profile, step.run.source) && !isReadOnlyCommand(ctx.transport.profile, command)) {
     return fail({
       code: 'E_STEP_FAILED',
@@ -51,7 +60,8 @@ export async function runCommand(ctx: RunContext, step: CommandStep, key: string
       return NEXT;
     }
     const inDoubt = ctx.opts.restore?.inDoubt.has(key) ?? false;
-    const approved = await ctx.approve({ host: ctx.host, stepId: step.id, key, command, impact, evidence: ctx.evidence(step.id, [...step.run.refs], frame.conditions), inDoubt });
+    const evidence = ctx.evidence(step.id, [...step.run.refs, ...(step.impact?.refs ?? [])], frame.conditions);
+    const approved = await ctx.approve({ host: ctx.host, stepId: step.id, key, command, impact, evidence, inDoubt });
     if (approved === undefined) {
       return {
         kind: 'stop',

@@ -109,11 +109,14 @@ export class RunContext {
     return expr.evaluate(extra ? { ...this.scope, ...extra } : this.scope) === true;
   }
 
-  /** Bind a name in the scope, remembering which device outputs it derives from. */
-  bind(name: string, value: Value, fromKeys: Iterable<string>): void {
+  /**
+   * Bind a name in the scope, remembering which device outputs it derives from. `local` names (loop
+   * variables) are not part of any step's recorded bindings.
+   */
+  bind(name: string, value: Value, fromKeys: Iterable<string>, local = false): void {
     this.scope[name] = value;
     this.sources.set(name, new Set(fromKeys));
-    for (const b of this.bindings) b[name] = value;
+    if (!local) for (const b of this.bindings) b[name] = value;
   }
 
   /** Keys of the command steps whose output the given names derive from. */
@@ -128,14 +131,27 @@ export class RunContext {
     this.seen.set(seen.key, seen);
   }
 
-  /** Evidence for a would-run: the outputs its templates and conditions read, then the conditions. */
+  /**
+   * Evidence for a would-run or an approval: the captures and matched lines of the command steps
+   * whose output the step's templates and conditions read, then the conditions that held. Matched
+   * lines are narrowed to those that mention a value the step uses (e.g. the loop item's peer),
+   * when any does.
+   */
   evidence(stepId: string, refs: Iterable<string>, conditions: Condition[]): Evidence[] {
-    const keys = this.sourcesOf([...refs, ...conditions.flatMap((c) => c.refs)]);
+    const names = [...refs, ...conditions.flatMap((c) => c.refs)];
+    const keys = this.sourcesOf(names);
+    const focus = new Set<string>();
+    for (const n of names) {
+      const v = this.scope[n];
+      if (n !== 'vars' && n !== 'host' && v !== undefined && !Array.isArray(v)) leafStrings(v, focus);
+    }
     const out: Evidence[] = [];
     for (const s of this.seen.values()) {
       if (!keys.has(s.key)) continue;
       const e: Evidence = { stepId: s.stepId, captures: this.redactor.bindings(s.captures) };
-      if (s.lines.length) e.lines = s.lines;
+      const narrowed = s.lines.filter((l) => [...focus].some((f) => l.includes(f)));
+      const lines = narrowed.length ? narrowed : s.lines;
+      if (lines.length) e.lines = lines;
       out.push(e);
     }
     if (conditions.length) out.push({ stepId, conditions: conditions.map((c) => c.source) });
@@ -248,6 +264,22 @@ export class RunContext {
     }
     return 'failed';
   }
+}
+
+/**
+ * Dry-run after a would-run: an expression that cannot be evaluated (it reads what the unsent
+ * change would have produced) makes the step undecidable, not failed.
+ */
+export function undecidable(ctx: RunContext, frame: Frame, error: { code: string }): boolean {
+  return ctx.dryRun && frame.afterWouldRun && error.code === 'E_EXPR';
+}
+
+/** String leaves of a value (3+ characters), for narrowing evidence lines. */
+function leafStrings(v: Value, into: Set<string>): void {
+  if (typeof v === 'string') {
+    if (v.length >= 3) into.add(v);
+  } else if (Array.isArray(v)) v.forEach((x) => leafStrings(x, into));
+  else if (v !== null && typeof v === 'object') Object.values(v).forEach((x) => leafStrings(x, into));
 }
 
 /** Omit over each member of a union. */

@@ -19,7 +19,7 @@ import { formatValue } from '../expr/values.js';
 import type { Value } from '../expr/types.js';
 import type { AssertStep, ChooseStep, EndStep, GroupStep, SetStep, Step } from '../runbook/model.js';
 import { renderLoose as renderMessage, runCommand } from './command.js';
-import { NEXT, errorFacts, type Condition, type Flow, type Frame, type RunContext } from './context.js';
+import { NEXT, errorFacts, undecidable, type Condition, type Flow, type Frame, type RunContext } from './context.js';
 
 export async function runSteps(ctx: RunContext, steps: readonly Step[], frame: Frame): Promise<Flow> {
   for (const step of steps) {
@@ -69,6 +69,10 @@ async function runStep(ctx: RunContext, step: Step, key: string, frame: Frame): 
       held = ctx.holds(step.when);
     } catch (err) {
       const error = errorFacts(err);
+      if (undecidable(ctx, frame, error)) {
+        ctx.stepEnd(step, key, started, { outcome: 'skipped', message: `dry-run: cannot decide \`${step.when.source}\`: ${error.message} (it depends on a change that was not sent)` });
+        return NEXT;
+      }
       ctx.stepEnd(step, key, started, { outcome: 'failed', error, message: error.message });
       return { kind: 'failed', key, message: `step ${step.id}: ${error.message}` };
     }
@@ -145,7 +149,7 @@ async function runGroup(ctx: RunContext, step: GroupStep, key: string, frame: Fr
       for (const [i, item] of items.entries()) {
         const iterKey = `${key}[${i}]`;
         if (ctx.aborted) return { kind: 'stop', outcome: 'interrupted', message: `interrupted before step ${step.id} item ${i + 1}`, stoppedAt: iterKey };
-        ctx.bind(forEach.as, item, sources);
+        ctx.bind(forEach.as, item, sources, true);
         const done = ctx.opts.restore?.completed.get(iterKey);
         if (done && !entering) {
           ctx.restore(done.scope, iterKey);
@@ -178,6 +182,10 @@ async function runChoose(ctx: RunContext, step: ChooseStep, key: string, frame: 
         held = ctx.holds(branch.when);
       } catch (err) {
         const error = errorFacts(err);
+        if (undecidable(ctx, frame, error)) {
+          ctx.stepEnd(step, key, started, { outcome: 'skipped', message: `dry-run: cannot decide \`${branch.when.source}\`: ${error.message} (it depends on a change that was not sent)` });
+          return NEXT;
+        }
         ctx.stepEnd(step, key, started, { outcome: 'failed', error, message: error.message });
         return { kind: 'failed', key, message: `step ${step.id} branch ${i + 1}: ${error.message}` };
       }

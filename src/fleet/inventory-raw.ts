@@ -80,9 +80,17 @@ export function addHost(inv: RawInventory, groupName: string, name: string, pos:
     inv.hosts.set(name, h);
   }
   const g = group(inv, groupName, pos);
-  if (!g.hosts.includes(name)) g.hosts.push(name);
+  let members = memberSets.get(g);
+  if (!members) memberSets.set(g, (members = new Set(g.hosts)));
+  if (!members.has(name)) {
+    members.add(name);
+    g.hosts.push(name);
+  }
   for (const [key, v] of vars) setVar(inv, h.vars, key, v, `host '${name}'`);
 }
+
+/** Membership index of RawGroup.hosts, so adding thousands of range hosts stays linear. */
+const memberSets = new WeakMap<RawGroup, Set<string>>();
 
 export function addChild(inv: RawInventory, parent: string, child: string, pos: SourcePos): void {
   const p = group(inv, parent, pos);

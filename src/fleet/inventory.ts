@@ -81,7 +81,8 @@ export async function loadInventory(file: string): Promise<Inventory> {
 }
 
 /** Parse and resolve inventory text (no I/O). `file` is used in positions and for the format. */
-export function parseInventory(text: string, file: string, format: InventoryFormat = detectFormat(file, text)): Inventory {
+export function parseInventory(source: string, file: string, format: InventoryFormat = detectFormat(file, source)): Inventory {
+  const text = source.replace(/^\uFEFF/, '');
   const raw = format === 'yaml' ? parseYamlInventory(text, file) : parseIniInventory(text, file);
   const inv = resolveInventory(raw);
   if (raw.diagnostics.length > 0) {
@@ -121,11 +122,8 @@ function resolveInventory(raw: RawInventory): Inventory {
   const direct = new Map<string, string[]>();
   for (const g of groups.values()) for (const h of g.hosts) pushTo(direct, h, g.name);
   const ungrouped = groups.get(UNGROUPED)!;
-  for (const host of raw.hosts.keys()) {
-    const own = (direct.get(host) ?? []).filter((n) => n !== ALL && n !== UNGROUPED);
-    if (own.length === 0 && !ungrouped.hosts.includes(host)) ungrouped.hosts.push(host);
-    if (own.length > 0) ungrouped.hosts = ungrouped.hosts.filter((h) => h !== host);
-  }
+  ungrouped.hosts = [...raw.hosts.keys()].filter((host) => (direct.get(host) ?? []).every((n) => n === ALL || n === UNGROUPED));
+  const isUngrouped = new Set(ungrouped.hosts);
   all.hosts = [];
   for (const g of groups.values()) {
     if (raw.hosts.has(g.name)) {
@@ -167,8 +165,8 @@ function resolveInventory(raw: RawInventory): Inventory {
   const membersOf = new Map<string, string[]>();
   for (const h of raw.hosts.values()) {
     const memberOf = new Set<string>([ALL]);
-    for (const g of direct.get(h.name) ?? []) for (const a of ancestorsOf(g)) memberOf.add(a);
-    if (ungrouped.hosts.includes(h.name)) memberOf.add(UNGROUPED);
+    for (const g of direct.get(h.name) ?? []) if (g !== UNGROUPED) for (const a of ancestorsOf(g)) memberOf.add(a);
+    if (isUngrouped.has(h.name)) memberOf.add(UNGROUPED);
     const groupList = [...memberOf].sort((a, b) => rank.get(a)! - rank.get(b)!);
     for (const g of groupList) {
       const list = membersOf.get(g);

@@ -59,10 +59,12 @@ export interface NotRun {
 }
 
 /** One row of a fleet summary: where each host ran and how it ended. */
-export interface FleetHostResult {
+export interface FleetHostResult<O extends string = FleetOutcome> {
   host: string;
-  outcome: FleetOutcome | string;
+  outcome: O | 'not-run';
+  /** 1-based batch the host belongs to (also for hosts not run). */
   batch: number;
+  /** Why a not-run host did not run. */
   reason?: string;
 }
 
@@ -144,11 +146,11 @@ export async function runFleet<R extends { outcome: string }>(
 }
 
 /** One row per host: batch number, outcome and the reason of not-run hosts. */
-export function summarizeFleet<R extends { outcome: string }>(run: FleetRun<R>): FleetHostResult[] {
+export function summarizeFleet<R extends { outcome: string }>(run: FleetRun<R>): FleetHostResult<R['outcome']>[] {
   const batchOf = new Map<string, number>();
   run.batches.forEach((names, i) => names.forEach((n) => batchOf.set(n, i + 1)));
   return [...run.results].map(([host, r]) => {
-    const row: FleetHostResult = { host, outcome: r.outcome, batch: batchOf.get(host) ?? 0 };
+    const row: FleetHostResult<R['outcome']> = { host, outcome: r.outcome, batch: batchOf.get(host) ?? 0 };
     if (r.outcome === 'not-run' && 'reason' in r && typeof r.reason === 'string') row.reason = r.reason;
     return row;
   });

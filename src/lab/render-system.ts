@@ -58,7 +58,7 @@ export function showVersion(r: Router, now: number): string {
     `${r.name} uptime is ${duration(now - r.bootAt)}`,
     `Uptime for this control processor is ${duration(now - r.bootAt + 60_000)}`,
     'System returned to ROM by reload',
-    `System restarted at ${hms(new Date(r.bootAt)).slice(0, 8)} UTC ${new Date(r.bootAt).toUTCString().slice(0, 16)}`,
+    `System restarted at ${showClock(r.bootAt).replace(/\.\d{3}/, '').trimEnd()}`,
     'System image file is "bootflash:packages.conf"',
     'Last reload reason: reload',
     '',

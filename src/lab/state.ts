@@ -8,8 +8,8 @@ import {
 } from './topology.js';
 
 /** Packets per second: encrypted while an SA exists, decrypted while healthy, dropped while broken. */
-const ENCAPS_PPS = 10;
-const DECAPS_PPS = 9;
+const ENCAPS_PPS = 50;
+const DECAPS_PPS = 48;
 const DROPS_PPS = 150;
 const BOOT_AGO_MS = 3 * 86_400_000 + 4 * 3_600_000;
 const BROKEN_AGO_MS = 10 * 60_000;

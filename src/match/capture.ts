@@ -1,8 +1,10 @@
 /**
  * Captures: named regex groups over a command's output, typed and bound to a name.
  * first/last: `{group: value}` (an unmatched optional group is null); all: a list of those in
- * output order. A captured value is device text: it is type-checked here, and again when it
- * reaches a template.
+ * output order, or last match first with `reverse` (log buffers are oldest first, so reversed is
+ * newest first), keeping only the first match per distinct value of the `unique` group (in the
+ * resulting order) when set. A captured value is device text: it is type-checked here, and again
+ * when it reaches a template.
  */
 import { RunbookError, formatPos } from '../errors.js';
 import type { DeclType } from '../expr/decls.js';
@@ -67,6 +69,20 @@ function typedGroups(spec: CaptureSpec, groups: string[], match: RegExpExecArray
   return out;
 }
 
+/** `all` mode: matches in output order, reversed when `reverse`, first per distinct `unique` group value. */
+function ordered(spec: CaptureSpec, matches: RegExpExecArray[]): RegExpExecArray[] {
+  const list = spec.reverse ? [...matches].reverse() : matches;
+  const group = spec.unique;
+  if (group === undefined) return list;
+  const seen = new Set<string | undefined>();
+  return list.filter((m) => {
+    const key = m.groups?.[group];
+    if (seen.has(key)) return false;
+    seen.add(key);
+    return true;
+  });
+}
+
 /**
  * Run captures on output. Regexes run over the whole output with the 'm' flag added (plus
  * spec.flags), global for last/all. A required capture in first/last mode that does not match, or a
@@ -82,7 +98,7 @@ export function runCaptures(specs: CaptureSpec[], output: string): { values: Rec
     const groups = namedGroups(spec.regex);
     const re = compileRegex(spec.regex, spec.flags, { global: true }, `capture '${spec.name}'`);
     const matches = [...text.matchAll(re)];
-    const kept = spec.mode === 'all' ? matches : spec.mode === 'first' ? matches.slice(0, 1) : matches.slice(-1);
+    const kept = spec.mode === 'all' ? ordered(spec, matches) : spec.mode === 'first' ? matches.slice(0, 1) : matches.slice(-1);
     if (kept.length === 0 && spec.mode !== 'all') {
       if (spec.optional) {
         values[spec.name] = null;

@@ -103,7 +103,7 @@ class Gate {
       cb?.();
       return true;
     };
-    const s = { write, isTTY: true, columns: this.target.columns ?? 80, rows: this.target.rows ?? 24 };
+    const s = { write, isTTY: true, columns: this.target.columns || 80, rows: this.target.rows || 24 };
     return s as unknown as NodeJS.WriteStream;
   }
 

@@ -13,6 +13,7 @@ import { durationMs } from './duration.js';
 import type { CaptureMode, CaptureSpec, CommandStep, DialogAnswer, Matcher, RetrySpec, ScalarType } from './model.js';
 import { RESULT_DECLS } from './scope.js';
 import type { DocPath } from './source.js';
+import { subject } from './where.js';
 
 type Raw = Record<string, unknown>;
 
@@ -82,7 +83,7 @@ export function compileCommand(ctx: CompileCtx, raw: Raw, path: DocPath, common:
       const dPath = [...path, 'dialog', i];
       const prompt = d.prompt as string;
       const answer = d.answer as string;
-      if (!regexOk(ctx, prompt, '', [...dPath, 'prompt'], `dialog prompt of step '${common.id}'`)) ok = false;
+      if (!regexOk(ctx, prompt, '', [...dPath, 'prompt'])) ok = false;
       if (CONTROL_CHARS.test(answer)) {
         ok = false;
         ctx.diagnostics.push({
@@ -130,7 +131,7 @@ function compileCapture(ctx: CompileCtx, name: string, raw: Raw, path: DocPath, 
   }
   const regex = raw.regex as string;
   const flags = typeof raw.flags === 'string' ? raw.flags : DEFAULT_FLAGS;
-  if (!regexOk(ctx, regex, flags, [...path, 'regex'], `capture '${name}' of step '${stepId}'`)) return undefined;
+  if (!regexOk(ctx, regex, flags, [...path, 'regex'])) return undefined;
   const groups = namedGroups(regex);
   if (groups.length === 0) {
     ctx.diagnostics.push({
@@ -151,14 +152,35 @@ function compileCapture(ctx: CompileCtx, name: string, raw: Raw, path: DocPath, 
       hint: `name a group (?<${group}>...) in the regex, or fix the name in 'types'`,
     });
   }
+  const mode = (raw.match as CaptureMode | undefined) ?? 'first';
+  for (const key of ['reverse', 'unique'] as const) {
+    if (raw[key] === undefined || mode === 'all') continue;
+    ok = false;
+    ctx.diagnostics.push({
+      pos: doc.keyPos([...path, key]),
+      message: `'${key}' of capture '${name}' of step '${stepId}' only applies to 'match: all' (this capture keeps the ${mode} match)`,
+      hint: `add 'match: all', or remove '${key}'`,
+    });
+  }
+  const unique = typeof raw.unique === 'string' ? raw.unique : undefined;
+  if (unique !== undefined && !groups.includes(unique)) {
+    ok = false;
+    ctx.diagnostics.push({
+      pos: doc.valuePos([...path, 'unique']),
+      message: `capture '${name}' of step '${stepId}' is unique by group '${unique}', which its regex does not have (groups: ${groups.join(', ')})`,
+      hint: `name a group (?<${unique}>...) in the regex, or fix the name in 'unique'`,
+    });
+  }
   if (!ok) return undefined;
   return {
     name,
     regex,
     flags,
-    mode: (raw.match as CaptureMode | undefined) ?? 'first',
+    mode,
     types,
     optional: raw.optional === true,
+    ...(raw.reverse === true ? { reverse: true } : {}),
+    ...(unique !== undefined ? { unique } : {}),
     pos: doc.keyPos(path),
   };
 }
@@ -175,7 +197,7 @@ function compileMatcher(ctx: CompileCtx, raw: unknown, path: DocPath, local: Nam
   if (typeof m.not_contains === 'string') return { kind: 'not_contains', text: m.not_contains, pos };
   if (typeof m.regex === 'string') {
     const flags = typeof m.flags === 'string' ? m.flags : DEFAULT_FLAGS;
-    return regexOk(ctx, m.regex, flags, [...path, 'regex'], 'expect regex') ? { kind: 'regex', regex: m.regex, flags, pos } : undefined;
+    return regexOk(ctx, m.regex, flags, [...path, 'regex']) ? { kind: 'regex', regex: m.regex, flags, pos } : undefined;
   }
   if (typeof m.expression === 'string') {
     const e = expr(ctx, m.expression, [...path, 'expression'], 'bool', local);
@@ -186,7 +208,7 @@ function compileMatcher(ctx: CompileCtx, raw: unknown, path: DocPath, local: Nam
   return undefined;
 }
 
-function regexOk(ctx: CompileCtx, source: string, flags: string, path: DocPath, what: string): boolean {
+function regexOk(ctx: CompileCtx, source: string, flags: string, path: DocPath): boolean {
   try {
     new RegExp(source, flags);
     return true;
@@ -194,7 +216,7 @@ function regexOk(ctx: CompileCtx, source: string, flags: string, path: DocPath, 
     const reason = (err as Error).message.replace(/^Invalid regular expression: \/.*\/[a-z]*: /, '');
     ctx.diagnostics.push({
       pos: ctx.doc.textPos(path),
-      message: `${what}: invalid regular expression: ${reason}`,
+      message: `${subject(path, ctx.doc.data)} is not a valid regular expression: ${reason}`,
       hint: 'regexes are JavaScript syntax; escape literal ( ) [ ] { } . * + ? | \\ with a backslash (in YAML, single-quote the regex)',
     });
     return false;

@@ -11,6 +11,7 @@ import { getProfile, isPlatformName } from '../platforms/index.js';
 import type { Runbook, ScalarSpec, VarDecl } from './model.js';
 import { bindProblem, isBroken, isRecord, type CompileCtx } from './ctx.js';
 import { HOST_DECL, NameScope } from './scope.js';
+import { subject } from './where.js';
 import type { DocPath, SourceDoc } from './source.js';
 import { compileSteps } from './steps.js';
 
@@ -31,6 +32,7 @@ export function compileDocument(doc: SourceDoc, schemaDiagnostics: Diagnostic[],
     scope: new NameScope([...runbookVarDecls(vars.decls), ...vars.loose, HOST_DECL]),
   };
   const steps = Array.isArray(data.steps) ? compileSteps(ctx, data.steps, ['steps']) : [];
+  explainUnknownNames(doc, data.steps, diagnostics);
   if (diagnostics.length > 0 || !platform) {
     diagnostics.sort((a, b) => a.pos.line - b.pos.line || a.pos.col - b.pos.col);
     throw new ValidationError(dedupe(diagnostics));
@@ -126,12 +128,59 @@ function checkItemSpec(doc: SourceDoc, diagnostics: Diagnostic[], path: DocPath,
 function checkPattern(doc: SourceDoc, diagnostics: Diagnostic[], path: DocPath, pattern: string | undefined): boolean {
   if (pattern === undefined) return true;
   try {
+    new RegExp(pattern);
     wholePattern(pattern);
     return true;
   } catch (err) {
-    if (!(err instanceof RunbookError)) throw err;
-    diagnostics.push({ pos: doc.valuePos(path), message: err.message, ...(err.hint ? { hint: err.hint } : {}) });
+    const reason = (err as Error).message.replace(/^.*Invalid regular expression: \/.*\/[a-z]*: /, '');
+    diagnostics.push({
+      pos: doc.valuePos(path),
+      message: `${subject(path, doc.data)} is not a valid regular expression: ${reason}`,
+      hint: 'write a JavaScript regular expression; it must match the whole value (it is anchored for you)',
+    });
     return false;
+  }
+}
+
+/**
+ * An unknown name that some step does bind is almost always used in the wrong place: say where it
+ * is bound and where it is visible instead of "declare it".
+ */
+function explainUnknownNames(doc: SourceDoc, steps: unknown, diagnostics: Diagnostic[]): void {
+  const binders = new Map<string, string>();
+  const walk = (list: unknown, path: DocPath): void => {
+    if (!Array.isArray(list)) return;
+    list.forEach((s, i) => {
+      if (!isRecord(s)) return;
+      const p = [...path, i];
+      const id = typeof s.id === 'string' ? `step '${s.id}'` : 'a step';
+      const line = doc.valuePos(p).line;
+      for (const key of ['capture', 'set'] as const) {
+        if (!isRecord(s[key])) continue;
+        for (const name of Object.keys(s[key])) {
+          if (!binders.has(name)) {
+            binders.set(name, `'${name}' is ${key === 'set' ? 'set' : 'captured'} by ${id} (line ${line}); a name is visible only to the steps after the one that binds it`);
+          }
+        }
+      }
+      if (s.for_each !== undefined) {
+        const as = typeof s.as === 'string' ? s.as : 'item';
+        if (!binders.has(as)) binders.set(as, `'${as}' is the loop variable of ${id} (line ${line}): it is visible only inside that group's steps`);
+      }
+      walk(s.steps, [...p, 'steps']);
+      walk(s.on_failure, [...p, 'on_failure']);
+      if (Array.isArray(s.choose)) s.choose.forEach((b, j) => isRecord(b) && walk(b.steps, [...p, 'choose', j, 'steps']));
+    });
+  };
+  walk(steps, ['steps']);
+  for (const d of diagnostics) {
+    const name = /unknown name '([^']+)'/.exec(d.message)?.[1];
+    if (name === undefined) continue;
+    if (name === 'output' || name === 'exit_code') {
+      d.hint = `'${name}' is visible only in 'expect' expressions and 'retry.until' of a run step; capture what you need from the output to use it later`;
+    } else if (binders.has(name)) {
+      d.hint = binders.get(name)!;
+    }
   }
 }
 

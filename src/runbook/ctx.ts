@@ -8,6 +8,7 @@ import type { PlatformProfile } from '../platforms/types.js';
 import type { OnFailure } from './model.js';
 import { RESERVED_NAMES, type NameScope } from './scope.js';
 import type { DocPath, SourceDoc } from './source.js';
+import { subject } from './where.js';
 
 export interface CompileCtx {
   doc: SourceDoc;
@@ -59,12 +60,21 @@ export function bindProblem(name: string): string | undefined {
 /** Compile an expression at `path`; diagnostics are collected, undefined on error. */
 export function expr(ctx: CompileCtx, source: string, path: DocPath, type?: ExpectedType, extra: NameDecl[] = []): CompiledExpr | undefined {
   const pos = ctx.doc.textPos(path);
-  return attempt(ctx, pos, () => ctx.scope.env(extra).compile(source, pos, type ? { type } : {}));
+  return labelled(ctx, path, () => attempt(ctx, pos, () => ctx.scope.env(extra).compile(source, pos, type ? { type } : {})));
 }
 
 /** Compile a template at `path`; diagnostics are collected, undefined on error. */
 export function template(ctx: CompileCtx, source: string, path: DocPath, extra: NameDecl[] = []): Template | undefined {
   const pos = ctx.doc.textPos(path);
-  return attempt(ctx, pos, () => ctx.scope.env(extra).compileTemplate(source, pos));
+  return labelled(ctx, path, () => attempt(ctx, pos, () => ctx.scope.env(extra).compileTemplate(source, pos)));
+}
+
+/** Prefix the diagnostics `fn` adds with the place they are about: `'when' in step 'x': ...`. */
+function labelled<T>(ctx: CompileCtx, path: DocPath, fn: () => T): T {
+  const before = ctx.diagnostics.length;
+  const result = fn();
+  const label = subject(path, ctx.doc.data);
+  for (const d of ctx.diagnostics.slice(before)) d.message = `${label}: ${d.message}`;
+  return result;
 }
 

@@ -49,6 +49,10 @@ export interface CaptureSpec {
   enumValues?: Record<string, string[]>;
   /** When false (default), no match in first/last mode fails the step; when true the value is null. */
   optional: boolean;
+  /** Mode all: last match first (log buffers are oldest first, so this is newest first). */
+  reverse?: boolean;
+  /** Mode all: keep only the first match (after `reverse`) per distinct value of this named group. */
+  unique?: string;
   pos: SourcePos;
 }
 

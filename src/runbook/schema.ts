@@ -7,6 +7,7 @@ import schema from '../../schemas/runbook.schema.json' with { type: 'json' };
 import type { Diagnostic } from '../errors.js';
 import type { DocPath, SourceDoc } from './source.js';
 import { closest, orList } from './suggest.js';
+import { describeWhere, subject } from './where.js';
 
 export const runbookSchema: unknown = schema;
 
@@ -154,6 +155,15 @@ function explain(errors: ErrorObject[], doc: SourceDoc): Diagnostic[] {
       }
       default: {
         if (e.propertyName !== undefined) break; // reported by its propertyNames error
+        if (path.length === 0) {
+          const empty = value === undefined || value === null;
+          emit('|root', {
+            pos: empty ? { file: doc.file, line: 1, col: 1 } : doc.valuePos(path),
+            message: empty ? 'the file is empty' : `the runbook must be a mapping with 'runbook', 'platform' and 'steps', not ${Array.isArray(value) ? 'a list' : 'a single value'}`,
+            hint: 'start with `runbook: <name>`, `platform: <platform>` and `steps:` (see examples/)',
+          });
+          break;
+        }
         const stepId = keyOf(e) === 'step/properties/id' && e.keyword === 'pattern';
         emit(`${e.instancePath}|value`, {
           pos: doc.valuePos(path),
@@ -292,68 +302,12 @@ function valueHint(e: ErrorObject): string | undefined {
   if (key === 'step/properties/changes') return 'write `changes: <what it disrupts>` for a state-changing command, or `changes: false`';
   if (key === 'expression' || key === 'template' || key === 'regex') return 'quote it if YAML reads it as a number, boolean or mapping';
   if (e.keyword === 'uniqueItems') return 'remove the repeated item';
-  if (e.keyword === 'enum') return undefined;
+  if (e.keyword === 'enum') {
+    const allowed = (e.params as { allowedValues: unknown[] }).allowedValues.map(String);
+    const guess = typeof e.data === 'string' ? closest(e.data, allowed) : undefined;
+    return guess ? `did you mean '${guess}'?` : `'${String(e.data)}' is not one of them`;
+  }
   return undefined;
-}
-
-const MATCHER_LISTS = new Set(['expect', 'all', 'any']);
-
-/** "in step 'x'", "in retry of step 'x'", "at the top level", ... */
-export function describeWhere(path: DocPath, data: unknown): string {
-  const ctx = context(path, data);
-  return ctx ? `in ${ctx}` : 'at the top level';
-}
-
-/** What the value at `path` is: "step 'x'", "'times' in retry of step 'x'", "var 'peer'". */
-export function subject(path: DocPath, data: unknown): string {
-  if (path.length === 0) return 'the runbook';
-  const last = path[path.length - 1]!;
-  const parentPath = path.slice(0, -1);
-  if (typeof last === 'number') {
-    const own = context(path, data);
-    const parentKey = parentPath[parentPath.length - 1];
-    if (parentKey === 'steps' || parentKey === 'on_failure') return own ?? `item #${last + 1}`;
-    if (parentKey === 'choose' || parentKey === 'dialog') return own!;
-    const outer = context(parentPath, data);
-    const noun = MATCHER_LISTS.has(String(parentKey)) ? 'matcher' : `item`;
-    const of = noun === 'matcher' ? '' : ` of '${String(parentKey)}'`;
-    return `${noun} #${last + 1}${of}${outer ? ` in ${outer}` : ''}`;
-  }
-  const own = context(path, data);
-  const outer = context(parentPath, data);
-  if (parentPath.length === 1 && parentPath[0] === 'vars') return own!;
-  if (own && own !== outer) return own;
-  return `'${last}'${outer ? ` in ${outer}` : ''}`;
-}
-
-/** Innermost named context of a path, or undefined at the top level. */
-function context(path: DocPath, data: unknown): string | undefined {
-  let ctx: string | undefined;
-  let step: string | undefined;
-  let cur: unknown = data;
-  for (let i = 0; i < path.length; i++) {
-    const seg = path[i]!;
-    const prev = path[i - 1];
-    cur = isObject(cur) || Array.isArray(cur) ? (cur as Record<string | number, unknown>)[seg] : undefined;
-    if (typeof seg === 'number' && (prev === 'steps' || prev === 'on_failure')) {
-      const id = isObject(cur) && typeof cur.id === 'string' ? cur.id : undefined;
-      step = id !== undefined ? `step '${id}'` : `step #${seg + 1}${step ? ` in ${step}` : ''}`;
-      ctx = step;
-    } else if (i === 1 && prev === 'vars') {
-      ctx = `var '${seg}'`;
-    } else if (i === 2 && path[0] === 'vars' && seg === 'items') {
-      ctx = `items of ${ctx}`;
-    } else if (step && prev === 'capture' && typeof seg === 'string') {
-      ctx = `capture '${seg}' of ${step}`;
-    } else if (step && typeof seg === 'string' && ['retry', 'end', 'expect', 'set'].includes(seg) && ctx === step) {
-      ctx = `${seg} of ${step}`;
-    } else if (step && typeof seg === 'number' && prev === 'dialog') {
-      ctx = `dialog answer #${seg + 1} of ${step}`;
-    } else if (step && typeof seg === 'number' && prev === 'choose') {
-      ctx = `choose branch #${seg + 1} of ${step}`;
-    }
-  }
-  return ctx;
 }
 
 function allowedFields(e: ErrorObject): string[] {

@@ -103,7 +103,11 @@ function compileGroup(ctx: CompileCtx, raw: Raw, path: DocPath, common: Common):
   }
   const as = typeof raw.as === 'string' ? raw.as : 'item';
   const asPath = raw.as === undefined ? [...path, 'for_each'] : [...path, 'as'];
+  const before = ctx.diagnostics.length;
   const items = expr(ctx, raw.for_each as string, [...path, 'for_each'], 'list') as CompiledCel | undefined;
+  for (const d of ctx.diagnostics.slice(before)) {
+    if (/must be a list/.test(d.message)) d.hint = 'for_each iterates over a list: a list var, a capture with `match: all`, or a list expression such as [a, b]';
+  }
   const problem = bindProblem(as);
   if (problem) {
     ctx.diagnostics.push({ pos: ctx.doc.valuePos(asPath), message: `loop variable of step '${common.id}': ${problem}`, hint: 'name it differently with `as: <name>`' });

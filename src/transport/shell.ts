@@ -155,7 +155,7 @@ export class ShellSession {
     if (!this.closed) this.channel.close();
   }
 
-  /** Waits for the prompt after an abandoned command (its late output is discarded). */
+  /** Waits for the prompt, then for quiet, after an abandoned command (its late output is discarded). */
   private async resync(stepId: string | undefined): Promise<void> {
     this.term.take();
     this.send('\n', stepId);
@@ -242,6 +242,10 @@ export class ShellSession {
     }
     if (this.isPrompt(line)) {
       if (op.interrupted !== undefined) return this.finish(op, this.unexpectedError(op, true));
+      if (op.purpose === 'resync') {
+        op.timers.settle = setTimeout(() => this.finish(op, { text, disconnected: false }), SETTLE_MS);
+        return;
+      }
       return this.finish(op, { text, disconnected: false });
     }
     if (op.interrupted !== undefined || op.purpose !== 'command') return;

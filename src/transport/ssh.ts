@@ -65,6 +65,7 @@ class SshTransport implements Transport {
   private shell: ShellSession | undefined;
   private connected = false;
   private readonly closeListeners = new Set<() => void>();
+  private readonly closedClients = new WeakSet<SshClient>();
   private readonly secrets: string[];
   private readonly timeouts: Timeouts;
   private readonly ctx: ConnectContext;
@@ -105,6 +106,7 @@ class SshTransport implements Transport {
     this.o.transcript?.addSecrets(this.secrets);
     this.clients = clients;
     this.connected = true;
+    for (const c of clients) c.once('close', () => this.closedClients.add(c));
     const client = clients[clients.length - 1]!;
     client.on('close', () => this.dropped(client));
     this.o.transcript?.note(`connected to ${plan.label} as ${plan.hops[plan.hops.length - 1]!.auth.user}${plan.hops.length > 1 ? ` via ${plan.hops.slice(0, -1).map((h) => h.label).join(' -> ')}` : ''}`);
@@ -149,7 +151,7 @@ class SshTransport implements Transport {
   }
 
   async close(): Promise<void> {
-    const clients = this.clients;
+    const clients = this.clients.filter((c) => !this.closedClients.has(c));
     this.clients = [];
     this.shell?.close();
     this.shell = undefined;

@@ -187,6 +187,8 @@ describe('structure', () => {
     ]);
     expect(r.result.steps.map((s) => s.key)).toEqual(['s', 'outer/per-peer[0]/sa', 'outer/per-peer[0]', 'outer/per-peer[1]/sa', 'outer/per-peer[1]', 'outer/per-peer', 'outer']);
     expect(r.result.steps.find((s) => s.key === 'outer/per-peer[1]')?.item).toBe('10.2.2.2');
+    // the loop variable is not a binding of the group: it is gone after the loop
+    expect(r.end('outer/per-peer').scope).toEqual({});
   });
 
   it('choose runs the first branch that holds, the otherwise branch when none does', async () => {
@@ -374,6 +376,15 @@ describe('disconnects', () => {
       'show sdwan control local-properties': 'port-hopped TRUE',
     });
     expect(r.end('hop').outcome).toBe('ok');
+    expect(r.result.outcome).toBe('ok');
+  });
+
+  it('an unexpected drop during a read-only step reconnects and retries the step', async () => {
+    const rb = runbook([cmd('a', 'show bfd', { expect: contains('up'), retry: { times: 2, delayMs: 1 } })]);
+    const r = await run(rb, { 'show bfd': [{ disconnect: true }, 'up'] });
+    expect(r.transport.sent).toEqual(['show bfd', 'show bfd']);
+    expect(r.transport.opens).toBe(2);
+    expect(r.of('retry-wait')[0]?.reason).toMatch(/session dropped/);
     expect(r.result.outcome).toBe('ok');
   });
 

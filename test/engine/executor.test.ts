@@ -57,7 +57,7 @@ describe('recover-inv-spi-mini over a simulated edge', () => {
     expect(r.transport.opens).toBe(2);
     expect(r.end('per-peer[1]/verify-sa').captures).toEqual({ after: { n: 210n } });
     expect(r.of('step-start').filter((e) => e.item !== undefined).map((e) => e.item)).toEqual([
-      { peer: CLASSIC, iface: null },
+      { peer: CLASSIC },
       { peer: SDWAN, iface: 'Tunnel10001' },
     ]);
   });
@@ -204,5 +204,31 @@ describe('YAML constructs', () => {
     const r = await run(rb, {}, { vars: { peer: '10.0.0.1\nreload' } });
     expect(r.transport.sent).toEqual([]);
     expect(r.end('show').error?.code).toBe('E_TEMPLATE');
+  });
+
+  it('dry-run: steps that read what an unsent change would produce are skipped as undecidable', async () => {
+    const rb = compile(`
+  - id: rekey
+    run: request platform software sdwan security ipsec-rekey
+    changes: rekeys every SD-WAN tunnel
+    capture: {res: {regex: 'status (?<s>\\w+)'}}
+  - id: check
+    when: res.s == "done"
+    run: show sdwan bfd sessions
+  - id: follow
+    run: show sdwan ipsec inbound-connections {{ res.s }}
+  - id: clock
+    run: show clock
+`);
+    const device = { 'request platform software sdwan security ipsec-rekey': 'status done', 'show sdwan bfd sessions': 'up', 'show sdwan ipsec inbound-connections done': 'x', 'show clock': 't' };
+    const dry = await run(rb, device, { mode: 'dry-run' });
+    expect(dry.result.outcome).toBe('ok');
+    expect(dry.transport.sent).toEqual(['show clock']);
+    expect(dry.end('check').outcome).toBe('skipped');
+    expect(dry.end('check').message).toMatch(/^dry-run: cannot decide `res.s == "done"`/);
+    expect(dry.end('follow').outcome).toBe('skipped');
+    const exec = await run(rb, device);
+    expect(exec.result.outcome).toBe('ok');
+    expect(exec.transport.sent).toHaveLength(4);
   });
 });

@@ -4,6 +4,7 @@ import { runHost, type ExecutorOptions, type HostResult } from '../../src/engine
 import type { Value } from '../../src/expr/types.js';
 import { getProfile } from '../../src/platforms/index.js';
 import type { Runbook } from '../../src/runbook/model.js';
+import { resolveVars } from '../../src/runbook/vars.js';
 import { MemoryTransport, type DeviceFn, type DeviceScript, type MemoryTransportOptions } from '../../src/transport/memory.js';
 
 export interface Ran {
@@ -27,11 +28,12 @@ export async function run(runbook: Runbook, device: DeviceFn | DeviceScript, opt
   const transport = new MemoryTransport({ profile: getProfile(runbook.platform), device, ...topts });
   const events: EngineEvent[] = [];
   const slept: number[] = [];
+  // defaults of the runbook's vars, as resolveVars gives them, under the vars the test sets
+  const defaults = resolveVars({ ...runbook, vars: runbook.vars.map((v) => ({ ...v, required: false })) }, []);
   const result = await runHost({
     runbook,
     host: { name: 'r1', address: '127.0.0.1', port: 2222, platform: runbook.platform },
     transport,
-    vars: {},
     mode: 'exec',
     approve: async () => true,
     emit: (e) => events.push(e),
@@ -40,6 +42,7 @@ export async function run(runbook: Runbook, device: DeviceFn | DeviceScript, opt
     },
     reconnectDelaysMs: [10, 20, 30],
     ...rest,
+    vars: { ...defaults, ...opts.vars },
   });
   const of = <K extends EngineEvent['kind']>(kind: K) => events.filter((e): e is Extract<EngineEvent, { kind: K }> => e.kind === kind);
   return {

@@ -1,6 +1,10 @@
+import { readFile } from 'node:fs/promises';
+import { Ajv } from 'ajv';
 import { describe, expect, test } from 'vitest';
-import { detectFormat, loadInventory, parseInventory, type Inventory } from '../../src/fleet/inventory.js';
+import { parse } from 'yaml';
+import { NETWORK_OS_PLATFORMS, detectFormat, loadInventory, parseInventory, type Inventory } from '../../src/fleet/inventory.js';
 import { ValidationError } from '../../src/errors.js';
+import { platformNames } from '../../src/platforms/index.js';
 
 function host(inv: Inventory, name: string) {
   const h = inv.hosts.find((x) => x.name === name);
@@ -232,6 +236,12 @@ describe('INI inventories', () => {
     expect(host(inv, 'edge02').pos).toEqual({ file: 'inv.ini', line: 5, col: 1 });
   });
 
+  test('a host listed in [ungrouped] and in another group is not ungrouped (Ansible reconcile)', () => {
+    const inv2 = parseInventory('[ungrouped]\nr1\nr2\n[east]\nr1\n', 'u.ini');
+    expect(host(inv2, 'r1').groups).toEqual(['all', 'east']);
+    expect(inv2.groups.get('ungrouped')!.hosts).toEqual(['r2']);
+  });
+
   test('ports from a :vars section are accepted as numeric strings', () => {
     const inv2 = parseInventory('[r]\nr1\n[r:vars]\nansible_port=2202\n', 'p.ini');
     expect(host(inv2, 'r1').port).toBe(2202);
@@ -290,6 +300,10 @@ describe('format detection and files', () => {
     expect(detectFormat('hosts', '---\nall:')).toBe('yaml');
   });
 
+  test('a byte-order mark is ignored', () => {
+    expect(parseInventory('\uFEFF[east]\nr1\n', 'bom.ini').hosts.map((h) => h.groups)).toEqual([['all', 'east']]);
+  });
+
   test('an extensionless YAML file loads as YAML', () => {
     const inv = parseInventory('all:\n  hosts:\n    r1:\n', 'hosts');
     expect(inv.hosts.map((h) => h.name)).toEqual(['r1']);
@@ -328,5 +342,18 @@ describe('examples/inventory', () => {
     const [y, i] = await Promise.all([loadInventory('examples/inventory/lab.yml'), loadInventory('examples/inventory/lab.ini')]);
     const strip = (inv: Inventory) => inv.hosts.map(({ pos: _pos, ...rest }) => rest);
     expect(strip(i)).toEqual(strip(y));
+  });
+});
+
+describe('schemas/inventory.schema.json', () => {
+  test('accepts the YAML example and agrees with the platform tables', async () => {
+    const schema = JSON.parse(await readFile('schemas/inventory.schema.json', 'utf8'));
+    const validate = new Ajv({ allErrors: true }).compile(schema);
+    expect(validate(parse(await readFile('examples/inventory/lab.yml', 'utf8')))).toBe(true);
+    expect(validate({ all: { hosts: { r1: { ansible_port: 70000 } } } })).toBe(false);
+    expect(validate({ all: { host: {} } })).toBe(false);
+    const vars = schema.definitions.vars.properties;
+    expect(vars.ansible_network_os.enum).toEqual(Object.keys(NETWORK_OS_PLATFORMS));
+    expect(vars.platform.enum).toEqual(platformNames);
   });
 });
