@@ -176,7 +176,7 @@ async function runChoose(ctx: RunContext, step: ChooseStep, key: string, frame: 
   const passedRefs: string[] = [];
   for (const [i, branch] of step.branches.entries()) {
     let held = branch.when === undefined;
-    if (entering) held = branch.steps.some((s) => contains(s, ctx.startAtPending!));
+    if (entering) held = branch.steps.some((s) => s.id === ctx.startAtPending || contains(s, ctx.startAtPending!));
     else if (branch.when) {
       try {
         held = ctx.holds(branch.when);

@@ -79,6 +79,8 @@ export interface RunHandle {
 
 export const DEFAULT_STATE_DIR = '.runbook';
 
+let lastCreatedMs = 0;
+
 export class RunStore {
   readonly stateDir: string;
 
@@ -92,7 +94,9 @@ export class RunStore {
 
   async create(meta: Omit<RunMeta, 'id' | 'createdAt'>): Promise<RunHandle> {
     mkdirSync(this.runsDir, { recursive: true });
-    const now = new Date();
+    // creation times strictly increase within a process, so runs list in the order they were made
+    lastCreatedMs = Math.max(Date.now(), lastCreatedMs + 1);
+    const now = new Date(lastCreatedMs);
     for (;;) {
       const id = `${stamp(now)}-${randomBytes(2).toString('hex')}`;
       const dir = join(this.runsDir, id);
@@ -120,14 +124,12 @@ export class RunStore {
     return new Handle(this.stateDir, dir, readMeta(metaPath));
   }
 
-  /** Recorded runs, newest first. Directories without a readable meta.json are skipped. */
+  /** Recorded runs, newest first (by creation time). Directories without a readable meta.json are skipped. */
   async list(): Promise<RunSummary[]> {
     if (!existsSync(this.runsDir)) return [];
     const ids = readdirSync(this.runsDir, { withFileTypes: true })
       .filter((d) => d.isDirectory() && existsSync(join(this.runsDir, d.name, 'meta.json')))
-      .map((d) => d.name)
-      .sort()
-      .reverse();
+      .map((d) => d.name);
     const out: RunSummary[] = [];
     for (const id of ids) {
       let handle: RunHandle;
@@ -140,7 +142,8 @@ export class RunStore {
       const { outcome, hostStates } = handle.status();
       out.push({ id, createdAt: meta.createdAt, runbookName: meta.runbookName, runbookPath: meta.runbookPath, mode: meta.mode, hosts: meta.targets.map((t) => t.name), outcome, hostStates });
     }
-    return out;
+    // ids sort by second; createdAt (ms) orders runs started within the same second
+    return out.sort((a, b) => (a.createdAt === b.createdAt ? b.id.localeCompare(a.id) : b.createdAt.localeCompare(a.createdAt)));
   }
 }
 

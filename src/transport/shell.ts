@@ -137,6 +137,7 @@ export class ShellSession {
     if (this.dirty) await this.resync(opts.stepId);
     const started = Date.now();
     this.term.take();
+    this.tail.clear();
     this.send(command + '\n', opts.stepId);
     const { text, disconnected } = await this.expect({
       purpose: 'command',
@@ -232,12 +233,17 @@ export class ShellSession {
     const text = this.term.text;
     op.handled = Math.min(op.handled, this.term.low);
     this.term.markLow();
-    const line = text.slice(Math.max(text.lastIndexOf('\n') + 1, op.handled));
+    const start = Math.max(text.lastIndexOf('\n') + 1, op.handled);
+    const line = text.slice(start);
     clearTimeout(op.timers.settle);
     if (line.length === 0) return;
-    if (this.pagerRe?.test(line)) {
+    const more = this.pagerRe?.exec(line);
+    if (more) {
+      // The pager text is cut at once; the device's erase sequence then finds an empty line.
+      this.term.text = text.slice(0, start + more.index) + text.slice(start + more.index + more[0].length);
+      this.term.markLow();
+      op.handled = this.term.text.length;
       this.send(' ', op.stepId);
-      op.handled = text.length;
       return;
     }
     if (this.isPrompt(line)) {

@@ -424,6 +424,15 @@ describe('start-at, resume, interrupt', () => {
     expect(r.end('g/b').outcome).toBe('skipped');
   });
 
+  it('--start-at enters the choose branch that holds the start step, whatever the conditions say', async () => {
+    const book = runbook([
+      cmd('a', 'show a'),
+      choose('c', [{ when: 'false', steps: [cmd('x', 'show x')] }, { when: 'false', steps: [cmd('y', 'show y'), cmd('z', 'show z')] }]),
+    ]);
+    const r = await run(book, { 'show y': 'y', 'show z': 'z' }, { startAt: 'y' });
+    expect(r.transport.sent).toEqual(['show y', 'show z']);
+  });
+
   it('--start-at with an unknown id is a usage error before connecting', async () => {
     await expect(run(rb(), device, { startAt: 'nope' })).rejects.toMatchObject({ code: 'E_USAGE' });
   });

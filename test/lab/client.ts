@@ -18,7 +18,8 @@ export function connect(r: Pick<LabRouter, 'host' | 'port'>, login: Login = {}):
   return new Promise((resolve, reject) => {
     const c = new Client();
     c.once('ready', () => resolve(c));
-    c.once('error', reject);
+    // errors after login (the lab closing, a dropped session) surface as 'close'
+    c.on('error', reject);
     c.connect({
       host: r.host,
       port: r.port,

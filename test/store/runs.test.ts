@@ -74,7 +74,7 @@ describe('RunStore', () => {
     live.close();
 
     const list = await store.list();
-    expect(list.map((r) => r.id)).toEqual([live.meta.id, mixed.meta.id, ok.meta.id].sort().reverse());
+    expect(list.map((r) => r.id)).toEqual([live.meta.id, mixed.meta.id, ok.meta.id]);
     const byId = new Map(list.map((r) => [r.id, r]));
     expect(byId.get(ok.meta.id)).toMatchObject({ outcome: 'ok', hosts: ['edge-1'], runbookName: 'recover-inv-spi' });
     expect(byId.get(mixed.meta.id)).toMatchObject({ outcome: 'failed', hostStates: { 'edge-1': 'failed', 'edge-2': 'interrupted', 'edge-3': 'pending' } });
