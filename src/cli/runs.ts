@@ -14,6 +14,9 @@ import { resumeState } from '../store/resume.js';
 import { DEFAULT_STATE_DIR, RunStore, type HostState, type RunHandle, type RunMeta, type RunOutcome, type RunSummary } from '../store/runs.js';
 import { action } from './output.js';
 
+/** Host states `runbook resume` continues (hosts that ended ok or failed are left alone). */
+const RESUMABLE: ReadonlySet<HostState> = new Set<HostState>(['interrupted', 'awaiting-approval', 'unreachable', 'pending']);
+
 interface RunsFlags {
   stateDir: string;
   json?: boolean;
@@ -192,7 +195,8 @@ export function formatRunView(view: RunView, stateDir: string): string {
       if (s.message) out.push(`      ${s.message.split('\n').join('\n      ')}`);
     }
   }
-  if (view.outcome !== 'ok' && view.outcome !== 'running' && meta.mode === 'exec') {
+  const resumable = view.hosts.some((h) => RESUMABLE.has(h.state));
+  if (resumable && view.outcome !== 'running' && meta.mode === 'exec') {
     out.push('');
     out.push(`To continue this run: runbook resume ${meta.id}${stateDir === DEFAULT_STATE_DIR ? '' : ` --state-dir ${stateDir}`}`);
   }

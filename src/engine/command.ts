@@ -118,7 +118,7 @@ export async function runCommand(ctx: RunContext, step: CommandStep, key: string
         last = { ok: true, dropped: true };
         break;
       }
-      last = judge(ctx, step, result, captures, bound, key);
+      last = judge(ctx, step, result, captures, bound, key, attempt);
     }
     if (last.ok) break;
     if (attempt < times) {
@@ -147,7 +147,7 @@ export async function runCommand(ctx: RunContext, step: CommandStep, key: string
 }
 
 /** Judge one attempt's output: error patterns, exit code, captures (bound as they come), expect, until. */
-function judge(ctx: RunContext, step: CommandStep, result: CommandResult, captures: Record<string, Value>, bound: Record<string, Value>, key: string): Attempt {
+function judge(ctx: RunContext, step: CommandStep, result: CommandResult, captures: Record<string, Value>, bound: Record<string, Value>, key: string, attempt: number): Attempt {
   const lines = result.output.split(/\r\n|\r|\n/);
   for (const p of ctx.errorPatterns) {
     const line = lines.find((l) => p.re.test(l));
@@ -157,7 +157,7 @@ function judge(ctx: RunContext, step: CommandStep, result: CommandResult, captur
     const err = result.stderr?.trim().split('\n')[0];
     return { ok: false, error: { code: 'E_STEP_FAILED', message: `exit status ${result.exitCode} (expected ${step.okExitCodes.join(' or ')})${err ? `: ${err}` : ''}` } };
   }
-  const extra: Record<string, Value> = { output: result.output, exit_code: BigInt(result.exitCode ?? -1) };
+  const extra: Record<string, Value> = { output: result.output, exit_code: BigInt(result.exitCode ?? -1), attempt: BigInt(attempt) };
   const matched: string[] = [];
   try {
     if (step.captures.length) {

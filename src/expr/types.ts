@@ -12,7 +12,8 @@ export type Value = string | bigint | number | boolean | null | Value[] | { [key
  * Runbook vars are visible directly (`peer`) and in the `vars` map (`has(vars.peer)` for optional ones);
  * captures, `set` results and `for_each` loop variables are visible directly; `host` is
  * `{name, address, port, platform}`; inside `expect.expression` and `retry.until`, `output` is the
- * step's command output (string) and `exit_code` its exit status (int, or -1 for shell sessions).
+ * step's command output (string), `exit_code` its exit status (int, or -1 for shell sessions) and
+ * `attempt` the number of the try (int, 1 for the first).
  */
 export type Scope = Readonly<Record<string, Value>>;
 

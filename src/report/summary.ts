@@ -29,17 +29,19 @@ export function formatSummary(doc: ResultDocument, opts: SummaryOptions = {}): s
   out.push(`Run ${doc.runId}: ${doc.runbook.name}${dry ? ' (dry run)' : ''}, ${n} host${n === 1 ? '' : 's'}: ${tally || 'none'}`);
   const width = Math.max(0, ...doc.hosts.map((h) => h.host.length));
   const owidth = Math.max(0, ...doc.hosts.map((h) => h.outcome.length));
-  for (const h of doc.hosts) {
-    const dur = h.durationMs === undefined ? '' : `  ${formatDuration(h.durationMs)}`;
-    const where = h.stoppedAt && h.outcome !== 'ok' ? ` at ${h.stoppedAt}` : '';
-    const msg = h.message ? `  ${h.message.split('\n')[0]}` : '';
-    out.push(`  ${h.host.padEnd(width)}  ${h.outcome.padEnd(owidth)}${dur}${where}${msg}`.trimEnd());
+  const durs = doc.hosts.map((h) => (h.durationMs === undefined ? '' : formatDuration(h.durationMs)));
+  const dwidth = Math.max(0, ...durs.map((d) => d.length));
+  doc.hosts.forEach((h, i) => {
+    const where = h.stoppedAt && h.outcome !== 'ok' ? `at ${h.stoppedAt}` : '';
+    const msg = h.message ? h.message.split('\n')[0]! : '';
+    const detail = where && msg ? `${where}: ${msg}` : where || msg;
+    out.push(`  ${h.host.padEnd(width)}  ${h.outcome.padEnd(owidth)}  ${durs[i]!.padEnd(dwidth)}  ${detail}`.trimEnd());
     if (dry) {
       for (const w of h.wouldRun) out.push(`      would run: ${withImpact(w.command, w.impact)} (${w.key})`);
     } else {
       for (const c of h.disruptive) out.push(`      disruptive: ${c}`);
     }
-  }
+  });
   const resumable = doc.hosts.filter((h) => RESUMABLE.has(h.outcome)).map((h) => h.host);
   const failed = doc.hosts.filter((h) => h.outcome === 'failed').map((h) => h.host);
   if (!dry && resumable.length > 0 && opts.resumeCommand) out.push(`To continue ${resumable.join(', ')}: ${opts.resumeCommand}`);

@@ -11,7 +11,7 @@ import { describeWhere, subject } from './where.js';
 
 export const runbookSchema: unknown = schema;
 
-const ajv = new Ajv({ allErrors: true, allowUnionTypes: true, strictTypes: false, verbose: true });
+const ajv = new Ajv({ allErrors: true, allowUnionTypes: true, verbose: true });
 const validateDoc = ajv.compile(schema);
 
 /** Every subschema object -> its location key, e.g. `step/properties/changes/then` (root: `root/...`). */
@@ -84,10 +84,11 @@ function explain(errors: ErrorObject[], doc: SourceDoc): Diagnostic[] {
         const field = String((e.params as { additionalProperty: string }).additionalProperty);
         const allowed = allowedFields(e);
         const guess = closest(field, allowed);
+        const moved = MOVED[`${keyOf(e)}.${field}`];
         emit(`${e.instancePath}/${field}|add`, {
           pos: doc.keyPos([...path, field]),
           message: `unknown field '${field}' ${where}${guess ? ` (did you mean '${guess}'?)` : ''}`,
-          hint: `allowed fields ${where}: ${allowed.join(', ')}`,
+          hint: moved ?? `allowed fields ${where}: ${allowed.join(', ')}`,
         });
         break;
       }
@@ -191,6 +192,18 @@ const REQUIRED_HINTS: Record<string, string> = {
   answer: "give the text to send, e.g. `answer: y` (or `answer: ''` to just press Enter)",
   status: 'add `status: ok` or `status: failed`',
   message: 'add `message: <why the run ends>`',
+};
+
+/** Fields people put in the wrong place (e.g. from older sketches of the format). */
+const MOVED: Record<string, string> = {
+  'step.until': '`until` belongs in retry: `retry: {times: 5, delay: 2s, until: <expression>}`',
+  'step.delay': '`delay` belongs in retry: `retry: {times: 5, delay: 2s}`',
+  'step.times': '`times` belongs in retry: `retry: {times: 5, delay: 2s}`',
+  'step.otherwise': 'in a `choose`, the otherwise branch is the last branch, written without `when`',
+  'step.command': 'a command step is written `run: <command>`',
+  'step.impact': 'the impact of a state-changing command is written `changes: <impact>`',
+  'capture.all': 'write `match: all` (or first, last)',
+  'capture.type': 'give group types as `types: {group: int}`',
 };
 
 const NAME_KIND: Record<string, string> = { vars: 'var name', capture: 'capture name', set: 'name', types: 'group name' };

@@ -20,10 +20,11 @@ export const HOST_DECL: NameDecl = {
   },
 };
 
-/** `output` and `exit_code`: visible in `expect.expression` and `retry.until` only. */
+/** `output`, `exit_code` and `attempt` (1 for the first try): visible in `expect.expression` and `retry.until` only. */
 export const RESULT_DECLS: NameDecl[] = [
   { name: 'output', type: { kind: 'scalar', spec: { type: 'string' } } },
   { name: 'exit_code', type: { kind: 'scalar', spec: { type: 'int' } } },
+  { name: 'attempt', type: { kind: 'scalar', spec: { type: 'int' } } },
 ];
 
 /** Names no capture, `set` or loop variable may bind. */

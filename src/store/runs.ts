@@ -116,7 +116,7 @@ export class RunStore {
   async open(id: string): Promise<RunHandle> {
     const dir = join(this.runsDir, id);
     const metaPath = join(dir, 'meta.json');
-    if (!/^[\w.-]+$/u.test(id) || !existsSync(metaPath)) {
+    if (!/^[A-Za-z0-9][\w.-]*$/u.test(id) || !existsSync(metaPath)) {
       throw new RunbookError('E_RUN_NOT_FOUND', `no run ${id} in ${this.runsDir}`, {
         hint: `list the recorded runs with \`runbook runs${this.stateDir === DEFAULT_STATE_DIR ? '' : ` --state-dir ${this.stateDir}`}\``,
       });

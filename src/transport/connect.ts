@@ -12,7 +12,7 @@ import { RunbookError } from '../errors.js';
 import { authError, makeAuthHandler, newAuthRecord, type AuthConfig } from './auth.js';
 import { verifyHostKey, type HostKeyPolicy } from './hostkey.js';
 import { knownKeyTypes, readKnownHosts } from './knownhosts.js';
-import { redact, Tail } from './redact.js';
+import { quoteTail, redact, WireTail } from './redact.js';
 import { timeoutError, type Timeouts } from './timeouts.js';
 
 const { Client } = ssh2;
@@ -65,7 +65,7 @@ function connectError(label: string, err: NodeJS.ErrnoException, secrets: string
 /** Connects one hop; `sock` is the stream forwarded by the previous hop, if any. */
 export function connectHop(spec: HopSpec, ctx: ConnectContext, sock?: Duplex): Promise<SshClient> {
   return new Promise((resolve, reject) => {
-    const tail = new Tail();
+    const tail = new WireTail();
     const rec = newAuthRecord();
     const client = new Client();
     const stream: Duplex = sock ?? netConnect({ host: spec.host, port: spec.port });
@@ -87,7 +87,7 @@ export function connectHop(spec: HopSpec, ctx: ConnectContext, sock?: Duplex): P
       clearTimeout(timer);
       const ms = phase === 'connect' ? ctx.timeouts.connectMs : ctx.timeouts.authMs;
       const waitingFor = phase === 'connect' ? 'the SSH server greeting and host key' : 'the server to accept the login';
-      timer = setTimeout(() => fail(timeoutError({ phase, ms, label: spec.label, waitingFor, lastBytes: tail.text, secrets: secrets() })), ms);
+      timer = setTimeout(() => fail(timeoutError({ phase, ms, label: spec.label, waitingFor, lastBytes: '', described: tail.describe((t) => quoteTail(t, secrets())), secrets: secrets() })), ms);
     };
 
     const known = knownKeyTypes(readKnownHosts(ctx.knownHostsFile), spec.host, spec.port);
@@ -117,7 +117,7 @@ export function connectHop(spec: HopSpec, ctx: ConnectContext, sock?: Duplex): P
       ),
     };
 
-    stream.on('data', (d: Buffer) => tail.push(d.toString('latin1')));
+    stream.on('data', (d: Buffer) => tail.push(d));
     client.on('ready', () => {
       if (settled) return;
       settled = true;
@@ -130,7 +130,7 @@ export function connectHop(spec: HopSpec, ctx: ConnectContext, sock?: Duplex): P
       else fail(connectError(spec.label, err, secrets()));
     });
     client.on('close', () => {
-      fail(new RunbookError('E_CONNECT', `${spec.label} closed the connection during ${phase === 'connect' ? 'key exchange' : 'authentication'}; last bytes received: ${JSON.stringify(redact(tail.text.slice(-200), secrets()))}`, {
+      fail(new RunbookError('E_CONNECT', `${spec.label} closed the connection during ${phase === 'connect' ? 'key exchange' : 'authentication'}; last bytes received: ${tail.describe((t) => quoteTail(t, secrets()))}`, {
         hint: phase === 'connect' ? 'check that the port leads to an SSH server and that it accepts our key exchange algorithms' : 'the server may limit login attempts or sessions; check its logs',
       }));
     });

@@ -42,8 +42,10 @@ export interface TimeoutContext {
   label: string;
   /** What was awaited: a pattern or an event. */
   waitingFor: string;
-  /** Raw bytes most recently received. */
+  /** Raw bytes most recently received (quoted and escaped in the message). */
   lastBytes: string;
+  /** Already described bytes (pre-login wire data), used instead of quoting `lastBytes`. */
+  described?: string;
   secrets: readonly string[];
   stepId?: string;
   command?: string;
@@ -56,7 +58,7 @@ export function timeoutError(c: TimeoutContext): RunbookError {
   const what = c.phase === 'inactivity' ? `no data for ${c.ms} ms` : `${c.ms} ms`;
   return new RunbookError(
     'E_TIMEOUT',
-    redact(`${c.phase} timeout on ${c.label}${where}${cmd}: ${what} waiting for ${c.waitingFor}; last bytes received: ${quoteTail(c.lastBytes, c.secrets)}`, c.secrets),
+    redact(`${c.phase} timeout on ${c.label}${where}${cmd}: ${what} waiting for ${c.waitingFor}; last bytes received: ${c.described ?? quoteTail(c.lastBytes, c.secrets)}`, c.secrets),
     { hint: HINTS[c.phase] },
   );
 }
