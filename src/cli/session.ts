@@ -78,7 +78,9 @@ export async function runSession(o: SessionOptions): Promise<ExitCode> {
     signals += 1;
     if (signals === 1) {
       stop.abort(new RunbookError('E_INTERRUPTED', `interrupted by ${sig}`));
-      process.stderr.write(`\n${sig}: stopping after the running step (again to abort it)\n`);
+      const msg = `${sig}: stopping after the running step (again to abort it)`;
+      if (live) live.note(msg);
+      else process.stderr.write(`\n${msg}\n`);
     } else {
       hard.abort(new RunbookError('E_INTERRUPTED', `interrupted by ${sig} (twice)`));
     }
@@ -156,7 +158,7 @@ export async function runSession(o: SessionOptions): Promise<ExitCode> {
   for (const w of lockWarnings) collector.addMessage(w);
   if (fleet.stoppedReason) collector.addMessage(fleet.stoppedReason);
   const outcomes = o.targets.map((t) => fleet.results.get(t.name)?.outcome ?? 'not-run');
-  const failed = o.targets.filter((_, i) => outcomes[i] !== 'ok').map((t) => t.name);
+  const failed = o.targets.filter((_, i) => outcomes[i] === 'failed' || outcomes[i] === 'unreachable').map((t) => t.name);
   const retryFile = failed.length > 0 ? o.run.writeRetryFile(failed) : undefined;
   const doc = collector.document();
   o.run.close();
@@ -170,7 +172,10 @@ export async function runSession(o: SessionOptions): Promise<ExitCode> {
       })}\n`,
     );
   }
-  return exitCodeOf(outcomes);
+  // Hosts left out because the fleet stopped on failures (max-fail, a whole batch failed) do not
+  // make the run "interrupted": the failures that stopped it give exit code 1.
+  const stoppedOnFailures = fleet.stoppedReason !== undefined && fleet.stoppedReason !== 'interrupted';
+  return exitCodeOf(stoppedOnFailures ? outcomes.filter((x) => x !== 'not-run') : outcomes);
 }
 
 function approvalQuestion(req: ApprovalRequest): string {

@@ -10,7 +10,7 @@ import { checkVarValue, runbookVarDecls, wholePattern } from '../expr/values.js'
 import { getProfile, isPlatformName } from '../platforms/index.js';
 import type { Runbook, ScalarSpec, VarDecl } from './model.js';
 import { bindProblem, isBroken, isRecord, type CompileCtx } from './ctx.js';
-import { HOST_DECL, NameScope } from './scope.js';
+import { HOST_DECL, NameScope, RESULT_DECLS } from './scope.js';
 import { subject } from './where.js';
 import type { DocPath, SourceDoc } from './source.js';
 import { compileSteps } from './steps.js';
@@ -176,7 +176,7 @@ function explainUnknownNames(doc: SourceDoc, steps: unknown, diagnostics: Diagno
   for (const d of diagnostics) {
     const name = /unknown name '([^']+)'/.exec(d.message)?.[1];
     if (name === undefined) continue;
-    if (name === 'output' || name === 'exit_code') {
+    if (RESULT_DECLS.some((r) => r.name === name)) {
       d.hint = `'${name}' is visible only in 'expect' expressions and 'retry.until' of a run step; capture what you need from the output to use it later`;
     } else if (binders.has(name)) {
       d.hint = binders.get(name)!;

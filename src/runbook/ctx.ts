@@ -53,7 +53,7 @@ export function isRecord(v: unknown): v is Record<string, unknown> {
 
 /** Why `name` cannot be bound by a capture, `set` or loop, or undefined when it can. */
 export function bindProblem(name: string): string | undefined {
-  if (RESERVED_NAMES.has(name)) return `'${name}' is a reserved name (vars, host, output and exit_code are provided by the engine)`;
+  if (RESERVED_NAMES.has(name)) return `'${name}' is a reserved name (${[...RESERVED_NAMES].join(', ')} are provided by the engine)`;
   return nameProblem(name);
 }
 

@@ -28,7 +28,7 @@ export const RESULT_DECLS: NameDecl[] = [
 ];
 
 /** Names no capture, `set` or loop variable may bind. */
-export const RESERVED_NAMES = new Set(['vars', 'host', 'output', 'exit_code']);
+export const RESERVED_NAMES = new Set(['vars', 'host', ...RESULT_DECLS.map((d) => d.name)]);
 
 export class NameScope {
   private readonly bound: NameDecl[] = [];

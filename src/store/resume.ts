@@ -71,8 +71,10 @@ export function resumeState(records: readonly JournalRecord[]): ResumeState {
       }
     }
   }
+  // In doubt: a disruptive step that journaled a command (written before sending) and never ended.
+  // A step stopped before sending (awaiting approval, interrupted) simply runs again.
   for (const step of open.values()) {
-    if (!step.disruptive) continue;
+    if (!step.disruptive || step.commandsSent.length === 0) continue;
     const { disruptive: _d, ...info } = step;
     state.inDoubt.add(step.key);
     state.inDoubtSteps.set(step.key, info);

@@ -218,8 +218,8 @@ describe('lab timeouts, one per phase', () => {
     const profile: PlatformProfile = { ...getProfile('cisco-iosxe'), dialogPrompts: [] };
     const t = transport(r, { profile });
     await t.open();
-    const a = await caught(t.run('clear logging', { stepId: 'c1', inactivityTimeoutMs: 300, totalTimeoutMs: 10_000 }));
-    expect(a.message).toBe(`inactivity timeout on edge (127.0.0.1:${r.port}) in step c1 running "clear logging": no data for 300 ms waiting for the prompt /${profile.prompt}/; last bytes received: "clear logging\\r\\nClear logging buffer [confirm]"`);
+    const a = await caught(t.run('clear logging', { stepId: 'c1', inactivityTimeoutMs: 1_000, totalTimeoutMs: 10_000 }));
+    expect(a.message).toBe(`inactivity timeout on edge (127.0.0.1:${r.port}) in step c1 running "clear logging": no data for 1000 ms waiting for the prompt /${profile.prompt}/; last bytes received: "clear logging\\r\\nClear logging buffer [confirm]"`);
     const b = await caught(t.run('clear logging', { stepId: 'c2', inactivityTimeoutMs: 10_000, totalTimeoutMs: 300 }));
     expect(b.message).toMatch(/^total timeout on edge .* in step c2 running "clear logging": 300 ms waiting for the prompt /);
     expect((await t.run('show clock')).output.length).toBeGreaterThan(0);

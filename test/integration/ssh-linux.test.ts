@@ -270,9 +270,9 @@ describe.skipIf(!SSHD)('ssh exec transport against OpenSSH sshd', () => {
     it('times out a silent command (inactivity) and a chatty one (total), naming the phase', async () => {
       const t = transport();
       await t.open();
-      const a = await caught(t.run('echo started; sleep 5', { stepId: 's1', inactivityTimeoutMs: 300 }));
+      const a = await caught(t.run('echo started; sleep 5', { stepId: 's1', inactivityTimeoutMs: 1_500 }));
       expect(a.code).toBe('E_TIMEOUT');
-      expect(a.message).toBe(`inactivity timeout on srv (127.0.0.1:${sshd.port}) in step s1 running "echo started; sleep 5": no data for 300 ms waiting for the command to exit; last bytes received: "started\\n"`);
+      expect(a.message).toBe(`inactivity timeout on srv (127.0.0.1:${sshd.port}) in step s1 running "echo started; sleep 5": no data for 1500 ms waiting for the command to exit; last bytes received: "started\\n"`);
       const b = await caught(t.run('while true; do echo tick; sleep 0.05; done', { totalTimeoutMs: 400, inactivityTimeoutMs: 5_000 }));
       expect(b.code).toBe('E_TIMEOUT');
       expect(b.message).toMatch(/^total timeout on srv .* 400 ms waiting for the command to exit; last bytes received: .*tick\\n"$/);

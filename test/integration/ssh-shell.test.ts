@@ -208,14 +208,14 @@ describe('timeouts, one per phase', () => {
     const dev = await device();
     const t = transport(dev);
     await t.open();
-    const a = await caught(t.run('show hang', { stepId: 'h', inactivityTimeoutMs: 300 }));
+    const a = await caught(t.run('show hang', { stepId: 'h', inactivityTimeoutMs: 1_000 }));
     expect(a.code).toBe('E_TIMEOUT');
-    expect(a.message).toMatch(/^inactivity timeout on r1 \(127\.0\.0\.1:\d+\) in step h running "show hang": no data for 300 ms waiting for the prompt \/.*\/; last bytes received: ".*starting\.\.\.\\r\\n"$/);
+    expect(a.message).toMatch(/^inactivity timeout on r1 \(127\.0\.0\.1:\d+\) in step h running "show hang": no data for 1000 ms waiting for the prompt \/.*\/; last bytes received: ".*starting\.\.\.\\r\\n"$/);
     const slow = await t.run('show slow', { inactivityTimeoutMs: 1_000 });
     expect(slow.output).toBe('slow 1\nslow 2\nslow 3\nslow 4\nslow 5');
-    const b = await caught(t.run('show forever', { totalTimeoutMs: 400, inactivityTimeoutMs: 5_000 }));
+    const b = await caught(t.run('show forever', { totalTimeoutMs: 800, inactivityTimeoutMs: 5_000 }));
     expect(b.code).toBe('E_TIMEOUT');
-    expect(b.message).toMatch(/^total timeout on .* 400 ms waiting for the prompt .*tick\\r\\n"$/);
+    expect(b.message).toMatch(/^total timeout on .* 800 ms waiting for the prompt .*tick\\r\\n"$/);
     expect((await t.run('show version')).output).toBe('R1 uptime is 1 week\nCisco IOS XE Software, Version 17.9.4a');
   });
 });

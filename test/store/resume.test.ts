@@ -62,9 +62,17 @@ describe('resumeState', () => {
   });
 
   it('a second interruption after resume leaves the host unfinished again', () => {
-    const s = resumeState([hostStart(0), start('a'), end('a'), hostEnd('interrupted'), hostStart(5), start('b', true)]);
+    const sent: JournalRecord = { type: 'command', at: 6, key: 'b', stepId: 'b', command: 'clear sdwan omp all', attempt: 1 } as JournalRecord;
+    const s = resumeState([hostStart(0), start('a'), end('a'), hostEnd('interrupted'), hostStart(5), start('b', true), sent]);
     expect(s.finished).toBe(false);
     expect(s.outcome).toBeUndefined();
     expect([...s.inDoubt]).toEqual(['b']);
+  });
+
+  it('a disruptive step stopped before sending (awaiting approval) is not in doubt: it simply runs again', () => {
+    const s = resumeState([hostStart(0), start('a'), end('a'), start('b', true), hostEnd('awaiting-approval')]);
+    expect(s.inDoubt.size).toBe(0);
+    expect(s.completed.has('b')).toBe(false);
+    expect(s.finished).toBe(false);
   });
 });
