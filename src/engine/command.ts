@@ -61,7 +61,16 @@ export async function runCommand(ctx: RunContext, step: CommandStep, key: string
     }
     const inDoubt = ctx.opts.restore?.inDoubt.has(key) ?? false;
     const evidence = ctx.evidence(step.id, [...step.run.refs, ...(step.impact?.refs ?? [])], frame.conditions);
-    const approved = await ctx.approve({ host: ctx.host, stepId: step.id, key, command, impact, evidence, inDoubt });
+    let approved: boolean | undefined;
+    try {
+      approved = await ctx.approve({ host: ctx.host, stepId: step.id, key, command, impact, evidence, inDoubt });
+    } catch (err) {
+      // Ctrl-C at the approval prompt: nothing was sent, the step runs again on resume.
+      if (err instanceof RunbookError && err.code === 'E_INTERRUPTED') {
+        return { kind: 'stop', outcome: 'interrupted', message: `interrupted while step ${step.id} waited for approval; nothing was sent`, stoppedAt: key };
+      }
+      throw err;
+    }
     if (approved === undefined) {
       return {
         kind: 'stop',
@@ -80,6 +89,7 @@ export async function runCommand(ctx: RunContext, step: CommandStep, key: string
   const tolerant = ctx.dryRun && frame.afterWouldRun;
   const times = tolerant ? 1 : (step.retry?.times ?? 1);
   const runOpts: RunOptions = { stepId: step.id, expectDisconnect: step.expectDisconnect, dialogs: step.dialogs };
+  if (ctx.opts.commandSignal) runOpts.signal = ctx.opts.commandSignal;
   if (step.timeoutMs !== undefined) {
     runOpts.totalTimeoutMs = step.timeoutMs;
     runOpts.inactivityTimeoutMs = step.timeoutMs;
@@ -97,6 +107,10 @@ export async function runCommand(ctx: RunContext, step: CommandStep, key: string
       result = await ctx.transport.run(command, runOpts);
     } catch (err) {
       const facts = errorFacts(err);
+      if (facts.code === 'E_INTERRUPTED' || ctx.opts.commandSignal?.aborted) {
+        const sent = step.disruptive ? '; it may have changed the device (resume asks before running it again)' : '';
+        return { kind: 'stop', outcome: 'interrupted', message: `interrupted: the command of step ${step.id} was aborted${sent}`, stoppedAt: key };
+      }
       if (facts.code === 'E_DISCONNECTED') {
         const back = await ctx.reconnect(key);
         if (back !== 'ok') return lost(ctx, step.id, key, back, command);

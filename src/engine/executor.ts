@@ -48,6 +48,11 @@ export interface ExecutorOptions {
   emit: Reporter;
   /** Aborted: stop between steps (outcome 'interrupted', stoppedAt = key of the next step). */
   signal?: AbortSignal;
+  /**
+   * Aborted: abort the command being run too (passed to the transport as RunOptions.signal); the
+   * host stops 'interrupted' at that step, which gets no step-end (a disruptive one is in doubt).
+   */
+  commandSignal?: AbortSignal;
   /** Skip every step before this step id (fresh run --start-at); an unknown id is a usage error thrown before connecting. */
   startAt?: string;
   /**

@@ -4,7 +4,7 @@
  * session, which owns them.
  */
 import { define, newTree, type Node } from './parser.js';
-import { showCryptoIpsecSa, showCryptoSession, showQfpDrops } from './render-crypto.js';
+import { showCryptoIpsecSa, showCryptoSession, showIkev2Sa, showIsakmpSa, showQfpDrops } from './render-crypto.js';
 import { showBfdSessions, showControlConnections, showLocalProperties, showOmpPeers } from './render-sdwan.js';
 import { showClock, showLogging, showVersion } from './render-system.js';
 import type { Router } from './state.js';
@@ -84,6 +84,8 @@ function execTree(refuseTerminalLength: boolean): Node<CommandSpec> {
   });
   def('show crypto session', show((r) => showCryptoSession(r)));
   def('show crypto session detail', show((r) => showCryptoSession(r)));
+  def('show crypto ikev2 sa', show(showIkev2Sa));
+  def('show crypto isakmp sa', show(() => showIsakmpSa()));
   def('show sdwan bfd sessions', show(showBfdSessions));
   def('show sdwan control connections', show(showControlConnections));
   def('show sdwan control local-properties', show(showLocalProperties));

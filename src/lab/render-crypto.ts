@@ -144,3 +144,24 @@ export function showQfpDrops(r: Router, now: number, all: boolean): string {
   const rows = QFP_DROP_TYPES.map(([code, name]) => ({ code, name, n: counts(code) })).filter((x) => all || x.n > 0);
   return [RULE, 'Drop Type  Name                                     Packets', RULE, ...rows.map((x) => qfpLine(x.code, x.name, x.n)), ''].join('\n');
 }
+
+/** `show crypto ikev2 sa`: one READY IKEv2 SA per classic peer (SD-WAN peers have none: OMP distributes keys). */
+export function showIkev2Sa(r: Router, now: number): string {
+  const lines = [' IPv4 Crypto IKEv2  SA ', '', 'Tunnel-id Local                 Remote                fvrf/ivrf            Status '];
+  r.peers
+    .filter((p) => p.def.kind === 'classic')
+    .forEach((p, i) => {
+      lines.push(
+        `${String(i + 1).padEnd(10)}${`${p.def.local}/500`.padEnd(22)}${`${p.def.peer}/500`.padEnd(22)}${'none/none'.padEnd(21)}READY  `,
+        '      Encr: AES-CBC, keysize: 256, PRF: SHA256, Hash: SHA256, DH Grp:19, Auth sign: PSK, Auth verify: PSK',
+        `      Life/Active Time: 86400/${Math.floor((now - r.bootAt) / 1000) % 86_400} sec`,
+      );
+    });
+  lines.push('', ' IPv6 Crypto IKEv2  SA ', '');
+  return lines.join('\n');
+}
+
+/** `show crypto isakmp sa`: empty, the classic peer uses IKEv2. */
+export function showIsakmpSa(): string {
+  return ['IPv4 Crypto ISAKMP SA', 'dst             src             state          conn-id status', '', 'IPv6 Crypto ISAKMP SA', ''].join('\n');
+}

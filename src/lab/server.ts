@@ -112,9 +112,10 @@ export async function serveRouter(o: RouterServerOptions): Promise<RouterServer>
           });
           channel.on('data', (d: Buffer) => session.input(d.toString('utf8')));
           channel.on('error', () => undefined);
+          // end of the client's input: like a shell reading EOF, the session ends
           const finish = (): void => {
             session.end();
-            if (!interactive && !closed) {
+            if (!closed) {
               closed = true;
               channel.exit(0);
               channel.end();

@@ -22,6 +22,9 @@ export const IOS_ERRORS = [
   { pattern: '^% Authorization failed', message: 'the device refused the command (% Authorization failed)' },
   { pattern: '^% Permission denied', message: 'the device refused the command (% Permission denied)' },
   { pattern: '^%Error', message: 'the device reported an error' },
+  { pattern: '^% ?Error:', message: 'the device reported an error' },
+  { pattern: '^Command rejected:', message: 'the device rejected the command' },
+  { pattern: '^% This command is not supported', message: 'the device does not support the command here' },
 ];
 
 export const ciscoIosxe = {
@@ -35,6 +38,18 @@ export const ciscoIosxe = {
   widthCommands: ['terminal width 0'],
   pager: ' ?--More-- ?',
   readOnly: IOS_READ_ONLY,
-  dialogPrompts: ['\\[confirm\\]\\s*$', '\\[yes/no\\]:?\\s*$', '\\[y/n\\]:?\\s*$', '\\?\\s*\\[[^\\]]*\\]:?\\s*$'],
+  /**
+   * Questions IOS asks: `[confirm]`, `[yes/no]:`, `[y/n]`, `(y/n)?`, `Proceed? [no]:`,
+   * `Destination filename [startup-config]? ` and a password prompt (e.g. from `enable`).
+   */
+  dialogPrompts: [
+    '\\[confirm\\]\\s*$',
+    '\\[yes/no\\]:?\\s*$',
+    '\\[y/n\\]:?\\s*$',
+    '\\((yes/no|y/n)\\)\\??:?\\s*$',
+    '\\?\\s*\\[[^\\]]*\\]:?\\s*$',
+    '\\]\\?\\s*$',
+    '(^|\\s)[Pp]assword:\\s*$',
+  ],
   stripAnsi: true,
 } satisfies PlatformProfile;

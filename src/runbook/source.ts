@@ -33,7 +33,7 @@ export function parseSource(text: string, file: string): ParseResult {
     return {
       ok: false,
       diagnostics: doc.errors.map((e) => ({
-        pos: at(e.pos[0]),
+        pos: at(e.code === 'MISSING_CHAR' ? (unclosedQuote(text, e.message) ?? e.pos[0]) : e.pos[0]),
         message: `YAML syntax error: ${yamlMessage(e.message)}`,
         hint: yamlHint(e.code),
       })),
@@ -116,6 +116,22 @@ class PositionedDoc implements SourceDoc {
 
 function keyString(key: unknown): string | undefined {
   if (isScalar(key)) return String(key.value);
+  return undefined;
+}
+
+/**
+ * yaml reports an unclosed quote at the end of the file; point at the quote that opened it instead:
+ * the first quote character on a non-comment line that leaves an odd number of them.
+ */
+function unclosedQuote(text: string, message: string): number | undefined {
+  const q = /"quote/.test(message) ? '"' : /'quote/.test(message) ? "'" : undefined;
+  if (!q) return undefined;
+  let offset = 0;
+  for (const line of text.split('\n')) {
+    const body = line.replace(/\\./g, '__');
+    if (!body.trimStart().startsWith('#') && (body.split(q).length - 1) % 2 === 1) return offset + body.lastIndexOf(q);
+    offset += line.length + 1;
+  }
   return undefined;
 }
 

@@ -44,9 +44,13 @@ export function resumeState(records: readonly JournalRecord[]): ResumeState {
         state.finished = false;
         delete state.outcome;
         break;
-      case 'step-start':
-        open.set(rec.key, { key: rec.key, stepId: rec.stepId, title: rec.title, startedAt: rec.at, commandsSent: [], disruptive: rec.disruptive });
+      case 'step-start': {
+        // Started again without an end in between (a later session stopped before sending it):
+        // what the earlier session sent keeps the step in doubt.
+        const earlier = open.get(rec.key)?.commandsSent ?? [];
+        open.set(rec.key, { key: rec.key, stepId: rec.stepId, title: rec.title, startedAt: rec.at, commandsSent: [...earlier], disruptive: rec.disruptive });
         break;
+      }
       case 'command':
         open.get(rec.key)?.commandsSent.push(rec.command);
         break;

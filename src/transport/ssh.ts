@@ -45,7 +45,7 @@ export interface SshOptions {
   timeouts?: Partial<Timeouts>;
   /** SSH keepalive interval (ms); three unanswered keepalives drop the connection. Default 15 s. */
   keepaliveMs?: number;
-  /** Lines sent and received; the caller opens and closes it. */
+  /** Lines sent and received; the caller opens it, `close()` closes it. */
   transcript?: TranscriptWriter;
   /** Redacted from transcripts and error messages (the password and passphrase are added). */
   secrets?: string[];
@@ -114,7 +114,7 @@ class SshTransport implements Transport {
       try {
         this.shell = await this.openShell(client);
       } catch (e) {
-        await this.close();
+        await this.teardown();
         throw e;
       }
     }
@@ -146,11 +146,17 @@ class SshTransport implements Transport {
 
   async reconnect(): Promise<void> {
     this.o.transcript?.note('reconnecting');
-    await this.close();
+    await this.teardown();
     await this.open();
   }
 
+  /** Ends the session and closes the transcript (writing its last partial line). */
   async close(): Promise<void> {
+    await this.teardown();
+    this.o.transcript?.close();
+  }
+
+  private async teardown(): Promise<void> {
     const clients = this.clients.filter((c) => !this.closedClients.has(c));
     this.clients = [];
     this.shell?.close();

@@ -90,7 +90,7 @@ describe('serial batches and max-fail against 50 lab routers', () => {
   });
 
   it('without --max-fail, stops only after a batch where every host failed', async () => {
-    // serial 5% of 50 = batches of 2; batch 2 (edge3, edge4) fails entirely
+    // batches of 2; batch 2 (edge3, edge4) fails entirely
     const f = await fleet({ scenarios: scenarios(50, [3, 4, 7]) });
     const run = await execFleet(f, ['--serial', '2', '--forks', '5']);
     expect(run.code, run.stderr).toBe(1);

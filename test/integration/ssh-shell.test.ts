@@ -220,6 +220,21 @@ describe('timeouts, one per phase', () => {
   });
 });
 
+describe('interrupting a command', () => {
+  it('a second Ctrl-C (abort signal) sends Ctrl-C to the device and fails with E_INTERRUPTED', async () => {
+    const dev = await device();
+    const t = transport(dev);
+    await t.open();
+    const ac = new AbortController();
+    const running = t.run('show hang', { signal: ac.signal, inactivityTimeoutMs: 10_000 });
+    setTimeout(() => ac.abort(), 200);
+    const e = await caught(running);
+    expect(e.code).toBe('E_INTERRUPTED');
+    expect(e.message).toBe(`r1 (127.0.0.1:${dev.port}): interrupted while running "show hang"; Ctrl-C was sent to the device`);
+    expect((await t.run('show version')).output).toContain('uptime');
+  });
+});
+
 describe('transcripts and secrets', () => {
   it('writes every line sent and received with timestamps and step ids, 0600', async () => {
     const dev = await device();

@@ -79,9 +79,13 @@ describe('device options', () => {
     s.write('show version\r');
     const first = (await s.until(/ --More-- $/)).replace(/\r/g, '');
     expect(first.split('\n')).toHaveLength(1 + 23 + 1); // echo line, 23 lines, the --More-- line
+    s.write('\r');
+    const oneLine = (await s.until(/ --More-- $/)).replace(/\r/g, '');
+    expect(oneLine.replace(/^\x08{9} {9}\x08{9}/, '').split('\n')).toHaveLength(2); // Enter: one more line
     s.write(' ');
     const second = await s.until(/ --More-- $/);
     expect(second).toMatch(/^\x08{9} {9}\x08{9}/);
+    expect(second.replace(/\r/g, '').split('\n')).toHaveLength(24);
     s.write('q');
     await s.until(/edge1#$/);
     const all = await s.run('terminal length 0');

@@ -61,6 +61,10 @@ describe('lab scenarios as a client sees them', () => {
     const sa = await sh.cmd('show crypto ipsec sa peer 10.20.20.1');
     expect(Number(one(sa, RX.encaps).n)).toBeGreaterThan(0);
     expect(one(sa, RX.cryptoMapTag).tag).toBe('Tunnel10001-vesen-head-0');
+    // SD-WAN peers have no IKE SA; the classic one does
+    const ike = await sh.cmd('show crypto ikev2 sa');
+    expect(ike).toMatch(/^1 +10\.30\.30\.1\/500 +10\.40\.40\.1\/500 +none\/none +READY/m);
+    expect(ike).not.toMatch(/10\.20\.20\.1/);
   });
 
   it('sdwan-cleared: the SA shows 0/0 counters and outbound SPI 0x0(0)', async () => {
