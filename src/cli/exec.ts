@@ -129,9 +129,10 @@ async function execCommand(file: string, flags: ExecFlags): Promise<number> {
       vars: redactedVars(runbook, vars),
       targets: targets.map((t) => ({ name: t.name, address: t.address, port: t.port, platform: t.platform })),
       mode,
-      argv: [...connectionArgv(flags), ...fleetArgv(flags)],
+      // `--lab` is recorded so that resume can say why such a run cannot be resumed
+      argv: [...connectionArgv(flags), ...fleetArgv(flags), ...(lab ? ['--lab', String(flags.lab)] : [])],
     });
-    const stateFlag = flags.stateDir === DEFAULT_STATE_DIR ? '' : ` --state-dir ${flags.stateDir}`;
+    const stateFlag = flags.stateDir === DEFAULT_STATE_DIR ? '' : ` --state-dir ${shellQuote(flags.stateDir)}`;
     return await runSession({
       runbook,
       vars,
@@ -144,14 +145,41 @@ async function execCommand(file: string, flags: ExecFlags): Promise<number> {
       json: Boolean(flags.json),
       level: flags.quiet ? 'quiet' : flags.verbose ? 'verbose' : 'normal',
       ...fleet,
-      resumeCommand: `runbook resume ${run.meta.id}${stateFlag}`,
-      retryCommand: flags.inventory
-        ? (retry) => `runbook exec ${file} -i ${flags.inventory} --limit @${retry}${stateFlag}`
-        : undefined,
+      // the embedded lab ends with this process: a run against it is rehearsed again, not resumed
+      resumeCommand: lab ? rerunCommand([], []) : `runbook resume ${run.meta.id}${stateFlag}`,
+      retryCommand: ({ retryFile, hosts }) =>
+        flags.inventory
+          ? rerunCommand(['--limit'], ['--limit', `@${retryFile}`])
+          : lab
+            ? rerunCommand([], [])
+            : rerunCommand(['--host'], ['--host', hosts.join(',')]),
     });
   } finally {
     await lab?.close();
   }
+}
+
+/**
+ * This process's `runbook exec ...` command line with the options in `drop` (and their values)
+ * removed and `add` appended, quoted for a POSIX shell.
+ */
+function rerunCommand(drop: string[], add: string[]): string {
+  const args = process.argv.slice(2);
+  const out: string[] = [];
+  for (let i = 0; i < args.length; i++) {
+    const a = args[i]!;
+    if (drop.includes(a)) {
+      i++;
+      continue;
+    }
+    if (drop.some((d) => a.startsWith(`${d}=`))) continue;
+    out.push(a);
+  }
+  return ['runbook', ...out, ...add].map(shellQuote).join(' ');
+}
+
+function shellQuote(s: string): string {
+  return /^[\w@%+=:,./-]+$/u.test(s) ? s : `'${s.replace(/'/g, `'\\''`)}'`;
 }
 
 /** Vars for the run record: secret values masked. */

@@ -90,6 +90,7 @@ async function resumeCommand(id: string, flags: ResumeFlags): Promise<number> {
   const restore: NonNullable<SessionOptions['restore']> = new Map();
   const targets: Target[] = [];
   const finished: string[] = [];
+  const notes: string[] = [];
   for (const t of meta.targets) {
     const st = resumeState(run.readJournal(t.name));
     if (st.finished) {
@@ -99,15 +100,22 @@ async function resumeCommand(id: string, flags: ResumeFlags): Promise<number> {
     if (!isPlatformName(t.platform)) throw new RunbookError('E_RUN_CORRUPT', `run ${id}: host ${t.name} has unknown platform ${t.platform}`);
     targets.push({ name: t.name, address: t.address, port: t.port, platform: t.platform, user: recorded.user });
     if (st.started) restore.set(t.name, { completed: st.completed, inDoubt: st.inDoubt });
+    for (const d of st.inDoubtSteps.values()) {
+      const sent = d.commandsSent.map((c) => `\`${c}\``).join(', ');
+      notes.push(
+        `${t.name}: step ${d.key} is IN DOUBT: it started at ${new Date(d.startedAt).toISOString()} and sent ${sent} but never finished, so it may already have changed the device; ` +
+          (flags.yes ? 'running it again (--yes)' : 'it runs again only when approved (answer the prompt, or resume with --yes)'),
+      );
+    }
   }
   if (targets.length === 0) {
     process.stdout.write(`run ${id}: every host already finished: ${finished.join(', ')}; nothing to resume\n`);
     run.close();
     return 0;
   }
-  if (finished.length > 0 && !flags.json) {
-    process.stderr.write(`run ${id}: not touching hosts that finished: ${finished.join(', ')}\n`);
-  }
+  // stderr, also with --json (stdout carries only the document)
+  if (finished.length > 0 && !flags.quiet) process.stderr.write(`run ${id}: not touching hosts that finished: ${finished.join(', ')}\n`);
+  for (const n of notes) process.stderr.write(`run ${id}: ${n}\n`);
   const stateFlag = flags.stateDir === DEFAULT_STATE_DIR ? '' : ` --state-dir ${flags.stateDir}`;
   return runSession({
     runbook,

@@ -3,13 +3,14 @@
  * run record and journals, host locks, approvals, reporters, signals, fleet batches, the final
  * summary and the exit code. The executor decides what runs; this file only wires the seams.
  */
+import { rmSync } from 'node:fs';
 import { RunbookError, type ExitCode } from '../errors.js';
 import type { Runbook } from '../runbook/model.js';
 import type { Value } from '../expr/types.js';
 import { runHost, type ApprovalRequest, type HostResult } from '../engine/executor.js';
 import type { EngineEvent, Reporter, StepOutcome } from '../engine/events.js';
 import type { RunHandle } from '../store/runs.js';
-import { acquireHostLock } from '../store/lock.js';
+import { acquireHostLock, type HostLock } from '../store/lock.js';
 import { createJsonCollector, stringifyResult } from '../report/json.js';
 import { createLogReporter, type LogLevel } from '../report/log.js';
 import { formatSummary } from '../report/summary.js';
@@ -41,7 +42,8 @@ export interface SessionOptions {
   keepGoing: boolean;
   /** Shown in the summary: how to continue this run / retry failed hosts. */
   resumeCommand: string;
-  retryCommand?: (retryFile: string) => string;
+  /** The command that retries the failed hosts (`retryFile` lists them, one a line). */
+  retryCommand?: (failed: { retryFile: string; hosts: string[] }) => string;
 }
 
 /** Exit code of a whole run: interrupted/awaiting beats failed beats unreachable. */
@@ -52,7 +54,63 @@ export function exitCodeOf(outcomes: string[]): ExitCode {
   return 0;
 }
 
+/**
+ * Delays before each reconnect attempt after a dropped session, from RUNBOOK_RECONNECT_DELAYS_MS
+ * (comma-separated milliseconds, e.g. `1000,5000,30000` for a device that reloads slowly);
+ * undefined (the executor's default) when unset.
+ */
+export function reconnectDelaysFromEnv(raw = process.env.RUNBOOK_RECONNECT_DELAYS_MS): number[] | undefined {
+  if (raw === undefined || raw.trim() === '') return undefined;
+  const delays = raw.split(',').map((x) => Number(x.trim()));
+  if (delays.some((d) => !Number.isInteger(d) || d < 0)) {
+    throw new RunbookError('E_USAGE', `RUNBOOK_RECONNECT_DELAYS_MS=${raw}: not a comma-separated list of milliseconds`, {
+      hint: 'e.g. RUNBOOK_RECONNECT_DELAYS_MS=1000,2000,5000 (one delay per reconnect attempt), or unset it',
+    });
+  }
+  return delays;
+}
+
+/**
+ * Take every target's lock before anything runs, so a run never starts on some hosts and then
+ * finds another run on the next one. Throws E_LOCKED (nothing taken) when a live run holds one.
+ */
+function lockAll(o: SessionOptions): { locks: Map<string, HostLock>; warnings: string[] } {
+  const locks = new Map<string, HostLock>();
+  const warnings: string[] = [];
+  try {
+    for (const t of o.targets) {
+      const lock = acquireHostLock(o.run.stateDir, t.name, o.run.meta.id);
+      locks.set(t.name, lock);
+      if (lock.tookOverStale) {
+        warnings.push(`${t.name}: took over a stale lock of run ${lock.tookOverStale.runId} (its process ${lock.tookOverStale.pid} is gone)`);
+      }
+    }
+  } catch (err) {
+    for (const l of locks.values()) l.release();
+    throw err;
+  }
+  return { locks, warnings };
+}
+
 export async function runSession(o: SessionOptions): Promise<ExitCode> {
+  const reconnectDelaysMs = reconnectDelaysFromEnv();
+  let locked: ReturnType<typeof lockAll>;
+  try {
+    locked = lockAll(o);
+  } catch (err) {
+    // A fresh run that could not start leaves no record behind; a resumed one is left as it was.
+    o.run.close();
+    if (!o.restore) rmSync(o.run.dir, { recursive: true, force: true });
+    throw err;
+  }
+  try {
+    return await runLocked(o, locked.warnings, reconnectDelaysMs);
+  } finally {
+    for (const l of locked.locks.values()) l.release();
+  }
+}
+
+async function runLocked(o: SessionOptions, lockWarnings: string[], reconnectDelaysMs: number[] | undefined): Promise<ExitCode> {
   const interactive = Boolean(process.stdin.isTTY) && !o.json;
   const collector = createJsonCollector({
     runId: o.run.meta.id,
@@ -69,21 +127,34 @@ export async function runSession(o: SessionOptions): Promise<ExitCode> {
   const listeners: Reporter[] = [collector.report];
   if (live) listeners.push(live.report);
   if (log) listeners.push(log);
+  const say = (text: string): void => {
+    if (live) live.note(text);
+    else if (!o.json) process.stderr.write(`${text}\n`);
+  };
+  if (o.level !== 'quiet') {
+    const n = o.targets.length;
+    say(`run ${o.run.meta.id}: ${o.runbook.name}${o.mode === 'dry-run' ? ' (dry run)' : ''} on ${n} host${n === 1 ? '' : 's'}, record in ${o.run.dir}`);
+  }
+  for (const w of lockWarnings) say(`warning: ${w}`);
 
-  // Ctrl-C once: stop between steps; twice: abort the running command too.
+  // Ctrl-C once: stop between steps; twice: abort the running command too; three times: exit at
+  // once (the journal is written as the run goes, so the run stays resumable).
   const stop = new AbortController();
   const hard = new AbortController();
   let signals = 0;
   const onSignal = (sig: NodeJS.Signals): void => {
     signals += 1;
-    if (signals === 1) {
-      stop.abort(new RunbookError('E_INTERRUPTED', `interrupted by ${sig}`));
-      const msg = `${sig}: stopping after the running step (again to abort it)`;
-      if (live) live.note(msg);
-      else process.stderr.write(`\n${msg}\n`);
-    } else {
-      hard.abort(new RunbookError('E_INTERRUPTED', `interrupted by ${sig} (twice)`));
-    }
+    const msg =
+      signals === 1
+        ? `${sig}: stopping after the running step (again to abort it)`
+        : signals === 2
+          ? `${sig}: aborting the running command (again to exit at once)`
+          : `${sig}: exiting now; to continue: ${o.resumeCommand}`;
+    if (live && signals < 3) live.note(msg);
+    else process.stderr.write(`\n${msg}\n`);
+    if (signals === 1) stop.abort(new RunbookError('E_INTERRUPTED', `interrupted by ${sig}`));
+    else if (signals === 2) hard.abort(new RunbookError('E_INTERRUPTED', `interrupted by ${sig} (twice)`));
+    else process.exit(4);
   };
   process.on('SIGINT', onSignal);
   process.on('SIGTERM', onSignal);
@@ -108,12 +179,7 @@ export async function runSession(o: SessionOptions): Promise<ExitCode> {
           }
         : undefined;
 
-  let lockWarnings: string[] = [];
   const runOne = async (t: Target, ctx: HostRunContext): Promise<HostResult> => {
-    const lock = acquireHostLock(o.run.stateDir, t.name, o.run.meta.id);
-    if (lock.tookOverStale) {
-      lockWarnings.push(`${t.name}: took over a stale lock of run ${lock.tookOverStale.runId} (pid ${lock.tookOverStale.pid} is gone)`);
-    }
     const journal = o.run.journal(t.name);
     const toJournal = journal.listener();
     const emit: Reporter = (e: EngineEvent) => {
@@ -131,6 +197,8 @@ export async function runSession(o: SessionOptions): Promise<ExitCode> {
         approve: approve(ctx),
         emit,
         signal: stop.signal,
+        commandSignal: hard.signal,
+        ...(reconnectDelaysMs ? { reconnectDelaysMs } : {}),
         startAt: o.restore?.has(t.name) ? undefined : o.startAt,
         restore: o.restore?.get(t.name),
       });
@@ -138,7 +206,6 @@ export async function runSession(o: SessionOptions): Promise<ExitCode> {
       return result;
     } finally {
       await transport.close().catch(() => undefined);
-      lock.release();
     }
   };
 
@@ -168,7 +235,7 @@ export async function runSession(o: SessionOptions): Promise<ExitCode> {
     process.stdout.write(
       `\n${formatSummary(doc, {
         resumeCommand: o.resumeCommand,
-        retryCommand: retryFile && o.retryCommand ? o.retryCommand(retryFile) : undefined,
+        retryCommand: retryFile && o.retryCommand ? o.retryCommand({ retryFile, hosts: failed }) : undefined,
       })}\n`,
     );
   }

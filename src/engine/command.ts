@@ -29,7 +29,7 @@ export async function runCommand(ctx: RunContext, step: CommandStep, key: string
 
   let command: string;
   try {
-    command = step.run.render(ctx.scope);
+    command = step.run.render(ctx.scope, { unsafe: new RegExp(ctx.transport.profile.unsafeValue) });
   } catch (err) {
     const error = errorFacts(err);
     if (!undecidable(ctx, frame, error)) return fail(error);
@@ -72,10 +72,13 @@ export async function runCommand(ctx: RunContext, step: CommandStep, key: string
       throw err;
     }
     if (approved === undefined) {
+      const why = inDoubt
+        ? `is in doubt (an earlier run sent it and never finished: it may already have run) and needs approval before sending \`${ctx.redactor.text(command)}\` again`
+        : `changes state and needs approval before sending \`${ctx.redactor.text(command)}\``;
       return {
         kind: 'stop',
         outcome: 'awaiting-approval',
-        message: `step ${step.id} changes state and needs approval before sending \`${ctx.redactor.text(command)}\`; rerun with --yes, or in a terminal to answer the prompt`,
+        message: `step ${step.id} ${why}; rerun with --yes, or in a terminal to answer the prompt`,
         stoppedAt: key,
       };
     }

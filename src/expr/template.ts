@@ -6,7 +6,7 @@
 import { RunbookError, ValidationError, formatPos } from '../errors.js';
 import type { Diagnostic, SourcePos } from '../errors.js';
 import type { CompiledCel } from './env.js';
-import type { Scope, Template, Value } from './types.js';
+import type { Scope, Template, Value, RenderOptions } from './types.js';
 import { CONTROL_CHARS, checkScalar, formatValue, quoteForMessage } from './values.js';
 
 /** What replaces a secret-derived part in masked renders. */
@@ -85,7 +85,7 @@ export function buildTemplate(source: string, pos: SourcePos, compile: (expr: st
   const exprs = parts.filter((p): p is Extract<Part, { kind: 'expr' }> => p.kind === 'expr');
   const refs = [...new Set(exprs.flatMap((p) => p.expr.refs))];
 
-  const renderPart = (p: Extract<Part, { kind: 'expr' }>, scope: Scope): string => {
+  const renderPart = (p: Extract<Part, { kind: 'expr' }>, scope: Scope, unsafe?: RegExp): string => {
     const value = p.expr.evaluate(scope);
     const secret = p.expr.secretRefs.length > 0;
     const refuse = (why: string, hint: string): never => {
@@ -110,6 +110,12 @@ export function buildTemplate(source: string, pos: SourcePos, compile: (expr: st
     if (CONTROL_CHARS.test(text)) {
       refuse(`contains a newline or control character: ${shown}`, 'the value must be a single line of printable text; check where it came from (--var or a capture)');
     }
+    if (unsafe && unsafe.test(text)) {
+      refuse(
+        `contains a character the platform does not allow in values put into commands (${unsafe.source}): ${shown}`,
+        'values from --var or device output may not carry pipes, shell operators or quoting; give a plain value or restrict the variable with a pattern',
+      );
+    }
     return text;
   };
 
@@ -118,8 +124,8 @@ export function buildTemplate(source: string, pos: SourcePos, compile: (expr: st
     pos,
     refs,
     isStatic: exprs.length === 0,
-    render(scope: Scope): string {
-      return parts.map((p) => (p.kind === 'text' ? p.text : renderPart(p, scope))).join('');
+    render(scope: Scope, opts?: RenderOptions): string {
+      return parts.map((p) => (p.kind === 'text' ? p.text : renderPart(p, scope, opts?.unsafe))).join('');
     },
     renderMasked(scope: Scope): string {
       return parts.map((p) => (p.kind === 'text' ? p.text : p.expr.secretRefs.length > 0 ? MASK : renderPart(p, scope))).join('');

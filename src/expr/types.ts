@@ -27,6 +27,14 @@ export interface CompiledExpr {
   evaluate(scope: Scope): Value;
 }
 
+export interface RenderOptions {
+  /**
+   * Characters an interpolated value may never contain (the platform profile's `unsafeValue`):
+   * a value matching it is refused (E_TEMPLATE) before anything is sent.
+   */
+  unsafe?: RegExp;
+}
+
 /** A command or message with `{{ expr }}` parts, compiled at validate time. */
 export interface Template {
   readonly source: string;
@@ -40,7 +48,7 @@ export interface Template {
    * type; a newline or control character anywhere is refused (RunbookError E_TEMPLATE) before
    * anything is sent.
    */
-  render(scope: Scope): string;
+  render(scope: Scope, opts?: RenderOptions): string;
   /**
    * Like `render` (same checks), but parts that read a secret name become `********`: the form
    * journals, transcripts, reports and events show.

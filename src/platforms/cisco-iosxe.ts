@@ -38,6 +38,10 @@ export const ciscoIosxe = {
   widthCommands: ['terminal width 0'],
   pager: ' ?--More-- ?',
   readOnly: IOS_READ_ONLY,
+  // output pipes that write files or run things: `| redirect`, `| tee`, `| append`
+  neverReadOnly: ['\\|\\s*(redirect|tee|append)\\b'],
+  // `|` would add an output pipe, `?` asks for help, `!` starts a comment
+  unsafeValue: '[|?!]',
   /**
    * Questions IOS asks: `[confirm]`, `[yes/no]:`, `[y/n]`, `(y/n)?`, `Proceed? [no]:`,
    * `Destination filename [startup-config]? ` and a password prompt (e.g. from `enable`).

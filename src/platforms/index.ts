@@ -23,6 +23,7 @@ export function isPlatformName(s: string): s is PlatformName {
 /** True when the command matches one of the profile's read-only patterns. */
 export function isReadOnlyCommand(profile: PlatformProfile, command: string): boolean {
   const c = command.trim();
+  if (profile.neverReadOnly.some((p) => new RegExp(p).test(c))) return false;
   return profile.readOnly.some((p) => new RegExp(p).test(c));
 }
 

@@ -23,6 +23,16 @@ export interface PlatformProfile {
   pager?: string;
   /** Regex sources of commands that never change state (anchored at the start of the command). */
   readOnly: string[];
+  /**
+   * Regex sources that make any command NOT read-only even when it matches `readOnly`
+   * (e.g. IOS `show ... | redirect flash:x`, a shell `>` redirection).
+   */
+  neverReadOnly: string[];
+  /**
+   * Regex source matching a character that a value interpolated into a command may never contain
+   * (a `{{ }}` part from --var or device output): pipes, shell operators, quoting, help `?`.
+   */
+  unsafeValue: string;
   /** Regex sources of prompts that mean the device asks a question (e.g. `\[confirm\]`). */
   dialogPrompts: string[];
   /** ANSI/escape sequences are stripped from output when true. */

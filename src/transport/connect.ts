@@ -126,8 +126,15 @@ export function connectHop(spec: HopSpec, ctx: ConnectContext, sock?: Duplex): P
       resolve(client);
     });
     client.on('error', (err: Error & { level?: string }) => {
-      if (err.level === 'client-authentication') fail(authError(spec.label, spec.auth.user, rec));
-      else fail(connectError(spec.label, err, secrets()));
+      if (err.level === 'client-authentication' && /all configured authentication methods failed/i.test(err.message)) {
+        fail(authError(spec.label, spec.auth.user, rec));
+      } else if (err.level === 'agent') {
+        rec.notes.push(`ssh-agent ${spec.auth.agent ?? ''} could not be used (${redact(err.message, secrets())})`);
+      } else if (err.level === 'client-authentication') {
+        rec.notes.push(redact(err.message, secrets()));
+      } else {
+        fail(connectError(spec.label, err, secrets()));
+      }
     });
     client.on('close', () => {
       fail(new RunbookError('E_CONNECT', `${spec.label} closed the connection during ${phase === 'connect' ? 'key exchange' : 'authentication'}; last bytes received: ${tail.describe((t) => quoteTail(t, secrets()))}`, {

@@ -137,6 +137,16 @@ describe.skipIf(!SSHD)('ssh exec transport against OpenSSH sshd', () => {
     }
   });
 
+  it('goes on to identity files when the agent socket is dead', async () => {
+    const t = transport({ agent: join(dir, 'no-agent.sock') });
+    await t.open();
+    expect((await t.run('echo ok')).output).toBe('ok\n');
+    await t.close();
+    const e = await caught(transport({ agent: join(dir, 'no-agent.sock'), identityFiles: [otherKey] }).open());
+    expect(e.message).toContain(`tried agent (${join(dir, 'no-agent.sock')}), publickey ${otherKey}`);
+    expect(e.message).toContain(`ssh-agent ${join(dir, 'no-agent.sock')} could not be used`);
+  });
+
   describe('known_hosts', () => {
     it('strict: an unknown key stops with its SHA256 fingerprint and the exact fix', async () => {
       const file = knownHosts('');
