@@ -3,6 +3,7 @@
  * (`--password-env VAR`) or the terminal (`--ask-pass`), never from the command line, so they
  * never land in shell history, process lists or run records.
  */
+import { resolve } from 'node:path';
 import { RunbookError } from '../errors.js';
 import type { Runbook } from '../runbook/model.js';
 import type { Value } from '../expr/types.js';
@@ -86,18 +87,21 @@ export async function connectionFromFlags(f: ConnectionFlags, runbook: Runbook, 
   };
 }
 
-/** The same flags as arguments, for the run record (no secret values: only variable names). */
+/**
+ * The same flags as arguments, for the run record (no secret values: only variable names). File
+ * paths are made absolute, so `runbook resume` works from any directory.
+ */
 export function connectionArgv(f: ConnectionFlags): string[] {
   const out: string[] = [];
   if (f.user) out.push('--user', f.user);
   if (f.passwordEnv) out.push('--password-env', f.passwordEnv);
   if (f.askPass) out.push('--ask-pass');
-  for (const i of f.identity) out.push('--identity', i);
+  for (const i of f.identity) out.push('--identity', resolve(i));
   if (f.passphraseEnv) out.push('--passphrase-env', f.passphraseEnv);
-  if (f.knownHosts) out.push('--known-hosts', f.knownHosts);
+  if (f.knownHosts) out.push('--known-hosts', resolve(f.knownHosts));
   if (f.hostKeyPolicy !== 'strict') out.push('--host-key-policy', f.hostKeyPolicy);
-  if (f.sshConfig) out.push('--ssh-config', f.sshConfig);
-  if (f.transcript) out.push('--transcript', f.transcript);
+  if (f.sshConfig) out.push('--ssh-config', f.sshConfig === 'none' ? 'none' : resolve(f.sshConfig));
+  if (f.transcript) out.push('--transcript', resolve(f.transcript));
   if (f.connectTimeout) out.push('--connect-timeout', f.connectTimeout);
   return out;
 }

@@ -127,7 +127,7 @@ async function execCommand(file: string, flags: ExecFlags): Promise<number> {
       runbookName: runbook.name,
       contentHash: runbook.contentHash,
       vars: redactedVars(runbook, vars),
-      targets: targets.map((t) => ({ name: t.name, address: t.address, port: t.port, platform: t.platform })),
+      targets: targets.map((t) => ({ name: t.name, address: t.address, port: t.port, platform: t.platform, ...(t.user ? { user: t.user } : {}) })),
       mode,
       // `--lab` is recorded so that resume can say why such a run cannot be resumed
       argv: [...connectionArgv(flags), ...fleetArgv(flags), ...(lab ? ['--lab', String(flags.lab)] : [])],

@@ -98,7 +98,7 @@ async function resumeCommand(id: string, flags: ResumeFlags): Promise<number> {
       continue;
     }
     if (!isPlatformName(t.platform)) throw new RunbookError('E_RUN_CORRUPT', `run ${id}: host ${t.name} has unknown platform ${t.platform}`);
-    targets.push({ name: t.name, address: t.address, port: t.port, platform: t.platform, user: recorded.user });
+    targets.push({ name: t.name, address: t.address, port: t.port, platform: t.platform, user: t.user ?? recorded.user });
     if (st.started) restore.set(t.name, { completed: st.completed, inDoubt: st.inDoubt });
     for (const d of st.inDoubtSteps.values()) {
       const sent = d.commandsSent.map((c) => `\`${c}\``).join(', ');

@@ -17,6 +17,8 @@ export interface RunTarget {
   address: string;
   port: number;
   platform: string;
+  /** SSH user resolved for this host (inventory or --user), when one was. */
+  user?: string;
 }
 
 export interface RunMeta {

@@ -1,0 +1,301 @@
+/**
+ * `npm run bench`: the engine against N emulated SD-WAN edges over SSH, and the floor beside it.
+ *   node dist/bench/run.js [--sizes 1,50,200,1000] [--forks F] [--runbook FILE] [--bfd-delay MS]
+ *                          [--out bench/results.md | --no-write] [--keep]
+ * Per size N, each in fresh processes (two cores: the lab never shares a process with the measured
+ * side):
+ *  1. a lab process (bench/lab-server) with N routers in the `sdwan` scenario;
+ *  2. the engine: `runbook exec RUNBOOK -i INVENTORY --forks F --yes --json` as a child process;
+ *  3. ground truth from the lab: every router's SD-WAN peers have SA ok and BFD up, or the bench fails;
+ *  4. a fresh lab, and the floor (bench/floor): a plain ssh2 script sending the command sequence the
+ *     engine sent (taken from the lab's audit log of the engine run: each command once, in order,
+ *     polls collapsed to one read) except that it polls the BFD command after the rekey until every
+ *     BFD session is up, at the runbook's poll interval; same concurrency; verified the same way.
+ * Wall time is spawn-to-exit of the measured process; CPU and peak RSS are its own getrusage
+ * (bench/probe, loaded with --import); per-host p50/p95 come from the --json document (engine) and
+ * the floor's own timings. Exit code 1 when any run is not verified by the lab.
+ */
+import { spawn, type ChildProcess } from 'node:child_process';
+import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync, existsSync } from 'node:fs';
+import { cpus, tmpdir } from 'node:os';
+import { dirname, join, resolve } from 'node:path';
+import { createInterface, type Interface } from 'node:readline';
+import { fileURLToPath } from 'node:url';
+import type { AuditEntry } from '../src/lab/index.js';
+import type { ResultDocument } from '../src/report/json.js';
+import { loadRunbook } from '../src/runbook/load.js';
+import type { Step } from '../src/runbook/model.js';
+import type { FloorPlan, FloorResult, FloorStep } from './floor.js';
+import { formatResults, percentile, type BenchRow, type Measure } from './report.js';
+
+const HERE = dirname(fileURLToPath(import.meta.url));
+const ROOT = resolve(HERE, '..', '..');
+const CLI = join(ROOT, 'dist/src/cli/main.js');
+const PROBE = join(HERE, 'probe.js');
+const BFD_COMMAND = 'show sdwan bfd sessions';
+const PASSWORD = 'bench-lab-pw';
+const PASSWORD_ENV = 'RUNBOOK_BENCH_PASSWORD';
+
+interface Args {
+  sizes: number[];
+  forks?: number;
+  runbook: string;
+  bfdDelayMs: number;
+  out?: string;
+  keep: boolean;
+}
+
+function parseArgs(argv: string[]): Args {
+  const get = (name: string): string | undefined => {
+    const i = argv.indexOf(name);
+    return i >= 0 ? argv[i + 1] : undefined;
+  };
+  const sizes = (get('--sizes') ?? '1,50,200,1000').split(',').map((s) => Number(s.trim()));
+  if (sizes.some((n) => !Number.isInteger(n) || n < 1 || n > 5000)) throw new Error('--sizes: whole numbers from 1 to 5000, e.g. --sizes 1,50');
+  const forks = get('--forks') === undefined ? undefined : Number(get('--forks'));
+  if (forks !== undefined && !(Number.isInteger(forks) && forks >= 1)) throw new Error('--forks: a whole number >= 1');
+  return {
+    sizes,
+    forks,
+    runbook: resolve(get('--runbook') ?? join(ROOT, 'runbooks/recover-inv-spi.yaml')),
+    bfdDelayMs: Number(get('--bfd-delay') ?? '3000'),
+    out: argv.includes('--no-write') ? undefined : resolve(get('--out') ?? join(ROOT, 'bench/results.md')),
+    keep: argv.includes('--keep'),
+  };
+}
+
+interface LabRouterInfo {
+  name: string;
+  host: string;
+  port: number;
+  hostKey: string;
+}
+
+/** A lab-server child process and its line protocol. */
+class LabProcess {
+  private readonly lines: Interface;
+  private readonly waiting: ((line: string) => void)[] = [];
+  routers: LabRouterInfo[] = [];
+
+  private constructor(private readonly child: ChildProcess) {
+    this.lines = createInterface({ input: child.stdout! });
+    this.lines.on('line', (l) => this.waiting.shift()?.(l));
+  }
+
+  static async start(count: number, stateDir: string, bfdDelayMs: number): Promise<LabProcess> {
+    const child = spawn(process.execPath, [
+      join(HERE, 'lab-server.js'), '--count', String(count), '--scenario', 'sdwan', '--bfd-delay', String(bfdDelayMs),
+      '--state-dir', stateDir, '--password', PASSWORD,
+    ], { stdio: ['pipe', 'pipe', 'inherit'] });
+    const lab = new LabProcess(child);
+    const first = await lab.next();
+    lab.routers = (JSON.parse(first) as { routers: LabRouterInfo[] }).routers;
+    return lab;
+  }
+
+  private next(): Promise<string> {
+    return new Promise((res, rej) => {
+      this.waiting.push(res);
+      this.child.once('exit', (code) => rej(new Error(`the lab process exited (code ${code})`)));
+    });
+  }
+
+  async request<T>(line: string): Promise<T> {
+    const reply = this.next();
+    this.child.stdin!.write(`${line}\n`);
+    return JSON.parse(await reply) as T;
+  }
+
+  async stop(): Promise<void> {
+    const exited = new Promise((res) => this.child.once('exit', res));
+    this.child.stdin!.end('quit\n');
+    await exited;
+  }
+}
+
+interface Verify {
+  total: number;
+  recovered: number;
+  notRecovered: string[];
+}
+
+interface Usage {
+  userUs: number;
+  systemUs: number;
+  maxRssKb: number;
+}
+
+/** Spawn `node --import probe ARGS`, time it to exit, collect stdout and its getrusage. */
+async function measured(args: string[], dir: string, label: string): Promise<{ code: number | null; stdout: string; wallMs: number; usage: Usage }> {
+  const usageFile = join(dir, `${label}.usage.json`);
+  const t0 = performance.now();
+  const child = spawn(process.execPath, ['--import', PROBE, ...args], {
+    env: { ...process.env, BENCH_USAGE_FILE: usageFile, [PASSWORD_ENV]: PASSWORD, RUNBOOK_NO_PROGRESS: '1' },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  const out: Buffer[] = [];
+  let err = '';
+  child.stdout.on('data', (d: Buffer) => out.push(d));
+  child.stderr.on('data', (d: Buffer) => (err = (err + d.toString()).slice(-4000)));
+  const code = await new Promise<number | null>((res) => child.on('close', res));
+  const wallMs = performance.now() - t0;
+  if (!existsSync(usageFile)) throw new Error(`${label}: no usage written (exit ${code}); stderr:\n${err}`);
+  const usage = JSON.parse(readFileSync(usageFile, 'utf8')) as Usage;
+  if (code !== 0 && label === 'floor') process.stderr.write(err);
+  return { code, stdout: Buffer.concat(out).toString('utf8'), wallMs, usage };
+}
+
+function writeTargets(dir: string, routers: LabRouterInfo[]): { inventory: string; knownHosts: string } {
+  const inventory = join(dir, 'inventory.yml');
+  const knownHosts = join(dir, 'known_hosts');
+  writeFileSync(inventory, ['all:', '  vars: {ansible_host: 127.0.0.1}', '  hosts:', ...routers.map((r) => `    ${r.name}: {ansible_port: ${r.port}}`), ''].join('\n'));
+  writeFileSync(knownHosts, routers.map((r) => `[${r.host}]:${r.port} ${r.hostKey}\n`).join(''));
+  return { inventory, knownHosts };
+}
+
+/** Poll interval of the runbook's BFD verification (the last retrying step that sends the BFD command). */
+function bfdPollMs(steps: Step[]): number | undefined {
+  let found: number | undefined;
+  const walk = (list: Step[]): void => {
+    for (const s of list) {
+      if (s.kind === 'command' && s.retry && s.run.source.trim().startsWith(BFD_COMMAND)) found = s.retry.delayMs;
+      if (s.kind === 'group') walk(s.steps);
+      if (s.kind === 'choose') for (const b of s.branches) walk(b.steps);
+      if (s.onFailure.kind === 'steps') walk(s.onFailure.steps);
+    }
+  };
+  walk(steps);
+  return found;
+}
+
+/**
+ * The floor's steps from one router's audit log of the engine run: every command once, in order
+ * (consecutive repeats of a command, i.e. polls, collapse to one read), except the BFD command
+ * after the first state-changing command, which polls until BFD is up.
+ */
+function floorSteps(audit: AuditEntry[], pollMs: number, bfdDelayMs: number): FloorStep[] {
+  const steps: FloorStep[] = [];
+  let changed = false;
+  let last: string | undefined;
+  for (const e of audit) {
+    if (e.command === last) continue;
+    last = e.command;
+    if (/^(exit|logout|quit)$/.test(e.command)) continue;
+    if (changed && e.command === BFD_COMMAND) {
+      steps.push({ poll: e.command, delayMs: pollMs, maxAttempts: Math.ceil((bfdDelayMs * 4) / pollMs) + 5 });
+    } else {
+      steps.push({ send: e.command });
+    }
+    changed ||= e.stateChanging;
+  }
+  if (!changed) throw new Error('the engine sent no state-changing command to the first router: nothing to compare with');
+  return steps;
+}
+
+function measure(wallMs: number, usage: Usage, hostMs: number[]): Measure {
+  return {
+    wallS: wallMs / 1000,
+    p50S: percentile(hostMs, 50) / 1000,
+    p95S: percentile(hostMs, 95) / 1000,
+    cpuS: (usage.userUs + usage.systemUs) / 1e6,
+    peakRssMb: usage.maxRssKb / 1024,
+  };
+}
+
+/** Median time per host in each step id (summed over a host's executions of that id), slowest first. */
+function stepBreakdown(doc: ResultDocument): { id: string; medianS: number }[] {
+  const perId = new Map<string, number[]>();
+  for (const h of doc.hosts) {
+    const sums = new Map<string, number>();
+    for (const s of h.steps) sums.set(s.id, (sums.get(s.id) ?? 0) + (s.durationMs ?? 0));
+    for (const [id, ms] of sums) perId.set(id, [...(perId.get(id) ?? []), ms]);
+  }
+  return [...perId]
+    .map(([id, ms]) => ({ id, medianS: percentile(ms, 50) / 1000 }))
+    .filter((s) => s.medianS >= 0.05)
+    .sort((a, b) => b.medianS - a.medianS);
+}
+
+async function benchSize(n: number, a: Args, pollMs: number, work: string): Promise<BenchRow> {
+  const forks = Math.min(n, a.forks ?? 1000);
+  const dir = join(work, `n${n}`);
+  mkdirSync(dir, { recursive: true });
+  const failures: string[] = [];
+
+  // engine
+  const lab = await LabProcess.start(n, join(dir, 'lab-engine'), a.bfdDelayMs);
+  const t = writeTargets(dir, lab.routers);
+  const engine = await measured([
+    CLI, 'exec', a.runbook, '-i', t.inventory, '--forks', String(forks), '--yes', '--json', '--quiet',
+    '--user', 'admin', '--password-env', PASSWORD_ENV, '--known-hosts', t.knownHosts, '--ssh-config', 'none',
+    '--state-dir', join(dir, 'state'),
+  ], dir, 'engine');
+  const doc = JSON.parse(engine.stdout) as ResultDocument;
+  const notOk = doc.hosts.filter((h) => h.outcome !== 'ok');
+  if (engine.code !== 0 || notOk.length > 0) {
+    failures.push(`engine: exit ${engine.code}, ${notOk.length} host(s) not ok${notOk[0] ? ` (${notOk[0].host}: ${notOk[0].outcome} ${notOk[0].message.slice(0, 300)})` : ''}`);
+  }
+  const ev = await lab.request<Verify>('verify');
+  if (ev.recovered !== n) failures.push(`engine: the lab says ${n - ev.recovered} of ${n} routers are NOT recovered (${ev.notRecovered.slice(0, 5).join(', ')})`);
+  const audit = (await lab.request<{ entries: AuditEntry[] }>(`audit ${lab.routers[0]!.name}`)).entries;
+  await lab.stop();
+
+  // floor
+  const steps = floorSteps(audit, pollMs, a.bfdDelayMs);
+  const lab2 = await LabProcess.start(n, join(dir, 'lab-floor'), a.bfdDelayMs);
+  const plan: FloorPlan = { routers: lab2.routers, user: 'admin', password: PASSWORD, concurrency: forks, steps };
+  const planFile = join(dir, 'floor-plan.json');
+  writeFileSync(planFile, JSON.stringify(plan));
+  const floorRun = await measured([join(HERE, 'floor.js'), planFile], dir, 'floor');
+  const floor = JSON.parse(floorRun.stdout) as FloorResult;
+  const floorBad = floor.hosts.filter((h) => !h.ok);
+  if (floorBad.length > 0) failures.push(`floor: ${floorBad.length} host(s) failed (${floorBad[0]!.name}: ${floorBad[0]!.error ?? 'BFD not up'})`);
+  const fv = await lab2.request<Verify>('verify');
+  if (fv.recovered !== n) failures.push(`floor: the lab says ${n - fv.recovered} of ${n} routers are NOT recovered`);
+  await lab2.stop();
+
+  return {
+    n,
+    forks,
+    engine: measure(engine.wallMs, engine.usage, doc.hosts.map((h) => h.durationMs ?? NaN)),
+    floor: measure(floorRun.wallMs, floorRun.usage, floor.hosts.map((h) => h.ms)),
+    verified: { engine: ev.recovered, floor: fv.recovered },
+    commandsPerHost: { engine: audit.length, floor: steps.length },
+    steps: stepBreakdown(doc),
+    failures,
+  };
+}
+
+async function main(): Promise<number> {
+  const a = parseArgs(process.argv.slice(2));
+  const runbook = await loadRunbook(a.runbook);
+  const pollMs = bfdPollMs(runbook.steps) ?? 1000;
+  const work = mkdtempSync(join(tmpdir(), 'runbook-bench-'));
+  process.stderr.write(`bench: ${runbook.name} (${a.runbook}), sizes ${a.sizes.join(', ')}, BFD delay ${a.bfdDelayMs} ms, floor poll ${pollMs} ms, work dir ${work}\n`);
+  const rows: BenchRow[] = [];
+  try {
+    for (const n of a.sizes) {
+      process.stderr.write(`bench: N=${n} ...\n`);
+      const row = await benchSize(n, a, pollMs, work);
+      rows.push(row);
+      process.stderr.write(`bench: N=${n}: engine ${row.engine.wallS.toFixed(2)} s, floor ${row.floor.wallS.toFixed(2)} s, ratio ${(row.engine.wallS / row.floor.wallS).toFixed(2)}${row.failures.length ? `; FAILED: ${row.failures.join('; ')}` : ''}\n`);
+    }
+  } finally {
+    if (!a.keep) rmSync(work, { recursive: true, force: true });
+  }
+  const machine = { nproc: cpus().length, cpu: cpus()[0]?.model ?? 'unknown', node: process.version, date: new Date().toISOString() };
+  const text = formatResults({ rows, machine, runbook: runbook.name, runbookPath: a.runbook, bfdDelayMs: a.bfdDelayMs, pollMs });
+  process.stdout.write(`${text}\n`);
+  if (a.out) {
+    writeFileSync(a.out, text);
+    process.stderr.write(`bench: wrote ${a.out}\n`);
+  }
+  const failed = rows.flatMap((r) => r.failures.map((f) => `N=${r.n}: ${f}`));
+  if (failed.length > 0) {
+    process.stderr.write(`\nbench FAILED: not every run was verified by the lab:\n  ${failed.join('\n  ')}\n`);
+    return 1;
+  }
+  return 0;
+}
+
+process.exitCode = await main();
