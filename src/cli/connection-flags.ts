@@ -15,7 +15,7 @@ export interface ConnectionFlags {
   user?: string;
   passwordEnv?: string;
   askPass?: boolean;
-  identity: string[];
+  identity?: string[];
   passphraseEnv?: string;
   knownHosts?: string;
   hostKeyPolicy: string;
@@ -76,7 +76,7 @@ export async function connectionFromFlags(f: ConnectionFlags, runbook: Runbook, 
   return {
     password,
     askPassword,
-    identityFiles: f.identity,
+    identityFiles: f.identity ?? [],
     passphrase,
     knownHostsFile: f.knownHosts,
     hostKeyPolicy: f.hostKeyPolicy as HostKeyPolicy,
@@ -96,7 +96,7 @@ export function connectionArgv(f: ConnectionFlags): string[] {
   if (f.user) out.push('--user', f.user);
   if (f.passwordEnv) out.push('--password-env', f.passwordEnv);
   if (f.askPass) out.push('--ask-pass');
-  for (const i of f.identity) out.push('--identity', resolve(i));
+  for (const i of f.identity ?? []) out.push('--identity', resolve(i));
   if (f.passphraseEnv) out.push('--passphrase-env', f.passphraseEnv);
   if (f.knownHosts) out.push('--known-hosts', resolve(f.knownHosts));
   if (f.hostKeyPolicy !== 'strict') out.push('--host-key-policy', f.hostKeyPolicy);

@@ -17,13 +17,13 @@ import { startEmbeddedLab } from './lab-target.js';
 import { fleetFromFlags, fleetArgv, type FleetFlags } from './fleet-flags.js';
 
 interface ExecFlags extends ConnectionFlags, FleetFlags {
-  host: string[];
+  host?: string[];
   inventory?: string;
   limit?: string;
   lab?: string | boolean;
   port?: string;
   platform?: string;
-  var: string[];
+  var?: string[];
   dryRun?: boolean;
   yes?: boolean;
   startAt?: string;
@@ -33,20 +33,20 @@ interface ExecFlags extends ConnectionFlags, FleetFlags {
   verbose?: boolean;
 }
 
-const collect = (v: string, prev: string[]): string[] => [...prev, v];
+const collect = (v: string, prev: string[] | undefined): string[] => [...(prev ?? []), v];
 
 export function register(program: Command): void {
   const cmd = program
     .command('exec')
     .description('Run a runbook against hosts over SSH (or against the embedded lab with --lab)')
     .argument('<file>', 'runbook file (YAML)')
-    .option('--host <host[:port]>', 'target host, repeatable or comma-separated (~/.ssh/config aliases work)', collect, [])
+    .option('--host <host[:port]>', 'target host, repeatable or comma-separated (~/.ssh/config aliases work)', collect)
     .option('-i, --inventory <file>', 'Ansible-style inventory (YAML or INI)')
     .option('--limit <pattern>', "hosts of the inventory to run on (Ansible patterns: group, host, 'edge*', a:b, a:&b, a:!b, @retry-file)")
     .option('--lab [scenario]', 'start an emulated IOS XE / SD-WAN edge in-process and run against it (classic, sdwan, sdwan-cleared, healthy, mixed; default mixed)')
     .option('--port <port>', 'SSH port for hosts that do not name one (default 22)')
     .option('--platform <name>', "platform of the hosts (default: the runbook's platform)")
-    .option('--var <name=value>', 'set a runbook variable, repeatable', collect, [])
+    .option('--var <name=value>', 'set a runbook variable, repeatable', collect)
     .option('--dry-run', 'run read-only steps, report what disruptive steps would run and why; send nothing that changes state')
     .option('-y, --yes', 'approve every disruptive step without asking')
     .option('--start-at <step>', 'skip the steps before this step id (fresh run)')
@@ -64,7 +64,7 @@ export function addConnectionOptions(cmd: Command): void {
     .option('-u, --user <user>', 'SSH user (default: ~/.ssh/config, then $USER)')
     .option('--password-env <VAR>', 'read the SSH password from this environment variable')
     .option('-k, --ask-pass', 'ask for the SSH password on the terminal')
-    .option('--identity <file>', 'private key file, repeatable', collect, [])
+    .option('--identity <file>', 'private key file, repeatable', collect)
     .option('--passphrase-env <VAR>', 'read the private key passphrase from this environment variable')
     .option('--known-hosts <file>', 'known_hosts file (default ~/.ssh/known_hosts)')
     .option('--host-key-policy <policy>', 'strict (default, like OpenSSH), accept-new, or off', 'strict')
@@ -77,7 +77,7 @@ export function addFleetOptions(cmd: Command): void {
   cmd
     .option('-f, --forks <n>', 'hosts run at once', '20')
     .option('--serial <n|p%>', 'run hosts in batches of N hosts or P% of them (comma list: 1,10,50%)')
-    .option('--max-fail <p%>', 'stop the next batches when more than P% of the hosts run so far failed')
+    .option('--max-fail <p%>', 'stop before the next batch when more than P% of the hosts of a batch failed')
     .option('--keep-going', 'let new hosts run disruptive steps even after one failed on another host');
 }
 
@@ -85,7 +85,7 @@ async function execCommand(file: string, flags: ExecFlags): Promise<number> {
   if (flags.quiet && flags.verbose) {
     throw new RunbookError('E_USAGE', '--quiet and --verbose cannot be combined', { hint: 'pick one' });
   }
-  const sources = [flags.host.length > 0, Boolean(flags.inventory), flags.lab !== undefined].filter(Boolean).length;
+  const sources = [(flags.host ?? []).length > 0, Boolean(flags.inventory), flags.lab !== undefined].filter(Boolean).length;
   if (sources === 0) {
     throw new RunbookError('E_USAGE', 'no target: say where to run', {
       hint: `add --host HOST, -i INVENTORY [--limit PATTERN], or --lab to rehearse on the emulator (e.g. runbook exec ${file} --lab)`,
@@ -95,7 +95,7 @@ async function execCommand(file: string, flags: ExecFlags): Promise<number> {
     throw new RunbookError('E_USAGE', '--lab cannot be combined with --host or --inventory', { hint: 'use one target source' });
   }
   const runbook = await loadRunbook(file);
-  const vars = resolveVars(runbook, flags.var);
+  const vars = resolveVars(runbook, flags.var ?? []);
   const fleet = fleetFromFlags(flags);
   const connection = await connectionFromFlags(flags, runbook, vars);
   const stateDir = resolve(flags.stateDir);
@@ -111,7 +111,7 @@ async function execCommand(file: string, flags: ExecFlags): Promise<number> {
       connection.sshConfigFile = false;
     } else {
       targets = await resolveTargets({
-        hosts: flags.host,
+        hosts: flags.host ?? [],
         inventory: flags.inventory,
         limit: flags.limit,
         port: flags.port ? toPort(flags.port, '--port') : undefined,

@@ -23,13 +23,13 @@ interface ResumeFlags {
   stateDir: string;
   yes?: boolean;
   force?: boolean;
-  var: string[];
+  var?: string[];
   json?: boolean;
   quiet?: boolean;
   verbose?: boolean;
 }
 
-const collect = (v: string, prev: string[]): string[] => [...prev, v];
+const collect = (v: string, prev: string[] | undefined): string[] => [...(prev ?? []), v];
 
 export function register(program: Command): void {
   program
@@ -39,7 +39,7 @@ export function register(program: Command): void {
     .option('--state-dir <dir>', 'where run records live', DEFAULT_STATE_DIR)
     .option('-y, --yes', 'approve every disruptive step, in-doubt ones included')
     .option('--force', 'resume even though the runbook file changed since the run started')
-    .option('--var <name=value>', 'give secret variables again (they are never recorded), repeatable', collect, [])
+    .option('--var <name=value>', 'give secret variables again (they are never recorded), repeatable', collect)
     .option('--json', 'print one JSON document at the end')
     .option('-q, --quiet', 'print only the summary and errors')
     .option('-v, --verbose', 'also stream device output')
@@ -83,7 +83,7 @@ async function resumeCommand(id: string, flags: ResumeFlags): Promise<number> {
     if (!decl || decl.secret) continue;
     pairs.push(`${k}=${Array.isArray(v) ? v.join(',') : String(v)}`);
   }
-  const vars = resolveVars(runbook, [...pairs, ...flags.var]);
+  const vars = resolveVars(runbook, [...pairs, ...(flags.var ?? [])]);
 
   const recorded = recordedFlags(meta.argv);
   const connection = await connectionFromFlags(recorded, runbook, vars);

@@ -59,7 +59,7 @@ function details(s: PlanStep, code: (s: string) => string, text: (s: string) => 
   if (s.when) out.push(`only when ${code(s.when)}`);
   if (s.kind === 'command') {
     if (s.disruptive) out.push(`impact: ${text(s.impact ?? '')}`);
-    for (const d of s.dialogs) out.push(`answers ${code(d.prompt)} with ${code(d.answer)}`);
+    for (const d of s.dialogs) out.push(`answers ${code(d.prompt)} with ${d.answer === '' ? '<Enter>' : code(d.answer)}`);
     if (s.expectDisconnect) out.push('may drop the session: reconnects and carries on');
     if (s.captures.length) out.push(`capture: ${s.captures.join(', ')}`);
     if (s.expect) out.push(`expect: ${code(s.expect)}`);
