@@ -202,12 +202,12 @@ function measure(wallMs: number, usage: Usage, hostMs: number[]): Measure {
   };
 }
 
-/** Median time per host in each step id (summed over a host's executions of that id), slowest first. */
+/** Median time per host in each command step id (summed over a host's executions of that id), slowest first. */
 function stepBreakdown(doc: ResultDocument): { id: string; medianS: number }[] {
   const perId = new Map<string, number[]>();
   for (const h of doc.hosts) {
     const sums = new Map<string, number>();
-    for (const s of h.steps) sums.set(s.id, (sums.get(s.id) ?? 0) + (s.durationMs ?? 0));
+    for (const s of h.steps) if (s.commands.length > 0) sums.set(s.id, (sums.get(s.id) ?? 0) + (s.durationMs ?? 0));
     for (const [id, ms] of sums) perId.set(id, [...(perId.get(id) ?? []), ms]);
   }
   return [...perId]

@@ -140,6 +140,9 @@ export async function serveRouter(o: RouterServerOptions): Promise<RouterServer>
   ssh.on('error', () => undefined);
 
   const net: NetServer = createServer((socket) => {
+    // IOS sends without Nagle's algorithm unless `service nagle` is configured; with it, each
+    // command's echo/output/prompt writes would wait ~40 ms for the client's delayed ACK.
+    socket.setNoDelay(true);
     sockets.add(socket);
     const key = `${socket.remoteAddress}:${socket.remotePort}`;
     byPeer.set(key, socket);
