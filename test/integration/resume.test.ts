@@ -1,0 +1,186 @@
+/**
+ * `runbook resume` after a run was killed (SIGKILL) mid-way, against a lab router that outlives the
+ * runs: the lab's audit log shows what was sent again and what was not; the journal and the exit
+ * codes show what the CLI decided.
+ */
+import { appendFileSync, readFileSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { afterEach, describe, expect, it } from 'vitest';
+import { fileSafeName } from '../../src/store/paths.js';
+import {
+  CLEAR_CONTROL, REKEY, VERIFY, count, runCli, spawnCli, startRunLab, waitFor, type RunLab, type RunLabOptions,
+} from './resume-lab.js';
+
+const labs: RunLab[] = [];
+afterEach(async () => {
+  for (const l of labs.splice(0)) await l.close();
+});
+
+async function lab(o?: RunLabOptions): Promise<RunLab> {
+  const l = await startRunLab(o);
+  labs.push(l);
+  return l;
+}
+
+const SHOW_SA = 'show crypto ipsec sa peer 10.20.20.1';
+
+function peerUp(l: RunLab): boolean {
+  return l.router.state().peers.some((p) => p.peer === '10.20.20.1' && p.bfd === 'up' && p.sa === 'ok');
+}
+
+describe('resume after SIGKILL', () => {
+  it('killed while verifying after the rekey: resume sends no finished step again and finishes', async () => {
+    const l = await lab({ device: { bfdDelayMs: 1500 } });
+    const rb = l.runbook('rekey-verify.yaml');
+    const cli = spawnCli(l.execArgs(rb, ['--yes']));
+    const id = await waitFor('the run record', () => l.runIds()[0], { cli });
+    await waitFor('verify to start', () => l.journal(id).some((r) => r.type === 'step-start' && r.key === 'verify'), { cli });
+    cli.child.kill('SIGKILL');
+    const killed = await cli.done;
+    expect(killed.signal).toBe('SIGKILL');
+    expect(count(l.commands(), REKEY)).toBe(1);
+    const ended = l.journal(id).filter((r) => r.type === 'step-end').map((r) => r.type === 'step-end' && r.key);
+    expect(ended).toEqual(['show-version', 'show-sa', 'rekey']);
+
+    const listed = await runCli(['runs', '--state-dir', l.stateDir]);
+    expect(listed.stdout).toMatch(new RegExp(`${id}.*resume-rekey.*interrupted`));
+
+    const before = l.router.audit().length;
+    const resumed = await runCli(l.resumeArgs(id));
+    expect(resumed.code, resumed.stderr).toBe(0);
+    const sent = l.commands(before);
+    expect(sent).toContain(VERIFY);
+    for (const done of ['show version', SHOW_SA, REKEY]) expect(sent, `${done} finished before the kill`).not.toContain(done);
+    expect(count(l.commands(), REKEY)).toBe(1);
+    expect(peerUp(l)).toBe(true);
+    // the killed run's lock is stale: taken over, with a warning
+    expect(resumed.stderr).toMatch(/warning: .*took over a stale lock of run .*process \d+ is gone/);
+    // the capture from before the kill was restored: the final assert reads it
+    const records = l.journal(id);
+    const last = records.at(-1)!;
+    expect(last.type === 'host-end' && last.outcome).toBe('ok');
+    const finalAssert = records.find((r) => r.type === 'step-end' && r.key === 'sa-was-up');
+    expect(finalAssert?.type === 'step-end' && finalAssert.outcome).toBe('ok');
+    const restored = records.filter((r) => r.type === 'step-end' && r.outcome === 'restored').map((r) => r.type === 'step-end' && r.key);
+    expect(restored).toEqual(['show-version', 'show-sa', 'rekey']);
+    expect(resumed.stdout).toMatch(/1 ok/);
+
+    // a finished run has nothing left to resume
+    const again = await runCli(l.resumeArgs(id));
+    expect(again.code).toBe(0);
+    expect(again.stdout).toMatch(/every host already finished/);
+    expect(l.commands(before + sent.length)).toEqual([]);
+  });
+
+  it('killed after a disruptive command was sent and before its step ended: the step is in doubt and re-sent only when approved', async () => {
+    const l = await lab({ device: { dropOnControlClear: true } });
+    const rb = l.runbook('clear-control.yaml');
+    // the clear drops the session; the first reconnect attempt waits a minute: plenty of time to kill
+    const cli = spawnCli(l.execArgs(rb, ['--yes']), { RUNBOOK_RECONNECT_DELAYS_MS: '60000' });
+    const id = await waitFor('the run record', () => l.runIds()[0], { cli });
+    await waitFor('the reconnect after the clear', () => /clear-control: reconnecting/.test(cli.stderr()), { cli });
+    expect(l.journal(id).some((r) => r.type === 'command' && r.key === 'clear-control' && r.command === CLEAR_CONTROL)).toBe(true);
+    cli.child.kill('SIGKILL');
+    await cli.done;
+    expect(count(l.commands(), CLEAR_CONTROL)).toBe(1);
+    expect(l.journal(id).some((r) => r.type === 'step-end' && r.key === 'clear-control')).toBe(false);
+
+    // no --yes and no terminal: resume stops before re-sending it, naming it in doubt
+    const before = l.router.audit().length;
+    for (let i = 0; i < 2; i++) {
+      const stopped = await runCli(l.resumeArgs(id));
+      expect(stopped.code, stopped.stderr).toBe(4);
+      expect(stopped.stderr).toMatch(/step clear-control is IN DOUBT: .* sent `clear sdwan control connections` but never finished/);
+      expect(stopped.stdout).toMatch(/awaiting-approval .*at clear-control: step clear-control is in doubt/);
+      expect(stopped.stdout).toContain(`To continue ${l.host}: runbook resume ${id} --state-dir ${l.stateDir}`);
+    }
+    const meanwhile = l.commands(before);
+    expect(meanwhile).not.toContain(CLEAR_CONTROL);
+    expect(meanwhile).not.toContain('show version');
+    expect(meanwhile).not.toContain('show sdwan control connections');
+
+    // --yes approves it: sent once more (the session drops again and is restored), then verified
+    const resumed = await runCli(l.resumeArgs(id, ['--yes']), { RUNBOOK_RECONNECT_DELAYS_MS: '20,100,500' });
+    expect(resumed.code, resumed.stderr).toBe(0);
+    expect(resumed.stderr).toMatch(/step clear-control is IN DOUBT: .*running it again \(--yes\)/);
+    expect(count(l.commands(), CLEAR_CONTROL)).toBe(2);
+    expect(l.commands(before)).toContain(VERIFY);
+    expect(l.commands(before)).not.toContain('show version');
+    expect(peerUp(l)).toBe(true);
+    expect(resumed.stdout).toMatch(/disruptive: clear sdwan control connections/);
+    const approvals = l.journal(id).filter((r) => r.type === 'approval');
+    expect(approvals.map((r) => r.type === 'approval' && r.approved)).toEqual([true, true]);
+  });
+});
+
+describe('resume refuses what it cannot trust', () => {
+  it('a changed runbook is refused with the way to go on; --force goes on', async () => {
+    const l = await lab({ device: { bfdDelayMs: 50 } });
+    const rb = l.runbook('rekey-verify.yaml');
+    const first = await runCli(l.execArgs(rb));
+    expect(first.code, first.stderr).toBe(4); // awaiting approval of the rekey
+    const [id] = l.runIds();
+    writeFileSync(rb, readFileSync(rb, 'utf8').replace('description: Rekey', 'description: Edited. Rekey'));
+
+    const before = l.router.audit().length;
+    const refused = await runCli(l.resumeArgs(id!, ['--yes']));
+    expect(refused.code).toBe(2);
+    expect(refused.stderr).toContain(`error: run ${id}: ${rb} changed since the run started`);
+    expect(refused.stderr).toMatch(/hint: .*runbook resume \S+ --force/);
+    expect(refused.stderr).not.toMatch(/\n\s+at /); // no stack trace
+    expect(l.commands(before)).toEqual([]);
+
+    const forced = await runCli(l.resumeArgs(id!, ['--yes', '--force']));
+    expect(forced.code, forced.stderr).toBe(0);
+    expect(count(l.commands(), REKEY)).toBe(1);
+    expect(l.commands(before)).not.toContain(SHOW_SA);
+  });
+
+  it('an unknown run id is a usage error naming where it looked', async () => {
+    const l = await lab();
+    const r = await runCli(l.resumeArgs('20990101-000000-dead'));
+    expect(r.code).toBe(2);
+    expect(r.stderr).toContain(`error: no run 20990101-000000-dead in ${join(l.stateDir, 'runs')}`);
+    expect(r.stderr).toContain('hint: list the recorded runs with `runbook runs --state-dir');
+  });
+
+  it('a run against the embedded lab cannot be resumed, and says how to rehearse instead', async () => {
+    const l = await lab();
+    const rb = l.runbook('rekey-verify.yaml');
+    const first = await runCli(['exec', rb, '--lab', 'sdwan', '--state-dir', l.stateDir]);
+    expect(first.code).toBe(4);
+    // the summary offers to run it again, not a resume that cannot work
+    expect(first.stdout).toMatch(/To continue edge1: runbook exec \S+ --lab sdwan --state-dir \S+/);
+    const [id] = l.runIds();
+    const r = await runCli(l.resumeArgs(id!));
+    expect(r.code).toBe(2);
+    expect(r.stderr).toMatch(/error: run \S+ ran against the embedded lab/);
+  });
+});
+
+describe('a torn journal line', () => {
+  it('is ignored by `runbook runs` and resume, and cut off before the next append', async () => {
+    const l = await lab({ device: { bfdDelayMs: 50 } });
+    const rb = l.runbook('rekey-verify.yaml');
+    const first = await runCli(l.execArgs(rb));
+    expect(first.code).toBe(4);
+    const [id] = l.runIds();
+    const file = join(l.stateDir, 'runs', id!, 'hosts', `${fileSafeName(l.host)}.jsonl`);
+    // a crash in the middle of writing a record: half a line, no newline
+    appendFileSync(file, '{"type":"step-end","at":1764262000000,"key":"rekey","stepId":"rek');
+
+    const shown = await runCli(['runs', id!, '--state-dir', l.stateDir]);
+    expect(shown.code, shown.stderr).toBe(0);
+    expect(shown.stdout).toMatch(/awaiting-approval/);
+
+    const resumed = await runCli(l.resumeArgs(id!, ['--yes']));
+    expect(resumed.code, resumed.stderr).toBe(0);
+    expect(count(l.commands(), REKEY)).toBe(1);
+    const text = readFileSync(file, 'utf8');
+    expect(text).not.toContain('"stepId":"rek"');
+    expect(text.endsWith('\n')).toBe(true);
+    for (const line of text.trimEnd().split('\n')) expect(() => JSON.parse(line)).not.toThrow();
+    const last = l.journal(id!).at(-1)!;
+    expect(last.type === 'host-end' && last.outcome).toBe('ok');
+  });
+});
