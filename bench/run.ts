@@ -1,7 +1,9 @@
 /**
  * `npm run bench`: the engine against N emulated SD-WAN edges over SSH, and the floor beside it.
- *   node dist/bench/run.js [--sizes 1,50,200,1000] [--forks F] [--runbook FILE] [--bfd-delay MS]
+ *   node dist/bench/run.js [--sizes 1,50,200,1000] [--forks F] [--runbook FILE[,FILE]] [--bfd-delay MS]
  *                          [--out bench/results.md | --no-write] [--keep]
+ * Default runbooks: runbooks/recover-inv-spi.yaml (the target) and bench/rekey-poll.yaml (the floor's
+ * procedure as a runbook: their ratio is the engine's own overhead). Default forks: N (at most 1000).
  * Per size N, each in fresh processes (two cores: the lab never shares a process with the measured
  * side):
  *  1. a lab process (bench/lab-server) with N routers in the `sdwan` scenario;
@@ -18,7 +20,7 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync, existsSync } from 'node:fs';
 import { cpus, tmpdir } from 'node:os';
-import { dirname, join, resolve } from 'node:path';
+import { dirname, join, relative, resolve } from 'node:path';
 import { createInterface, type Interface } from 'node:readline';
 import { fileURLToPath } from 'node:url';
 import type { AuditEntry } from '../src/lab/index.js';
@@ -26,7 +28,7 @@ import type { ResultDocument } from '../src/report/json.js';
 import { loadRunbook } from '../src/runbook/load.js';
 import type { Step } from '../src/runbook/model.js';
 import type { FloorPlan, FloorResult, FloorStep } from './floor.js';
-import { formatResults, percentile, type BenchRow, type Measure } from './report.js';
+import { formatResults, percentile, type BenchRow, type Measure, type ResultsSection } from './report.js';
 
 const HERE = dirname(fileURLToPath(import.meta.url));
 const ROOT = resolve(HERE, '..', '..');
@@ -35,11 +37,13 @@ const PROBE = join(HERE, 'probe.js');
 const BFD_COMMAND = 'show sdwan bfd sessions';
 const PASSWORD = 'bench-lab-pw';
 const PASSWORD_ENV = 'RUNBOOK_BENCH_PASSWORD';
+/** The issue's runbook, then the engine-overhead one (the floor's procedure as a runbook). */
+const DEFAULT_RUNBOOKS = ['runbooks/recover-inv-spi.yaml', 'bench/rekey-poll.yaml'];
 
 interface Args {
   sizes: number[];
   forks?: number;
-  runbook: string;
+  runbooks: string[];
   bfdDelayMs: number;
   out?: string;
   keep: boolean;
@@ -57,7 +61,7 @@ function parseArgs(argv: string[]): Args {
   return {
     sizes,
     forks,
-    runbook: resolve(get('--runbook') ?? join(ROOT, 'runbooks/recover-inv-spi.yaml')),
+    runbooks: (get('--runbook') ?? DEFAULT_RUNBOOKS.join(',')).split(',').map((f) => resolve(ROOT, f.trim())),
     bfdDelayMs: Number(get('--bfd-delay') ?? '3000'),
     out: argv.includes('--no-write') ? undefined : resolve(get('--out') ?? join(ROOT, 'bench/results.md')),
     keep: argv.includes('--keep'),
@@ -216,7 +220,7 @@ function stepBreakdown(doc: ResultDocument): { id: string; medianS: number }[] {
     .sort((a, b) => b.medianS - a.medianS);
 }
 
-async function benchSize(n: number, a: Args, pollMs: number, work: string): Promise<BenchRow> {
+async function benchSize(n: number, a: Args, runbook: string, pollMs: number, work: string): Promise<BenchRow> {
   const forks = Math.min(n, a.forks ?? 1000);
   const dir = join(work, `n${n}`);
   mkdirSync(dir, { recursive: true });
@@ -226,7 +230,7 @@ async function benchSize(n: number, a: Args, pollMs: number, work: string): Prom
   const lab = await LabProcess.start(n, join(dir, 'lab-engine'), a.bfdDelayMs);
   const t = writeTargets(dir, lab.routers);
   const engine = await measured([
-    CLI, 'exec', a.runbook, '-i', t.inventory, '--forks', String(forks), '--yes', '--json', '--quiet',
+    CLI, 'exec', runbook, '-i', t.inventory, '--forks', String(forks), '--yes', '--json', '--quiet',
     '--user', 'admin', '--password-env', PASSWORD_ENV, '--known-hosts', t.knownHosts, '--ssh-config', 'none',
     '--state-dir', join(dir, 'state'),
   ], dir, 'engine');
@@ -268,29 +272,33 @@ async function benchSize(n: number, a: Args, pollMs: number, work: string): Prom
 
 async function main(): Promise<number> {
   const a = parseArgs(process.argv.slice(2));
-  const runbook = await loadRunbook(a.runbook);
-  const pollMs = bfdPollMs(runbook.steps) ?? 1000;
   const work = mkdtempSync(join(tmpdir(), 'runbook-bench-'));
-  process.stderr.write(`bench: ${runbook.name} (${a.runbook}), sizes ${a.sizes.join(', ')}, BFD delay ${a.bfdDelayMs} ms, floor poll ${pollMs} ms, work dir ${work}\n`);
-  const rows: BenchRow[] = [];
+  const sections: ResultsSection[] = [];
   try {
-    for (const n of a.sizes) {
-      process.stderr.write(`bench: N=${n} ...\n`);
-      const row = await benchSize(n, a, pollMs, work);
-      rows.push(row);
-      process.stderr.write(`bench: N=${n}: engine ${row.engine.wallS.toFixed(2)} s, floor ${row.floor.wallS.toFixed(2)} s, ratio ${(row.engine.wallS / row.floor.wallS).toFixed(2)}${row.failures.length ? `; FAILED: ${row.failures.join('; ')}` : ''}\n`);
+    for (const [i, file] of a.runbooks.entries()) {
+      const runbook = await loadRunbook(file);
+      const pollMs = bfdPollMs(runbook.steps) ?? 1000;
+      process.stderr.write(`bench: ${runbook.name} (${file}), sizes ${a.sizes.join(', ')}, BFD delay ${a.bfdDelayMs} ms, floor poll ${pollMs} ms, work dir ${work}\n`);
+      const section: ResultsSection = { runbook: runbook.name, path: relative(ROOT, file), pollMs, rows: [] };
+      sections.push(section);
+      for (const n of a.sizes) {
+        process.stderr.write(`bench: N=${n} ...\n`);
+        const row = await benchSize(n, a, file, pollMs, join(work, String(i)));
+        section.rows.push(row);
+        process.stderr.write(`bench: N=${n}: engine ${row.engine.wallS.toFixed(2)} s, floor ${row.floor.wallS.toFixed(2)} s, ratio ${(row.engine.wallS / row.floor.wallS).toFixed(2)}, engine peak RSS ${row.engine.peakRssMb.toFixed(0)} MB${row.failures.length ? `; FAILED: ${row.failures.join('; ')}` : ''}\n`);
+      }
     }
   } finally {
     if (!a.keep) rmSync(work, { recursive: true, force: true });
   }
   const machine = { nproc: cpus().length, cpu: cpus()[0]?.model ?? 'unknown', node: process.version, date: new Date().toISOString() };
-  const text = formatResults({ rows, machine, runbook: runbook.name, runbookPath: a.runbook, bfdDelayMs: a.bfdDelayMs, pollMs });
+  const text = formatResults({ sections, machine, bfdDelayMs: a.bfdDelayMs });
   process.stdout.write(`${text}\n`);
   if (a.out) {
     writeFileSync(a.out, text);
     process.stderr.write(`bench: wrote ${a.out}\n`);
   }
-  const failed = rows.flatMap((r) => r.failures.map((f) => `N=${r.n}: ${f}`));
+  const failed = sections.flatMap((sec) => sec.rows.flatMap((r) => r.failures.map((f) => `${sec.runbook} N=${r.n}: ${f}`)));
   if (failed.length > 0) {
     process.stderr.write(`\nbench FAILED: not every run was verified by the lab:\n  ${failed.join('\n  ')}\n`);
     return 1;

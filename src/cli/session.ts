@@ -4,10 +4,11 @@
  * summary and the exit code. The executor decides what runs; this file only wires the seams.
  */
 import { rmSync } from 'node:fs';
+import { setMaxListeners } from 'node:events';
 import { RunbookError, type ExitCode } from '../errors.js';
 import type { Runbook } from '../runbook/model.js';
 import type { Value } from '../expr/types.js';
-import { runHost, type ApprovalRequest, type HostResult } from '../engine/executor.js';
+import { checkStartAt, runHost, type ApprovalRequest, type HostResult } from '../engine/executor.js';
 import type { EngineEvent, Reporter, StepOutcome } from '../engine/events.js';
 import type { RunHandle } from '../store/runs.js';
 import { acquireHostLock, type HostLock } from '../store/lock.js';
@@ -96,6 +97,7 @@ export async function runSession(o: SessionOptions): Promise<ExitCode> {
   const reconnectDelaysMs = reconnectDelaysFromEnv();
   let locked: ReturnType<typeof lockAll>;
   try {
+    checkStartAt(o.runbook, o.startAt);
     locked = lockAll(o);
   } catch (err) {
     // A fresh run that could not start leaves no record behind; a resumed one is left as it was.
@@ -141,6 +143,8 @@ async function runLocked(o: SessionOptions, lockWarnings: string[], reconnectDel
   // once (the journal is written as the run goes, so the run stays resumable).
   const stop = new AbortController();
   const hard = new AbortController();
+  // Every running host listens on both signals (sleeps, commands): not a leak, so no warning at 11.
+  setMaxListeners(0, stop.signal, hard.signal);
   let signals = 0;
   const onSignal = (sig: NodeJS.Signals): void => {
     signals += 1;
@@ -161,15 +165,22 @@ async function runLocked(o: SessionOptions, lockWarnings: string[], reconnectDel
 
   // One question at a time, even with many hosts in flight.
   let asking: Promise<unknown> = Promise.resolve();
+  // Why approvals were refused by the fleet's disruptive-failure rule (said once in the summary).
+  let blockedNote: string | undefined;
+  const blocked = (ctx: HostRunContext): boolean => {
+    if (ctx.disruptiveAllowed()) return false;
+    blockedNote ??= ctx.disruptiveBlockedReason();
+    return true;
+  };
   const approve = (ctx: HostRunContext) =>
     o.yes
       ? async (req: ApprovalRequest) => {
-          if (!ctx.disruptiveAllowed()) return false;
+          if (blocked(ctx)) return false;
           return true;
         }
       : interactive
         ? async (req: ApprovalRequest) => {
-            if (!ctx.disruptiveAllowed()) return false;
+            if (blocked(ctx)) return false;
             const q = approvalQuestion(req);
             const next = asking.then(async () =>
               live ? /^\s*y(es)?\s*$/i.test(await live.prompt(q)) : askYesNo(q),
@@ -223,7 +234,17 @@ async function runLocked(o: SessionOptions, lockWarnings: string[], reconnectDel
   }
 
   for (const w of lockWarnings) collector.addMessage(w);
-  if (fleet.stoppedReason) collector.addMessage(fleet.stoppedReason);
+  // (an interrupt is already each host's outcome; a fleet stopped on failures says why)
+  if (fleet.stoppedReason && fleet.stoppedReason !== 'interrupted') collector.addMessage(fleet.stoppedReason);
+  if (blockedNote) collector.addMessage(blockedNote);
+  // What to do about a connection that failed (trust a host key, fix credentials): once per hint.
+  const hints = new Map<string, string[]>();
+  for (const t of o.targets) {
+    const r = fleet.results.get(t.name);
+    const hint = r && 'error' in r ? r.error?.hint : undefined;
+    if (hint) hints.set(hint, [...(hints.get(hint) ?? []), t.name]);
+  }
+  for (const [hint, hosts] of hints) collector.addMessage(`${hosts.join(', ')}: ${hint}`);
   const outcomes = o.targets.map((t) => fleet.results.get(t.name)?.outcome ?? 'not-run');
   const failed = o.targets.filter((_, i) => outcomes[i] === 'failed' || outcomes[i] === 'unreachable').map((t) => t.name);
   const retryFile = failed.length > 0 ? o.run.writeRetryFile(failed) : undefined;

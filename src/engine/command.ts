@@ -147,7 +147,11 @@ export async function runCommand(ctx: RunContext, step: CommandStep, key: string
   }
 
   if (last.ok) {
-    const message = last.dropped ? 'the session dropped as expected; reconnected' : undefined;
+    const message = last.dropped
+      ? step.expectDisconnect
+        ? 'the session dropped as expected; reconnected'
+        : 'the session dropped during the command (it was sent); reconnected'
+      : undefined;
     ctx.stepEnd(step, key, started, { outcome: 'ok', commands, captures, bound, attempts: attempt, ...(message ? { message } : {}) });
     return NEXT;
   }

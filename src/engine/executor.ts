@@ -84,13 +84,18 @@ export interface HostResult {
   error?: { code: string; message: string; hint?: string };
 }
 
-export async function runHost(opts: ExecutorOptions): Promise<HostResult> {
-  if (opts.startAt !== undefined && !startableIds(opts.runbook.steps).has(opts.startAt)) {
-    const ids = [...startableIds(opts.runbook.steps)];
-    throw new RunbookError('E_USAGE', `--start-at ${opts.startAt}: runbook ${opts.runbook.name} has no step with that id`, {
+/** Throws E_USAGE when `startAt` names no step of the runbook (callers may check before a run starts). */
+export function checkStartAt(runbook: Runbook, startAt: string | undefined): void {
+  if (startAt !== undefined && !startableIds(runbook.steps).has(startAt)) {
+    const ids = [...startableIds(runbook.steps)];
+    throw new RunbookError('E_USAGE', `--start-at ${startAt}: runbook ${runbook.name} has no step with that id`, {
       hint: `use one of: ${ids.slice(0, 20).join(', ')}${ids.length > 20 ? ', ...' : ''}`,
     });
   }
+}
+
+export async function runHost(opts: ExecutorOptions): Promise<HostResult> {
+  checkStartAt(opts.runbook, opts.startAt);
   const ctx = new RunContext(opts);
   const started = Date.now();
   ctx.emit({ kind: 'host-start', runbook: opts.runbook.name, dryRun: ctx.dryRun });

@@ -47,8 +47,10 @@ export function resumeState(records: readonly JournalRecord[]): ResumeState {
       case 'step-start': {
         // Started again without an end in between (a later session stopped before sending it):
         // what the earlier session sent keeps the step in doubt.
-        const earlier = open.get(rec.key)?.commandsSent ?? [];
-        open.set(rec.key, { key: rec.key, stepId: rec.stepId, title: rec.title, startedAt: rec.at, commandsSent: [...earlier], disruptive: rec.disruptive });
+        const earlier = open.get(rec.key);
+        const sent = earlier?.commandsSent ?? [];
+        const startedAt = earlier && sent.length > 0 ? earlier.startedAt : rec.at;
+        open.set(rec.key, { key: rec.key, stepId: rec.stepId, title: rec.title, startedAt, commandsSent: [...sent], disruptive: rec.disruptive });
         break;
       }
       case 'command':

@@ -68,6 +68,12 @@ function globToRegExp(pattern: string): RegExp {
   return new RegExp(`^${src}$`, 'i');
 }
 
+/** A host pattern matches `name` (case-insensitive); a pattern without `*`/`?` is compared as text (no regex per line). */
+function globMatches(pattern: string, name: string): boolean {
+  if (!/[*?]/.test(pattern)) return pattern.toLowerCase() === name.toLowerCase();
+  return globToRegExp(pattern).test(name);
+}
+
 /** True when the host field of an entry names `name` (already in `[host]:port` form when needed). */
 export function hostFieldMatches(hosts: string, name: string): boolean {
   if (hosts.startsWith('|1|')) {
@@ -79,8 +85,8 @@ export function hostFieldMatches(hosts: string, name: string): boolean {
   let matched = false;
   for (const p of hosts.split(',')) {
     if (p.startsWith('!')) {
-      if (globToRegExp(p.slice(1)).test(name)) return false;
-    } else if (globToRegExp(p).test(name)) {
+      if (globMatches(p.slice(1), name)) return false;
+    } else if (globMatches(p, name)) {
       matched = true;
     }
   }

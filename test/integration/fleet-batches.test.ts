@@ -138,6 +138,8 @@ describe('a failed disruptive step stops disruptive steps on the other hosts', (
     }
     const doc = JSON.parse(run.stdout) as ResultDocument;
     expect(doc.hosts.find((h) => h.host === 'edge3')!.outcome).toBe('failed');
+    expect(doc.hosts.find((h) => h.host === 'edge3')!.message).toMatch(/approval refused/);
+    expect(doc.messages.join('\n')).toMatch(/a disruptive step failed on edge2; .*--keep-going/);
 
     const g = await fleet({ scenarios: scenarios(6, [2]) });
     const again = await execFleet(g, ['--forks', '1', '--var', 'check_sa=false', '--keep-going']);

@@ -6,7 +6,7 @@
  * loopback. Waits are on observable facts (journal records, audit entries, output), not sleeps.
  * Needs dist/ (built by `npm test`).
  */
-import { spawn, type ChildProcess } from 'node:child_process';
+import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { copyFileSync, existsSync, mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
@@ -20,7 +20,7 @@ export const REKEY = 'request platform software sdwan security ipsec-rekey';
 export const CLEAR_CONTROL = 'clear sdwan control connections';
 export const VERIFY = 'show sdwan bfd sessions';
 export const PASSWORD_ENV = 'RUNBOOK_TEST_LAB_PASSWORD';
-const PASSWORD = 'resume-lab-7';
+export const LAB_PASSWORD = 'resume-lab-7';
 
 export interface CliRun {
   code: number | null;
@@ -73,7 +73,7 @@ export async function startRunLab(o: RunLabOptions = {}): Promise<RunLab> {
     port: 0,
     stateDir: join(dir, 'lab'),
     user: 'admin',
-    password: PASSWORD,
+    password: LAB_PASSWORD,
     device: { bfdDelayMs: 300, ...o.device },
   });
   const router = lab.routers[0]!;
@@ -114,7 +114,7 @@ export async function startRunLab(o: RunLabOptions = {}): Promise<RunLab> {
 
 /** Environment of every CLI child: the lab password, no live progress unless asked, no colour. */
 export function cliEnv(extra: Record<string, string> = {}): NodeJS.ProcessEnv {
-  const env: NodeJS.ProcessEnv = { ...process.env, [PASSWORD_ENV]: PASSWORD, RUNBOOK_NO_PROGRESS: '1', NO_COLOR: '1', ...extra };
+  const env: NodeJS.ProcessEnv = { ...process.env, [PASSWORD_ENV]: LAB_PASSWORD, RUNBOOK_NO_PROGRESS: '1', NO_COLOR: '1', ...extra };
   delete env.FORCE_COLOR;
   return env;
 }
@@ -164,4 +164,46 @@ export async function waitFor<T>(what: string, cond: () => T | undefined | false
 /** How many times `command` is in `list`. */
 export function count(list: string[], command: string): number {
   return list.filter((c) => c === command).length;
+}
+
+/** util-linux `script` is there to give the CLI a pseudo-terminal. */
+export const hasScript = spawnSync('script', ['--version']).status === 0;
+// eslint-disable-next-line no-control-regex
+const ANSI = /\x1b\[[0-9;?]*[A-Za-z]/g;
+
+/** Quote for a POSIX shell. */
+export function shq(s: string): string {
+  return /^[\w@%+=:,./-]+$/.test(s) ? s : `'${s.replace(/'/g, `'\\''`)}'`;
+}
+
+export interface PtyCli {
+  /** Everything the terminal received so far, escape sequences removed, \r\n as \n. */
+  screen(): string;
+  raw(): string;
+  /** Type on the terminal (`\r` is Enter, `\x03` is Ctrl-C). */
+  type(text: string): void;
+  done: Promise<CliRun>;
+}
+
+/** Run the CLI on a pseudo-terminal 120 columns wide (`script -qfec`): live progress and prompts are on. */
+export function ptyCli(args: string[], extraEnv: Record<string, string> = {}): PtyCli {
+  const cmd = `stty cols 120 rows 40; exec ${[process.execPath, CLI, ...args].map(shq).join(' ')}`;
+  const env = cliEnv({ TERM: 'xterm-256color', ...extraEnv });
+  delete env.RUNBOOK_NO_PROGRESS;
+  delete env.CI;
+  const child = spawn('script', ['-qfec', cmd, '/dev/null'], { env, stdio: ['pipe', 'pipe', 'pipe'] });
+  let out = '';
+  let err = '';
+  child.stdout.on('data', (d: Buffer) => (out += d.toString()));
+  child.stderr.on('data', (d: Buffer) => (err += d.toString()));
+  const done = new Promise<CliRun>((resolvePromise, reject) => {
+    child.on('error', reject);
+    child.on('close', (code, signal) => resolvePromise({ code, signal, stdout: out, stderr: err }));
+  });
+  return {
+    screen: () => out.replace(ANSI, '').replace(/\r\n?/g, '\n'),
+    raw: () => out,
+    type: (text) => child.stdin.write(text),
+    done,
+  };
 }

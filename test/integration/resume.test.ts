@@ -3,16 +3,20 @@
  * runs: the lab's audit log shows what was sent again and what was not; the journal and the exit
  * codes show what the CLI decided.
  */
-import { appendFileSync, readFileSync, writeFileSync } from 'node:fs';
+import { appendFileSync, copyFileSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
+import { startLab, type Lab } from '../../src/lab/index.js';
 import { fileSafeName } from '../../src/store/paths.js';
 import {
-  CLEAR_CONTROL, REKEY, VERIFY, count, runCli, spawnCli, startRunLab, waitFor, type RunLab, type RunLabOptions,
+  CLEAR_CONTROL, FIXTURES, LAB_PASSWORD, PASSWORD_ENV, REKEY, VERIFY, count, hasScript, ptyCli, runCli, spawnCli, startRunLab, waitFor,
+  type RunLab, type RunLabOptions,
 } from './resume-lab.js';
 
 const labs: RunLab[] = [];
+const fleets: Lab[] = [];
 afterEach(async () => {
+  for (const l of fleets.splice(0)) await l.close();
   for (const l of labs.splice(0)) await l.close();
 });
 
@@ -23,6 +27,22 @@ async function lab(o?: RunLabOptions): Promise<RunLab> {
 }
 
 const SHOW_SA = 'show crypto ipsec sa peer 10.20.20.1';
+
+/**
+ * Run clear-control.yaml and SIGKILL it after the clear was sent (journaled) and the session
+ * dropped, while the step waits to reconnect (a minute): the step is in doubt. Returns the run id.
+ */
+async function killInDoubt(l: RunLab): Promise<string> {
+  const cli = spawnCli(l.execArgs(l.runbook('clear-control.yaml'), ['--yes']), { RUNBOOK_RECONNECT_DELAYS_MS: '60000' });
+  const id = await waitFor('the run record', () => l.runIds()[0], { cli });
+  await waitFor('the reconnect after the clear', () => /clear-control: reconnecting/.test(cli.stderr()), { cli });
+  expect(l.journal(id).some((r) => r.type === 'command' && r.key === 'clear-control' && r.command === CLEAR_CONTROL)).toBe(true);
+  cli.child.kill('SIGKILL');
+  await cli.done;
+  expect(count(l.commands(), CLEAR_CONTROL)).toBe(1);
+  expect(l.journal(id).some((r) => r.type === 'step-end' && r.key === 'clear-control')).toBe(false);
+  return id;
+}
 
 function peerUp(l: RunLab): boolean {
   return l.router.state().peers.some((p) => p.peer === '10.20.20.1' && p.bfd === 'up' && p.sa === 'ok');
@@ -74,16 +94,7 @@ describe('resume after SIGKILL', () => {
 
   it('killed after a disruptive command was sent and before its step ended: the step is in doubt and re-sent only when approved', async () => {
     const l = await lab({ device: { dropOnControlClear: true } });
-    const rb = l.runbook('clear-control.yaml');
-    // the clear drops the session; the first reconnect attempt waits a minute: plenty of time to kill
-    const cli = spawnCli(l.execArgs(rb, ['--yes']), { RUNBOOK_RECONNECT_DELAYS_MS: '60000' });
-    const id = await waitFor('the run record', () => l.runIds()[0], { cli });
-    await waitFor('the reconnect after the clear', () => /clear-control: reconnecting/.test(cli.stderr()), { cli });
-    expect(l.journal(id).some((r) => r.type === 'command' && r.key === 'clear-control' && r.command === CLEAR_CONTROL)).toBe(true);
-    cli.child.kill('SIGKILL');
-    await cli.done;
-    expect(count(l.commands(), CLEAR_CONTROL)).toBe(1);
-    expect(l.journal(id).some((r) => r.type === 'step-end' && r.key === 'clear-control')).toBe(false);
+    const id = await killInDoubt(l);
 
     // no --yes and no terminal: resume stops before re-sending it, naming it in doubt
     const before = l.router.audit().length;
@@ -110,6 +121,73 @@ describe('resume after SIGKILL', () => {
     expect(resumed.stdout).toMatch(/disruptive: clear sdwan control connections/);
     const approvals = l.journal(id).filter((r) => r.type === 'approval');
     expect(approvals.map((r) => r.type === 'approval' && r.approved)).toEqual([true, true]);
+  });
+});
+
+describe('resume a fleet', () => {
+  it('interrupted on the second of three hosts: resume leaves the finished one alone, continues the second, runs the third', async () => {
+    const l = await lab(); // for its temp and state dirs
+    const fleet = await startLab({ scenario: 'sdwan', count: 3, port: 0, stateDir: join(l.dir, 'fleet'), user: 'admin', password: LAB_PASSWORD, device: { bfdDelayMs: 800 } });
+    fleets.push(fleet);
+    const [e1, e2, e3] = fleet.routers as [Lab['routers'][0], Lab['routers'][0], Lab['routers'][0]];
+    const inventory = join(l.dir, 'hosts.yml');
+    writeFileSync(inventory, ['all:', '  vars: {ansible_host: 127.0.0.1}', '  hosts:', ...fleet.routers.map((r) => `    ${r.name}: {ansible_port: ${r.port}}`), ''].join('\n'));
+    writeFileSync(l.knownHosts, fleet.routers.map((r) => `[127.0.0.1]:${r.port} ${r.hostKey}\n`).join(''));
+    const rb = join(l.dir, 'rekey-verify.yaml');
+    copyFileSync(join(FIXTURES, 'rekey-verify.yaml'), rb);
+    const cmds = (r: Lab['routers'][0]) => r.audit().map((e) => e.command);
+
+    const cli = spawnCli(['exec', rb, '-i', inventory, '--forks', '1', '--yes', '--user', 'admin', '--password-env', PASSWORD_ENV,
+      '--known-hosts', l.knownHosts, '--ssh-config', 'none', '--state-dir', l.stateDir]);
+    const id = await waitFor('the run record', () => l.runIds()[0], { cli });
+    await waitFor('edge2 to verify', () => cmds(e2).includes(VERIFY), { cli, timeoutMs: 20_000 });
+    cli.child.kill('SIGINT');
+    const r = await cli.done;
+    expect(r.code, r.stderr).toBe(4);
+    expect(r.stdout).toMatch(/^ {2}edge1 +ok /m);
+    expect(r.stdout).toMatch(/^ {2}edge2 +interrupted .*at verify/m);
+    expect(r.stdout).toMatch(/^ {2}edge3 +pending/m);
+    expect(r.stdout).toContain(`To continue edge2, edge3: runbook resume ${id} --state-dir ${l.stateDir}`);
+    expect(cmds(e3)).toEqual([]);
+
+    const seen1 = e1.audit().length;
+    const seen2 = e2.audit().length;
+    // approvals are not carried over: edge3 has yet to rekey
+    const resumed = await runCli(l.resumeArgs(id, ['--yes']));
+    expect(resumed.code, resumed.stderr).toBe(0);
+    expect(resumed.stderr).toContain(`run ${id}: not touching hosts that finished: edge1 (ok)`);
+    expect(e1.audit().length).toBe(seen1);
+    expect(cmds(e2).slice(seen2)).toContain(VERIFY);
+    expect(count(cmds(e2), REKEY)).toBe(1);
+    expect(cmds(e2).slice(seen2)).not.toContain('show version');
+    expect(count(cmds(e3), REKEY)).toBe(1);
+    expect(cmds(e3)).toContain('show version');
+    expect(resumed.stdout).toMatch(/, 2 hosts: 2 ok\n/);
+  });
+});
+
+describe.skipIf(!hasScript)('resume on a terminal', () => {
+  it('asks about the in-doubt step, marked IN DOUBT; Ctrl-C at the question stops it resumable; y re-sends it', async () => {
+    const l = await lab({ device: { dropOnControlClear: true } });
+    const id = await killInDoubt(l);
+
+    const asked = ptyCli(l.resumeArgs(id));
+    await waitFor('the question', () => /Run it\? \[y\/N\]/.test(asked.screen()));
+    expect(asked.screen()).toMatch(/step clear-control wants to run\n\s+clear sdwan control connections\n.*\n\s+\(IN DOUBT: an earlier run started this step and never finished it; it may already have run\)/);
+    asked.type('\x03');
+    const stopped = await asked.done;
+    expect(stopped.code, asked.screen()).toBe(4);
+    expect(asked.screen()).toMatch(/interrupted .*at clear-control: interrupted while step clear-control waited for approval; nothing was sent/);
+    expect(asked.screen()).toContain(`To continue ${l.host}: runbook resume ${id} --state-dir ${l.stateDir}`);
+    expect(count(l.commands(), CLEAR_CONTROL)).toBe(1);
+
+    const again = ptyCli(l.resumeArgs(id), { RUNBOOK_RECONNECT_DELAYS_MS: '20,100,500' });
+    await waitFor('the question', () => /IN DOUBT[^]*Run it\? \[y\/N\]/.test(again.screen()));
+    again.type('y\r');
+    const done = await again.done;
+    expect(done.code, again.screen()).toBe(0);
+    expect(count(l.commands(), CLEAR_CONTROL)).toBe(2);
+    expect(peerUp(l)).toBe(true);
   });
 });
 

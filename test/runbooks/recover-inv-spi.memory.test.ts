@@ -105,7 +105,7 @@ describe('recover-inv-spi over the in-memory lab edge', () => {
     const { result, lab } = await recover({ scenario: 'healthy', vars: ['peer=10.20.30.1'] });
     expect(result.outcome).toBe('ok');
     expect(lab.stateChanging()).toEqual([]);
-    expect(result.message).toMatch(/^peer 10\.20\.30\.1 \(SD-WAN biz-internet\): healthy now, was broken, left alone \(no log event;/);
+    expect(result.message).toMatch(/^peer 10\.20\.30\.1 \(SD-WAN biz-internet\): healthy now, left alone \(no log event;/);
   });
 
   it('a peer var for a peer without an SA fails, saying so, and changes nothing', async () => {
@@ -140,6 +140,43 @@ describe('recover-inv-spi over the in-memory lab edge', () => {
     expect(transport.sent.filter((c) => !c.startsWith('show '))).toEqual([REKEY, 'request platform software sdwan port_hop biz-internet']);
     expect(result.message).toContain('did: ipsec-rekey (all SD-WAN tunnels), request platform software sdwan port_hop biz-internet -> recovered');
     expect(allUp(lab)).toBe(true);
+  });
+
+  it('two broken SD-WAN peers: a cleared one (newest) escalates, the invalid-SPI one is rekeyed once', async () => {
+    const lab = labDevice({ scenario: 'sdwan' });
+    lab.advance(5_000);
+    // someone cleared the SD-WAN SA of the mpls peer by hand (DOMAIN: scenario 2)
+    await lab.device('clear crypto sa peer 10.20.21.1', { number: 0, commands: [], state: {} });
+    lab.advance(1_000);
+    const { result } = await recover({ scenario: 'sdwan', lab });
+    expect(result.outcome, result.message).toBe('ok');
+    expect(lab.stateChanging()).toEqual(['clear crypto sa peer 10.20.21.1', 'request platform software sdwan port_hop mpls', REKEY]);
+    expect(result.message).toMatch(/^peer 10\.20\.21\.1 \(SD-WAN mpls Tunnel10002\): SA already cleared \(encaps and decaps 0, no SPI\); did: request platform software sdwan port_hop mpls -> recovered/);
+    expect(allUp(lab)).toBe(true);
+  });
+
+  it('a device-wide fix for one peer leaves a peer it also fixed alone (healthy now)', async () => {
+    const lab = labDevice({ scenario: 'sdwan' });
+    lab.advance(5_000);
+    await lab.device('clear crypto sa peer 10.20.30.1', { number: 0, commands: [], state: {} });
+    lab.advance(1_000);
+    const { result } = await recover({ scenario: 'sdwan', lab });
+    expect(result.outcome, result.message).toBe('ok');
+    // the port hop of biz-internet rebuilt 10.20.20.1's SA too: no rekey
+    expect(lab.stateChanging()).toEqual(['clear crypto sa peer 10.20.30.1', 'request platform software sdwan port_hop biz-internet']);
+    expect(result.message).toContain('peer 10.20.20.1 (SD-WAN biz-internet Tunnel10001): healthy now, was broken, left alone');
+    expect(allUp(lab)).toBe(true);
+  });
+
+  it('fails when the QFP invalid-SPI counter is still growing after the recovery', async () => {
+    let drops = 1000;
+    const qfp = 'show platform hardware qfp active feature ipsec datapath drops';
+    const wrap = (device: DeviceFn): DeviceFn => (command, session) =>
+      command === qfp ? `Drop Type  Name  Packets\n        4  IN_US_V4_PKT_SA_NOT_FOUND_SPI   ${(drops += 500)}\n` : device(command, session);
+    const { result, lab } = await recover({ scenario: 'classic', wrap });
+    expect(result.outcome).toBe('failed');
+    expect(lab.stateChanging()).toEqual(['clear crypto sa peer 10.40.40.1']);
+    expect(result.message).toMatch(/-> recovered.*STILL GROWING: a tunnel is still broken\)$/);
   });
 
   it('answers [confirm] dialogs', async () => {
