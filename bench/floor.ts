@@ -72,6 +72,10 @@ function runRouter(r: FloorRouter, plan: FloorPlan): Promise<boolean> {
             w(text);
           }
         });
+        let done = false;
+        ch.on('close', () => {
+          if (!done) reject(new Error(`${r.name}: the session closed before the steps were done`));
+        });
         const prompt = (): Promise<string> => new Promise((res) => (waiter = res));
         const run = (cmd: string): Promise<string> => {
           const p = prompt();
@@ -93,6 +97,7 @@ function runRouter(r: FloorRouter, plan: FloorPlan): Promise<boolean> {
             }
             ok &&= held;
           }
+          done = true;
           client.end();
           resolve(ok);
         })().catch(reject);
