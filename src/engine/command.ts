@@ -226,7 +226,7 @@ function lastValues(ctx: RunContext, refs: readonly string[]): string {
 export function renderLoose(ctx: RunContext, t: CommandStep['impact']): string {
   if (!t) return '';
   try {
-    return t.render(ctx.scope);
+    return t.render(ctx.scope, { multiline: true });
   } catch (err) {
     if (!(err instanceof RunbookError)) throw err;
     return t.renderPlaceholders(ctx.scope);

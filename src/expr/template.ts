@@ -85,7 +85,7 @@ export function buildTemplate(source: string, pos: SourcePos, compile: (expr: st
   const exprs = parts.filter((p): p is Extract<Part, { kind: 'expr' }> => p.kind === 'expr');
   const refs = [...new Set(exprs.flatMap((p) => p.expr.refs))];
 
-  const renderPart = (p: Extract<Part, { kind: 'expr' }>, scope: Scope, unsafe?: RegExp): string => {
+  const renderPart = (p: Extract<Part, { kind: 'expr' }>, scope: Scope, unsafe?: RegExp, multiline = false): string => {
     const value = p.expr.evaluate(scope);
     const secret = p.expr.secretRefs.length > 0;
     const refuse = (why: string, hint: string): never => {
@@ -107,7 +107,7 @@ export function buildTemplate(source: string, pos: SourcePos, compile: (expr: st
       }
     }
     const text = String(value);
-    if (CONTROL_CHARS.test(text)) {
+    if (CONTROL_CHARS.test(multiline ? text.replace(/\n/g, '') : text)) {
       refuse(`contains a newline or control character: ${shown}`, 'the value must be a single line of printable text; check where it came from (--var or a capture)');
     }
     if (unsafe && unsafe.test(text)) {
@@ -125,7 +125,7 @@ export function buildTemplate(source: string, pos: SourcePos, compile: (expr: st
     refs,
     isStatic: exprs.length === 0,
     render(scope: Scope, opts?: RenderOptions): string {
-      return parts.map((p) => (p.kind === 'text' ? p.text : renderPart(p, scope, opts?.unsafe))).join('');
+      return parts.map((p) => (p.kind === 'text' ? p.text : renderPart(p, scope, opts?.unsafe, opts?.multiline))).join('');
     },
     renderMasked(scope: Scope): string {
       return parts.map((p) => (p.kind === 'text' ? p.text : p.expr.secretRefs.length > 0 ? MASK : renderPart(p, scope))).join('');

@@ -33,6 +33,8 @@ export interface RenderOptions {
    * a value matching it is refused (E_TEMPLATE) before anything is sent.
    */
   unsafe?: RegExp;
+  /** For messages shown to people (never commands): values may contain newlines. Default false. */
+  multiline?: boolean;
 }
 
 /** A command or message with `{{ expr }}` parts, compiled at validate time. */

@@ -33,9 +33,12 @@ export function formatSummary(doc: ResultDocument, opts: SummaryOptions = {}): s
   const dwidth = Math.max(0, ...durs.map((d) => d.length));
   doc.hosts.forEach((h, i) => {
     const where = h.stoppedAt && h.outcome !== 'ok' ? `at ${h.stoppedAt}` : '';
-    const msg = h.message ? h.message.split('\n')[0]! : '';
+    // a one-line message stays on the host's row; a longer one goes below it, indented
+    const lines = h.message ? h.message.split('\n') : [];
+    const [msg = '', ...more] = lines.length > 1 ? ['', ...lines] : lines;
     const detail = where && msg ? `${where}: ${msg}` : where || msg;
     out.push(`  ${h.host.padEnd(width)}  ${h.outcome.padEnd(owidth)}  ${durs[i]!.padEnd(dwidth)}  ${detail}`.trimEnd());
+    for (const line of more) out.push(`      ${line}`.trimEnd());
     if (dry) {
       for (const w of h.wouldRun) out.push(`      would run: ${withImpact(w.command, w.impact)} (${w.key})`);
     } else {

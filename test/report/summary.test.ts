@@ -25,7 +25,7 @@ const doc = (hosts: ResultHost[], mode: ResultDocument['mode'] = 'exec'): Result
 });
 
 describe('final summary', () => {
-  it('per host outcome, duration and disruptive actions, with resume and retry commands', () => {
+  it('per host outcome, duration and disruptive actions, with resume and retry commands; a multi-line message goes below its host', () => {
     const text = formatSummary(
       doc([
         host({ host: 'edge-1', outcome: 'ok', durationMs: 10_100, message: 'recovered', disruptive: ['clear crypto sa peer 10.0.0.2'] }),
@@ -39,7 +39,9 @@ describe('final summary', () => {
         'Run 20261127-154501-ab12: recover-inv-spi, 3 hosts: 1 ok, 1 failed, 1 interrupted',
         '  edge-1   ok           10.1s  recovered',
         '      disruptive: clear crypto sa peer 10.0.0.2',
-        '  edge-22  failed       1m01s  at verify-sa: decaps stayed 0',
+        '  edge-22  failed       1m01s  at verify-sa',
+        '      decaps stayed 0',
+        '      more detail',
         '  edge-3   interrupted  2.0s   at clear-sa: interrupted by SIGINT',
         'To continue edge-3: runbook resume 20261127-154501-ab12',
         'To retry edge-22: runbook exec recover.yaml -i hosts.yaml --limit @.runbook/runs/20261127-154501-ab12/retry',
