@@ -113,6 +113,20 @@ describe('render refuses unsafe values before anything is sent', () => {
     expect(err.message).toContain("contains a newline or control character: 'hello\\nreload'");
   });
 
+  it('a message for people (multiline) may hold newlines, never other control characters', () => {
+    const t = env.compileTemplate('outcome: {{ note }}', pos);
+    expect(t.render({ note: 'peer A recovered\npeer B left alone' }, { multiline: true })).toBe('outcome: peer A recovered\npeer B left alone');
+    expect(() => t.render({ note: 'a\x1b[2Jb' }, { multiline: true })).toThrow(/control character/);
+    expect(() => t.render({ note: 'a\nb' })).toThrow(/newline/);
+  });
+
+  it('a value with a character the platform forbids is refused', () => {
+    const t = env.compileTemplate('show {{ note }}', pos);
+    const err = templateError(() => t.render({ note: 'run | redirect flash:x' }, { unsafe: /[|?!]/ }));
+    expect(err.message).toContain('does not allow');
+    expect(t.render({ note: 'version' }, { unsafe: /[|?!]/ })).toBe('show version');
+  });
+
   it('a control character is refused', () => {
     const t = env.compileTemplate('send {{ note + "" }}', pos);
     expect(() => t.render({ note: 'a\x1b[2Jb' })).toThrow(/control character/);
