@@ -196,12 +196,14 @@ function floorSteps(audit: AuditEntry[], pollMs: number, bfdDelayMs: number): Fl
   return steps;
 }
 
+const cpuSeconds = (u: Usage): number => (u.userUs + u.systemUs) / 1e6;
+
 function measure(wallMs: number, usage: Usage, hostMs: number[]): Measure {
   return {
     wallS: wallMs / 1000,
     p50S: percentile(hostMs, 50) / 1000,
     p95S: percentile(hostMs, 95) / 1000,
-    cpuS: (usage.userUs + usage.systemUs) / 1e6,
+    cpuS: cpuSeconds(usage),
     peakRssMb: usage.maxRssKb / 1024,
   };
 }
@@ -242,6 +244,7 @@ async function benchSize(n: number, a: Args, runbook: string, pollMs: number, wo
   const ev = await lab.request<Verify>('verify');
   if (ev.recovered !== n) failures.push(`engine: the lab says ${n - ev.recovered} of ${n} routers are NOT recovered (${ev.notRecovered.slice(0, 5).join(', ')})`);
   const audit = (await lab.request<{ entries: AuditEntry[] }>(`audit ${lab.routers[0]!.name}`)).entries;
+  const labEngine = await lab.request<Usage>('usage');
   await lab.stop();
 
   // floor
@@ -256,6 +259,7 @@ async function benchSize(n: number, a: Args, runbook: string, pollMs: number, wo
   if (floorBad.length > 0) failures.push(`floor: ${floorBad.length} host(s) failed (${floorBad[0]!.name}: ${floorBad[0]!.error ?? 'BFD not up'})`);
   const fv = await lab2.request<Verify>('verify');
   if (fv.recovered !== n) failures.push(`floor: the lab says ${n - fv.recovered} of ${n} routers are NOT recovered`);
+  const labFloor = await lab2.request<Usage>('usage');
   await lab2.stop();
 
   return {
@@ -264,6 +268,7 @@ async function benchSize(n: number, a: Args, runbook: string, pollMs: number, wo
     engine: measure(engine.wallMs, engine.usage, doc.hosts.map((h) => h.durationMs ?? NaN)),
     floor: measure(floorRun.wallMs, floorRun.usage, floor.hosts.map((h) => h.ms)),
     verified: { engine: ev.recovered, floor: fv.recovered },
+    labCpuS: { engine: cpuSeconds(labEngine), floor: cpuSeconds(labFloor) },
     commandsPerHost: { engine: audit.length, floor: steps.length },
     steps: stepBreakdown(doc),
     failures,

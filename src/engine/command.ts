@@ -218,7 +218,7 @@ function lost(ctx: RunContext, stepId: string, key: string, why: 'failed' | 'int
 
 /** ` (last values: a = 1, b = {n: 0})` for the names an expression reads. */
 function lastValues(ctx: RunContext, refs: readonly string[]): string {
-  const shown = refs.filter((r) => r in ctx.scope && r !== 'vars' && r !== 'host').map((r) => `${r} = ${ctx.redactor.names.has(r) ? '********' : formatValue(ctx.scope[r]!)}`);
+  const shown = refs.filter((r) => r in ctx.scope && r !== 'vars' && r !== 'host' && r !== 'run').map((r) => `${r} = ${ctx.redactor.names.has(r) ? '********' : formatValue(ctx.scope[r]!)}`);
   return shown.length ? ` (last values: ${ctx.redactor.text(shown.join(', '))})` : '';
 }
 

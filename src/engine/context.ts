@@ -89,7 +89,7 @@ export class RunContext {
     this.dryRun = opts.mode === 'dry-run';
     this.redactor = makeRedactor(opts.runbook.vars, opts.vars);
     const { name, address, port, platform } = opts.host;
-    this.scope = { ...varsScope(opts.vars), host: { name, address, port: BigInt(port), platform } };
+    this.scope = { ...varsScope(opts.vars), host: { name, address, port: BigInt(port), platform }, run: { dry_run: this.dryRun } };
     this.reserved = new Set(Object.keys(this.scope));
     this.startAtPending = opts.startAt;
     this.errorPatterns = opts.transport.profile.errorPatterns.map((p) => ({ re: new RegExp(p.pattern), message: p.message }));
@@ -143,7 +143,7 @@ export class RunContext {
     const focus = new Set<string>();
     for (const n of names) {
       const v = this.scope[n];
-      if (n !== 'vars' && n !== 'host' && v !== undefined && !Array.isArray(v)) leafStrings(v, focus);
+      if (n !== 'vars' && n !== 'host' && n !== 'run' && v !== undefined && !Array.isArray(v)) leafStrings(v, focus);
     }
     const out: Evidence[] = [];
     for (const s of this.seen.values()) {

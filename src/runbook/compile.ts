@@ -10,7 +10,7 @@ import { checkVarValue, runbookVarDecls, wholePattern } from '../expr/values.js'
 import { getProfile, isPlatformName } from '../platforms/index.js';
 import type { Runbook, ScalarSpec, VarDecl } from './model.js';
 import { bindProblem, isBroken, isRecord, type CompileCtx } from './ctx.js';
-import { HOST_DECL, NameScope, RESULT_DECLS } from './scope.js';
+import { HOST_DECL, NameScope, RESULT_DECLS, RUN_DECL } from './scope.js';
 import { subject } from './where.js';
 import type { DocPath, SourceDoc } from './source.js';
 import { compileSteps } from './steps.js';
@@ -29,7 +29,7 @@ export function compileDocument(doc: SourceDoc, schemaDiagnostics: Diagnostic[],
     profile: platform ? getProfile(platform) : undefined,
     broken,
     ids: new Map(),
-    scope: new NameScope([...runbookVarDecls(vars.decls), ...vars.loose, HOST_DECL]),
+    scope: new NameScope([...runbookVarDecls(vars.decls), ...vars.loose, HOST_DECL, RUN_DECL]),
   };
   const steps = Array.isArray(data.steps) ? compileSteps(ctx, data.steps, ['steps']) : [];
   explainUnknownNames(doc, data.steps, diagnostics);

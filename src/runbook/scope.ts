@@ -20,6 +20,12 @@ export const HOST_DECL: NameDecl = {
   },
 };
 
+/** `run` as expressions see it: `run.dry_run` is true under --dry-run (messages can say "would"). */
+export const RUN_DECL: NameDecl = {
+  name: 'run',
+  type: { kind: 'map', fields: { dry_run: { kind: 'scalar', spec: { type: 'bool' } } } },
+};
+
 /** `output`, `exit_code` and `attempt` (1 for the first try): visible in `expect.expression` and `retry.until` only. */
 export const RESULT_DECLS: NameDecl[] = [
   { name: 'output', type: { kind: 'scalar', spec: { type: 'string' } } },
@@ -28,7 +34,7 @@ export const RESULT_DECLS: NameDecl[] = [
 ];
 
 /** Names no capture, `set` or loop variable may bind. */
-export const RESERVED_NAMES = new Set(['vars', 'host', ...RESULT_DECLS.map((d) => d.name)]);
+export const RESERVED_NAMES = new Set(['vars', 'host', 'run', ...RESULT_DECLS.map((d) => d.name)]);
 
 export class NameScope {
   private readonly bound: NameDecl[] = [];

@@ -138,7 +138,7 @@ export function spanOf(r: LabRouter): { first: number; last: number } | undefine
   return { first: Date.parse(log[0]!.at), last: Date.parse(log.at(-1)!.at) };
 }
 
-/** The SD-WAN peer 10.20.20.1 of a router per the lab's own state: SA ok and BFD up. */
+/** Per the lab's own state: every SD-WAN peer of the router has its SA ok and BFD up. */
 export function recovered(r: LabRouter): boolean {
   return r.state().peers.every((p) => p.kind !== 'sdwan' || (p.sa === 'ok' && p.bfd === 'up'));
 }
