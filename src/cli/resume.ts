@@ -60,6 +60,12 @@ async function resumeCommand(id: string, flags: ResumeFlags): Promise<number> {
   const store = new RunStore(stateDir);
   const run = await store.open(id);
   const meta = run.meta;
+  const stateFlag = flags.stateDir === DEFAULT_STATE_DIR ? '' : ` --state-dir ${flags.stateDir}`;
+  if (meta.argv.includes('--lab')) {
+    throw new RunbookError('E_USAGE', `run ${id} ran against the embedded lab, which ended with its process`, {
+      hint: 'start the lab separately (runbook lab) and run against it with --host to rehearse interruptions',
+    });
+  }
   if (!existsSync(meta.runbookPath)) {
     throw new RunbookError('E_RUNBOOK_READ', `run ${id}: its runbook ${meta.runbookPath} is gone`, {
       hint: 'put the runbook back where it was, then resume again',
@@ -68,12 +74,7 @@ async function resumeCommand(id: string, flags: ResumeFlags): Promise<number> {
   const runbook = await loadRunbook(meta.runbookPath);
   if (runbook.contentHash !== meta.contentHash && !flags.force) {
     throw new RunbookError('E_RUNBOOK_CHANGED', `run ${id}: ${meta.runbookPath} changed since the run started`, {
-      hint: `check the change (the steps already done were done with the old file), then resume with --force: runbook resume ${id} --force`,
-    });
-  }
-  if (meta.argv.includes('--lab')) {
-    throw new RunbookError('E_USAGE', `run ${id} ran against the embedded lab, which ended with its process`, {
-      hint: 'start the lab separately (runbook lab) and run against it with --host to rehearse interruptions',
+      hint: `check the change (the steps already done were done with the old file), then resume with --force: runbook resume ${id}${stateFlag} --force`,
     });
   }
   // vars as recorded, then the ones given again (secret ones are recorded masked and must be given again)
@@ -109,14 +110,14 @@ async function resumeCommand(id: string, flags: ResumeFlags): Promise<number> {
     }
   }
   if (targets.length === 0) {
-    process.stdout.write(`run ${id}: every host already finished: ${finished.join(', ')}; nothing to resume\n`);
+    // (with --json, stdout is for the result document only)
+    (flags.json ? process.stderr : process.stdout).write(`run ${id}: every host already finished: ${finished.join(', ')}; nothing to resume\n`);
     run.close();
     return 0;
   }
   // stderr, also with --json (stdout carries only the document)
   if (finished.length > 0 && !flags.quiet) process.stderr.write(`run ${id}: not touching hosts that finished: ${finished.join(', ')}\n`);
   for (const n of notes) process.stderr.write(`run ${id}: ${n}\n`);
-  const stateFlag = flags.stateDir === DEFAULT_STATE_DIR ? '' : ` --state-dir ${flags.stateDir}`;
   return runSession({
     runbook,
     vars,

@@ -204,7 +204,7 @@ describe('resume refuses what it cannot trust', () => {
     const refused = await runCli(l.resumeArgs(id!, ['--yes']));
     expect(refused.code).toBe(2);
     expect(refused.stderr).toContain(`error: run ${id}: ${rb} changed since the run started`);
-    expect(refused.stderr).toMatch(/hint: .*runbook resume \S+ --force/);
+    expect(refused.stderr).toContain(`then resume with --force: runbook resume ${id} --state-dir ${l.stateDir} --force`);
     expect(refused.stderr).not.toMatch(/\n\s+at /); // no stack trace
     expect(l.commands(before)).toEqual([]);
 

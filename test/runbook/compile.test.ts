@@ -177,7 +177,7 @@ steps:
       "4:27 default of var 'n' is invalid: 'abc' is not an integer",
       "7:10 step 'a' runs 'rm -rf /tmp/x', which is not a read-only command for platform linux; declare its blast radius with 'changes: <impact>' (or 'changes: false' if it changes nothing)",
       "8:9 duplicate step id 'a' (first used at line 6)",
-      "9:11 'when' in step 'a': unknown name 'nope' (known: host, n, vars)",
+      "9:11 'when' in step 'a': unknown name 'nope' (known: host, n, run, vars)",
       "12:5 unknown field 'rn' in step 'b' (did you mean 'run'?)",
     ]);
   });
@@ -282,8 +282,8 @@ steps:
       other == 1
 `;
     expect(diagnosticsOf(text)).toEqual([
-      "5:14 'when' in step 'a': unknown name 'bogus' (known: host, vars)",
-      "9:7 'assert' in step 'b': unknown name 'other' (known: host, vars)",
+      "5:14 'when' in step 'a': unknown name 'bogus' (known: host, run, vars)",
+      "9:7 'assert' in step 'b': unknown name 'other' (known: host, run, vars)",
     ]);
   });
 });
