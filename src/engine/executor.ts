@@ -116,7 +116,7 @@ export async function runHost(opts: ExecutorOptions): Promise<HostResult> {
       ctx.emit({ kind: 'connected' });
       flow = await runSteps(ctx, opts.runbook.steps, { prefix: '', conditions: [], afterWouldRun: false });
     } else {
-      flow = { kind: 'stop', outcome: 'unreachable', message: `cannot connect to ${opts.host.name}: ${error?.message ?? 'unknown error'}` };
+      flow = { kind: 'stop', outcome: 'unreachable', message: error?.message ?? `cannot connect to ${opts.host.name}` };
     }
   } finally {
     await opts.transport.close().catch(() => undefined);

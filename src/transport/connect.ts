@@ -45,7 +45,8 @@ const ALGOS_BY_KEY_TYPE: Record<string, string[]> = {
 };
 
 export function hostLabel(name: string, host: string, port: number): string {
-  return name === host ? `${host}:${port}` : `${name} (${host}:${port})`;
+  const where = `${host}:${port}`;
+  return name === host || name === where || name === `[${host}]:${port}` ? where : `${name} (${where})`;
 }
 
 function connectError(label: string, err: NodeJS.ErrnoException, secrets: string[]): RunbookError {
