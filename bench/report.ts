@@ -109,6 +109,8 @@ export function formatResults(r: ResultsInput): string {
     "polls `show sdwan bfd sessions` at the runbook's interval until every BFD session is up. Wall = spawn to exit of the",
     "measured process; CPU and peak RSS are that process's own (getrusage); p50/p95 are per-host durations. After every",
     "run the lab's own state must show every router's SD-WAN peers with SA ok and BFD up, or the bench fails.",
+    'Each cell is one run. At N=1000 lab and engine saturate the two cores (SSH key exchanges, encryption), and on a',
+    'shared VM the wall time of repeated runs varied up to 2x; compare the ratio within one run, and rerun for a range.',
   ];
   r.sections.forEach((sec, i) => {
     out.push('', `## ${sec.runbook} (${sec.path}), floor poll every ${sec.pollMs} ms`, '', ...table(sec));

@@ -130,7 +130,7 @@ interface Usage {
 }
 
 /** Spawn `node --import probe ARGS`, time it to exit, collect stdout and its getrusage. */
-async function measured(args: string[], dir: string, label: string): Promise<{ code: number | null; stdout: string; wallMs: number; usage: Usage }> {
+async function measured(args: string[], dir: string, label: string): Promise<{ code: number | null; stdout: string; stderrTail: string; wallMs: number; usage: Usage }> {
   const usageFile = join(dir, `${label}.usage.json`);
   const t0 = performance.now();
   const child = spawn(process.execPath, ['--import', PROBE, ...args], {
@@ -145,8 +145,7 @@ async function measured(args: string[], dir: string, label: string): Promise<{ c
   const wallMs = performance.now() - t0;
   if (!existsSync(usageFile)) throw new Error(`${label}: no usage written (exit ${code}); stderr:\n${err}`);
   const usage = JSON.parse(readFileSync(usageFile, 'utf8')) as Usage;
-  if (code !== 0 && label === 'floor') process.stderr.write(err);
-  return { code, stdout: Buffer.concat(out).toString('utf8'), wallMs, usage };
+  return { code, stdout: Buffer.concat(out).toString('utf8'), stderrTail: err, wallMs, usage };
 }
 
 function writeTargets(dir: string, routers: LabRouterInfo[]): { inventory: string; knownHosts: string } {
@@ -196,6 +195,15 @@ function floorSteps(audit: AuditEntry[], pollMs: number, bfdDelayMs: number): Fl
   return steps;
 }
 
+/** The measured process's JSON output, or an error that says how it ended. */
+function parseJson<T>(run: { code: number | null; stdout: string; stderrTail: string }, label: string): T {
+  try {
+    return JSON.parse(run.stdout) as T;
+  } catch {
+    throw new Error(`${label}: exit ${run.code} without a JSON document on stdout; stderr ends with:\n${run.stderrTail}`);
+  }
+}
+
 const cpuSeconds = (u: Usage): number => (u.userUs + u.systemUs) / 1e6;
 
 function measure(wallMs: number, usage: Usage, hostMs: number[]): Measure {
@@ -236,7 +244,7 @@ async function benchSize(n: number, a: Args, runbook: string, pollMs: number, wo
     '--user', 'admin', '--password-env', PASSWORD_ENV, '--known-hosts', t.knownHosts, '--ssh-config', 'none',
     '--state-dir', join(dir, 'state'),
   ], dir, 'engine');
-  const doc = JSON.parse(engine.stdout) as ResultDocument;
+  const doc = parseJson<ResultDocument>(engine, 'engine');
   const notOk = doc.hosts.filter((h) => h.outcome !== 'ok');
   if (engine.code !== 0 || notOk.length > 0) {
     failures.push(`engine: exit ${engine.code}, ${notOk.length} host(s) not ok${notOk[0] ? ` (${notOk[0].host}: ${notOk[0].outcome} ${notOk[0].message.slice(0, 300)})` : ''}`);
@@ -254,7 +262,7 @@ async function benchSize(n: number, a: Args, runbook: string, pollMs: number, wo
   const planFile = join(dir, 'floor-plan.json');
   writeFileSync(planFile, JSON.stringify(plan));
   const floorRun = await measured([join(HERE, 'floor.js'), planFile], dir, 'floor');
-  const floor = JSON.parse(floorRun.stdout) as FloorResult;
+  const floor = parseJson<FloorResult>(floorRun, 'floor');
   const floorBad = floor.hosts.filter((h) => !h.ok);
   if (floorBad.length > 0) failures.push(`floor: ${floorBad.length} host(s) failed (${floorBad[0]!.name}: ${floorBad[0]!.error ?? 'BFD not up'})`);
   const fv = await lab2.request<Verify>('verify');
@@ -275,6 +283,16 @@ async function benchSize(n: number, a: Args, runbook: string, pollMs: number, wo
   };
 }
 
+/** A size whose run broke (a process crashed, no JSON): reported as a failure, the other sizes go on. */
+function failedRow(n: number, a: Args, err: unknown): BenchRow {
+  const none: Measure = { wallS: NaN, p50S: NaN, p95S: NaN, cpuS: NaN, peakRssMb: NaN };
+  return {
+    n, forks: Math.min(n, a.forks ?? 1000), engine: none, floor: none, verified: { engine: 0, floor: 0 },
+    labCpuS: { engine: NaN, floor: NaN }, commandsPerHost: { engine: 0, floor: 0 }, steps: [],
+    failures: [err instanceof Error ? err.message : String(err)],
+  };
+}
+
 async function main(): Promise<number> {
   const a = parseArgs(process.argv.slice(2));
   const work = mkdtempSync(join(tmpdir(), 'runbook-bench-'));
@@ -288,7 +306,7 @@ async function main(): Promise<number> {
       sections.push(section);
       for (const n of a.sizes) {
         process.stderr.write(`bench: N=${n} ...\n`);
-        const row = await benchSize(n, a, file, pollMs, join(work, String(i)));
+        const row = await benchSize(n, a, file, pollMs, join(work, String(i))).catch((err: unknown) => failedRow(n, a, err));
         section.rows.push(row);
         process.stderr.write(`bench: N=${n}: engine ${row.engine.wallS.toFixed(2)} s, floor ${row.floor.wallS.toFixed(2)} s, ratio ${(row.engine.wallS / row.floor.wallS).toFixed(2)}, engine peak RSS ${row.engine.peakRssMb.toFixed(0)} MB${row.failures.length ? `; FAILED: ${row.failures.join('; ')}` : ''}\n`);
       }

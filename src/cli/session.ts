@@ -182,9 +182,11 @@ async function runLocked(o: SessionOptions, lockWarnings: string[], reconnectDel
         ? async (req: ApprovalRequest) => {
             if (blocked(ctx)) return false;
             const q = approvalQuestion(req);
-            const next = asking.then(async () =>
-              live ? /^\s*y(es)?\s*$/i.test(await live.prompt(q)) : askYesNo(q),
-            );
+            const next = asking.then(async () => {
+              // interrupted while this question waited its turn: do not ask it
+              if (stop.signal.aborted) throw new RunbookError('E_INTERRUPTED', 'interrupted before the question was asked');
+              return live ? /^\s*y(es)?\s*$/i.test(await live.prompt(q)) : askYesNo(q);
+            });
             asking = next.catch(() => undefined);
             return next;
           }

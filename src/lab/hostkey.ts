@@ -39,17 +39,31 @@ function fromPrivate(privateKey: string, where: string): HostKey {
   return { privateKey, publicLine, fingerprint: fingerprintOf(publicLine) };
 }
 
+/**
+ * A new ed25519 pair that ssh2 can read back. ssh2 1.17's generateKeyPairSync drops leading zero
+ * bytes of the public key, so about 1 key in 256 comes out malformed (mscdex/ssh2#1390, #1513):
+ * such a key is drawn again.
+ */
+export function generateEd25519(comment?: string): { private: string; public: string } {
+  for (;;) {
+    const pair = utils.generateKeyPairSync('ed25519', comment === undefined ? undefined : { comment });
+    const parsed = utils.parseKey(pair.private);
+    const key = Array.isArray(parsed) ? parsed[0] : parsed;
+    if (key && !(key instanceof Error) && key.isPrivateKey() && !(utils.parseKey(pair.public) instanceof Error)) return pair;
+  }
+}
+
 let processKey: HostKey | undefined;
 
 export function loadOrCreateHostKey(stateDir: string | undefined): HostKey {
   if (stateDir === undefined) {
-    processKey ??= fromPrivate(utils.generateKeyPairSync('ed25519').private, '(in memory)');
+    processKey ??= fromPrivate(generateEd25519().private, '(in memory)');
     return processKey;
   }
   const file = join(stateDir, HOST_KEY_FILE);
   if (existsSync(file)) return fromPrivate(readFileSync(file, 'utf8'), file);
   mkdirSync(stateDir, { recursive: true });
-  const pair = utils.generateKeyPairSync('ed25519', { comment: 'runbook-lab' });
+  const pair = generateEd25519('runbook-lab');
   writeFileSync(file, pair.private, { mode: 0o600 });
   chmodSync(file, 0o600);
   writeFileSync(`${file}.pub`, `${pair.public}\n`);

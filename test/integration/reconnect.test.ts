@@ -45,6 +45,15 @@ describe('reconnect', () => {
     expect(r.stdout).toMatch(/disruptive: clear sdwan control connections/);
   });
 
+  it('a disruptive step that did not expect it drops the session: the command was sent, so the run reconnects and verifies; it is not sent twice', async () => {
+    const l = await lab({ device: { dropOnControlClear: true, bfdDelayMs: 200 } });
+    const r = await runCli(l.execArgs(l.runbook('clear-control.yaml'), ['--yes']), FAST);
+    expect(r.code, r.stderr).toBe(0);
+    expect(sessionsOf(l, CLEAR_CONTROL)).toHaveLength(1);
+    expect(Math.min(...sessionsOf(l, VERIFY))).toBeGreaterThan(sessionsOf(l, CLEAR_CONTROL)[0]!);
+    expect(r.stderr).toMatch(/clear-control: ok \(\S+\): the session dropped during the command \(it was sent\); reconnected/);
+  });
+
   it('the lab drops every session during a read-only poll: the run reconnects and polls on, nothing disruptive is re-sent', async () => {
     const l = await lab({ device: { bfdDelayMs: 1500 } });
     const cli = spawnCli(l.execArgs(l.runbook('rekey-verify.yaml'), ['--yes']), FAST);

@@ -236,6 +236,27 @@ describe('resume refuses what it cannot trust', () => {
   });
 });
 
+describe('--start-at on a fresh run', () => {
+  it('skips the steps before it (journaled as skipped) and runs from there; an unknown step is a usage error that leaves no run behind', async () => {
+    const l = await lab({ device: { dropOnControlClear: true, bfdDelayMs: 50 } });
+    const rb = l.runbook('clear-control.yaml');
+    const bad = await runCli(l.execArgs(rb, ['--yes', '--start-at', 'clear-contrl']));
+    expect(bad.code).toBe(2);
+    expect(bad.stderr).toContain('error: --start-at clear-contrl: runbook resume-clear-control has no step with that id');
+    expect(bad.stderr).toContain('hint: use one of: show-version, show-control, clear-control, verify');
+    expect(l.runIds()).toEqual([]);
+    expect(l.router.audit()).toEqual([]);
+
+    const r = await runCli(l.execArgs(rb, ['--yes', '--start-at', 'clear-control']), { RUNBOOK_RECONNECT_DELAYS_MS: '20,100' });
+    expect(r.code, r.stderr).toBe(0);
+    expect(l.commands()).not.toContain('show version');
+    expect(l.commands()).not.toContain('show sdwan control connections');
+    expect(count(l.commands(), CLEAR_CONTROL)).toBe(1);
+    const ends = l.journal(l.runIds()[0]!).flatMap((x) => (x.type === 'step-end' ? [[x.key, x.outcome]] : []));
+    expect(ends).toEqual([['show-version', 'skipped'], ['show-control', 'skipped'], ['clear-control', 'ok'], ['verify', 'ok']]);
+  });
+});
+
 describe('a torn journal line', () => {
   it('is ignored by `runbook runs` and resume, and cut off before the next append', async () => {
     const l = await lab({ device: { bfdDelayMs: 50 } });
