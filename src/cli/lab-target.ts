@@ -32,7 +32,7 @@ export async function startEmbeddedLab(flag: string | boolean, stateDir: string)
     password,
     knownHostsFile,
     targets: (platform) =>
-      lab.routers.map((r) => ({ name: r.name, address: r.host, port: r.port, platform, user: 'admin' })),
+      lab.routers.map((r) => ({ name: r.name, address: r.host, port: r.port, platform, user: 'admin', lockName: `${r.name}@${r.host}_${r.port}` })),
     close: () => lab.close(),
   };
 }

@@ -80,7 +80,7 @@ function lockAll(o: SessionOptions): { locks: Map<string, HostLock>; warnings: s
   const warnings: string[] = [];
   try {
     for (const t of o.targets) {
-      const lock = acquireHostLock(o.run.stateDir, t.name, o.run.meta.id);
+      const lock = acquireHostLock(o.run.stateDir, t.lockName ?? t.name, o.run.meta.id);
       locks.set(t.name, lock);
       if (lock.tookOverStale) {
         warnings.push(`${t.name}: took over a stale lock of run ${lock.tookOverStale.runId} (its process ${lock.tookOverStale.pid} is gone)`);
@@ -268,9 +268,17 @@ async function runLocked(o: SessionOptions, lockWarnings: string[], reconnectDel
   return exitCodeOf(stoppedOnFailures ? outcomes.filter((x) => x !== 'not-run') : outcomes);
 }
 
-function approvalQuestion(req: ApprovalRequest): string {
+/** The approval question: the command, its blast radius, and the evidence that led there (a few lines). */
+export function approvalQuestion(req: ApprovalRequest, width = process.stdout.columns || 120): string {
   const doubt = req.inDoubt ? '\n  (IN DOUBT: an earlier run started this step and never finished it; it may already have run)' : '';
-  return `${req.host}: step ${req.stepId} wants to run\n  ${req.command}\n  impact: ${req.impact}${doubt}\nRun it? [y/N] `;
+  const cut = (line: string): string => (line.length > width - 6 ? `${line.slice(0, width - 7)}…` : line);
+  const why: string[] = [];
+  // the decisions first (conditions that held), then the device lines behind them
+  for (const e of req.evidence) for (const c of e.conditions ?? []) why.push(cut(`    held: ${c}`));
+  for (const e of req.evidence) for (const line of e.lines ?? []) why.push(cut(`    ${e.stepId}: ${line.trim()}`));
+  const shown = why.length > 8 ? [...why.slice(0, 8), `    ... ${why.length - 8} more (--dry-run --json shows all the evidence)`] : why;
+  const because = shown.length > 0 ? `\n  because:\n${shown.join('\n')}` : '';
+  return `${req.host}: step ${req.stepId} wants to run\n  ${req.command}\n  impact: ${req.impact}${because}${doubt}\nRun it? [y/N] `;
 }
 
 function byName(targets: Target[], name: string): Target {

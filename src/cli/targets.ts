@@ -19,6 +19,8 @@ export interface Target {
   port: number;
   platform: PlatformName;
   user?: string;
+  /** Name of the host lock when it differs from `name` (an embedded lab router is private to its run). */
+  lockName?: string;
   /** The inventory entry, when the target came from one. */
   inventory?: InventoryHost;
 }
