@@ -18,7 +18,11 @@ export interface FloorRouter {
   hostKey: string;
 }
 
-export type FloorStep = { send: string } | { poll: string; delayMs: number; maxAttempts: number };
+export type FloorStep =
+  | { send: string }
+  | { poll: string; delayMs: number; maxAttempts: number }
+  /** A measurement window the procedure itself needs (e.g. "the QFP counter no longer grows"). */
+  | { waitMs: number };
 
 export interface FloorPlan {
   routers: FloorRouter[];
@@ -88,6 +92,10 @@ function runRouter(r: FloorRouter, plan: FloorPlan): Promise<boolean> {
           for (const step of plan.steps) {
             if ('send' in step) {
               await run(step.send);
+              continue;
+            }
+            if ('waitMs' in step) {
+              await sleep(step.waitMs);
               continue;
             }
             let held = false;

@@ -32,6 +32,8 @@ export interface ResultsSection {
   path: string;
   /** The floor's BFD poll interval (the runbook's). */
   pollMs: number;
+  /** The QFP steadiness window the floor waits too (the runbook's), if the runbook has one. */
+  qfpWindowMs?: number;
   rows: BenchRow[];
 }
 
@@ -106,14 +108,16 @@ export function formatResults(r: ResultsInput): string {
     "device's own recovery time). The lab runs in its own process, the engine (`runbook exec RUNBOOK -i INVENTORY --forks F",
     '--yes --json`) in another. Then, on a fresh lab, the floor: a plain ssh2 script (bench/floor.ts) sending the commands',
     'the engine sent to the first router, each once and in order, at the same concurrency, except that after the rekey it',
-    "polls `show sdwan bfd sessions` at the runbook's interval until every BFD session is up. Wall = spawn to exit of the",
+    "polls `show sdwan bfd sessions` at the runbook's interval until every BFD session is up, and, when the runbook checks",
+    'that the QFP invalid-SPI counter stopped growing, reads it twice the same window apart (the procedure needs that',
+    'window; a hand-written script would wait it too). Wall = spawn to exit of the',
     "measured process; CPU and peak RSS are that process's own (getrusage); p50/p95 are per-host durations. After every",
     "run the lab's own state must show every router's SD-WAN peers with SA ok and BFD up, or the bench fails.",
     'Each cell is one run. At N=1000 lab and engine saturate the two cores (SSH key exchanges, encryption), and on a',
     'shared VM the wall time of repeated runs varied up to 2x; compare the ratio within one run, and rerun for a range.',
   ];
   r.sections.forEach((sec, i) => {
-    out.push('', `## ${sec.runbook} (${sec.path}), floor poll every ${sec.pollMs} ms`, '', ...table(sec));
+    out.push('', `## ${sec.runbook} (${sec.path}), floor poll every ${sec.pollMs} ms${sec.qfpWindowMs ? `, QFP window ${sec.qfpWindowMs} ms` : ''}`, '', ...table(sec));
     if (i === 0) out.push('', 'Targets:', '', ...targets(sec));
     out.push(...breakdown(sec));
     const failures = sec.rows.flatMap((x) => x.failures.map((f) => `- N=${x.n}: ${f}`));

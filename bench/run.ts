@@ -35,6 +35,12 @@ const ROOT = resolve(HERE, '..', '..');
 const CLI = join(ROOT, 'dist/src/cli/main.js');
 const PROBE = join(HERE, 'probe.js');
 const BFD_COMMAND = 'show sdwan bfd sessions';
+/**
+ * The procedure's last check, "the QFP invalid-SPI counter no longer grows", needs two reads of the
+ * counter a window apart after the recovery (recover-inv-spi's qfp-steady: 1 s, one BFD hello). A
+ * hand-written script doing the same procedure waits the same window, so the floor does too.
+ */
+const QFP_COMMAND = 'show platform hardware qfp active feature ipsec datapath drops';
 const PASSWORD = 'bench-lab-pw';
 const PASSWORD_ENV = 'RUNBOOK_BENCH_PASSWORD';
 /** The issue's runbook, then the engine-overhead one (the floor's procedure as a runbook). */
@@ -158,10 +164,15 @@ function writeTargets(dir: string, routers: LabRouterInfo[]): { inventory: strin
 
 /** Poll interval of the runbook's BFD verification (the last retrying step that sends the BFD command). */
 function bfdPollMs(steps: Step[]): number | undefined {
+  return retryDelayOf(steps, BFD_COMMAND);
+}
+
+/** The retry delay of the (last) polling step that runs `command`, if the runbook has one. */
+function retryDelayOf(steps: Step[], command: string): number | undefined {
   let found: number | undefined;
   const walk = (list: Step[]): void => {
     for (const s of list) {
-      if (s.kind === 'command' && s.retry && s.run.source.trim().startsWith(BFD_COMMAND)) found = s.retry.delayMs;
+      if (s.kind === 'command' && s.retry && s.run.source.trim().startsWith(command)) found = s.retry.delayMs;
       if (s.kind === 'group') walk(s.steps);
       if (s.kind === 'choose') for (const b of s.branches) walk(b.steps);
       if (s.onFailure.kind === 'steps') walk(s.onFailure.steps);
@@ -176,12 +187,19 @@ function bfdPollMs(steps: Step[]): number | undefined {
  * (consecutive repeats of a command, i.e. polls, collapse to one read), except the BFD command
  * after the first state-changing command, which polls until BFD is up.
  */
-function floorSteps(audit: AuditEntry[], pollMs: number, bfdDelayMs: number): FloorStep[] {
+function floorSteps(audit: AuditEntry[], pollMs: number, bfdDelayMs: number, qfpWindowMs: number | undefined): FloorStep[] {
   const steps: FloorStep[] = [];
   let changed = false;
   let last: string | undefined;
   for (const e of audit) {
-    if (e.command === last) continue;
+    if (e.command === last) {
+      // the counter-steadiness window after the recovery: read, wait, read again
+      if (changed && e.command === QFP_COMMAND && qfpWindowMs !== undefined && steps.at(-1) && 'send' in steps.at(-1)!) {
+        steps.push({ waitMs: qfpWindowMs }, { send: e.command });
+        qfpWindowMs = undefined;
+      }
+      continue;
+    }
     last = e.command;
     if (/^(exit|logout|quit)$/.test(e.command)) continue;
     if (changed && e.command === BFD_COMMAND) {
@@ -230,7 +248,7 @@ function stepBreakdown(doc: ResultDocument): { id: string; medianS: number }[] {
     .sort((a, b) => b.medianS - a.medianS);
 }
 
-async function benchSize(n: number, a: Args, runbook: string, pollMs: number, work: string): Promise<BenchRow> {
+async function benchSize(n: number, a: Args, runbook: string, pollMs: number, qfpWindowMs: number | undefined, work: string): Promise<BenchRow> {
   const forks = Math.min(n, a.forks ?? 1000);
   const dir = join(work, `n${n}`);
   mkdirSync(dir, { recursive: true });
@@ -256,7 +274,7 @@ async function benchSize(n: number, a: Args, runbook: string, pollMs: number, wo
   await lab.stop();
 
   // floor
-  const steps = floorSteps(audit, pollMs, a.bfdDelayMs);
+  const steps = floorSteps(audit, pollMs, a.bfdDelayMs, qfpWindowMs);
   const lab2 = await LabProcess.start(n, join(dir, 'lab-floor'), a.bfdDelayMs);
   const plan: FloorPlan = { routers: lab2.routers, user: 'admin', password: PASSWORD, concurrency: forks, steps };
   const planFile = join(dir, 'floor-plan.json');
@@ -301,12 +319,13 @@ async function main(): Promise<number> {
     for (const [i, file] of a.runbooks.entries()) {
       const runbook = await loadRunbook(file);
       const pollMs = bfdPollMs(runbook.steps) ?? 1000;
+      const qfpWindowMs = retryDelayOf(runbook.steps, QFP_COMMAND);
       process.stderr.write(`bench: ${runbook.name} (${file}), sizes ${a.sizes.join(', ')}, BFD delay ${a.bfdDelayMs} ms, floor poll ${pollMs} ms, work dir ${work}\n`);
-      const section: ResultsSection = { runbook: runbook.name, path: relative(ROOT, file), pollMs, rows: [] };
+      const section: ResultsSection = { runbook: runbook.name, path: relative(ROOT, file), pollMs, qfpWindowMs, rows: [] };
       sections.push(section);
       for (const n of a.sizes) {
         process.stderr.write(`bench: N=${n} ...\n`);
-        const row = await benchSize(n, a, file, pollMs, join(work, String(i))).catch((err: unknown) => failedRow(n, a, err));
+        const row = await benchSize(n, a, file, pollMs, qfpWindowMs, join(work, String(i))).catch((err: unknown) => failedRow(n, a, err));
         section.rows.push(row);
         process.stderr.write(`bench: N=${n}: engine ${row.engine.wallS.toFixed(2)} s, floor ${row.floor.wallS.toFixed(2)} s, ratio ${(row.engine.wallS / row.floor.wallS).toFixed(2)}, engine peak RSS ${row.engine.peakRssMb.toFixed(0)} MB${row.failures.length ? `; FAILED: ${row.failures.join('; ')}` : ''}\n`);
       }
