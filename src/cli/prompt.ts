@@ -2,35 +2,15 @@
  * Questions on the operator's terminal: yes/no approvals and hidden password entry.
  * Only used when stdin is a TTY; without one, callers must not ask (the run stops instead).
  */
-import { createInterface } from 'node:readline';
-import { RunbookError } from '../errors.js';
+import { askLine } from '../report/ask.js';
 
 /**
  * Ask a y/N question on stdin/stderr; anything but y/yes is no. Ctrl-C (or closed input) rejects
  * with E_INTERRUPTED; Ctrl-C is re-raised as SIGINT for the run's signal handling.
  */
 export async function askYesNo(question: string): Promise<boolean> {
-  const rl = createInterface({ input: process.stdin, output: process.stderr, terminal: true });
-  try {
-    const answer = await new Promise<string>((resolve, reject) => {
-      let answered = false;
-      rl.on('SIGINT', () => {
-        reject(new RunbookError('E_INTERRUPTED', 'interrupted while waiting for an answer'));
-        rl.close();
-        process.kill(process.pid, 'SIGINT');
-      });
-      rl.on('close', () => {
-        if (!answered) reject(new RunbookError('E_INTERRUPTED', 'no answer: input closed', { hint: 'answer on a terminal, or approve up front with --yes' }));
-      });
-      rl.question(question, (a) => {
-        answered = true;
-        resolve(a);
-      });
-    });
-    return /^\s*y(es)?\s*$/i.test(answer);
-  } finally {
-    rl.close();
-  }
+  const answer = await askLine({ question, input: process.stdin, output: process.stderr, terminal: true });
+  return /^\s*y(es)?\s*$/i.test(answer);
 }
 
 /** Read a secret without echo (for --ask-pass and key passphrases). */

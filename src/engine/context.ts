@@ -11,6 +11,7 @@ import type { EngineEvent, Evidence, HostOutcome, StepOutcome } from './events.j
 import type { ApprovalRequest, ExecutorOptions } from './executor.js';
 import type { EvidenceRecord, StepRecord, WouldRun } from './records.js';
 import { makeRedactor, type Redactor } from './redact.js';
+import { abortableSleep } from '../sleep.js';
 
 /** Delays before each reconnect attempt after a dropped session (ms). */
 export const RECONNECT_DELAYS_MS = [1000, 2000, 5000, 10_000, 20_000];
@@ -285,18 +286,6 @@ function leafStrings(v: Value, into: Set<string>): void {
 /** Omit over each member of a union. */
 export type DistributiveOmit<T, K extends PropertyKey> = T extends unknown ? Omit<T, K> : never;
 
-export function abortableSleep(ms: number, signal?: AbortSignal): Promise<void> {
-  return new Promise((resolve) => {
-    if (signal?.aborted) return resolve();
-    const t = setTimeout(done, ms);
-    signal?.addEventListener('abort', done, { once: true });
-    function done(): void {
-      clearTimeout(t);
-      signal?.removeEventListener('abort', done);
-      resolve();
-    }
-  });
-}
 
 /** The error code and message of anything thrown by a step. Non-RunbookErrors are bugs: rethrown. */
 export function errorFacts(err: unknown): { code: string; message: string } {

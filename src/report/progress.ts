@@ -16,10 +16,9 @@
  *
  * Use it only when the output is a terminal; otherwise use the line log (src/report/log.ts).
  */
-import { createInterface } from 'node:readline';
+import { askLine } from './ask.js';
 import { DefaultRenderer, Listr, ListrLogger, ProcessOutput, type ListrTaskWrapper } from 'listr2';
 import type { EngineEvent, HostOutcome, Reporter, StepOutcome } from '../engine/events.js';
-import { RunbookError } from '../errors.js';
 import { formatDuration, withImpact } from './format.js';
 
 export interface ProgressOptions {
@@ -323,24 +322,12 @@ export function createProgressReporter(opts: ProgressOptions): ProgressReporter 
     gate.pause();
     const input = opts.input ?? process.stdin;
     const terminal = (input as { isTTY?: boolean }).isTTY === true;
-    const rl = createInterface({ input, output: target, terminal });
-    return new Promise<string>((resolve, reject) => {
-      let answered = false;
-      rl.on('SIGINT', () => {
-        reject(new RunbookError('E_INTERRUPTED', 'interrupted while waiting for an answer'));
-        rl.close();
-        process.kill(process.pid, 'SIGINT');
-      });
-      rl.on('close', () => {
-        if (!answered) reject(new RunbookError('E_INTERRUPTED', 'no answer: input closed', { hint: 'answer on a terminal, or approve up front with --yes' }));
-      });
-      rl.question(question, (answer) => {
-        answered = true;
-        rl.close();
+    return askLine({ question, input, output: target, terminal })
+      .then((answer) => {
         if (!terminal) target.write(`${answer}\n`); // a terminal echoes the answer itself
-        resolve(answer.trim());
-      });
-    }).finally(() => gate.resume());
+        return answer.trim();
+      })
+      .finally(() => gate.resume());
   }
 
   return {

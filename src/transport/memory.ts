@@ -7,6 +7,7 @@
 import { RunbookError } from '../errors.js';
 import type { PlatformProfile } from '../platforms/types.js';
 import type { CommandResult, RunOptions, Transport } from './types.js';
+import { abortableSleep as sleep } from '../sleep.js';
 
 /** What the simulated device does with one command. A string is plain output. */
 export type DeviceReply =
@@ -57,18 +58,6 @@ export interface AnsweredPrompt {
 
 const UNKNOWN_COMMAND = "% Invalid input detected at '^' marker.";
 
-function sleep(ms: number, signal?: AbortSignal): Promise<void> {
-  return new Promise((resolve) => {
-    if (signal?.aborted) return resolve();
-    const t = setTimeout(done, ms);
-    signal?.addEventListener('abort', done, { once: true });
-    function done(): void {
-      clearTimeout(t);
-      signal?.removeEventListener('abort', done);
-      resolve();
-    }
-  });
-}
 
 export class MemoryTransport implements Transport {
   readonly profile: PlatformProfile;
