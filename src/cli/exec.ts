@@ -25,6 +25,7 @@ interface ExecFlags extends ConnectionFlags, FleetFlags {
   platform?: string;
   var?: string[];
   dryRun?: boolean;
+  check?: boolean;
   yes?: boolean;
   startAt?: string;
   stateDir: string;
@@ -46,8 +47,9 @@ export function register(program: Command): void {
     .option('--lab [scenario]', 'start an emulated IOS XE / SD-WAN edge in-process and run against it (classic, sdwan, sdwan-cleared, healthy, mixed; default mixed)')
     .option('--port <port>', 'SSH port for hosts that do not name one (default 22)')
     .option('--platform <name>', "platform of the hosts (default: the runbook's platform)")
-    .option('--var <name=value>', 'set a runbook variable, repeatable', collect)
+    .option('-e, --var <name=value>', 'set a runbook variable, repeatable (-e as in ansible-playbook)', collect)
     .option('--dry-run', 'run read-only steps, report what disruptive steps would run and why; send nothing that changes state')
+    .option('-C, --check', 'the same as --dry-run (as in ansible-playbook)')
     .option('-y, --yes', 'approve every disruptive step without asking')
     .option('--start-at <step>', 'skip the steps before this step id (fresh run)')
     .option('--state-dir <dir>', 'where run records, journals and locks live', DEFAULT_STATE_DIR)
@@ -121,7 +123,7 @@ async function execCommand(file: string, flags: ExecFlags): Promise<number> {
       });
     }
     const store = new RunStore(stateDir);
-    const mode = flags.dryRun ? 'dry-run' : 'exec';
+    const mode = flags.dryRun || flags.check ? 'dry-run' : 'exec';
     const run = await store.create({
       runbookPath: runbook.file,
       runbookName: runbook.name,

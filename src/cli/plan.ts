@@ -18,7 +18,7 @@ export function register(program: Command): void {
     .command('plan')
     .description('Print the decision tree of a runbook without connecting: conditions, commands, disruptive steps and approval points')
     .argument('<file>', 'runbook file (YAML)')
-    .option('--var <name=value>', 'set a runbook variable, repeatable (unset ones show as <placeholders>)', collect)
+    .option('-e, --var <name=value>', 'set a runbook variable, repeatable (unset ones show as <placeholders>)', collect)
     .option('--format <format>', `output format: ${PLAN_FORMATS.join(', ')}`, 'text')
     .action(action(async (file: string, flags: { var?: string[]; format: string }) => planCommand(file, flags)));
 }

@@ -39,7 +39,7 @@ export function register(program: Command): void {
     .option('--state-dir <dir>', 'where run records live', DEFAULT_STATE_DIR)
     .option('-y, --yes', 'approve every disruptive step, in-doubt ones included')
     .option('--force', 'resume even though the runbook file changed since the run started')
-    .option('--var <name=value>', 'give secret variables again (they are never recorded), repeatable', collect)
+    .option('-e, --var <name=value>', 'give secret variables again (they are never recorded), repeatable', collect)
     .option('--json', 'print one JSON document at the end')
     .option('-q, --quiet', 'print only the summary and errors')
     .option('-v, --verbose', 'also stream device output')

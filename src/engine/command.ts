@@ -160,8 +160,9 @@ export async function runCommand(ctx: RunContext, step: CommandStep, key: string
     error = { code: 'E_STEP_FAILED', message: `until \`${step.retry.until.source}\` did not hold after ${attempt} attempt${attempt === 1 ? '' : 's'}${lastValues(ctx, step.retry.until.refs)}` };
   }
   if (tolerant) {
-    const message = `dry-run: ${error.message} (expected: the change before this step was not sent)`;
-    ctx.stepEnd(step, key, started, { outcome: 'failed', commands, captures, bound, attempts: attempt, message, error });
+    // not a failure: a verification that cannot hold because the change before it was not sent
+    const message = `dry-run: not judged, the change before this step was not sent (${error.message})`;
+    ctx.stepEnd(step, key, started, { outcome: 'skipped', commands, captures, bound, attempts: attempt, message });
     return NEXT;
   }
   return fail(error, attempt);

@@ -347,7 +347,7 @@ describe('dry-run', () => {
       { stepId: 'clear-sa', conditions: ['sa.n == 0'] },
     ]);
     expect(r.end('fix/clear-sa').outcome).toBe('would-run');
-    expect(r.end('fix/verify').outcome).toBe('failed');
+    expect(r.end('fix/verify').outcome).toBe('skipped');
     expect(r.end('fix/verify').message).toMatch(/^dry-run: .*not sent/);
     expect(JSON.parse(JSON.stringify(r.result))).toEqual(r.result);
   });
