@@ -122,7 +122,12 @@ async function runLocked(o: SessionOptions, lockWarnings: string[], reconnectDel
   });
   const live: ProgressReporter | undefined =
     !o.json && process.stdout.isTTY && o.level !== 'quiet' && !process.env.RUNBOOK_NO_PROGRESS
-      ? createProgressReporter({ hosts: o.targets.map((t) => t.name), verbose: o.level === 'verbose' })
+      ? createProgressReporter({
+          hosts: o.targets.map((t) => t.name),
+          verbose: o.level === 'verbose',
+          // one host: its recent steps; a few: fewer; a fleet: a line per host, so it fits a screen
+          maxStepLines: o.targets.length === 1 ? 10 : o.targets.length <= 4 ? 3 : 0,
+        })
       : undefined;
   const log: Reporter | undefined =
     live || o.json ? undefined : createLogReporter({ out: process.stderr, level: o.level });

@@ -32,7 +32,7 @@ export interface ProgressOptions {
   verbose?: boolean;
   /** Redraw only when an event arrives (no spinner, no ticking clocks). Default false; for tests. */
   lazy?: boolean;
-  /** Step lines kept per running host (older ones are counted in one line). Default 8. */
+  /** Step lines kept per running host (older ones are counted in one line); 0: the host line only. Default 8. */
   maxStepLines?: number;
   /** Clock, ms since epoch. Default Date.now. */
   now?: () => number;
@@ -195,6 +195,7 @@ export function createProgressReporter(opts: ProgressOptions): ProgressReporter 
   }
 
   function stepLines(h: HostView, t: number): string[] {
+    if (maxLines <= 0) return [];
     const shown = h.steps.slice(-maxLines);
     const lines = h.steps.length > shown.length ? [`… ${h.steps.length - shown.length} earlier steps`] : [];
     for (const s of shown) {
@@ -208,7 +209,7 @@ export function createProgressReporter(opts: ProgressOptions): ProgressReporter 
     const icon = ICON[s.state];
     if (s.state === 'running') {
       const w = s.wait;
-      const wait = w ? `  ${w.text}${w.until === undefined ? '' : ` in ${Math.ceil(Math.max(0, w.until - t) / 1000)}s`}${w.reason ? ` (${w.reason})` : ''}` : '';
+      const wait = w ? `  ${w.text}${w.until === undefined ? '' : ` in ${formatDuration(Math.max(0, w.until - t))}`}${w.reason ? ` (${w.reason})` : ''}` : '';
       return `${icon} ${s.key}  ${formatDuration(t - s.startedAt)}${wait}`;
     }
     const dur = s.durationMs === undefined || s.state === 'skipped' ? '' : `  ${formatDuration(s.durationMs)}`;
