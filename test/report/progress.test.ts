@@ -33,7 +33,7 @@ describe('listr2 live progress', () => {
         '❯ edge-1  verify-sa  4.8s',
         '  ✔ find-events  ok  1.2s',
         '  ✔ clear-sa  ok  3.0s',
-        '  ▸ verify-sa  0.3s  retry 2/12 in 5s (decaps.n > 0 is false)',
+        '  ▸ verify-sa  0.3s  retry 2/12 in 5.0s (decaps.n > 0 is false)',
         '✖ edge-2  unreachable  2.0s',
         '  connection refused by 127.0.0.1:2202',
       ].join('\n'),
