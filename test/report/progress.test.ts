@@ -9,7 +9,7 @@ const tick = () => new Promise((r) => setTimeout(r, 20));
 /** Wait until the screen satisfies the check (listr2 starts rendering asynchronously). */
 const eventually = (check: () => void) => vi.waitFor(check, { timeout: 3000, interval: 10 });
 
-function setup(hosts = ['edge-1', 'edge-2'], extra: { verbose?: boolean } = {}) {
+function setup(hosts = ['edge-1', 'edge-2'], extra: { verbose?: boolean; maxStepLines?: number } = {}) {
   const term = new FakeTerminal();
   const input = new PassThrough();
   let now = T0;
@@ -48,6 +48,15 @@ describe('listr2 live progress', () => {
         '✖ edge-2  unreachable  2.0s',
         '  connection refused by 127.0.0.1:2202',
       ].join('\n'),
+    );
+  });
+
+  it('a fleet (maxStepLines 0) gets one line per host: where it is and what it waits for', async () => {
+    const { term, feed } = setup(['edge-1', 'edge-2'], { maxStepLines: 0 });
+    await tick();
+    feed(recoveryEvents().slice(0, 18));
+    await eventually(() =>
+      expect(term.screen()).toBe(['❯ edge-1  verify-sa  4.8s', '✖ edge-2  unreachable  2.0s', '  connection refused by 127.0.0.1:2202'].join('\n')),
     );
   });
 
