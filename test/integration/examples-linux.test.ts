@@ -4,14 +4,13 @@
  * The runbook's verdict is checked against `df` run here, so the test fails if the captures or the
  * branches misread real output.
  */
-import { execFileSync, spawn } from 'node:child_process';
+import { execFileSync } from 'node:child_process';
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { SSHD, keygen, startSshd, tempDir, type Sshd } from '../helpers/sshd.js';
+import { runCli, type CliRun } from '../helpers/cli.js';
 
-const ROOT = new URL('../../', import.meta.url).pathname;
-const CLI = join(ROOT, 'dist/src/cli/main.js');
 
 let sshd: Sshd | undefined;
 let dir = '';
@@ -31,18 +30,13 @@ afterAll(async () => {
   await sshd?.stop();
 });
 
-function exec(vars: string[]): Promise<{ code: number | null; stdout: string; stderr: string; doc: { hosts: { outcome: string; message: string; steps: { id: string; outcome: string; captures: Record<string, unknown> }[] }[] } }> {
-  const args = [CLI, 'exec', 'examples/linux-disk-check.yaml', '--host', `127.0.0.1:${sshd!.port}`, '--user', process.env.USER ?? 'root',
+type Doc = { hosts: { outcome: string; message: string; steps: { id: string; outcome: string; captures: Record<string, unknown> }[] }[] };
+
+async function exec(vars: string[]): Promise<CliRun & { doc: Doc }> {
+  const args = ['exec', 'examples/linux-disk-check.yaml', '--host', `127.0.0.1:${sshd!.port}`, '--user', process.env.USER ?? 'root',
     '--identity', key, '--known-hosts', known, '--ssh-config', 'none', '--state-dir', join(dir, 'state'), '--json', ...vars.flatMap((v) => ['--var', v])];
-  return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, args, { cwd: ROOT, env: { ...process.env, SSH_AUTH_SOCK: '' }, stdio: ['ignore', 'pipe', 'pipe'] });
-    let stdout = '';
-    let stderr = '';
-    child.stdout.on('data', (d: Buffer) => (stdout += d.toString()));
-    child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
-    child.on('error', reject);
-    child.on('close', (code) => resolve({ code, stdout, stderr, doc: JSON.parse(stdout || '{"hosts":[]}') }));
-  });
+  const ran = await runCli(args, { SSH_AUTH_SOCK: '' });
+  return { ...ran, doc: JSON.parse(ran.stdout || '{"hosts":[]}') as Doc };
 }
 
 /** Percent used of the file system holding `path`, as `df -P` says here. */

@@ -4,13 +4,13 @@
  * (`dist/src/cli/main.js exec`) run as a child process over real SSH on loopback.
  * Needs dist/ (built by `npm test`).
  */
-import { spawn } from 'node:child_process';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { startLab, type AuditEntry, type Lab, type LabRouter, type Scenario } from '../../src/lab/index.js';
+import { runCli as runBuiltCli, type CliRun } from '../helpers/cli.js';
 
-export const CLI = resolve('dist/src/cli/main.js');
+export { CLI } from '../helpers/cli.js';
 export const REKEY_RUNBOOK = resolve('test/fixtures/fleet/rekey.yaml');
 export const REKEY = 'request platform software sdwan security ipsec-rekey';
 export const SHOW_SA = 'show crypto ipsec sa peer 10.20.20.1';
@@ -97,11 +97,7 @@ function iniInventory(routers: LabRouter[], groupsOf: (i: number) => string[]): 
   return lines.join('\n');
 }
 
-export interface CliRun {
-  code: number | null;
-  stdout: string;
-  stderr: string;
-}
+export type { CliRun };
 
 /** `runbook exec <runbook> -i <inventory> --yes ...args` against the fleet lab, password from the environment. */
 export function execFleet(f: FleetLab, args: string[], runbook = REKEY_RUNBOOK): Promise<CliRun> {
@@ -112,18 +108,7 @@ export function execFleet(f: FleetLab, args: string[], runbook = REKEY_RUNBOOK):
 }
 
 export function runCli(args: string[]): Promise<CliRun> {
-  return new Promise((resolvePromise, reject) => {
-    const child = spawn(process.execPath, [CLI, ...args], {
-      env: { ...process.env, [PASSWORD_ENV]: PASSWORD, RUNBOOK_NO_PROGRESS: '1', NO_COLOR: '1' },
-      stdio: ['ignore', 'pipe', 'pipe'],
-    });
-    let stdout = '';
-    let stderr = '';
-    child.stdout.on('data', (d: Buffer) => (stdout += d.toString()));
-    child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
-    child.on('error', reject);
-    child.on('close', (code) => resolvePromise({ code, stdout, stderr }));
-  });
+  return runBuiltCli(args, { [PASSWORD_ENV]: PASSWORD });
 }
 
 /** Commands a router received (its whole audit log, session setup included). */

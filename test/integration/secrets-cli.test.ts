@@ -4,15 +4,13 @@
  * wrote (run record, journals, transcripts, known_hosts, locks) and in no output (stdout, stderr,
  * --json), with --verbose streaming device output and --transcript on.
  */
-import { spawn } from 'node:child_process';
 import { readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { startLab, type Lab } from '../../src/lab/index.js';
 import { tempDir } from '../helpers/sshd.js';
+import { runCli } from '../helpers/cli.js';
 
-const ROOT = new URL('../../', import.meta.url).pathname;
-const CLI = join(ROOT, 'dist/src/cli/main.js');
 const PASSWORD = 'Pw-7f3a9c-not-in-any-file';
 const TOKEN = 'TOKEN7d1e9b';
 
@@ -28,21 +26,7 @@ function filesUnder(dir: string): string[] {
   });
 }
 
-function run(args: string[]): Promise<{ code: number | null; stdout: string; stderr: string }> {
-  return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [CLI, ...args], {
-      cwd: ROOT,
-      env: { ...process.env, LAB_PASSWORD: PASSWORD, RUNBOOK_NO_PROGRESS: '1', SSH_AUTH_SOCK: '' },
-      stdio: ['ignore', 'pipe', 'pipe'],
-    });
-    let stdout = '';
-    let stderr = '';
-    child.stdout.on('data', (d: Buffer) => (stdout += d.toString()));
-    child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
-    child.on('error', reject);
-    child.on('close', (code) => resolve({ code, stdout, stderr }));
-  });
-}
+const run = (args: string[]) => runCli(args, { LAB_PASSWORD: PASSWORD, SSH_AUTH_SOCK: '' });
 
 describe('secrets over the CLI', () => {
   it('a password from --password-env and a secret var appear in no file and no output', async () => {
