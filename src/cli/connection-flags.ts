@@ -18,7 +18,8 @@ export interface ConnectionFlags {
   identity?: string[];
   passphraseEnv?: string;
   knownHosts?: string;
-  hostKeyPolicy: string;
+  /** Absent: ssh config StrictHostKeyChecking for the host, else strict. */
+  hostKeyPolicy?: string;
   sshConfig?: string;
   transcript?: string;
   connectTimeout?: string;
@@ -37,7 +38,7 @@ function fromEnv(flag: string, name: string): string {
 }
 
 export async function connectionFromFlags(f: ConnectionFlags, runbook: Runbook, vars: Record<string, Value>): Promise<ConnectionOptions> {
-  if (!POLICIES.includes(f.hostKeyPolicy as HostKeyPolicy)) {
+  if (f.hostKeyPolicy !== undefined && !POLICIES.includes(f.hostKeyPolicy as HostKeyPolicy)) {
     throw new RunbookError('E_USAGE', `--host-key-policy ${f.hostKeyPolicy}: unknown policy`, { hint: `use one of: ${POLICIES.join(', ')}` });
   }
   if (f.passwordEnv && f.askPass) {
@@ -79,7 +80,7 @@ export async function connectionFromFlags(f: ConnectionFlags, runbook: Runbook, 
     identityFiles: f.identity ?? [],
     passphrase,
     knownHostsFile: f.knownHosts,
-    hostKeyPolicy: f.hostKeyPolicy as HostKeyPolicy,
+    hostKeyPolicy: f.hostKeyPolicy as HostKeyPolicy | undefined,
     sshConfigFile: f.sshConfig === 'none' ? false : f.sshConfig,
     transcriptDir: f.transcript,
     secrets,
@@ -99,7 +100,7 @@ export function connectionArgv(f: ConnectionFlags): string[] {
   for (const i of f.identity ?? []) out.push('--identity', resolve(i));
   if (f.passphraseEnv) out.push('--passphrase-env', f.passphraseEnv);
   if (f.knownHosts) out.push('--known-hosts', resolve(f.knownHosts));
-  if (f.hostKeyPolicy !== 'strict') out.push('--host-key-policy', f.hostKeyPolicy);
+  if (f.hostKeyPolicy !== undefined) out.push('--host-key-policy', f.hostKeyPolicy);
   if (f.sshConfig) out.push('--ssh-config', f.sshConfig === 'none' ? 'none' : resolve(f.sshConfig));
   if (f.transcript) out.push('--transcript', resolve(f.transcript));
   if (f.connectTimeout) out.push('--connect-timeout', f.connectTimeout);

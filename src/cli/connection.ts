@@ -14,7 +14,8 @@ export interface ConnectionOptions {
   identityFiles: string[];
   passphrase?: string;
   knownHostsFile?: string;
-  hostKeyPolicy: HostKeyPolicy;
+  /** Absent: the host's ssh config StrictHostKeyChecking, else strict. */
+  hostKeyPolicy?: HostKeyPolicy;
   sshConfigFile?: string | false;
   transcriptDir?: string;
   /** Values never written anywhere (passwords, secret vars). */

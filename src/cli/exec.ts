@@ -69,7 +69,7 @@ export function addConnectionOptions(cmd: Command): void {
     .option('--identity <file>', 'private key file, repeatable', collect)
     .option('--passphrase-env <VAR>', 'read the private key passphrase from this environment variable')
     .option('--known-hosts <file>', 'known_hosts file (default ~/.ssh/known_hosts)')
-    .option('--host-key-policy <policy>', 'strict (default, like OpenSSH), accept-new, or off', 'strict')
+    .option('--host-key-policy <policy>', 'strict (like OpenSSH, the default unless ssh config says StrictHostKeyChecking), accept-new, or off')
     .option('-F, --ssh-config <file>', "ssh config file (default ~/.ssh/config; 'none' to read none)")
     .option('--transcript <dir>', 'write every line sent and received per host to DIR (files 0600, secrets redacted)')
     .option('--connect-timeout <seconds>', 'TCP connect timeout');

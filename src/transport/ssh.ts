@@ -57,6 +57,8 @@ const DEFAULT_KEYS = ['id_rsa', 'id_ecdsa', 'id_ecdsa_sk', 'id_ed25519', 'id_ed2
 interface Plan {
   label: string;
   hops: HopSpec[];
+  /** Host-key settings for the target itself: flags first, then its ssh config, then the defaults. */
+  hostKeys: { knownHostsFile: string; policy: HostKeyPolicy };
 }
 
 class SshTransport implements Transport {
@@ -95,7 +97,8 @@ class SshTransport implements Transport {
       let sock;
       for (const [i, hop] of plan.hops.entries()) {
         if (i > 0) sock = await forwardTo(clients[i - 1]!, plan.hops[i - 1]!.label, hop.host, hop.port, this.timeouts.connectMs);
-        clients.push(await connectHop(hop, this.ctx, sock));
+        const last = i === plan.hops.length - 1;
+        clients.push(await connectHop(hop, last ? { ...this.ctx, ...plan.hostKeys } : this.ctx, sock));
       }
     } catch (e) {
       for (const c of clients.reverse()) c.end();
@@ -258,7 +261,10 @@ class SshTransport implements Transport {
         ...(this.o.askPassword ? { askPassword: this.o.askPassword } : {}),
       },
     });
-    return { label, hops };
+    const knownHostsFile =
+      this.o.knownHostsFile ??
+      (hc.userKnownHostsFile ? expandPath(hc.userKnownHostsFile, { host, port, user }) : join(homedir(), '.ssh', 'known_hosts'));
+    return { label, hops, hostKeys: { knownHostsFile, policy: this.o.hostKeyPolicy ?? hc.strictHostKeyChecking ?? 'strict' } };
   }
 }
 

@@ -26,7 +26,19 @@ export interface HostConfig {
   identitiesOnly: boolean;
   /** Jump hosts in order (first is connected directly); empty for a direct connection. */
   proxyJump: JumpHop[];
+  /** `UserKnownHostsFile` (the first one), as written. */
+  userKnownHostsFile?: string;
+  /** `StrictHostKeyChecking` as our policy: yes/ask -> strict, accept-new -> accept-new, no/off -> off. */
+  strictHostKeyChecking?: 'strict' | 'accept-new' | 'off';
 }
+
+const STRICT_HOST_KEY_CHECKING: Record<string, 'strict' | 'accept-new' | 'off'> = {
+  yes: 'strict',
+  ask: 'strict',
+  'accept-new': 'accept-new',
+  no: 'off',
+  off: 'off',
+};
 
 export function defaultSshConfigFile(): string {
   return join(homedir(), '.ssh', 'config');
@@ -103,6 +115,10 @@ export function resolveHostConfig(alias: string, file: string | false | undefine
     identityFiles: idf === undefined ? [] : Array.isArray(idf) ? idf : [idf],
     identitiesOnly: first(c.identitiesonly)?.toLowerCase() === 'yes',
     proxyJump: jump ? parseProxyJump(jump) : [],
+    ...(c.userknownhostsfile !== undefined ? { userKnownHostsFile: first(c.userknownhostsfile)!.split(/\s+/)[0]! } : {}),
+    ...(STRICT_HOST_KEY_CHECKING[first(c.stricthostkeychecking)?.toLowerCase() ?? '']
+      ? { strictHostKeyChecking: STRICT_HOST_KEY_CHECKING[first(c.stricthostkeychecking)!.toLowerCase()]! }
+      : {}),
   };
 }
 

@@ -256,6 +256,42 @@ describe.skipIf(!SSHD)('ssh exec transport against OpenSSH sshd', () => {
       expect((jump.log().match(/Accepted publickey/g) ?? []).length - before).toBe(2);
     });
 
+    it('honours UserKnownHostsFile and StrictHostKeyChecking for the host; flags win over them', async () => {
+      const cfgDir = tempDir();
+      const known = join(cfgDir, 'lab_known_hosts');
+      const cfg = join(cfgDir, 'config');
+      const write = (strict: string): void =>
+        writeFileSync(cfg, ['Host srv', '  HostName 127.0.0.1', `  Port ${sshd.port}`, `  UserKnownHostsFile ${known}`, `  StrictHostKeyChecking ${strict}`, ''].join('\n'));
+      const viaConfig = (over: Partial<SshOptions> = {}): Transport => {
+        const t = createSshTransport({
+          target: { name: 'srv', address: 'srv', port: 22, platform: 'linux' },
+          profile: getProfile('linux'),
+          user,
+          identityFiles: [key],
+          agent: false,
+          sshConfigFile: cfg,
+          ...over,
+        });
+        open.push(t);
+        return t;
+      };
+      // StrictHostKeyChecking yes + an empty UserKnownHostsFile: unknown, naming that file
+      write('yes');
+      writeFileSync(known, '');
+      const unknown = await caught(viaConfig().open());
+      expect(unknown.code).toBe('E_HOSTKEY_UNKNOWN');
+      expect(unknown.message).toContain(known);
+      // accept-new: learns the key into the config's file, as OpenSSH does
+      write('accept-new');
+      const t = viaConfig();
+      await t.open();
+      await t.close();
+      expect(readFileSync(known, 'utf8')).toContain(sshd.hostKeyLine.split(' ')[1]!);
+      // an explicit policy beats the config: strict against a fresh file refuses
+      writeFileSync(known, '');
+      expect((await caught(viaConfig({ hostKeyPolicy: 'strict' }).open())).code).toBe('E_HOSTKEY_UNKNOWN');
+    });
+
     it('reports a missing -F file as a usage error', async () => {
       const e = await caught(transport({ sshConfigFile: join(dir, 'nope') }).open());
       expect(e.code).toBe('E_USAGE');
