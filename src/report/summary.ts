@@ -17,6 +17,9 @@ export interface SummaryOptions {
   retryCommand?: string;
 }
 
+/** Above this many hosts, messages are cut to their first line. */
+const FLEET_HOSTS = 5;
+
 const RESUMABLE: ReadonlySet<ResultHost['outcome']> = new Set(['interrupted', 'awaiting-approval', 'unreachable', 'pending']);
 
 export function formatSummary(doc: ResultDocument, opts: SummaryOptions = {}): string {
@@ -31,10 +34,13 @@ export function formatSummary(doc: ResultDocument, opts: SummaryOptions = {}): s
   const owidth = Math.max(0, ...doc.hosts.map((h) => h.outcome.length));
   const durs = doc.hosts.map((h) => (h.durationMs === undefined ? '' : formatDuration(h.durationMs)));
   const dwidth = Math.max(0, ...durs.map((d) => d.length));
+  // a fleet gets a line per host (the first line of its message); `runbook runs <id>` has the rest
+  const fleet = n > FLEET_HOSTS;
   doc.hosts.forEach((h, i) => {
     const where = h.stoppedAt && h.outcome !== 'ok' ? `at ${h.stoppedAt}` : '';
     // a one-line message stays on the host's row; a longer one goes below it, indented
-    const lines = h.message ? h.message.split('\n') : [];
+    const all = h.message ? h.message.split('\n') : [];
+    const lines = fleet && all.length > 1 ? [`${all[0]!} (+${all.length - 1} lines)`] : all;
     const [msg = '', ...more] = lines.length > 1 ? ['', ...lines] : lines;
     const detail = where && msg ? `${where}: ${msg}` : where || msg;
     out.push(`  ${h.host.padEnd(width)}  ${h.outcome.padEnd(owidth)}  ${durs[i]!.padEnd(dwidth)}  ${detail}`.trimEnd());

@@ -50,6 +50,16 @@ describe('final summary', () => {
     );
   });
 
+  it('a fleet gets one line per host: multi-line messages are cut to their first line', () => {
+    const hosts = Array.from({ length: 6 }, (_, i) =>
+      host({ host: `edge-${i + 1}`, outcome: 'ok', durationMs: 5000, message: 'peer 10.0.0.2 (classic IKE): invalid SPI now\n  did: clear\n  before: a\n  after: b' }),
+    );
+    const text = formatSummary(doc(hosts));
+    expect(text.split('\n')[1]).toBe('  edge-1  ok  5.0s  peer 10.0.0.2 (classic IKE): invalid SPI now (+3 lines)');
+    expect(text).not.toContain('did: clear');
+    expect(text.trimEnd().split('\n')).toHaveLength(7);
+  });
+
   it('all ok: no resume or retry line', () => {
     const text = formatSummary(doc([host({ host: 'edge-1', outcome: 'ok', durationMs: 1000 })]), { resumeCommand: 'runbook resume x', retryCommand: 'runbook exec y' });
     expect(text).toBe('Run 20261127-154501-ab12: recover-inv-spi, 1 host: 1 ok\n  edge-1  ok  1.0s\n');
