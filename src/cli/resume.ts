@@ -19,7 +19,7 @@ import { connectionFromFlags, type ConnectionFlags } from './connection-flags.js
 import { fleetFromFlags, type FleetFlags } from './fleet-flags.js';
 import type { Target } from './targets.js';
 
-interface ResumeFlags {
+interface ResumeFlags extends Partial<ConnectionFlags> {
   stateDir: string;
   yes?: boolean;
   force?: boolean;
@@ -32,7 +32,7 @@ interface ResumeFlags {
 const collect = (v: string, prev: string[] | undefined): string[] => [...(prev ?? []), v];
 
 export function register(program: Command): void {
-  program
+  const cmd = program
     .command('resume')
     .description('Continue an interrupted run from its checkpoint (hosts that finished are not touched)')
     .argument('<run-id>', 'run id, as `runbook runs` lists it')
@@ -42,8 +42,18 @@ export function register(program: Command): void {
     .option('-e, --var <name=value>', 'give secret variables again (they are never recorded), repeatable', collect)
     .option('--json', 'print one JSON document at the end')
     .option('-q, --quiet', 'print only the summary and errors')
-    .option('-v, --verbose', 'also stream device output')
-    .action(action(async (id: string, flags: ResumeFlags) => resumeCommand(id, flags)));
+    .option('-v, --verbose', 'also stream device output');
+  // the run's recorded connection flags apply; any given here replace them (e.g. a fixed known_hosts)
+  addConnectionOptions(cmd);
+  cmd.action(action(async (id: string, flags: ResumeFlags) => resumeCommand(id, flags)));
+}
+
+/** Recorded connection flags, with the ones given to resume put over them. */
+function withOverrides(recorded: ConnectionFlags & FleetFlags, given: ResumeFlags): ConnectionFlags & FleetFlags {
+  const out: ConnectionFlags & FleetFlags = { ...recorded };
+  const keys: (keyof ConnectionFlags)[] = ['user', 'passwordEnv', 'askPass', 'identity', 'passphraseEnv', 'knownHosts', 'hostKeyPolicy', 'sshConfig', 'transcript', 'connectTimeout'];
+  for (const k of keys) if (given[k] !== undefined) (out as Record<string, unknown>)[k] = given[k];
+  return out;
 }
 
 /** Re-parse the connection and fleet flags recorded with the run. */
@@ -86,7 +96,7 @@ async function resumeCommand(id: string, flags: ResumeFlags): Promise<number> {
   }
   const vars = resolveVars(runbook, [...pairs, ...(flags.var ?? [])]);
 
-  const recorded = recordedFlags(meta.argv);
+  const recorded = withOverrides(recordedFlags(meta.argv), flags);
   const connection = await connectionFromFlags(recorded, runbook, vars);
   const restore: NonNullable<SessionOptions['restore']> = new Map();
   const targets: Target[] = [];
@@ -99,7 +109,7 @@ async function resumeCommand(id: string, flags: ResumeFlags): Promise<number> {
       continue;
     }
     if (!isPlatformName(t.platform)) throw new RunbookError('E_RUN_CORRUPT', `run ${id}: host ${t.name} has unknown platform ${t.platform}`);
-    targets.push({ name: t.name, address: t.address, port: t.port, platform: t.platform, user: t.user ?? recorded.user });
+    targets.push({ name: t.name, address: t.address, port: t.port, platform: t.platform, user: flags.user ?? t.user ?? recorded.user });
     if (st.started) restore.set(t.name, { completed: st.completed, inDoubt: st.inDoubt });
     for (const d of st.inDoubtSteps.values()) {
       const sent = d.commandsSent.map((c) => `\`${c}\``).join(', ');

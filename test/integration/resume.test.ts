@@ -192,6 +192,28 @@ describe.skipIf(!hasScript)('resume on a terminal', () => {
 });
 
 describe('resume refuses what it cannot trust', () => {
+  it('a host refused for an unknown host key resumes once trusted: connection flags given to resume replace the recorded ones', async () => {
+    const l = await lab({ device: { bfdDelayMs: 50 } });
+    const rb = l.runbook('rekey-verify.yaml');
+    const trusted = readFileSync(l.knownHosts, 'utf8');
+    writeFileSync(l.knownHosts, ''); // the recorded --known-hosts does not know the lab's key
+    const first = await runCli(l.execArgs(rb, ['--yes']));
+    expect(first.code, first.stderr).toBe(3);
+    expect(first.stdout).toContain('is not known');
+    expect(l.commands()).toEqual([]);
+    const [id] = l.runIds();
+
+    const bad = await runCli(l.resumeArgs(id!, ['--host-key-policy', 'trust-me']));
+    expect(bad.code).toBe(2);
+    expect(bad.stderr).toContain('--host-key-policy trust-me: unknown policy');
+
+    const fixed = join(l.dir, 'known_hosts.fixed');
+    writeFileSync(fixed, trusted);
+    const resumed = await runCli(l.resumeArgs(id!, ['--yes', '--known-hosts', fixed]));
+    expect(resumed.code, resumed.stderr).toBe(0);
+    expect(count(l.commands(), REKEY)).toBe(1);
+  });
+
   it('a changed runbook is refused with the way to go on; --force goes on', async () => {
     const l = await lab({ device: { bfdDelayMs: 50 } });
     const rb = l.runbook('rekey-verify.yaml');
