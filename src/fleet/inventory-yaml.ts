@@ -11,7 +11,7 @@
  * `children`; a host maps to its vars or to nothing. Host names may carry ranges and `:port`.
  */
 import { LineCounter, isAlias, isMap, isScalar, isSeq, parseDocument, type Document, type Node, type Pair } from 'yaml';
-import { formatPos, type SourcePos } from '../errors.js';
+import { formatPos, type Diagnostic, type SourcePos } from '../errors.js';
 import { expandHostRange, parseHostToken } from './host-range.js';
 import { ALL, addChild, addHost, group, newRawInventory, report, setVar, type Located, type RawInventory } from './inventory-raw.js';
 
@@ -56,6 +56,67 @@ export function parseYamlInventory(text: string, file: string): RawInventory {
     parseGroup(ctx, name, pair.value as Node | null, pos, undefined, 0);
   }
   return inv;
+}
+
+/**
+ * A group_vars/host_vars file (YAML or JSON): a top-level mapping of variable names to values,
+ * each value with its position. An empty file has no vars. Problems are appended to `diagnostics`;
+ * a value tagged `!vault` (inline ansible-vault) is one of them.
+ */
+export function parseYamlVarsFile(text: string, file: string, diagnostics: Diagnostic[]): [string, Located][] {
+  const inv = newRawInventory(file);
+  const lc = new LineCounter();
+  const doc = parseDocument(text, { lineCounter: lc, uniqueKeys: false, prettyErrors: true });
+  const ctx: Ctx = { inv, doc, lc };
+  let out: [string, Located][] = [];
+  if (doc.errors.length > 0) {
+    for (const e of doc.errors) {
+      const lp = e.linePos?.[0];
+      report(inv, { file, line: lp?.line ?? 1, col: lp?.col ?? 1 }, `YAML syntax error: ${e.message.split(' at line ')[0]}`, 'fix the YAML syntax (indentation, quotes, brackets) at this position');
+    }
+  } else {
+    const root = resolve(ctx, doc.contents as Node | null);
+    if (root !== null && !(isScalar(root) && root.value === null)) {
+      if (isMap(root)) {
+        out = parseVars(ctx, root, file);
+        for (const pair of root.items) {
+          const vaulted = findVaultTag(ctx, pair.value as Node | null);
+          if (vaulted) {
+            const tagAt = text.lastIndexOf('!vault', vaulted.range?.[0] ?? 0);
+            report(
+              inv,
+              tagAt >= 0 ? posAt(ctx, tagAt) : posOf(ctx, vaulted),
+              `'${keyName(pair)}' is encrypted with ansible-vault (!vault), which runbook does not support`,
+              'decrypt the value (ansible-vault decrypt), or remove it and give the secret with --password-env VAR',
+            );
+          }
+        }
+      } else {
+        const shown = isSeq(root) ? 'a list' : `'${String(isScalar(root) ? root.value : root)}'`;
+        report(inv, posOf(ctx, root), `a vars file must be a mapping of variable names to values, not ${shown}`, 'write each variable as `name: value` at the start of its own line');
+      }
+    }
+  }
+  diagnostics.push(...inv.diagnostics);
+  return out;
+}
+
+function findVaultTag(ctx: Ctx, node: Node | null, depth = 0): Node | undefined {
+  const n = resolve(ctx, node);
+  if (n === null || depth > MAX_DEPTH) return undefined;
+  if (n.tag === '!vault') return n;
+  if (isMap(n)) {
+    for (const p of n.items) {
+      const found = findVaultTag(ctx, p.value as Node | null, depth + 1);
+      if (found) return found;
+    }
+  } else if (isSeq(n)) {
+    for (const item of n.items) {
+      const found = findVaultTag(ctx, item as Node | null, depth + 1);
+      if (found) return found;
+    }
+  }
+  return undefined;
 }
 
 function parseGroup(ctx: Ctx, name: string, raw: Node | null, pos: SourcePos, parent: string | undefined, depth: number): void {

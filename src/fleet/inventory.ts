@@ -2,21 +2,24 @@
  * Ansible-compatible inventories (YAML and INI): hosts, groups, children, group and host vars,
  * resolved the way Ansible resolves them, into plain read-only data.
  *
- * Variable precedence, lowest first (Ansible's): group `all` < other groups ordered by depth
- * (a child group beats its parent), then `ansible_group_priority` (default 1), then name
- * (alphabetical; later wins) < the host's own vars.
+ * Variable precedence, lowest first (Ansible's default VARIABLE_PRECEDENCE): the inventory
+ * file's group vars < group_vars/ files < the inventory file's host vars < host_vars/ files.
+ * Within each of the two group layers: group `all` < other groups ordered by depth (a child group
+ * beats its parent), then `ansible_group_priority` (default 1; read from the inventory file only,
+ * as Ansible does), then name (alphabetical; later wins).
  *
  * Connection vars: `ansible_host` (default: the host name), `ansible_port`, `ansible_user`
  * (and their legacy `ansible_ssh_*` spellings). Platform: our var `platform` if set, else
  * `ansible_network_os` mapped through NETWORK_OS_PLATFORMS; `ansible_connection` is ignored.
  */
-import { readFile, stat } from 'node:fs/promises';
-import { extname } from 'node:path';
-import { RunbookError, ValidationError, formatPos, type SourcePos } from '../errors.js';
+import { readFile, readdir, stat } from 'node:fs/promises';
+import { extname, join } from 'node:path';
+import { RunbookError, ValidationError, formatPos, type Diagnostic, type SourcePos } from '../errors.js';
 import { isPlatformName, platformNames } from '../platforms/index.js';
 import type { PlatformName } from '../platforms/types.js';
 import { parseIniInventory } from './inventory-ini.js';
 import { ALL, UNGROUPED, report, show, type Located, type RawInventory } from './inventory-raw.js';
+import { parseVarsFiles, readVarsFiles, type DirVars, type VarsFile } from './inventory-vars-dirs.js';
 import { parseYamlInventory } from './inventory-yaml.js';
 
 export interface InventoryHost {
@@ -44,7 +47,7 @@ export interface InventoryGroup {
   hosts: string[];
   /** Direct child groups. */
   children: string[];
-  /** The group's own vars (not inherited). */
+  /** The group's own vars (not inherited): the inventory file's, overridden by its group_vars/ file. */
   vars: Record<string, unknown>;
 }
 
@@ -64,12 +67,18 @@ export const NETWORK_OS_PLATFORMS: Readonly<Record<string, PlatformName>> = {
   ios: 'cisco-iosxe',
 };
 
-/** Read and resolve an inventory file. Throws ValidationError (E_INVENTORY) listing every problem. */
+/**
+ * Read and resolve an inventory file and the group_vars/ and host_vars/ beside it.
+ * Throws ValidationError (E_INVENTORY) listing every problem.
+ */
 export async function loadInventory(file: string): Promise<Inventory> {
   let text: string;
   try {
     if ((await stat(file)).isDirectory()) {
-      throw new RunbookError('E_INVENTORY', `inventory ${file} is a directory`, { hint: 'pass one inventory file (YAML or INI) to -i' });
+      const inside = await inventoryCandidate(file);
+      throw new RunbookError('E_INVENTORY', `inventory ${file} is a directory`, {
+        hint: `pass the inventory file inside it to -i${inside ? ` (e.g. -i ${inside})` : ''}; the group_vars/ and host_vars/ beside that file are read too`,
+      });
     }
     text = await readFile(file, 'utf8');
   } catch (err) {
@@ -77,19 +86,54 @@ export async function loadInventory(file: string): Promise<Inventory> {
     const code = (err as NodeJS.ErrnoException).code ?? String(err);
     throw new RunbookError('E_INVENTORY', `cannot read inventory ${file}: ${code}`, { hint: 'check the path given to -i', cause: err });
   }
-  return parseInventory(text, file);
+  const raw = parseRaw(text, file, detectFormat(file, text));
+  const { files, diagnostics } = await readVarsFiles(file, { groups: raw.groups.keys(), hosts: raw.hosts.keys() });
+  raw.diagnostics.push(...diagnostics);
+  return finish(raw, files);
 }
 
-/** Parse and resolve inventory text (no I/O). `file` is used in positions and for the format. */
-export function parseInventory(source: string, file: string, format: InventoryFormat = detectFormat(file, source)): Inventory {
+/**
+ * Parse and resolve inventory text (no I/O). `file` is used in positions and for the format.
+ * `varsFiles` are the group_vars/host_vars files already read (see readVarsFiles), in merge order.
+ */
+export function parseInventory(
+  source: string,
+  file: string,
+  format: InventoryFormat = detectFormat(file, source),
+  options: { varsFiles?: readonly VarsFile[] } = {},
+): Inventory {
+  return finish(parseRaw(source, file, format), options.varsFiles ?? []);
+}
+
+function parseRaw(source: string, file: string, format: InventoryFormat): RawInventory {
   const text = source.replace(/^\uFEFF/, '');
-  const raw = format === 'yaml' ? parseYamlInventory(text, file) : parseIniInventory(text, file);
-  const inv = resolveInventory(raw);
-  if (raw.diagnostics.length > 0) {
-    const sorted = [...raw.diagnostics].sort((a, b) => a.pos.line - b.pos.line || a.pos.col - b.pos.col);
-    throw new ValidationError(sorted, 'E_INVENTORY');
-  }
+  return format === 'yaml' ? parseYamlInventory(text, file) : parseIniInventory(text, file);
+}
+
+function finish(raw: RawInventory, varsFiles: readonly VarsFile[]): Inventory {
+  const dirVars = parseVarsFiles(varsFiles, { groups: raw.groups, hosts: raw.hosts }, raw.diagnostics);
+  const inv = resolveInventory(raw, dirVars);
+  if (raw.diagnostics.length > 0) throw new ValidationError(sortDiagnostics(raw.diagnostics, raw.file), 'E_INVENTORY');
   return inv;
+}
+
+/** The inventory file's problems first, then each vars file's; each in file order. */
+function sortDiagnostics(list: Diagnostic[], inventoryFile: string): Diagnostic[] {
+  const rank = (d: Diagnostic): number => (d.pos.file === inventoryFile ? 0 : 1);
+  return [...list].sort(
+    (a, b) => rank(a) - rank(b) || (a.pos.file < b.pos.file ? -1 : a.pos.file > b.pos.file ? 1 : 0) || a.pos.line - b.pos.line || a.pos.col - b.pos.col,
+  );
+}
+
+/** A file inside an inventory directory worth naming in a hint, if any. */
+async function inventoryCandidate(dir: string): Promise<string | undefined> {
+  try {
+    const entries = (await readdir(dir, { withFileTypes: true })).filter((e) => e.isFile() && !e.name.startsWith('.')).map((e) => e.name).sort();
+    const pick = entries.find((n) => /^(hosts|inventory)(\.(ya?ml|ini))?$/i.test(n)) ?? entries.find((n) => /\.(ya?ml|ini)$/i.test(n));
+    return pick === undefined ? undefined : join(dir, pick);
+  } catch {
+    return undefined;
+  }
 }
 
 /** YAML for .yml/.yaml/.json; INI for .ini; otherwise decided by the first meaningful line. */
@@ -106,7 +150,7 @@ export function detectFormat(file: string, text: string): InventoryFormat {
   return 'ini';
 }
 
-function resolveInventory(raw: RawInventory): Inventory {
+function resolveInventory(raw: RawInventory, dirVars: DirVars): Inventory {
   const { groups } = raw;
   breakCycles(raw);
   const parents = new Map<string, string[]>();
@@ -175,7 +219,9 @@ function resolveInventory(raw: RawInventory): Inventory {
     }
     const merged = new Map<string, Located>();
     for (const g of groupList) for (const [k, v] of groups.get(g)!.vars) merged.set(k, v);
+    for (const g of groupList) for (const [k, v] of dirVars.groups.get(g) ?? []) merged.set(k, v);
     for (const [k, v] of h.vars) merged.set(k, v);
+    for (const [k, v] of dirVars.hosts.get(h.name) ?? []) merged.set(k, v);
     hosts.push(toHost(h.name, h.pos, merged, groupList, problem));
   }
   for (const p of problems.values()) {
@@ -192,7 +238,7 @@ function resolveInventory(raw: RawInventory): Inventory {
       name: g.name,
       hosts: membersOf.get(g.name) ?? [],
       children: g.children.map((c) => c.name),
-      vars: Object.fromEntries([...g.vars].map(([k, v]) => [k, v.value])),
+      vars: Object.fromEntries([...g.vars, ...(dirVars.groups.get(g.name) ?? [])].map(([k, v]) => [k, v.value])),
     });
   }
   return { file: raw.file, hosts, groups: out };
