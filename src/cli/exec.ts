@@ -9,7 +9,7 @@ import { RunbookError } from '../errors.js';
 import { loadRunbook } from '../runbook/load.js';
 import { resolveVars } from '../runbook/vars.js';
 import { RunStore, DEFAULT_STATE_DIR } from '../store/runs.js';
-import { action } from './output.js';
+import { action, collect } from './output.js';
 import { resolveTargets, toPort, type Target } from './targets.js';
 import { runSession } from './session.js';
 import { connectionFromFlags, connectionArgv, type ConnectionFlags } from './connection-flags.js';
@@ -33,8 +33,6 @@ interface ExecFlags extends ConnectionFlags, FleetFlags {
   quiet?: boolean;
   verbose?: boolean;
 }
-
-const collect = (v: string, prev: string[] | undefined): string[] => [...(prev ?? []), v];
 
 export function register(program: Command): void {
   const cmd = program

@@ -9,9 +9,7 @@ import { PLAN_FORMATS, renderPlan, type PlanFormat } from '../report/plan-render
 import { loadRunbook } from '../runbook/load.js';
 import { buildPlan } from '../runbook/plan.js';
 import { resolveVars } from '../runbook/vars.js';
-import { action } from './output.js';
-
-const collect = (v: string, prev: string[] | undefined): string[] => [...(prev ?? []), v];
+import { action, collect } from './output.js';
 
 export function register(program: Command): void {
   program

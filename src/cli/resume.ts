@@ -12,7 +12,7 @@ import { resolveVars } from '../runbook/vars.js';
 import { RunStore, DEFAULT_STATE_DIR } from '../store/runs.js';
 import { resumeState } from '../store/resume.js';
 import { isPlatformName } from '../platforms/index.js';
-import { action } from './output.js';
+import { action, collect } from './output.js';
 import { runSession, type SessionOptions } from './session.js';
 import { addConnectionOptions, addFleetOptions } from './exec.js';
 import { connectionFromFlags, type ConnectionFlags } from './connection-flags.js';
@@ -28,8 +28,6 @@ interface ResumeFlags extends Partial<ConnectionFlags> {
   quiet?: boolean;
   verbose?: boolean;
 }
-
-const collect = (v: string, prev: string[] | undefined): string[] => [...(prev ?? []), v];
 
 export function register(program: Command): void {
   const cmd = program
