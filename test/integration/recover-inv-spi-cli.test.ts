@@ -3,15 +3,13 @@
  * build` first) spawned with stdin not a terminal, over SSH to the lab on loopback (password from an
  * environment variable, strict known_hosts). Asserts exit codes, output and the router's audit log.
  */
-import { spawn } from 'node:child_process';
 import { existsSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { startLab, type DeviceOptions, type Lab, type LabRouter, type Scenario } from '../../src/lab/index.js';
 import { tempDir } from '../helpers/sshd.js';
+import { CLI, runCli, type CliRun } from '../helpers/cli.js';
 
-const ROOT = new URL('../../', import.meta.url).pathname;
-const CLI = join(ROOT, 'dist/src/cli/main.js');
 const REKEY = 'request platform software sdwan security ipsec-rekey';
 
 const labs: Lab[] = [];
@@ -25,36 +23,17 @@ async function router(scenario: Scenario, device: DeviceOptions = {}): Promise<L
   return lab.routers[0]!;
 }
 
-interface Ran {
-  code: number | null;
-  stdout: string;
-  stderr: string;
-}
-
-/** Spawn `runbook exec runbooks/recover-inv-spi.yaml --host 127.0.0.1:PORT ...` with stdin a pipe (no TTY). */
-function exec(r: LabRouter, extra: string[]): Promise<Ran> {
+/** `runbook exec runbooks/recover-inv-spi.yaml --host 127.0.0.1:PORT ...` with no terminal on stdin. */
+function exec(r: LabRouter, extra: string[]): Promise<CliRun> {
   const dir = tempDir('runbook-inv-spi-cli-');
   const known = join(dir, 'known_hosts');
   writeFileSync(known, `[127.0.0.1]:${r.port} ${r.hostKey}\n`);
   const args = [
-    CLI, 'exec', 'runbooks/recover-inv-spi.yaml',
+    'exec', 'runbooks/recover-inv-spi.yaml',
     '--host', `127.0.0.1:${r.port}`, '--user', 'admin', '--password-env', 'LAB_PASSWORD',
     '--known-hosts', known, '--ssh-config', 'none', '--state-dir', join(dir, 'state'), ...extra,
   ];
-  return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, args, {
-      cwd: ROOT,
-      env: { ...process.env, LAB_PASSWORD: 'lab-pass', RUNBOOK_NO_PROGRESS: '1', NO_COLOR: '1', SSH_AUTH_SOCK: '' },
-      stdio: ['pipe', 'pipe', 'pipe'],
-    });
-    let stdout = '';
-    let stderr = '';
-    child.stdout.on('data', (d: Buffer) => (stdout += d.toString()));
-    child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
-    child.on('error', reject);
-    child.on('close', (code) => resolve({ code, stdout, stderr }));
-    child.stdin.end();
-  });
+  return runCli(args, { LAB_PASSWORD: 'lab-pass', SSH_AUTH_SOCK: '' });
 }
 
 const stateChanging = (r: LabRouter) => r.audit().filter((a) => a.stateChanging).map((a) => a.command);

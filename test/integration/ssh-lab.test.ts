@@ -7,7 +7,6 @@
 import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
-import { RunbookError } from '../../src/errors.js';
 import { startLab, type Lab, type LabOptions, type LabRouter } from '../../src/lab/index.js';
 import { findDeviceError, getProfile } from '../../src/platforms/index.js';
 import type { PlatformName, PlatformProfile } from '../../src/platforms/types.js';
@@ -15,16 +14,7 @@ import { createSshTransport, type SshOptions } from '../../src/transport/ssh.js'
 import type { Transport } from '../../src/transport/types.js';
 import { startFakeDevice, startSilentServer } from '../helpers/fake-device.js';
 import { keygen, tempDir } from '../helpers/sshd.js';
-
-async function caught(p: Promise<unknown>): Promise<RunbookError> {
-  try {
-    await p;
-  } catch (e) {
-    if (e instanceof RunbookError) return e;
-    throw e;
-  }
-  throw new Error('expected a RunbookError');
-}
+import { caught } from '../helpers/errors.js';
 
 const cleanup: (() => Promise<void>)[] = [];
 afterEach(async () => {

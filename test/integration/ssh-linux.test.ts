@@ -6,23 +6,13 @@ import { execFileSync } from 'node:child_process';
 import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { RunbookError } from '../../src/errors.js';
 import { getProfile } from '../../src/platforms/index.js';
 import { createSshTransport, type SshOptions } from '../../src/transport/ssh.js';
 import type { Transport } from '../../src/transport/types.js';
 import { keygen, SSHD, startAgent, startSshd, tempDir, type Sshd } from '../helpers/sshd.js';
+import { caught } from '../helpers/errors.js';
 
 const user = execFileSync('id', ['-un']).toString().trim();
-
-async function caught(p: Promise<unknown>): Promise<RunbookError> {
-  try {
-    await p;
-  } catch (e) {
-    if (e instanceof RunbookError) return e;
-    throw e;
-  }
-  throw new Error('expected a RunbookError');
-}
 
 function sshFingerprint(pubLine: string, dir: string): string {
   const f = join(dir, 'fp.pub');

@@ -6,7 +6,6 @@
 import { readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
-import { RunbookError } from '../../src/errors.js';
 import { findDeviceError, getProfile } from '../../src/platforms/index.js';
 import type { PlatformName } from '../../src/platforms/types.js';
 import { createSshTransport, type SshOptions } from '../../src/transport/ssh.js';
@@ -14,16 +13,7 @@ import { openTranscript } from '../../src/transport/transcript.js';
 import type { Transport } from '../../src/transport/types.js';
 import { startFakeDevice, startSilentServer, type FakeDevice, type FakeDeviceOptions } from '../helpers/fake-device.js';
 import { tempDir } from '../helpers/sshd.js';
-
-async function caught(p: Promise<unknown>): Promise<RunbookError> {
-  try {
-    await p;
-  } catch (e) {
-    if (e instanceof RunbookError) return e;
-    throw e;
-  }
-  throw new Error('expected a RunbookError');
-}
+import { caught } from '../helpers/errors.js';
 
 const cleanup: (() => Promise<void>)[] = [];
 afterEach(async () => {
