@@ -34,7 +34,9 @@ const byName = new Map(lab.routers.map((r) => [r.name, r]));
 const reply = (v: unknown): void => {
   process.stdout.write(`${JSON.stringify(v)}\n`);
 };
-reply({ routers: lab.routers.map((r) => ({ name: r.name, host: r.host, port: r.port, hostKey: r.hostKey })) });
+reply({
+  routers: lab.routers.map((r) => ({ name: r.name, host: r.host, port: r.port, hostKey: r.hostKey })),
+});
 
 let closing = false;
 const quit = async (): Promise<void> => {

@@ -97,7 +97,12 @@ export async function benchLabSessions(opts: { sessions?: number } = {}): Promis
     concurrency,
     routers: 200,
     sessionsPerSec: Math.round(total / seconds),
-    capacity: { routers: 1000, concurrent: 500, seconds: Math.round(capSeconds * 10) / 10, peakRssMb: Math.round(peakRss / 1e6) },
+    capacity: {
+      routers: 1000,
+      concurrent: 500,
+      seconds: Math.round(capSeconds * 10) / 10,
+      peakRssMb: Math.round(peakRss / 1e6),
+    },
   };
 }
 

@@ -117,7 +117,12 @@ export function formatResults(r: ResultsInput): string {
     'shared VM the wall time of repeated runs varied up to 2x; compare the ratio within one run, and rerun for a range.',
   ];
   r.sections.forEach((sec, i) => {
-    out.push('', `## ${sec.runbook} (${sec.path}), floor poll every ${sec.pollMs} ms${sec.qfpWindowMs ? `, QFP window ${sec.qfpWindowMs} ms` : ''}`, '', ...table(sec));
+    out.push(
+      '',
+      `## ${sec.runbook} (${sec.path}), floor poll every ${sec.pollMs} ms${sec.qfpWindowMs ? `, QFP window ${sec.qfpWindowMs} ms` : ''}`,
+      '',
+      ...table(sec),
+    );
     if (i === 0) out.push('', 'Targets:', '', ...targets(sec));
     out.push(...breakdown(sec));
     const failures = sec.rows.flatMap((x) => x.failures.map((f) => `- N=${x.n}: ${f}`));

@@ -61,9 +61,11 @@ function parseArgs(argv: string[]): Args {
     return i >= 0 ? argv[i + 1] : undefined;
   };
   const sizes = (get('--sizes') ?? '1,50,200,1000').split(',').map((s) => Number(s.trim()));
-  if (sizes.some((n) => !Number.isInteger(n) || n < 1 || n > 5000)) throw new Error('--sizes: whole numbers from 1 to 5000, e.g. --sizes 1,50');
+  if (sizes.some((n) => !Number.isInteger(n) || n < 1 || n > 5000))
+    throw new Error('--sizes: whole numbers from 1 to 5000, e.g. --sizes 1,50');
   const forks = get('--forks') === undefined ? undefined : Number(get('--forks'));
-  if (forks !== undefined && !(Number.isInteger(forks) && forks >= 1)) throw new Error('--forks: a whole number >= 1');
+  if (forks !== undefined && !(Number.isInteger(forks) && forks >= 1))
+    throw new Error('--forks: a whole number >= 1');
   return {
     sizes,
     forks,
@@ -93,10 +95,23 @@ class LabProcess {
   }
 
   static async start(count: number, stateDir: string, bfdDelayMs: number): Promise<LabProcess> {
-    const child = spawn(process.execPath, [
-      join(HERE, 'lab-server.js'), '--count', String(count), '--scenario', 'sdwan', '--bfd-delay', String(bfdDelayMs),
-      '--state-dir', stateDir, '--password', PASSWORD,
-    ], { stdio: ['pipe', 'pipe', 'inherit'] });
+    const child = spawn(
+      process.execPath,
+      [
+        join(HERE, 'lab-server.js'),
+        '--count',
+        String(count),
+        '--scenario',
+        'sdwan',
+        '--bfd-delay',
+        String(bfdDelayMs),
+        '--state-dir',
+        stateDir,
+        '--password',
+        PASSWORD,
+      ],
+      { stdio: ['pipe', 'pipe', 'inherit'] },
+    );
     const lab = new LabProcess(child);
     const first = await lab.next();
     lab.routers = (JSON.parse(first) as { routers: LabRouterInfo[] }).routers;
@@ -136,7 +151,11 @@ interface Usage {
 }
 
 /** Spawn `node --import probe ARGS`, time it to exit, collect stdout and its getrusage. */
-async function measured(args: string[], dir: string, label: string): Promise<{ code: number | null; stdout: string; stderrTail: string; wallMs: number; usage: Usage }> {
+async function measured(
+  args: string[],
+  dir: string,
+  label: string,
+): Promise<{ code: number | null; stdout: string; stderrTail: string; wallMs: number; usage: Usage }> {
   const usageFile = join(dir, `${label}.usage.json`);
   const t0 = performance.now();
   const child = spawn(process.execPath, ['--import', PROBE, ...args], {
@@ -157,7 +176,16 @@ async function measured(args: string[], dir: string, label: string): Promise<{ c
 function writeTargets(dir: string, routers: LabRouterInfo[]): { inventory: string; knownHosts: string } {
   const inventory = join(dir, 'inventory.yml');
   const knownHosts = join(dir, 'known_hosts');
-  writeFileSync(inventory, ['all:', '  vars: {ansible_host: 127.0.0.1}', '  hosts:', ...routers.map((r) => `    ${r.name}: {ansible_port: ${r.port}}`), ''].join('\n'));
+  writeFileSync(
+    inventory,
+    [
+      'all:',
+      '  vars: {ansible_host: 127.0.0.1}',
+      '  hosts:',
+      ...routers.map((r) => `    ${r.name}: {ansible_port: ${r.port}}`),
+      '',
+    ].join('\n'),
+  );
   writeFileSync(knownHosts, routers.map((r) => `[${r.host}]:${r.port} ${r.hostKey}\n`).join(''));
   return { inventory, knownHosts };
 }
@@ -187,14 +215,25 @@ function retryDelayOf(steps: Step[], command: string): number | undefined {
  * (consecutive repeats of a command, i.e. polls, collapse to one read), except the BFD command
  * after the first state-changing command, which polls until BFD is up.
  */
-function floorSteps(audit: AuditEntry[], pollMs: number, bfdDelayMs: number, qfpWindowMs: number | undefined): FloorStep[] {
+function floorSteps(
+  audit: AuditEntry[],
+  pollMs: number,
+  bfdDelayMs: number,
+  qfpWindowMs: number | undefined,
+): FloorStep[] {
   const steps: FloorStep[] = [];
   let changed = false;
   let last: string | undefined;
   for (const e of audit) {
     if (e.command === last) {
       // the counter-steadiness window after the recovery: read, wait, read again
-      if (changed && e.command === QFP_COMMAND && qfpWindowMs !== undefined && steps.at(-1) && 'send' in steps.at(-1)!) {
+      if (
+        changed &&
+        e.command === QFP_COMMAND &&
+        qfpWindowMs !== undefined &&
+        steps.at(-1) &&
+        'send' in steps.at(-1)!
+      ) {
         steps.push({ waitMs: qfpWindowMs }, { send: e.command });
         qfpWindowMs = undefined;
       }
@@ -209,7 +248,8 @@ function floorSteps(audit: AuditEntry[], pollMs: number, bfdDelayMs: number, qfp
     }
     changed ||= e.stateChanging;
   }
-  if (!changed) throw new Error('the engine sent no state-changing command to the first router: nothing to compare with');
+  if (!changed)
+    throw new Error('the engine sent no state-changing command to the first router: nothing to compare with');
   return steps;
 }
 
@@ -218,7 +258,9 @@ function parseJson<T>(run: { code: number | null; stdout: string; stderrTail: st
   try {
     return JSON.parse(run.stdout) as T;
   } catch {
-    throw new Error(`${label}: exit ${run.code} without a JSON document on stdout; stderr ends with:\n${run.stderrTail}`);
+    throw new Error(
+      `${label}: exit ${run.code} without a JSON document on stdout; stderr ends with:\n${run.stderrTail}`,
+    );
   }
 }
 
@@ -239,7 +281,8 @@ function stepBreakdown(doc: ResultDocument): { id: string; medianS: number }[] {
   const perId = new Map<string, number[]>();
   for (const h of doc.hosts) {
     const sums = new Map<string, number>();
-    for (const s of h.steps) if (s.commands.length > 0) sums.set(s.id, (sums.get(s.id) ?? 0) + (s.durationMs ?? 0));
+    for (const s of h.steps)
+      if (s.commands.length > 0) sums.set(s.id, (sums.get(s.id) ?? 0) + (s.durationMs ?? 0));
     for (const [id, ms] of sums) perId.set(id, [...(perId.get(id) ?? []), ms]);
   }
   return [...perId]
@@ -248,7 +291,14 @@ function stepBreakdown(doc: ResultDocument): { id: string; medianS: number }[] {
     .sort((a, b) => b.medianS - a.medianS);
 }
 
-async function benchSize(n: number, a: Args, runbook: string, pollMs: number, qfpWindowMs: number | undefined, work: string): Promise<BenchRow> {
+async function benchSize(
+  n: number,
+  a: Args,
+  runbook: string,
+  pollMs: number,
+  qfpWindowMs: number | undefined,
+  work: string,
+): Promise<BenchRow> {
   const forks = Math.min(n, a.forks ?? 1000);
   const dir = join(work, `n${n}`);
   mkdirSync(dir, { recursive: true });
@@ -257,18 +307,44 @@ async function benchSize(n: number, a: Args, runbook: string, pollMs: number, qf
   // engine
   const lab = await LabProcess.start(n, join(dir, 'lab-engine'), a.bfdDelayMs);
   const t = writeTargets(dir, lab.routers);
-  const engine = await measured([
-    CLI, 'exec', runbook, '-i', t.inventory, '--forks', String(forks), '--yes', '--json', '--quiet',
-    '--user', 'admin', '--password-env', PASSWORD_ENV, '--known-hosts', t.knownHosts, '--ssh-config', 'none',
-    '--state-dir', join(dir, 'state'),
-  ], dir, 'engine');
+  const engine = await measured(
+    [
+      CLI,
+      'exec',
+      runbook,
+      '-i',
+      t.inventory,
+      '--forks',
+      String(forks),
+      '--yes',
+      '--json',
+      '--quiet',
+      '--user',
+      'admin',
+      '--password-env',
+      PASSWORD_ENV,
+      '--known-hosts',
+      t.knownHosts,
+      '--ssh-config',
+      'none',
+      '--state-dir',
+      join(dir, 'state'),
+    ],
+    dir,
+    'engine',
+  );
   const doc = parseJson<ResultDocument>(engine, 'engine');
   const notOk = doc.hosts.filter((h) => h.outcome !== 'ok');
   if (engine.code !== 0 || notOk.length > 0) {
-    failures.push(`engine: exit ${engine.code}, ${notOk.length} host(s) not ok${notOk[0] ? ` (${notOk[0].host}: ${notOk[0].outcome} ${notOk[0].message.slice(0, 300)})` : ''}`);
+    failures.push(
+      `engine: exit ${engine.code}, ${notOk.length} host(s) not ok${notOk[0] ? ` (${notOk[0].host}: ${notOk[0].outcome} ${notOk[0].message.slice(0, 300)})` : ''}`,
+    );
   }
   const ev = await lab.request<Verify>('verify');
-  if (ev.recovered !== n) failures.push(`engine: the lab says ${n - ev.recovered} of ${n} routers are NOT recovered (${ev.notRecovered.slice(0, 5).join(', ')})`);
+  if (ev.recovered !== n)
+    failures.push(
+      `engine: the lab says ${n - ev.recovered} of ${n} routers are NOT recovered (${ev.notRecovered.slice(0, 5).join(', ')})`,
+    );
   const audit = (await lab.request<{ entries: AuditEntry[] }>(`audit ${lab.routers[0]!.name}`)).entries;
   const labEngine = await lab.request<Usage>('usage');
   await lab.stop();
@@ -276,23 +352,41 @@ async function benchSize(n: number, a: Args, runbook: string, pollMs: number, qf
   // floor
   const steps = floorSteps(audit, pollMs, a.bfdDelayMs, qfpWindowMs);
   const lab2 = await LabProcess.start(n, join(dir, 'lab-floor'), a.bfdDelayMs);
-  const plan: FloorPlan = { routers: lab2.routers, user: 'admin', password: PASSWORD, concurrency: forks, steps };
+  const plan: FloorPlan = {
+    routers: lab2.routers,
+    user: 'admin',
+    password: PASSWORD,
+    concurrency: forks,
+    steps,
+  };
   const planFile = join(dir, 'floor-plan.json');
   writeFileSync(planFile, JSON.stringify(plan));
   const floorRun = await measured([join(HERE, 'floor.js'), planFile], dir, 'floor');
   const floor = parseJson<FloorResult>(floorRun, 'floor');
   const floorBad = floor.hosts.filter((h) => !h.ok);
-  if (floorBad.length > 0) failures.push(`floor: ${floorBad.length} host(s) failed (${floorBad[0]!.name}: ${floorBad[0]!.error ?? 'BFD not up'})`);
+  if (floorBad.length > 0)
+    failures.push(
+      `floor: ${floorBad.length} host(s) failed (${floorBad[0]!.name}: ${floorBad[0]!.error ?? 'BFD not up'})`,
+    );
   const fv = await lab2.request<Verify>('verify');
-  if (fv.recovered !== n) failures.push(`floor: the lab says ${n - fv.recovered} of ${n} routers are NOT recovered`);
+  if (fv.recovered !== n)
+    failures.push(`floor: the lab says ${n - fv.recovered} of ${n} routers are NOT recovered`);
   const labFloor = await lab2.request<Usage>('usage');
   await lab2.stop();
 
   return {
     n,
     forks,
-    engine: measure(engine.wallMs, engine.usage, doc.hosts.map((h) => h.durationMs ?? NaN)),
-    floor: measure(floorRun.wallMs, floorRun.usage, floor.hosts.map((h) => h.ms)),
+    engine: measure(
+      engine.wallMs,
+      engine.usage,
+      doc.hosts.map((h) => h.durationMs ?? NaN),
+    ),
+    floor: measure(
+      floorRun.wallMs,
+      floorRun.usage,
+      floor.hosts.map((h) => h.ms),
+    ),
     verified: { engine: ev.recovered, floor: fv.recovered },
     labCpuS: { engine: cpuSeconds(labEngine), floor: cpuSeconds(labFloor) },
     commandsPerHost: { engine: audit.length, floor: steps.length },
@@ -305,8 +399,14 @@ async function benchSize(n: number, a: Args, runbook: string, pollMs: number, qf
 function failedRow(n: number, a: Args, err: unknown): BenchRow {
   const none: Measure = { wallS: NaN, p50S: NaN, p95S: NaN, cpuS: NaN, peakRssMb: NaN };
   return {
-    n, forks: Math.min(n, a.forks ?? 1000), engine: none, floor: none, verified: { engine: 0, floor: 0 },
-    labCpuS: { engine: NaN, floor: NaN }, commandsPerHost: { engine: 0, floor: 0 }, steps: [],
+    n,
+    forks: Math.min(n, a.forks ?? 1000),
+    engine: none,
+    floor: none,
+    verified: { engine: 0, floor: 0 },
+    labCpuS: { engine: NaN, floor: NaN },
+    commandsPerHost: { engine: 0, floor: 0 },
+    steps: [],
     failures: [err instanceof Error ? err.message : String(err)],
   };
 }
@@ -320,29 +420,50 @@ async function main(): Promise<number> {
       const runbook = await loadRunbook(file);
       const pollMs = bfdPollMs(runbook.steps) ?? 1000;
       const qfpWindowMs = retryDelayOf(runbook.steps, QFP_COMMAND);
-      process.stderr.write(`bench: ${runbook.name} (${file}), sizes ${a.sizes.join(', ')}, BFD delay ${a.bfdDelayMs} ms, floor poll ${pollMs} ms, work dir ${work}\n`);
-      const section: ResultsSection = { runbook: runbook.name, path: relative(ROOT, file), pollMs, qfpWindowMs, rows: [] };
+      process.stderr.write(
+        `bench: ${runbook.name} (${file}), sizes ${a.sizes.join(', ')}, BFD delay ${a.bfdDelayMs} ms, floor poll ${pollMs} ms, work dir ${work}\n`,
+      );
+      const section: ResultsSection = {
+        runbook: runbook.name,
+        path: relative(ROOT, file),
+        pollMs,
+        qfpWindowMs,
+        rows: [],
+      };
       sections.push(section);
       for (const n of a.sizes) {
         process.stderr.write(`bench: N=${n} ...\n`);
-        const row = await benchSize(n, a, file, pollMs, qfpWindowMs, join(work, String(i))).catch((err: unknown) => failedRow(n, a, err));
+        const row = await benchSize(n, a, file, pollMs, qfpWindowMs, join(work, String(i))).catch(
+          (err: unknown) => failedRow(n, a, err),
+        );
         section.rows.push(row);
-        process.stderr.write(`bench: N=${n}: engine ${row.engine.wallS.toFixed(2)} s, floor ${row.floor.wallS.toFixed(2)} s, ratio ${(row.engine.wallS / row.floor.wallS).toFixed(2)}, engine peak RSS ${row.engine.peakRssMb.toFixed(0)} MB${row.failures.length ? `; FAILED: ${row.failures.join('; ')}` : ''}\n`);
+        process.stderr.write(
+          `bench: N=${n}: engine ${row.engine.wallS.toFixed(2)} s, floor ${row.floor.wallS.toFixed(2)} s, ratio ${(row.engine.wallS / row.floor.wallS).toFixed(2)}, engine peak RSS ${row.engine.peakRssMb.toFixed(0)} MB${row.failures.length ? `; FAILED: ${row.failures.join('; ')}` : ''}\n`,
+        );
       }
     }
   } finally {
     if (!a.keep) rmSync(work, { recursive: true, force: true });
   }
-  const machine = { nproc: cpus().length, cpu: cpus()[0]?.model ?? 'unknown', node: process.version, date: new Date().toISOString() };
+  const machine = {
+    nproc: cpus().length,
+    cpu: cpus()[0]?.model ?? 'unknown',
+    node: process.version,
+    date: new Date().toISOString(),
+  };
   const text = formatResults({ sections, machine, bfdDelayMs: a.bfdDelayMs });
   process.stdout.write(`${text}\n`);
   if (a.out) {
     writeFileSync(a.out, text);
     process.stderr.write(`bench: wrote ${a.out}\n`);
   }
-  const failed = sections.flatMap((sec) => sec.rows.flatMap((r) => r.failures.map((f) => `${sec.runbook} N=${r.n}: ${f}`)));
+  const failed = sections.flatMap((sec) =>
+    sec.rows.flatMap((r) => r.failures.map((f) => `${sec.runbook} N=${r.n}: ${f}`)),
+  );
   if (failed.length > 0) {
-    process.stderr.write(`\nbench FAILED: not every run was verified by the lab:\n  ${failed.join('\n  ')}\n`);
+    process.stderr.write(
+      `\nbench FAILED: not every run was verified by the lab:\n  ${failed.join('\n  ')}\n`,
+    );
     return 1;
   }
   return 0;

@@ -37,18 +37,30 @@ function fromEnv(flag: string, name: string): string {
   return v;
 }
 
-export async function connectionFromFlags(f: ConnectionFlags, runbook: Runbook, vars: Record<string, Value>): Promise<ConnectionOptions> {
+export async function connectionFromFlags(
+  f: ConnectionFlags,
+  runbook: Runbook,
+  vars: Record<string, Value>,
+): Promise<ConnectionOptions> {
   if (f.hostKeyPolicy !== undefined && !POLICIES.includes(f.hostKeyPolicy as HostKeyPolicy)) {
-    throw new RunbookError('E_USAGE', `--host-key-policy ${f.hostKeyPolicy}: unknown policy`, { hint: `use one of: ${POLICIES.join(', ')}` });
+    throw new RunbookError('E_USAGE', `--host-key-policy ${f.hostKeyPolicy}: unknown policy`, {
+      hint: `use one of: ${POLICIES.join(', ')}`,
+    });
   }
   if (f.passwordEnv && f.askPass) {
-    throw new RunbookError('E_USAGE', '--password-env and --ask-pass cannot be combined', { hint: 'pick one way to give the password' });
+    throw new RunbookError('E_USAGE', '--password-env and --ask-pass cannot be combined', {
+      hint: 'pick one way to give the password',
+    });
   }
   let connectTimeoutMs: number | undefined;
   if (f.connectTimeout !== undefined) {
     const n = Number(f.connectTimeout);
     if (!Number.isFinite(n) || n <= 0) {
-      throw new RunbookError('E_USAGE', `--connect-timeout ${f.connectTimeout}: must be a number of seconds`, { hint: 'e.g. --connect-timeout 10' });
+      throw new RunbookError(
+        'E_USAGE',
+        `--connect-timeout ${f.connectTimeout}: must be a number of seconds`,
+        { hint: 'e.g. --connect-timeout 10' },
+      );
     }
     connectTimeoutMs = Math.round(n * 1000);
   }
@@ -72,7 +84,9 @@ export async function connectionFromFlags(f: ConnectionFlags, runbook: Runbook, 
       }
     : undefined;
   if (f.askPass && !askPassword) {
-    throw new RunbookError('E_USAGE', '--ask-pass needs a terminal', { hint: 'use --password-env VAR when running without a terminal' });
+    throw new RunbookError('E_USAGE', '--ask-pass needs a terminal', {
+      hint: 'use --password-env VAR when running without a terminal',
+    });
   }
   return {
     password,

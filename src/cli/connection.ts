@@ -25,7 +25,12 @@ export interface ConnectionOptions {
 }
 
 /** A transport for the target; nothing is connected until the executor calls open(). */
-export function openConnection(t: Target, profile: PlatformProfile, c: ConnectionOptions, _hardStop: AbortSignal): Transport {
+export function openConnection(
+  t: Target,
+  profile: PlatformProfile,
+  c: ConnectionOptions,
+  _hardStop: AbortSignal,
+): Transport {
   return createSshTransport({
     target: { name: t.name, address: t.address, port: t.port, platform: t.platform, user: t.user },
     profile,

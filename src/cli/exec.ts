@@ -39,14 +39,31 @@ export function register(program: Command): void {
     .command('exec')
     .description('Run a runbook against hosts over SSH (or against the embedded lab with --lab)')
     .argument('<file>', 'runbook file (YAML)')
-    .option('--host <host[:port]>', 'target host, repeatable or comma-separated (~/.ssh/config aliases work)', collect)
+    .option(
+      '--host <host[:port]>',
+      'target host, repeatable or comma-separated (~/.ssh/config aliases work)',
+      collect,
+    )
     .option('-i, --inventory <file>', 'Ansible-style inventory (YAML or INI)')
-    .option('--limit <pattern>', "hosts of the inventory to run on (Ansible patterns: group, host, 'edge*', a:b, a:&b, a:!b, @retry-file)")
-    .option('--lab [scenario]', 'start an emulated IOS XE / SD-WAN edge in-process and run against it (classic, sdwan, sdwan-cleared, healthy, mixed; default mixed)')
+    .option(
+      '--limit <pattern>',
+      "hosts of the inventory to run on (Ansible patterns: group, host, 'edge*', a:b, a:&b, a:!b, @retry-file)",
+    )
+    .option(
+      '--lab [scenario]',
+      'start an emulated IOS XE / SD-WAN edge in-process and run against it (classic, sdwan, sdwan-cleared, healthy, mixed; default mixed)',
+    )
     .option('--port <port>', 'SSH port for hosts that do not name one (default 22)')
     .option('--platform <name>', "platform of the hosts (default: the runbook's platform)")
-    .option('-e, --var <name=value>', 'set a runbook variable, repeatable (-e as in ansible-playbook)', collect)
-    .option('--dry-run', 'run read-only steps, report what disruptive steps would run and why; send nothing that changes state')
+    .option(
+      '-e, --var <name=value>',
+      'set a runbook variable, repeatable (-e as in ansible-playbook)',
+      collect,
+    )
+    .option(
+      '--dry-run',
+      'run read-only steps, report what disruptive steps would run and why; send nothing that changes state',
+    )
     .option('-C, --check', 'the same as --dry-run (as in ansible-playbook)')
     .option('-y, --yes', 'approve every disruptive step without asking')
     .option('--start-at <step>', 'skip the steps before this step id (fresh run)')
@@ -67,9 +84,15 @@ export function addConnectionOptions(cmd: Command): void {
     .option('--identity <file>', 'private key file, repeatable', collect)
     .option('--passphrase-env <VAR>', 'read the private key passphrase from this environment variable')
     .option('--known-hosts <file>', 'known_hosts file (default ~/.ssh/known_hosts)')
-    .option('--host-key-policy <policy>', 'strict (like OpenSSH, the default unless ssh config says StrictHostKeyChecking), accept-new, or off')
+    .option(
+      '--host-key-policy <policy>',
+      'strict (like OpenSSH, the default unless ssh config says StrictHostKeyChecking), accept-new, or off',
+    )
     .option('-F, --ssh-config <file>', "ssh config file (default ~/.ssh/config; 'none' to read none)")
-    .option('--transcript <dir>', 'write every line sent and received per host to DIR (files 0600, secrets redacted)')
+    .option(
+      '--transcript <dir>',
+      'write every line sent and received per host to DIR (files 0600, secrets redacted)',
+    )
     .option('--connect-timeout <seconds>', 'TCP connect timeout');
 }
 
@@ -85,14 +108,18 @@ async function execCommand(file: string, flags: ExecFlags): Promise<number> {
   if (flags.quiet && flags.verbose) {
     throw new RunbookError('E_USAGE', '--quiet and --verbose cannot be combined', { hint: 'pick one' });
   }
-  const sources = [(flags.host ?? []).length > 0, Boolean(flags.inventory), flags.lab !== undefined].filter(Boolean).length;
+  const sources = [(flags.host ?? []).length > 0, Boolean(flags.inventory), flags.lab !== undefined].filter(
+    Boolean,
+  ).length;
   if (sources === 0) {
     throw new RunbookError('E_USAGE', 'no target: say where to run', {
       hint: `add --host HOST, -i INVENTORY [--limit PATTERN], or --lab to rehearse on the emulator (e.g. runbook exec ${file} --lab)`,
     });
   }
   if (sources > 1 && flags.lab !== undefined) {
-    throw new RunbookError('E_USAGE', '--lab cannot be combined with --host or --inventory', { hint: 'use one target source' });
+    throw new RunbookError('E_USAGE', '--lab cannot be combined with --host or --inventory', {
+      hint: 'use one target source',
+    });
   }
   const runbook = await loadRunbook(file);
   const vars = resolveVars(runbook, flags.var ?? []);
@@ -127,12 +154,19 @@ async function execCommand(file: string, flags: ExecFlags): Promise<number> {
       runbookName: runbook.name,
       contentHash: runbook.contentHash,
       vars: redactedVars(runbook, vars),
-      targets: targets.map((t) => ({ name: t.name, address: t.address, port: t.port, platform: t.platform, ...(t.user ? { user: t.user } : {}) })),
+      targets: targets.map((t) => ({
+        name: t.name,
+        address: t.address,
+        port: t.port,
+        platform: t.platform,
+        ...(t.user ? { user: t.user } : {}),
+      })),
       mode,
       // `--lab` is recorded so that resume can say why such a run cannot be resumed
       argv: [...connectionArgv(flags), ...fleetArgv(flags), ...(lab ? ['--lab', String(flags.lab)] : [])],
     });
-    const stateFlag = flags.stateDir === DEFAULT_STATE_DIR ? '' : ` --state-dir ${shellQuote(flags.stateDir)}`;
+    const stateFlag =
+      flags.stateDir === DEFAULT_STATE_DIR ? '' : ` --state-dir ${shellQuote(flags.stateDir)}`;
     return await runSession({
       runbook,
       vars,
@@ -183,7 +217,10 @@ function shellQuote(s: string): string {
 }
 
 /** Vars for the run record: secret values masked. */
-export function redactedVars(runbook: { vars: { name: string; secret: boolean }[] }, vars: Record<string, unknown>): Record<string, unknown> {
+export function redactedVars(
+  runbook: { vars: { name: string; secret: boolean }[] },
+  vars: Record<string, unknown>,
+): Record<string, unknown> {
   const out: Record<string, unknown> = {};
   for (const [k, v] of Object.entries(vars)) {
     const decl = runbook.vars.find((d) => d.name === k);

@@ -20,19 +20,30 @@ export interface EmbeddedLab {
 export async function startEmbeddedLab(flag: string | boolean, stateDir: string): Promise<EmbeddedLab> {
   const scenario = (typeof flag === 'string' ? flag : 'mixed') as Scenario;
   if (!SCENARIOS.includes(scenario)) {
-    throw new RunbookError('E_USAGE', `--lab ${String(flag)}: unknown scenario`, { hint: `use one of: ${SCENARIOS.join(', ')}` });
+    throw new RunbookError('E_USAGE', `--lab ${String(flag)}: unknown scenario`, {
+      hint: `use one of: ${SCENARIOS.join(', ')}`,
+    });
   }
   const dir = join(stateDir, 'lab');
   mkdirSync(dir, { recursive: true });
   const password = 'admin';
   const lab = await startLab({ scenario, count: 1, port: 0, stateDir: dir, user: 'admin', password });
   const knownHostsFile = join(dir, 'known_hosts.embedded');
-  writeFileSync(knownHostsFile, lab.routers.map((r) => `[${r.host}]:${r.port} ${r.hostKey}\n`).join(''), { mode: 0o600 });
+  writeFileSync(knownHostsFile, lab.routers.map((r) => `[${r.host}]:${r.port} ${r.hostKey}\n`).join(''), {
+    mode: 0o600,
+  });
   return {
     password,
     knownHostsFile,
     targets: (platform) =>
-      lab.routers.map((r) => ({ name: r.name, address: r.host, port: r.port, platform, user: 'admin', lockName: `${r.name}@${r.host}_${r.port}` })),
+      lab.routers.map((r) => ({
+        name: r.name,
+        address: r.host,
+        port: r.port,
+        platform,
+        user: 'admin',
+        lockName: `${r.name}@${r.host}_${r.port}`,
+      })),
     close: () => lab.close(),
   };
 }

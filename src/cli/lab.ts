@@ -27,7 +27,11 @@ export function register(program: Command): void {
   program
     .command('lab')
     .description('Serve emulated Cisco IOS XE Catalyst SD-WAN edges over SSH on loopback (until Ctrl-C)')
-    .option('--scenario <s>', `failure scenario, or a comma-separated list cycled over the routers: ${SCENARIOS.join(', ')}`, 'mixed')
+    .option(
+      '--scenario <s>',
+      `failure scenario, or a comma-separated list cycled over the routers: ${SCENARIOS.join(', ')}`,
+      'mixed',
+    )
     .option('--count <n>', 'number of routers', '1')
     .option('--port <p>', 'first port; routers listen on port, port+1, ... (0 = ephemeral)', '2222')
     .option('--bind <addr>', 'loopback address to listen on (127.0.0.0/8 or ::1)', '127.0.0.1')
@@ -36,14 +40,18 @@ export function register(program: Command): void {
     .option('--password <p>', 'login password', 'admin')
     .option('--confirm', 'clear/request commands ask [confirm]')
     .option('--no-pager', 'never paginate output with --More--')
-    .option('--refuse-terminal-length', 'refuse `terminal length` (clients must fall back to `screen-length 0`)')
+    .option(
+      '--refuse-terminal-length',
+      'refuse `terminal length` (clients must fall back to `screen-length 0`)',
+    )
     .option('--drop-on-control-clear', '`clear sdwan control connections` drops the SSH session')
     .option('--bfd-delay <ms>', 'delay before BFD comes up after a fix, in ms', '3000')
     .action(action(async (flags: LabFlags) => labCommand(flags)));
 }
 
 function int(flag: string, value: string): number {
-  if (!/^\d+$/.test(value)) throw new RunbookError('E_USAGE', `${flag} ${value}: not a whole number`, { hint: `e.g. ${flag} 2` });
+  if (!/^\d+$/.test(value))
+    throw new RunbookError('E_USAGE', `${flag} ${value}: not a whole number`, { hint: `e.g. ${flag} 2` });
   return Number(value);
 }
 
@@ -51,7 +59,9 @@ export function labOptions(flags: LabFlags): LabOptions {
   const scenarios = flags.scenario.split(',').map((s) => s.trim()) as Scenario[];
   for (const s of scenarios) {
     if (!SCENARIOS.includes(s)) {
-      throw new RunbookError('E_USAGE', `--scenario ${s}: unknown scenario`, { hint: `use one of: ${SCENARIOS.join(', ')}` });
+      throw new RunbookError('E_USAGE', `--scenario ${s}: unknown scenario`, {
+        hint: `use one of: ${SCENARIOS.join(', ')}`,
+      });
     }
   }
   return {

@@ -15,13 +15,17 @@ export function printError(err: unknown): ExitCode {
   const e = err instanceof Error ? err : new Error(String(err));
   process.stderr.write(`error: internal error: ${e.message}\n`);
   process.stderr.write(
-    process.env.RUNBOOK_DEBUG ? `${e.stack ?? ''}\n` : 'hint: this is a bug in runbook; rerun with RUNBOOK_DEBUG=1 for details and report it\n',
+    process.env.RUNBOOK_DEBUG
+      ? `${e.stack ?? ''}\n`
+      : 'hint: this is a bug in runbook; rerun with RUNBOOK_DEBUG=1 for details and report it\n',
   );
   return 1;
 }
 
 /** Wrap a command action: any thrown error is printed and becomes the exit code. */
-export function action<A extends unknown[]>(fn: (...args: A) => Promise<number | void>): (...args: A) => Promise<void> {
+export function action<A extends unknown[]>(
+  fn: (...args: A) => Promise<number | void>,
+): (...args: A) => Promise<void> {
   return async (...args: A) => {
     try {
       const code = await fn(...args);

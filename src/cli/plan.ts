@@ -14,21 +14,34 @@ import { action, collect } from './output.js';
 export function register(program: Command): void {
   program
     .command('plan')
-    .description('Print the decision tree of a runbook without connecting: conditions, commands, disruptive steps and approval points')
+    .description(
+      'Print the decision tree of a runbook without connecting: conditions, commands, disruptive steps and approval points',
+    )
     .argument('<file>', 'runbook file (YAML)')
-    .option('-e, --var <name=value>', 'set a runbook variable, repeatable (unset ones show as <placeholders>)', collect)
+    .option(
+      '-e, --var <name=value>',
+      'set a runbook variable, repeatable (unset ones show as <placeholders>)',
+      collect,
+    )
     .option('--format <format>', `output format: ${PLAN_FORMATS.join(', ')}`, 'text')
-    .action(action(async (file: string, flags: { var?: string[]; format: string }) => planCommand(file, flags)));
+    .action(
+      action(async (file: string, flags: { var?: string[]; format: string }) => planCommand(file, flags)),
+    );
 }
 
 export async function planCommand(file: string, flags: { var?: string[]; format: string }): Promise<number> {
   const format = flags.format as PlanFormat;
   if (!PLAN_FORMATS.includes(format)) {
-    throw new RunbookError('E_USAGE', `--format ${flags.format}: unknown plan format`, { hint: `use one of: ${PLAN_FORMATS.join(', ')}` });
+    throw new RunbookError('E_USAGE', `--format ${flags.format}: unknown plan format`, {
+      hint: `use one of: ${PLAN_FORMATS.join(', ')}`,
+    });
   }
   const runbook = await loadRunbook(file);
   // A plan may leave required vars unset: they render as placeholders.
-  const vars = resolveVars({ ...runbook, vars: runbook.vars.map((v) => ({ ...v, required: false })) }, flags.var ?? []);
+  const vars = resolveVars(
+    { ...runbook, vars: runbook.vars.map((v) => ({ ...v, required: false })) },
+    flags.var ?? [],
+  );
   process.stdout.write(renderPlan(buildPlan(runbook, vars), format));
   return 0;
 }

@@ -37,7 +37,11 @@ export function register(program: Command): void {
     .option('--state-dir <dir>', 'where run records live', DEFAULT_STATE_DIR)
     .option('-y, --yes', 'approve every disruptive step, in-doubt ones included')
     .option('--force', 'resume even though the runbook file changed since the run started')
-    .option('-e, --var <name=value>', 'give secret variables again (they are never recorded), repeatable', collect)
+    .option(
+      '-e, --var <name=value>',
+      'give secret variables again (they are never recorded), repeatable',
+      collect,
+    )
     .option('--json', 'print one JSON document at the end')
     .option('-q, --quiet', 'print only the summary and errors')
     .option('-v, --verbose', 'also stream device output');
@@ -47,9 +51,23 @@ export function register(program: Command): void {
 }
 
 /** Recorded connection flags, with the ones given to resume put over them. */
-function withOverrides(recorded: ConnectionFlags & FleetFlags, given: ResumeFlags): ConnectionFlags & FleetFlags {
+function withOverrides(
+  recorded: ConnectionFlags & FleetFlags,
+  given: ResumeFlags,
+): ConnectionFlags & FleetFlags {
   const out: ConnectionFlags & FleetFlags = { ...recorded };
-  const keys: (keyof ConnectionFlags)[] = ['user', 'passwordEnv', 'askPass', 'identity', 'passphraseEnv', 'knownHosts', 'hostKeyPolicy', 'sshConfig', 'transcript', 'connectTimeout'];
+  const keys: (keyof ConnectionFlags)[] = [
+    'user',
+    'passwordEnv',
+    'askPass',
+    'identity',
+    'passphraseEnv',
+    'knownHosts',
+    'hostKeyPolicy',
+    'sshConfig',
+    'transcript',
+    'connectTimeout',
+  ];
   for (const k of keys) if (given[k] !== undefined) (out as Record<string, unknown>)[k] = given[k];
   return out;
 }
@@ -70,9 +88,13 @@ async function resumeCommand(id: string, flags: ResumeFlags): Promise<number> {
   const meta = run.meta;
   const stateFlag = flags.stateDir === DEFAULT_STATE_DIR ? '' : ` --state-dir ${flags.stateDir}`;
   if (meta.argv.includes('--lab')) {
-    throw new RunbookError('E_USAGE', `run ${id} ran against the embedded lab, which ended with its process`, {
-      hint: 'start the lab separately (runbook lab) and run against it with --host to rehearse interruptions',
-    });
+    throw new RunbookError(
+      'E_USAGE',
+      `run ${id} ran against the embedded lab, which ended with its process`,
+      {
+        hint: 'start the lab separately (runbook lab) and run against it with --host to rehearse interruptions',
+      },
+    );
   }
   if (!existsSync(meta.runbookPath)) {
     throw new RunbookError('E_RUNBOOK_READ', `run ${id}: its runbook ${meta.runbookPath} is gone`, {
@@ -81,9 +103,13 @@ async function resumeCommand(id: string, flags: ResumeFlags): Promise<number> {
   }
   const runbook = await loadRunbook(meta.runbookPath);
   if (runbook.contentHash !== meta.contentHash && !flags.force) {
-    throw new RunbookError('E_RUNBOOK_CHANGED', `run ${id}: ${meta.runbookPath} changed since the run started`, {
-      hint: `check the change (the steps already done were done with the old file), then resume with --force: runbook resume ${id}${stateFlag} --force`,
-    });
+    throw new RunbookError(
+      'E_RUNBOOK_CHANGED',
+      `run ${id}: ${meta.runbookPath} changed since the run started`,
+      {
+        hint: `check the change (the steps already done were done with the old file), then resume with --force: runbook resume ${id}${stateFlag} --force`,
+      },
+    );
   }
   // vars as recorded, then the ones given again (secret ones are recorded masked and must be given again)
   const pairs: string[] = [];
@@ -106,25 +132,37 @@ async function resumeCommand(id: string, flags: ResumeFlags): Promise<number> {
       finished.push(`${t.name} (${st.outcome})`);
       continue;
     }
-    if (!isPlatformName(t.platform)) throw new RunbookError('E_RUN_CORRUPT', `run ${id}: host ${t.name} has unknown platform ${t.platform}`);
-    targets.push({ name: t.name, address: t.address, port: t.port, platform: t.platform, user: flags.user ?? t.user ?? recorded.user });
+    if (!isPlatformName(t.platform))
+      throw new RunbookError('E_RUN_CORRUPT', `run ${id}: host ${t.name} has unknown platform ${t.platform}`);
+    targets.push({
+      name: t.name,
+      address: t.address,
+      port: t.port,
+      platform: t.platform,
+      user: flags.user ?? t.user ?? recorded.user,
+    });
     if (st.started) restore.set(t.name, { completed: st.completed, inDoubt: st.inDoubt });
     for (const d of st.inDoubtSteps.values()) {
       const sent = d.commandsSent.map((c) => `\`${c}\``).join(', ');
       notes.push(
         `${t.name}: step ${d.key} is IN DOUBT: it started at ${new Date(d.startedAt).toISOString()} and sent ${sent} but never finished, so it may already have changed the device; ` +
-          (flags.yes ? 'running it again (--yes)' : 'it runs again only when approved (answer the prompt, or resume with --yes)'),
+          (flags.yes
+            ? 'running it again (--yes)'
+            : 'it runs again only when approved (answer the prompt, or resume with --yes)'),
       );
     }
   }
   if (targets.length === 0) {
     // (with --json, stdout is for the result document only)
-    (flags.json ? process.stderr : process.stdout).write(`run ${id}: every host already finished: ${finished.join(', ')}; nothing to resume\n`);
+    (flags.json ? process.stderr : process.stdout).write(
+      `run ${id}: every host already finished: ${finished.join(', ')}; nothing to resume\n`,
+    );
     run.close();
     return 0;
   }
   // stderr, also with --json (stdout carries only the document)
-  if (finished.length > 0 && !flags.quiet) process.stderr.write(`run ${id}: not touching hosts that finished: ${finished.join(', ')}\n`);
+  if (finished.length > 0 && !flags.quiet)
+    process.stderr.write(`run ${id}: not touching hosts that finished: ${finished.join(', ')}\n`);
   for (const n of notes) process.stderr.write(`run ${id}: ${n}\n`);
   return runSession({
     runbook,

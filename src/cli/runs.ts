@@ -11,11 +11,24 @@ import type { Value } from '../expr/types.js';
 import { stringifyJson } from '../report/json.js';
 import { formatDuration } from '../report/format.js';
 import { resumeState } from '../store/resume.js';
-import { DEFAULT_STATE_DIR, RunStore, type HostState, type RunHandle, type RunMeta, type RunOutcome, type RunSummary } from '../store/runs.js';
+import {
+  DEFAULT_STATE_DIR,
+  RunStore,
+  type HostState,
+  type RunHandle,
+  type RunMeta,
+  type RunOutcome,
+  type RunSummary,
+} from '../store/runs.js';
 import { action } from './output.js';
 
 /** Host states `runbook resume` continues (hosts that ended ok or failed are left alone). */
-const RESUMABLE: ReadonlySet<HostState> = new Set<HostState>(['interrupted', 'awaiting-approval', 'unreachable', 'pending']);
+const RESUMABLE: ReadonlySet<HostState> = new Set<HostState>([
+  'interrupted',
+  'awaiting-approval',
+  'unreachable',
+  'pending',
+]);
 
 interface RunsFlags {
   stateDir: string;
@@ -124,7 +137,18 @@ export function buildRunView(handle: RunHandle): RunView {
         case 'step-end': {
           let s = open.get(r.key);
           if (!s) {
-            s = { key: r.key, stepId: r.stepId, title: r.stepId, outcome: 'running', disruptive: false, startedAt: new Date(r.at - r.durationMs).toISOString(), commands: [], captures: {}, approvals: [], session: view.sessions };
+            s = {
+              key: r.key,
+              stepId: r.stepId,
+              title: r.stepId,
+              outcome: 'running',
+              disruptive: false,
+              startedAt: new Date(r.at - r.durationMs).toISOString(),
+              commands: [],
+              captures: {},
+              approvals: [],
+              session: view.sessions,
+            };
             view.steps.push(s);
           }
           open.delete(r.key);
@@ -170,13 +194,16 @@ export function formatRunView(view: RunView, stateDir: string): string {
   out.push(`  created  ${formatWhen(meta.createdAt)}`);
   out.push(`  runbook  ${meta.runbookName} (${meta.runbookPath}, sha256 ${meta.contentHash.slice(0, 12)})`);
   const vars = Object.entries(meta.vars);
-  if (vars.length > 0) out.push(`  vars     ${vars.map(([k, v]) => `${k}=${formatValue(v as Value)}`).join(' ')}`);
+  if (vars.length > 0)
+    out.push(`  vars     ${vars.map(([k, v]) => `${k}=${formatValue(v as Value)}`).join(' ')}`);
   for (const h of view.hosts) {
     out.push('');
     const where = h.stoppedAt && h.state !== 'ok' ? ` at ${h.stoppedAt}` : '';
     const dur = h.durationMs === undefined ? '' : ` (${formatDuration(h.durationMs)})`;
     const resumed = h.sessions > 1 ? `, ${h.sessions} sessions` : '';
-    out.push(`${h.host}: ${h.state}${where}${dur}${resumed}${h.message ? `: ${h.message.split('\n')[0]}` : ''}`);
+    out.push(
+      `${h.host}: ${h.state}${where}${dur}${resumed}${h.message ? `: ${h.message.split('\n')[0]}` : ''}`,
+    );
     if (h.steps.length === 0) out.push('  (no steps recorded)');
     let session = 1;
     const keyWidth = Math.max(...h.steps.map((s) => s.key.length), 0);
@@ -187,8 +214,13 @@ export function formatRunView(view: RunView, stateDir: string): string {
       }
       const outcome = s.outcome === 'in-doubt' ? 'IN DOUBT (started, never finished)' : s.outcome;
       const dur = s.durationMs === undefined ? '' : `  ${formatDuration(s.durationMs)}`;
-      const flags = [s.disruptive ? 'disruptive' : '', ...s.approvals.map((a) => (a ? 'approved' : 'declined'))].filter(Boolean);
-      out.push(`  ${s.key.padEnd(keyWidth)}  ${outcome}${dur}${flags.length ? `  [${flags.join(', ')}]` : ''}`.trimEnd());
+      const flags = [
+        s.disruptive ? 'disruptive' : '',
+        ...s.approvals.map((a) => (a ? 'approved' : 'declined')),
+      ].filter(Boolean);
+      out.push(
+        `  ${s.key.padEnd(keyWidth)}  ${outcome}${dur}${flags.length ? `  [${flags.join(', ')}]` : ''}`.trimEnd(),
+      );
       if (s.item !== undefined) out.push(`      item: ${formatValue(s.item)}`);
       for (const c of s.commands) out.push(`      > ${c}`);
       for (const [k, v] of Object.entries(s.captures)) out.push(`      ${k} = ${formatValue(v)}`);
@@ -198,7 +230,9 @@ export function formatRunView(view: RunView, stateDir: string): string {
   const resumable = view.hosts.some((h) => RESUMABLE.has(h.state));
   if (resumable && view.outcome !== 'running' && meta.mode === 'exec') {
     out.push('');
-    out.push(`To continue this run: runbook resume ${meta.id}${stateDir === DEFAULT_STATE_DIR ? '' : ` --state-dir ${stateDir}`}`);
+    out.push(
+      `To continue this run: runbook resume ${meta.id}${stateDir === DEFAULT_STATE_DIR ? '' : ` --state-dir ${stateDir}`}`,
+    );
   }
   return `${out.join('\n')}\n`;
 }
@@ -217,5 +251,8 @@ function formatWhen(iso: string): string {
 
 function table(rows: string[][]): string {
   const widths = rows[0]!.map((_, i) => Math.max(...rows.map((r) => r[i]!.length)));
-  return rows.map((r) => r.map((c, i) => (i === r.length - 1 ? c : c.padEnd(widths[i]!))).join('  ')).join('\n') + '\n';
+  return (
+    rows.map((r) => r.map((c, i) => (i === r.length - 1 ? c : c.padEnd(widths[i]!))).join('  ')).join('\n') +
+    '\n'
+  );
 }

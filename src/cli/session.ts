@@ -33,7 +33,10 @@ export interface SessionOptions {
   startAt?: string;
   run: RunHandle;
   /** Resume: per host, what the journal says is done. Hosts absent here start fresh. */
-  restore?: Map<string, { completed: Map<string, { scope: Record<string, Value>; outcome: StepOutcome }>; inDoubt: Set<string> }>;
+  restore?: Map<
+    string,
+    { completed: Map<string, { scope: Record<string, Value>; outcome: StepOutcome }>; inDoubt: Set<string> }
+  >;
   connection: ConnectionOptions;
   json: boolean;
   level: LogLevel;
@@ -64,9 +67,13 @@ export function reconnectDelaysFromEnv(raw = process.env.RUNBOOK_RECONNECT_DELAY
   if (raw === undefined || raw.trim() === '') return undefined;
   const delays = raw.split(',').map((x) => Number(x.trim()));
   if (delays.some((d) => !Number.isInteger(d) || d < 0)) {
-    throw new RunbookError('E_USAGE', `RUNBOOK_RECONNECT_DELAYS_MS=${raw}: not a comma-separated list of milliseconds`, {
-      hint: 'e.g. RUNBOOK_RECONNECT_DELAYS_MS=1000,2000,5000 (one delay per reconnect attempt), or unset it',
-    });
+    throw new RunbookError(
+      'E_USAGE',
+      `RUNBOOK_RECONNECT_DELAYS_MS=${raw}: not a comma-separated list of milliseconds`,
+      {
+        hint: 'e.g. RUNBOOK_RECONNECT_DELAYS_MS=1000,2000,5000 (one delay per reconnect attempt), or unset it',
+      },
+    );
   }
   return delays;
 }
@@ -83,7 +90,9 @@ function lockAll(o: SessionOptions): { locks: Map<string, HostLock>; warnings: s
       const lock = acquireHostLock(o.run.stateDir, t.lockName ?? t.name, o.run.meta.id);
       locks.set(t.name, lock);
       if (lock.tookOverStale) {
-        warnings.push(`${t.name}: took over a stale lock of run ${lock.tookOverStale.runId} (its process ${lock.tookOverStale.pid} is gone)`);
+        warnings.push(
+          `${t.name}: took over a stale lock of run ${lock.tookOverStale.runId} (its process ${lock.tookOverStale.pid} is gone)`,
+        );
       }
     }
   } catch (err) {
@@ -112,7 +121,11 @@ export async function runSession(o: SessionOptions): Promise<ExitCode> {
   }
 }
 
-async function runLocked(o: SessionOptions, lockWarnings: string[], reconnectDelaysMs: number[] | undefined): Promise<ExitCode> {
+async function runLocked(
+  o: SessionOptions,
+  lockWarnings: string[],
+  reconnectDelaysMs: number[] | undefined,
+): Promise<ExitCode> {
   const interactive = Boolean(process.stdin.isTTY) && !o.json;
   const collector = createJsonCollector({
     runId: o.run.meta.id,
@@ -140,7 +153,9 @@ async function runLocked(o: SessionOptions, lockWarnings: string[], reconnectDel
   };
   if (o.level !== 'quiet') {
     const n = o.targets.length;
-    say(`run ${o.run.meta.id}: ${o.runbook.name}${o.mode === 'dry-run' ? ' (dry run)' : ''} on ${n} host${n === 1 ? '' : 's'}, record in ${o.run.dir}`);
+    say(
+      `run ${o.run.meta.id}: ${o.runbook.name}${o.mode === 'dry-run' ? ' (dry run)' : ''} on ${n} host${n === 1 ? '' : 's'}, record in ${o.run.dir}`,
+    );
   }
   for (const w of lockWarnings) say(`warning: ${w}`);
 
@@ -179,17 +194,15 @@ async function runLocked(o: SessionOptions, lockWarnings: string[], reconnectDel
   };
   const approve = (ctx: HostRunContext) =>
     o.yes
-      ? async (req: ApprovalRequest) => {
-          if (blocked(ctx)) return false;
-          return true;
-        }
+      ? async () => !blocked(ctx)
       : interactive
         ? async (req: ApprovalRequest) => {
             if (blocked(ctx)) return false;
             const q = approvalQuestion(req);
             const next = asking.then(async () => {
               // interrupted while this question waited its turn: do not ask it
-              if (stop.signal.aborted) throw new RunbookError('E_INTERRUPTED', 'interrupted before the question was asked');
+              if (stop.signal.aborted)
+                throw new RunbookError('E_INTERRUPTED', 'interrupted before the question was asked');
               return live ? /^\s*y(es)?\s*$/i.test(await live.prompt(q)) : askYesNo(q);
             });
             asking = next.catch(() => undefined);
@@ -231,7 +244,13 @@ async function runLocked(o: SessionOptions, lockWarnings: string[], reconnectDel
   try {
     fleet = await runFleet(
       o.targets.map((t) => asInventoryHost(t)),
-      { forks: o.forks, serial: o.serial, maxFailPct: o.maxFailPct, keepGoing: o.keepGoing, signal: stop.signal },
+      {
+        forks: o.forks,
+        serial: o.serial,
+        maxFailPct: o.maxFailPct,
+        keepGoing: o.keepGoing,
+        signal: stop.signal,
+      },
       (h, ctx) => runOne(byName(o.targets, h.name), ctx),
     );
   } finally {
@@ -253,7 +272,9 @@ async function runLocked(o: SessionOptions, lockWarnings: string[], reconnectDel
   }
   for (const [hint, hosts] of hints) collector.addMessage(`${hosts.join(', ')}: ${hint}`);
   const outcomes = o.targets.map((t) => fleet.results.get(t.name)?.outcome ?? 'not-run');
-  const failed = o.targets.filter((_, i) => outcomes[i] === 'failed' || outcomes[i] === 'unreachable').map((t) => t.name);
+  const failed = o.targets
+    .filter((_, i) => outcomes[i] === 'failed' || outcomes[i] === 'unreachable')
+    .map((t) => t.name);
   const retryFile = failed.length > 0 ? o.run.writeRetryFile(failed) : undefined;
   const doc = collector.document();
   o.run.close();
@@ -275,13 +296,19 @@ async function runLocked(o: SessionOptions, lockWarnings: string[], reconnectDel
 
 /** The approval question: the command, its blast radius, and the evidence that led there (a few lines). */
 export function approvalQuestion(req: ApprovalRequest, width = process.stdout.columns || 120): string {
-  const doubt = req.inDoubt ? '\n  (IN DOUBT: an earlier run started this step and never finished it; it may already have run)' : '';
+  const doubt = req.inDoubt
+    ? '\n  (IN DOUBT: an earlier run started this step and never finished it; it may already have run)'
+    : '';
   const cut = (line: string): string => (line.length > width - 6 ? `${line.slice(0, width - 7)}…` : line);
   const why: string[] = [];
   // the decisions first (conditions that held), then the device lines behind them
   for (const e of req.evidence) for (const c of e.conditions ?? []) why.push(cut(`    held: ${c}`));
-  for (const e of req.evidence) for (const line of e.lines ?? []) why.push(cut(`    ${e.stepId}: ${line.trim()}`));
-  const shown = why.length > 8 ? [...why.slice(0, 8), `    ... ${why.length - 8} more (--dry-run --json shows all the evidence)`] : why;
+  for (const e of req.evidence)
+    for (const line of e.lines ?? []) why.push(cut(`    ${e.stepId}: ${line.trim()}`));
+  const shown =
+    why.length > 8
+      ? [...why.slice(0, 8), `    ... ${why.length - 8} more (--dry-run --json shows all the evidence)`]
+      : why;
   const because = shown.length > 0 ? `\n  because:\n${shown.join('\n')}` : '';
   return `${req.host}: step ${req.stepId} wants to run\n  ${req.command}\n  impact: ${req.impact}${because}${doubt}\nRun it? [y/N] `;
 }

@@ -55,7 +55,9 @@ export function parseHostSpec(spec: string, defaultPort: number): { host: string
 export function toPort(raw: string, what: string): number {
   const n = Number(raw);
   if (!Number.isInteger(n) || n < 1 || n > 65535) {
-    throw new RunbookError('E_USAGE', `${what}: port must be a number from 1 to 65535`, { hint: 'e.g. --port 2222' });
+    throw new RunbookError('E_USAGE', `${what}: port must be a number from 1 to 65535`, {
+      hint: 'e.g. --port 2222',
+    });
   }
   return n;
 }
@@ -63,7 +65,9 @@ export function toPort(raw: string, what: string): number {
 function platformOf(raw: string | undefined, fallback: PlatformName): PlatformName {
   if (raw === undefined) return fallback;
   if (!isPlatformName(raw)) {
-    throw new RunbookError('E_USAGE', `--platform ${raw}: unknown platform`, { hint: `use one of: ${platformNames.join(', ')}` });
+    throw new RunbookError('E_USAGE', `--platform ${raw}: unknown platform`, {
+      hint: `use one of: ${platformNames.join(', ')}`,
+    });
   }
   return raw;
 }
@@ -89,7 +93,9 @@ export async function resolveTargets(opts: TargetOptions): Promise<Target[]> {
     }));
   }
   if (opts.limit) {
-    throw new RunbookError('E_USAGE', '--limit needs an inventory', { hint: 'add -i INVENTORY, or name hosts with --host' });
+    throw new RunbookError('E_USAGE', '--limit needs an inventory', {
+      hint: 'add -i INVENTORY, or name hosts with --host',
+    });
   }
   const specs = opts.hosts.flatMap((h) => h.split(',')).filter((h) => h.trim() !== '');
   const seen = new Set<string>();

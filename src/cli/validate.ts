@@ -11,7 +11,9 @@ import { action } from './output.js';
 export function register(program: Command): void {
   program
     .command('validate')
-    .description('check runbook files: YAML syntax, the schema, expressions, names and state-changing commands')
+    .description(
+      'check runbook files: YAML syntax, the schema, expressions, names and state-changing commands',
+    )
     .argument('<file...>', 'runbook YAML files')
     .action(action(async (files: string[]) => validateFiles(files)));
 }

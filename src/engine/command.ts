@@ -18,12 +18,26 @@ type Attempt =
   | { ok: true; dropped?: boolean }
   | { ok: false; error: { code: string; message: string }; untilFailed?: boolean };
 
-export async function runCommand(ctx: RunContext, step: CommandStep, key: string, frame: Frame, started: number): Promise<Flow> {
+export async function runCommand(
+  ctx: RunContext,
+  step: CommandStep,
+  key: string,
+  frame: Frame,
+  started: number,
+): Promise<Flow> {
   const commands: string[] = [];
   const captures: Record<string, Value> = {};
   const bound: Record<string, Value> = {};
   const fail = (error: { code: string; message: string }, attempts?: number): Flow => {
-    ctx.stepEnd(step, key, started, { outcome: 'failed', commands, captures, bound, error, message: error.message, ...(attempts ? { attempts } : {}) });
+    ctx.stepEnd(step, key, started, {
+      outcome: 'failed',
+      commands,
+      captures,
+      bound,
+      error,
+      message: error.message,
+      ...(attempts ? { attempts } : {}),
+    });
     return { kind: 'failed', key, message: `step ${step.id} failed: ${ctx.redactor.text(error.message)}` };
   };
 
@@ -35,7 +49,10 @@ export async function runCommand(ctx: RunContext, step: CommandStep, key: string
     if (!undecidable(ctx, frame, error)) return fail(error);
     // Dry-run: the command reads what an unsent change would have produced.
     if (!step.disruptive) {
-      ctx.stepEnd(step, key, started, { outcome: 'skipped', message: `dry-run: cannot render the command: ${error.message} (it depends on a change that was not sent)` });
+      ctx.stepEnd(step, key, started, {
+        outcome: 'skipped',
+        message: `dry-run: cannot render the command: ${error.message} (it depends on a change that was not sent)`,
+      });
       return NEXT;
     }
     command = step.run.renderPlaceholders(ctx.scope);
@@ -44,7 +61,11 @@ export async function runCommand(ctx: RunContext, step: CommandStep, key: string
 
   // Safety net: a step that is read-only as written must still be read-only once rendered. (A step
   // whose written form is not read-only passed validation only by declaring `changes: false`.)
-  if (!step.disruptive && isReadOnlyCommand(ctx.transport.profile, step.run.source) && !isReadOnlyCommand(ctx.transport.profile, command)) {
+  if (
+    !step.disruptive &&
+    isReadOnlyCommand(ctx.transport.profile, step.run.source) &&
+    !isReadOnlyCommand(ctx.transport.profile, command)
+  ) {
     return fail({
       code: 'E_STEP_FAILED',
       message: `refused to send \`${command}\`: the rendered command is not read-only for ${ctx.transport.profile.name} and the step does not declare \`changes\``,
@@ -54,20 +75,43 @@ export async function runCommand(ctx: RunContext, step: CommandStep, key: string
   if (step.disruptive) {
     if (ctx.dryRun) {
       const refs = [...step.run.refs, ...(step.impact?.refs ?? [])];
-      ctx.addWouldRun({ key, stepId: step.id, command, impact, evidence: ctx.evidence(step.id, refs, frame.conditions) });
+      ctx.addWouldRun({
+        key,
+        stepId: step.id,
+        command,
+        impact,
+        evidence: ctx.evidence(step.id, refs, frame.conditions),
+      });
       frame.afterWouldRun = true;
       ctx.stepEnd(step, key, started, { outcome: 'would-run', message: `dry-run: not sent: ${command}` });
       return NEXT;
     }
     const inDoubt = ctx.opts.restore?.inDoubt.has(key) ?? false;
-    const evidence = ctx.evidence(step.id, [...step.run.refs, ...(step.impact?.refs ?? [])], frame.conditions);
+    const evidence = ctx.evidence(
+      step.id,
+      [...step.run.refs, ...(step.impact?.refs ?? [])],
+      frame.conditions,
+    );
     let approved: boolean | undefined;
     try {
-      approved = await ctx.approve({ host: ctx.host, stepId: step.id, key, command, impact, evidence, inDoubt });
+      approved = await ctx.approve({
+        host: ctx.host,
+        stepId: step.id,
+        key,
+        command,
+        impact,
+        evidence,
+        inDoubt,
+      });
     } catch (err) {
       // Ctrl-C at the approval prompt: nothing was sent, the step runs again on resume.
       if (err instanceof RunbookError && err.code === 'E_INTERRUPTED') {
-        return { kind: 'stop', outcome: 'interrupted', message: `interrupted while step ${step.id} waited for approval; nothing was sent`, stoppedAt: key };
+        return {
+          kind: 'stop',
+          outcome: 'interrupted',
+          message: `interrupted while step ${step.id} waited for approval; nothing was sent`,
+          stoppedAt: key,
+        };
       }
       throw err;
     }
@@ -84,14 +128,23 @@ export async function runCommand(ctx: RunContext, step: CommandStep, key: string
     }
     if (!approved) {
       fail({ code: 'E_APPROVAL_REQUIRED', message: `approval refused for \`${command}\`; nothing was sent` });
-      return { kind: 'stop', outcome: 'failed', message: `step ${step.id}: approval refused; \`${ctx.redactor.text(command)}\` was not sent`, stoppedAt: key };
+      return {
+        kind: 'stop',
+        outcome: 'failed',
+        message: `step ${step.id}: approval refused; \`${ctx.redactor.text(command)}\` was not sent`,
+        stoppedAt: key,
+      };
     }
   }
 
   // Dry-run after a would-run in this branch: the change was not made, so do not poll for its effect.
   const tolerant = ctx.dryRun && frame.afterWouldRun;
   const times = tolerant ? 1 : (step.retry?.times ?? 1);
-  const runOpts: RunOptions = { stepId: step.id, expectDisconnect: step.expectDisconnect, dialogs: step.dialogs };
+  const runOpts: RunOptions = {
+    stepId: step.id,
+    expectDisconnect: step.expectDisconnect,
+    dialogs: step.dialogs,
+  };
   if (ctx.opts.commandSignal) runOpts.signal = ctx.opts.commandSignal;
   if (step.timeoutMs !== undefined) {
     runOpts.totalTimeoutMs = step.timeoutMs;
@@ -111,8 +164,15 @@ export async function runCommand(ctx: RunContext, step: CommandStep, key: string
     } catch (err) {
       const facts = errorFacts(err);
       if (facts.code === 'E_INTERRUPTED' || ctx.opts.commandSignal?.aborted) {
-        const sent = step.disruptive ? '; it may have changed the device (resume asks before running it again)' : '';
-        return { kind: 'stop', outcome: 'interrupted', message: `interrupted: the command of step ${step.id} was aborted${sent}`, stoppedAt: key };
+        const sent = step.disruptive
+          ? '; it may have changed the device (resume asks before running it again)'
+          : '';
+        return {
+          kind: 'stop',
+          outcome: 'interrupted',
+          message: `interrupted: the command of step ${step.id} was aborted${sent}`,
+          stoppedAt: key,
+        };
       }
       if (facts.code === 'E_DISCONNECTED') {
         const back = await ctx.reconnect(key);
@@ -126,7 +186,12 @@ export async function runCommand(ctx: RunContext, step: CommandStep, key: string
       last = { ok: false, error: facts };
     }
     if (result) {
-      const ev: Parameters<RunContext['emit']>[0] = { kind: 'command-output', key, stepId: step.id, output: result.output };
+      const ev: Parameters<RunContext['emit']>[0] = {
+        kind: 'command-output',
+        key,
+        stepId: step.id,
+        output: result.output,
+      };
       if (result.exitCode !== undefined) ev.exitCode = result.exitCode;
       ctx.emit(ev);
       if (result.disconnected) {
@@ -140,9 +205,23 @@ export async function runCommand(ctx: RunContext, step: CommandStep, key: string
     if (last.ok) break;
     if (attempt < times) {
       const delayMs = step.retry?.delayMs ?? 0;
-      ctx.emit({ kind: 'retry-wait', key, stepId: step.id, attempt, of: times, delayMs, reason: last.error.message });
+      ctx.emit({
+        kind: 'retry-wait',
+        key,
+        stepId: step.id,
+        attempt,
+        of: times,
+        delayMs,
+        reason: last.error.message,
+      });
       await ctx.sleep(delayMs, ctx.opts.signal);
-      if (ctx.aborted) return { kind: 'stop', outcome: 'interrupted', message: `interrupted while step ${step.id} was polling`, stoppedAt: key };
+      if (ctx.aborted)
+        return {
+          kind: 'stop',
+          outcome: 'interrupted',
+          message: `interrupted while step ${step.id} was polling`,
+          stoppedAt: key,
+        };
     }
   }
 
@@ -152,34 +231,70 @@ export async function runCommand(ctx: RunContext, step: CommandStep, key: string
         ? 'the session dropped as expected; reconnected'
         : 'the session dropped during the command (it was sent); reconnected'
       : undefined;
-    ctx.stepEnd(step, key, started, { outcome: 'ok', commands, captures, bound, attempts: attempt, ...(message ? { message } : {}) });
+    ctx.stepEnd(step, key, started, {
+      outcome: 'ok',
+      commands,
+      captures,
+      bound,
+      attempts: attempt,
+      ...(message ? { message } : {}),
+    });
     return NEXT;
   }
   let error = last.error;
   if (last.untilFailed && step.retry?.until) {
-    error = { code: 'E_STEP_FAILED', message: `until \`${step.retry.until.source}\` did not hold after ${attempt} attempt${attempt === 1 ? '' : 's'}${lastValues(ctx, step.retry.until.refs)}` };
+    error = {
+      code: 'E_STEP_FAILED',
+      message: `until \`${step.retry.until.source}\` did not hold after ${attempt} attempt${attempt === 1 ? '' : 's'}${lastValues(ctx, step.retry.until.refs)}`,
+    };
   }
   if (tolerant) {
     // not a failure: a verification that cannot hold because the change before it was not sent
     const message = `dry-run: not judged, the change before this step was not sent (${error.message})`;
-    ctx.stepEnd(step, key, started, { outcome: 'skipped', commands, captures, bound, attempts: attempt, message });
+    ctx.stepEnd(step, key, started, {
+      outcome: 'skipped',
+      commands,
+      captures,
+      bound,
+      attempts: attempt,
+      message,
+    });
     return NEXT;
   }
   return fail(error, attempt);
 }
 
 /** Judge one attempt's output: error patterns, exit code, captures (bound as they come), expect, until. */
-function judge(ctx: RunContext, step: CommandStep, result: CommandResult, captures: Record<string, Value>, bound: Record<string, Value>, key: string, attempt: number): Attempt {
+function judge(
+  ctx: RunContext,
+  step: CommandStep,
+  result: CommandResult,
+  captures: Record<string, Value>,
+  bound: Record<string, Value>,
+  key: string,
+  attempt: number,
+): Attempt {
   const lines = result.output.split(/\r\n|\r|\n/);
   for (const p of ctx.errorPatterns) {
     const line = lines.find((l) => p.re.test(l));
-    if (line !== undefined) return { ok: false, error: { code: 'E_DEVICE_ERROR', message: `${p.message}: ${line.trim()}` } };
+    if (line !== undefined)
+      return { ok: false, error: { code: 'E_DEVICE_ERROR', message: `${p.message}: ${line.trim()}` } };
   }
   if (result.exitCode !== undefined && !step.okExitCodes.includes(result.exitCode)) {
     const err = result.stderr?.trim().split('\n')[0];
-    return { ok: false, error: { code: 'E_STEP_FAILED', message: `exit status ${result.exitCode} (expected ${step.okExitCodes.join(' or ')})${err ? `: ${err}` : ''}` } };
+    return {
+      ok: false,
+      error: {
+        code: 'E_STEP_FAILED',
+        message: `exit status ${result.exitCode} (expected ${step.okExitCodes.join(' or ')})${err ? `: ${err}` : ''}`,
+      },
+    };
   }
-  const extra: Record<string, Value> = { output: result.output, exit_code: BigInt(result.exitCode ?? -1), attempt: BigInt(attempt) };
+  const extra: Record<string, Value> = {
+    output: result.output,
+    exit_code: BigInt(result.exitCode ?? -1),
+    attempt: BigInt(attempt),
+  };
   const matched: string[] = [];
   try {
     if (step.captures.length) {
@@ -194,10 +309,18 @@ function judge(ctx: RunContext, step: CommandStep, result: CommandResult, captur
     if (step.expect) {
       const r = evaluateExpect(step.expect, { output: result.output, scope: { ...ctx.scope, ...extra } });
       matched.push(...r.lines);
-      if (!r.ok) return { ok: false, error: { code: 'E_STEP_FAILED', message: `expect failed: ${r.reason}` } };
+      if (!r.ok)
+        return { ok: false, error: { code: 'E_STEP_FAILED', message: `expect failed: ${r.reason}` } };
     }
     if (step.retry?.until && !ctx.holds(step.retry.until, extra)) {
-      return { ok: false, untilFailed: true, error: { code: 'E_STEP_FAILED', message: `until \`${step.retry.until.source}\` does not hold yet${lastValues(ctx, step.retry.until.refs)}` } };
+      return {
+        ok: false,
+        untilFailed: true,
+        error: {
+          code: 'E_STEP_FAILED',
+          message: `until \`${step.retry.until.source}\` does not hold yet${lastValues(ctx, step.retry.until.refs)}`,
+        },
+      };
     }
     return { ok: true };
   } catch (err) {
@@ -207,8 +330,20 @@ function judge(ctx: RunContext, step: CommandStep, result: CommandResult, captur
   }
 }
 
-function lost(ctx: RunContext, stepId: string, key: string, why: 'failed' | 'interrupted', command: string): Flow {
-  if (why === 'interrupted') return { kind: 'stop', outcome: 'interrupted', message: `interrupted while reconnecting after step ${stepId}`, stoppedAt: key };
+function lost(
+  ctx: RunContext,
+  stepId: string,
+  key: string,
+  why: 'failed' | 'interrupted',
+  command: string,
+): Flow {
+  if (why === 'interrupted')
+    return {
+      kind: 'stop',
+      outcome: 'interrupted',
+      message: `interrupted while reconnecting after step ${stepId}`,
+      stoppedAt: key,
+    };
   return {
     kind: 'stop',
     outcome: 'unreachable',
@@ -219,7 +354,9 @@ function lost(ctx: RunContext, stepId: string, key: string, why: 'failed' | 'int
 
 /** ` (last values: a = 1, b = {n: 0})` for the names an expression reads. */
 function lastValues(ctx: RunContext, refs: readonly string[]): string {
-  const shown = refs.filter((r) => r in ctx.scope && r !== 'vars' && r !== 'host' && r !== 'run').map((r) => `${r} = ${ctx.redactor.names.has(r) ? '********' : formatValue(ctx.scope[r]!)}`);
+  const shown = refs
+    .filter((r) => r in ctx.scope && r !== 'vars' && r !== 'host' && r !== 'run')
+    .map((r) => `${r} = ${ctx.redactor.names.has(r) ? '********' : formatValue(ctx.scope[r]!)}`);
   return shown.length ? ` (last values: ${ctx.redactor.text(shown.join(', '))})` : '';
 }
 

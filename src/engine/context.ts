@@ -90,10 +90,17 @@ export class RunContext {
     this.dryRun = opts.mode === 'dry-run';
     this.redactor = makeRedactor(opts.runbook.vars, opts.vars);
     const { name, address, port, platform } = opts.host;
-    this.scope = { ...varsScope(opts.vars), host: { name, address, port: BigInt(port), platform }, run: { dry_run: this.dryRun } };
+    this.scope = {
+      ...varsScope(opts.vars),
+      host: { name, address, port: BigInt(port), platform },
+      run: { dry_run: this.dryRun },
+    };
     this.reserved = new Set(Object.keys(this.scope));
     this.startAtPending = opts.startAt;
-    this.errorPatterns = opts.transport.profile.errorPatterns.map((p) => ({ re: new RegExp(p.pattern), message: p.message }));
+    this.errorPatterns = opts.transport.profile.errorPatterns.map((p) => ({
+      re: new RegExp(p.pattern),
+      message: p.message,
+    }));
     this.sleep = opts.sleep ?? abortableSleep;
   }
 
@@ -144,7 +151,8 @@ export class RunContext {
     const focus = new Set<string>();
     for (const n of names) {
       const v = this.scope[n];
-      if (n !== 'vars' && n !== 'host' && n !== 'run' && v !== undefined && !Array.isArray(v)) leafStrings(v, focus);
+      if (n !== 'vars' && n !== 'host' && n !== 'run' && v !== undefined && !Array.isArray(v))
+        leafStrings(v, focus);
     }
     const out: Evidence[] = [];
     for (const s of this.seen.values()) {
@@ -225,7 +233,13 @@ export class RunContext {
     this.records.push(rec);
   }
 
-  addWouldRun(w: { key: string; stepId: string; command: string; impact: string; evidence: Evidence[] }): void {
+  addWouldRun(w: {
+    key: string;
+    stepId: string;
+    command: string;
+    impact: string;
+    evidence: Evidence[];
+  }): void {
     const red = this.redactor.deep(w);
     this.emit({ kind: 'would-run', ...red });
     this.wouldRun.push({
@@ -242,7 +256,13 @@ export class RunContext {
 
   async approve(req: ApprovalRequest): Promise<boolean | undefined> {
     const red = this.redactor.deep(req);
-    this.emit({ kind: 'approval-request', key: req.key, stepId: req.stepId, command: red.command, impact: red.impact });
+    this.emit({
+      kind: 'approval-request',
+      key: req.key,
+      stepId: req.stepId,
+      command: red.command,
+      impact: red.impact,
+    });
     if (!this.opts.approve) return undefined;
     const approved = await this.opts.approve(red);
     this.emit({ kind: 'approval-result', key: req.key, stepId: req.stepId, approved });
@@ -285,7 +305,6 @@ function leafStrings(v: Value, into: Set<string>): void {
 
 /** Omit over each member of a union. */
 export type DistributiveOmit<T, K extends PropertyKey> = T extends unknown ? Omit<T, K> : never;
-
 
 /** The error code and message of anything thrown by a step. Non-RunbookErrors are bugs: rethrown. */
 export function errorFacts(err: unknown): { code: string; message: string } {

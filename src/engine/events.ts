@@ -30,13 +30,42 @@ export type EngineEvent =
   | (Base & { kind: 'host-start'; runbook: string; dryRun: boolean })
   | (Base & { kind: 'connecting'; address: string; port: number })
   | (Base & { kind: 'connected' })
-  | (Base & { kind: 'step-start'; key: string; stepId: string; title: string; disruptive: boolean; item?: Value })
-  | (Base & { kind: 'command-sent'; key: string; stepId: string; command: string; disruptive: boolean; attempt: number })
+  | (Base & {
+      kind: 'step-start';
+      key: string;
+      stepId: string;
+      title: string;
+      disruptive: boolean;
+      item?: Value;
+    })
+  | (Base & {
+      kind: 'command-sent';
+      key: string;
+      stepId: string;
+      command: string;
+      disruptive: boolean;
+      attempt: number;
+    })
   | (Base & { kind: 'command-output'; key: string; stepId: string; output: string; exitCode?: number })
-  | (Base & { kind: 'retry-wait'; key: string; stepId: string; attempt: number; of: number; delayMs: number; reason: string })
+  | (Base & {
+      kind: 'retry-wait';
+      key: string;
+      stepId: string;
+      attempt: number;
+      of: number;
+      delayMs: number;
+      reason: string;
+    })
   | (Base & { kind: 'approval-request'; key: string; stepId: string; command: string; impact: string })
   | (Base & { kind: 'approval-result'; key: string; stepId: string; approved: boolean })
-  | (Base & { kind: 'would-run'; key: string; stepId: string; command: string; impact: string; evidence: Evidence[] })
+  | (Base & {
+      kind: 'would-run';
+      key: string;
+      stepId: string;
+      command: string;
+      impact: string;
+      evidence: Evidence[];
+    })
   | (Base & { kind: 'reconnecting'; key: string; attempt: number; delayMs: number })
   | (Base & {
       kind: 'step-end';

@@ -60,7 +60,10 @@ export interface ExecutorOptions {
    * step-end `scope`) are restored. Disruptive steps whose key is in `inDoubt` are asked for again
    * with inDoubt = true.
    */
-  restore?: { completed: Map<string, { scope: Record<string, Value>; outcome: StepOutcome }>; inDoubt: Set<string> };
+  restore?: {
+    completed: Map<string, { scope: Record<string, Value>; outcome: StepOutcome }>;
+    inDoubt: Set<string>;
+  };
   /** Sleep that resolves early when the signal aborts (injected by tests). */
   sleep?: (ms: number, signal?: AbortSignal) => Promise<void>;
   /** Delays before each reconnect attempt after a dropped session; default RECONNECT_DELAYS_MS. */
@@ -88,9 +91,13 @@ export interface HostResult {
 export function checkStartAt(runbook: Runbook, startAt: string | undefined): void {
   if (startAt !== undefined && !startableIds(runbook.steps).has(startAt)) {
     const ids = [...startableIds(runbook.steps)];
-    throw new RunbookError('E_USAGE', `--start-at ${startAt}: runbook ${runbook.name} has no step with that id`, {
-      hint: `use one of: ${ids.slice(0, 20).join(', ')}${ids.length > 20 ? ', ...' : ''}`,
-    });
+    throw new RunbookError(
+      'E_USAGE',
+      `--start-at ${startAt}: runbook ${runbook.name} has no step with that id`,
+      {
+        hint: `use one of: ${ids.slice(0, 20).join(', ')}${ids.length > 20 ? ', ...' : ''}`,
+      },
+    );
   }
 }
 
@@ -116,7 +123,11 @@ export async function runHost(opts: ExecutorOptions): Promise<HostResult> {
       ctx.emit({ kind: 'connected' });
       flow = await runSteps(ctx, opts.runbook.steps, { prefix: '', conditions: [], afterWouldRun: false });
     } else {
-      flow = { kind: 'stop', outcome: 'unreachable', message: error?.message ?? `cannot connect to ${opts.host.name}` };
+      flow = {
+        kind: 'stop',
+        outcome: 'unreachable',
+        message: error?.message ?? `cannot connect to ${opts.host.name}`,
+      };
     }
   } finally {
     await opts.transport.close().catch(() => undefined);
@@ -125,7 +136,13 @@ export async function runHost(opts: ExecutorOptions): Promise<HostResult> {
   const end = hostEnd(ctx, flow);
   const durationMs = Date.now() - started;
   const message = ctx.redactor.text(end.message);
-  const hostEndEvent: Parameters<RunContext['emit']>[0] = { kind: 'host-end', outcome: end.outcome, message, durationMs, disruptive: ctx.disruptive };
+  const hostEndEvent: Parameters<RunContext['emit']>[0] = {
+    kind: 'host-end',
+    outcome: end.outcome,
+    message,
+    durationMs,
+    disruptive: ctx.disruptive,
+  };
   if (end.stoppedAt !== undefined) hostEndEvent.stoppedAt = end.stoppedAt;
   ctx.emit(hostEndEvent);
   const result: HostResult = {
@@ -145,10 +162,17 @@ export async function runHost(opts: ExecutorOptions): Promise<HostResult> {
 function hostEnd(ctx: RunContext, flow: Flow): { outcome: HostOutcome; message: string; stoppedAt?: string } {
   if (flow.kind === 'stop') return flow;
   if (flow.kind === 'failed') return { outcome: 'failed', message: flow.message, stoppedAt: flow.key };
-  const ran = ctx.records.filter((r) => r.outcome !== 'skipped' && r.outcome !== 'restored' && r.kind === 'command').length;
+  const ran = ctx.records.filter(
+    (r) => r.outcome !== 'skipped' && r.outcome !== 'restored' && r.kind === 'command',
+  ).length;
   if (ctx.dryRun) {
     const n = ctx.wouldRun.length;
-    return { outcome: 'ok', message: n ? `dry-run: ${n} disruptive command${n === 1 ? '' : 's'} would run` : 'dry-run: no disruptive command would run' };
+    return {
+      outcome: 'ok',
+      message: n
+        ? `dry-run: ${n} disruptive command${n === 1 ? '' : 's'} would run`
+        : 'dry-run: no disruptive command would run',
+    };
   }
   return { outcome: 'ok', message: `completed (${ran} command step${ran === 1 ? '' : 's'} run)` };
 }

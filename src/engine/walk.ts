@@ -19,12 +19,26 @@ import { formatValue } from '../expr/values.js';
 import type { Value } from '../expr/types.js';
 import type { AssertStep, ChooseStep, EndStep, GroupStep, SetStep, Step } from '../runbook/model.js';
 import { renderLoose as renderMessage, runCommand } from './command.js';
-import { NEXT, errorFacts, undecidable, type Condition, type Flow, type Frame, type RunContext } from './context.js';
+import {
+  NEXT,
+  errorFacts,
+  undecidable,
+  type Condition,
+  type Flow,
+  type Frame,
+  type RunContext,
+} from './context.js';
 
 export async function runSteps(ctx: RunContext, steps: readonly Step[], frame: Frame): Promise<Flow> {
   for (const step of steps) {
     const key = frame.prefix + step.id;
-    if (ctx.aborted) return { kind: 'stop', outcome: 'interrupted', message: `interrupted before step ${step.id}`, stoppedAt: key };
+    if (ctx.aborted)
+      return {
+        kind: 'stop',
+        outcome: 'interrupted',
+        message: `interrupted before step ${step.id}`,
+        stoppedAt: key,
+      };
     const flow = await runStep(ctx, step, key, frame);
     if (flow.kind !== 'failed') {
       if (flow.kind === 'stop') return flow;
@@ -37,7 +51,8 @@ export async function runSteps(ctx: RunContext, steps: readonly Step[], frame: F
     const recovery = await runSteps(ctx, onFailure.steps, recoveryFrame);
     if (recoveryFrame.afterWouldRun) frame.afterWouldRun = true;
     if (recovery.kind === 'stop') return recovery;
-    const why = recovery.kind === 'failed' ? `; recovery failed too: ${recovery.message}` : '; recovery steps ran';
+    const why =
+      recovery.kind === 'failed' ? `; recovery failed too: ${recovery.message}` : '; recovery steps ran';
     return { kind: 'failed', key: flow.key, message: `${flow.message}${why}` };
   }
   return NEXT;
@@ -49,14 +64,21 @@ async function runStep(ctx: RunContext, step: Step, key: string, frame: Frame): 
     if (step.id === ctx.startAtPending) ctx.startAtPending = undefined;
     else if (contains(step, ctx.startAtPending)) entering = true;
     else {
-      ctx.stepEnd(step, key, ctx.stepStart(step, key), { outcome: 'skipped', message: `before --start-at ${ctx.opts.startAt}` });
+      ctx.stepEnd(step, key, ctx.stepStart(step, key), {
+        outcome: 'skipped',
+        message: `before --start-at ${ctx.opts.startAt}`,
+      });
       return NEXT;
     }
   }
   const done = ctx.opts.restore?.completed.get(key);
   if (done) {
     ctx.restore(done.scope, key);
-    ctx.stepEnd(step, key, ctx.stepStart(step, key), { outcome: 'restored', bound: done.scope, message: `restored from the checkpoint (was ${done.outcome})` });
+    ctx.stepEnd(step, key, ctx.stepStart(step, key), {
+      outcome: 'restored',
+      bound: done.scope,
+      message: `restored from the checkpoint (was ${done.outcome})`,
+    });
     return NEXT;
   }
 
@@ -70,14 +92,20 @@ async function runStep(ctx: RunContext, step: Step, key: string, frame: Frame): 
     } catch (err) {
       const error = errorFacts(err);
       if (undecidable(ctx, frame, error)) {
-        ctx.stepEnd(step, key, started, { outcome: 'skipped', message: `dry-run: cannot decide \`${step.when.source}\`: ${error.message} (it depends on a change that was not sent)` });
+        ctx.stepEnd(step, key, started, {
+          outcome: 'skipped',
+          message: `dry-run: cannot decide \`${step.when.source}\`: ${error.message} (it depends on a change that was not sent)`,
+        });
         return NEXT;
       }
       ctx.stepEnd(step, key, started, { outcome: 'failed', error, message: error.message });
       return { kind: 'failed', key, message: `step ${step.id}: ${error.message}` };
     }
     if (!held) {
-      ctx.stepEnd(step, key, started, { outcome: 'skipped', message: `when \`${step.when.source}\` is false` });
+      ctx.stepEnd(step, key, started, {
+        outcome: 'skipped',
+        message: `when \`${step.when.source}\` is false`,
+      });
       return NEXT;
     }
     conditions.push({ source: step.when.source, refs: step.when.refs });
@@ -109,22 +137,43 @@ async function runStep(ctx: RunContext, step: Step, key: string, frame: Frame): 
 }
 
 /** Run a list inside a group-like step and close the step from the list's flow. */
-async function runBody(ctx: RunContext, step: Step, key: string, started: number, body: (bound: Record<string, Value>) => Promise<Flow>, item?: Value): Promise<Flow> {
+async function runBody(
+  ctx: RunContext,
+  step: Step,
+  key: string,
+  started: number,
+  body: (bound: Record<string, Value>) => Promise<Flow>,
+  item?: Value,
+): Promise<Flow> {
   const { result: flow, bound } = await ctx.collecting(async () => body({}));
   const facts = item === undefined ? {} : { item };
   if (flow.kind === 'stop') {
-    if (flow.outcome === 'ok' || flow.outcome === 'failed') ctx.stepEnd(step, key, started, { outcome: 'ended', bound, ...facts, message: flow.message });
+    if (flow.outcome === 'ok' || flow.outcome === 'failed')
+      ctx.stepEnd(step, key, started, { outcome: 'ended', bound, ...facts, message: flow.message });
     return flow;
   }
   if (flow.kind === 'failed') {
-    ctx.stepEnd(step, key, started, { outcome: 'failed', bound, ...facts, message: flow.message, error: { code: 'E_STEP_FAILED', message: flow.message } });
+    ctx.stepEnd(step, key, started, {
+      outcome: 'failed',
+      bound,
+      ...facts,
+      message: flow.message,
+      error: { code: 'E_STEP_FAILED', message: flow.message },
+    });
     return flow;
   }
   ctx.stepEnd(step, key, started, { outcome: 'ok', bound, ...facts });
   return NEXT;
 }
 
-async function runGroup(ctx: RunContext, step: GroupStep, key: string, frame: Frame, started: number, entering: boolean): Promise<Flow> {
+async function runGroup(
+  ctx: RunContext,
+  step: GroupStep,
+  key: string,
+  frame: Frame,
+  started: number,
+  entering: boolean,
+): Promise<Flow> {
   const forEach = step.forEach;
   if (!forEach) {
     const inner: Frame = { ...frame, prefix: `${key}/` };
@@ -138,27 +187,56 @@ async function runGroup(ctx: RunContext, step: GroupStep, key: string, frame: Fr
       return { kind: 'failed', key, message: `step ${step.id}: for_each: ${errorFacts(err).message}` };
     }
     if (!Array.isArray(items)) {
-      return { kind: 'failed', key, message: `step ${step.id}: for_each \`${forEach.items.source}\` is ${formatValue(items)}, not a list` };
+      return {
+        kind: 'failed',
+        key,
+        message: `step ${step.id}: for_each \`${forEach.items.source}\` is ${formatValue(items)}, not a list`,
+      };
     }
     const sources = ctx.sourcesOf(forEach.items.refs);
     const had = Object.prototype.hasOwnProperty.call(ctx.scope, forEach.as);
     const previous = ctx.scope[forEach.as];
-    const condition: Condition = { source: `${forEach.as} in ${forEach.items.source}`, refs: [forEach.as, ...forEach.items.refs] };
+    const condition: Condition = {
+      source: `${forEach.as} in ${forEach.items.source}`,
+      refs: [forEach.as, ...forEach.items.refs],
+    };
     let any = false;
     try {
       for (const [i, item] of items.entries()) {
         const iterKey = `${key}[${i}]`;
-        if (ctx.aborted) return { kind: 'stop', outcome: 'interrupted', message: `interrupted before step ${step.id} item ${i + 1}`, stoppedAt: iterKey };
+        if (ctx.aborted)
+          return {
+            kind: 'stop',
+            outcome: 'interrupted',
+            message: `interrupted before step ${step.id} item ${i + 1}`,
+            stoppedAt: iterKey,
+          };
         ctx.bind(forEach.as, item, sources, true);
         const done = ctx.opts.restore?.completed.get(iterKey);
         if (done && !entering) {
           ctx.restore(done.scope, iterKey);
-          ctx.stepEnd(step, iterKey, ctx.stepStart(step, iterKey, item), { outcome: 'restored', item, bound: done.scope, message: `restored from the checkpoint (was ${done.outcome})` });
+          ctx.stepEnd(step, iterKey, ctx.stepStart(step, iterKey, item), {
+            outcome: 'restored',
+            item,
+            bound: done.scope,
+            message: `restored from the checkpoint (was ${done.outcome})`,
+          });
           continue;
         }
         const iterStarted = ctx.stepStart(step, iterKey, item);
-        const iterFrame: Frame = { prefix: `${iterKey}/`, conditions: [...frame.conditions, condition], afterWouldRun: frame.afterWouldRun };
-        const flow = await runBody(ctx, step, iterKey, iterStarted, () => runSteps(ctx, step.steps, iterFrame), item);
+        const iterFrame: Frame = {
+          prefix: `${iterKey}/`,
+          conditions: [...frame.conditions, condition],
+          afterWouldRun: frame.afterWouldRun,
+        };
+        const flow = await runBody(
+          ctx,
+          step,
+          iterKey,
+          iterStarted,
+          () => runSteps(ctx, step.steps, iterFrame),
+          item,
+        );
         any ||= iterFrame.afterWouldRun;
         if (flow.kind !== 'next') return flow;
       }
@@ -171,19 +249,30 @@ async function runGroup(ctx: RunContext, step: GroupStep, key: string, frame: Fr
   });
 }
 
-async function runChoose(ctx: RunContext, step: ChooseStep, key: string, frame: Frame, started: number, entering: boolean): Promise<Flow> {
+async function runChoose(
+  ctx: RunContext,
+  step: ChooseStep,
+  key: string,
+  frame: Frame,
+  started: number,
+  entering: boolean,
+): Promise<Flow> {
   const passed: string[] = [];
   const passedRefs: string[] = [];
   for (const [i, branch] of step.branches.entries()) {
     let held = branch.when === undefined;
-    if (entering) held = branch.steps.some((s) => s.id === ctx.startAtPending || contains(s, ctx.startAtPending!));
+    if (entering)
+      held = branch.steps.some((s) => s.id === ctx.startAtPending || contains(s, ctx.startAtPending!));
     else if (branch.when) {
       try {
         held = ctx.holds(branch.when);
       } catch (err) {
         const error = errorFacts(err);
         if (undecidable(ctx, frame, error)) {
-          ctx.stepEnd(step, key, started, { outcome: 'skipped', message: `dry-run: cannot decide \`${branch.when.source}\`: ${error.message} (it depends on a change that was not sent)` });
+          ctx.stepEnd(step, key, started, {
+            outcome: 'skipped',
+            message: `dry-run: cannot decide \`${branch.when.source}\`: ${error.message} (it depends on a change that was not sent)`,
+          });
           return NEXT;
         }
         ctx.stepEnd(step, key, started, { outcome: 'failed', error, message: error.message });
@@ -200,8 +289,14 @@ async function runChoose(ctx: RunContext, step: ChooseStep, key: string, frame: 
     const condition: Condition = branch.when
       ? { source: branch.when.source, refs: branch.when.refs }
       : { source: `otherwise${passed.length ? ` (none of: ${passed.join('; ')})` : ''}`, refs: passedRefs };
-    const inner: Frame = { prefix: `${key}/`, conditions: [...frame.conditions, condition], afterWouldRun: frame.afterWouldRun };
-    return runBody(ctx, step, key, started, () => runSteps(ctx, branch.steps, inner).then(join(frame, inner)));
+    const inner: Frame = {
+      prefix: `${key}/`,
+      conditions: [...frame.conditions, condition],
+      afterWouldRun: frame.afterWouldRun,
+    };
+    return runBody(ctx, step, key, started, () =>
+      runSteps(ctx, branch.steps, inner).then(join(frame, inner)),
+    );
   }
   ctx.stepEnd(step, key, started, { outcome: 'skipped', message: 'no branch condition holds' });
   return NEXT;
@@ -210,7 +305,12 @@ async function runChoose(ctx: RunContext, step: ChooseStep, key: string, frame: 
 function runEnd(ctx: RunContext, step: EndStep, key: string, started: number): Flow {
   const message = renderMessage(ctx, step.message);
   ctx.stepEnd(step, key, started, { outcome: 'ended', message: `${step.status}: ${message}` });
-  return { kind: 'stop', outcome: step.status, message, ...(step.status === 'failed' ? { stoppedAt: key } : {}) };
+  return {
+    kind: 'stop',
+    outcome: step.status,
+    message,
+    ...(step.status === 'failed' ? { stoppedAt: key } : {}),
+  };
 }
 
 function runAssert(ctx: RunContext, step: AssertStep, key: string, frame: Frame, started: number): Flow {
@@ -218,7 +318,11 @@ function runAssert(ctx: RunContext, step: AssertStep, key: string, frame: Frame,
   let message: string;
   try {
     held = ctx.holds(step.that);
-    message = held ? '' : step.message ? renderMessage(ctx, step.message) : `assertion \`${step.that.source}\` does not hold`;
+    message = held
+      ? ''
+      : step.message
+        ? renderMessage(ctx, step.message)
+        : `assertion \`${step.that.source}\` does not hold`;
   } catch (err) {
     held = false;
     message = errorFacts(err).message;
@@ -229,7 +333,10 @@ function runAssert(ctx: RunContext, step: AssertStep, key: string, frame: Frame,
   }
   const error = { code: 'E_STEP_FAILED', message };
   if (ctx.dryRun && frame.afterWouldRun) {
-    ctx.stepEnd(step, key, started, { outcome: 'skipped', message: `dry-run: not judged, the change before this step was not sent (${message})` });
+    ctx.stepEnd(step, key, started, {
+      outcome: 'skipped',
+      message: `dry-run: not judged, the change before this step was not sent (${message})`,
+    });
     return NEXT;
   }
   ctx.stepEnd(step, key, started, { outcome: 'failed', error, message });
@@ -263,7 +370,8 @@ function join(parent: Frame, inner: Frame): (flow: Flow) => Flow {
 
 /** True when `id` is a step inside `step` (not counting on_failure recovery steps). */
 export function contains(step: Step, id: string): boolean {
-  const children = step.kind === 'group' ? step.steps : step.kind === 'choose' ? step.branches.flatMap((b) => b.steps) : [];
+  const children =
+    step.kind === 'group' ? step.steps : step.kind === 'choose' ? step.branches.flatMap((b) => b.steps) : [];
   return children.some((c) => c.id === id || contains(c, id));
 }
 

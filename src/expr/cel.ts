@@ -26,15 +26,36 @@ import type { DeclType, NameDecl } from './decls.js';
 
 /** Words CEL reserves; a variable, capture or loop name cannot be one of them. */
 const RESERVED = new Set([
-  'true', 'false', 'null', 'in', 'as', 'break', 'const', 'continue', 'else', 'for', 'function',
-  'if', 'import', 'let', 'loop', 'package', 'namespace', 'return', 'var', 'void', 'while',
-  '__proto__', 'prototype',
+  'true',
+  'false',
+  'null',
+  'in',
+  'as',
+  'break',
+  'const',
+  'continue',
+  'else',
+  'for',
+  'function',
+  'if',
+  'import',
+  'let',
+  'loop',
+  'package',
+  'namespace',
+  'return',
+  'var',
+  'void',
+  'while',
+  '__proto__',
+  'prototype',
 ]);
 const IDENT = /^[A-Za-z_][A-Za-z0-9_]*$/;
 
 /** Why `name` cannot be declared for expressions, or undefined when it can. */
 export function nameProblem(name: string): string | undefined {
-  if (!IDENT.test(name)) return `'${name}' is not a valid name (letters, digits and _; not starting with a digit)`;
+  if (!IDENT.test(name))
+    return `'${name}' is not a valid name (letters, digits and _; not starting with a digit)`;
   if (RESERVED.has(name)) return `'${name}' is a reserved word in expressions`;
   return undefined;
 }
@@ -122,7 +143,8 @@ export class CelBinding {
     const vars = this.decls.get('vars');
     if (ctx['vars'] === undefined && vars?.type.kind === 'map') {
       const present: Record<string, Value> = {};
-      for (const k of Object.keys(vars.type.fields)) if (scope[k] !== undefined && scope[k] !== null) present[k] = scope[k]!;
+      for (const k of Object.keys(vars.type.fields))
+        if (scope[k] !== undefined && scope[k] !== null) present[k] = scope[k]!;
       ctx['vars'] = this.toCel(vars.type, present);
     }
     return ctx;
@@ -131,14 +153,19 @@ export class CelBinding {
   private toCel(type: DeclType, value: Value): unknown {
     switch (type.kind) {
       case 'scalar':
-        return type.spec.type === 'int' && typeof value === 'number' && Number.isInteger(value) ? BigInt(value) : value;
+        return type.spec.type === 'int' && typeof value === 'number' && Number.isInteger(value)
+          ? BigInt(value)
+          : value;
       case 'list':
         return Array.isArray(value) ? value.map((v) => this.toCel(type.items, v)) : value;
       case 'dyn':
         return value;
       case 'map': {
         if (value === null || typeof value !== 'object' || Array.isArray(value)) return value;
-        const out = (type.nullable ? {} : new (this.records.get(this.celType(type))!.ctor)()) as Record<string, unknown>;
+        const out = (type.nullable ? {} : new (this.records.get(this.celType(type))!.ctor)()) as Record<
+          string,
+          unknown
+        >;
         for (const [k, v] of Object.entries(value)) {
           if (v === null || v === undefined) continue;
           const ft = type.fields[k];
@@ -151,7 +178,8 @@ export class CelBinding {
 
   /** The declared type matching a CEL type string of a result (records by name; unknown shapes are dyn). */
   declTypeOfCel(celType: string): DeclType {
-    if (celType === 'int' || celType === 'string' || celType === 'bool') return { kind: 'scalar', spec: { type: celType } };
+    if (celType === 'int' || celType === 'string' || celType === 'bool')
+      return { kind: 'scalar', spec: { type: celType } };
     const list = /^list<(.+)>$/.exec(celType);
     if (list) return { kind: 'list', items: this.declTypeOfCel(list[1]!) };
     const rec = this.records.get(celType);
@@ -243,7 +271,8 @@ export function undeclaredHasFields(ast: ASTNode, binding: CelBinding): { node: 
     while (root.op === '.') root = root.args[0];
     if (root.op !== 'id' || bound.has(root.args) || !binding.decls.has(root.args)) return;
     const res = binding.env.check(serialize(arg));
-    if (!res.valid && res.error && res.error.code === 'no_such_key') found.push({ node: arg, message: res.error.summary });
+    if (!res.valid && res.error && res.error.code === 'no_such_key')
+      found.push({ node: arg, message: res.error.summary });
   });
   return found;
 }

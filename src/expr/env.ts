@@ -52,7 +52,9 @@ export class ExprEnv {
     for (const d of decls) {
       const problem = nameProblem(d.name);
       if (problem) {
-        throw new RunbookError('E_RUNBOOK_INVALID', `cannot use ${problem}`, { hint: 'rename it: letters, digits and _, not a CEL keyword' });
+        throw new RunbookError('E_RUNBOOK_INVALID', `cannot use ${problem}`, {
+          hint: 'rename it: letters, digits and _, not a CEL keyword',
+        });
       }
       map.delete(d.name);
       map.set(d.name, d);
@@ -101,7 +103,11 @@ export class ExprEnv {
       parsed = cel.env.parse(source);
     } catch (err) {
       const e = err as { summary?: string; message: string; range?: { start: number } };
-      return fail(e.range?.start ?? 0, `syntax error: ${e.summary ?? e.message} in \`${source}\``, 'expressions are CEL, e.g. size(events) > 0 && peer != "10.0.0.1"');
+      return fail(
+        e.range?.start ?? 0,
+        `syntax error: ${e.summary ?? e.message} in \`${source}\``,
+        'expressions are CEL, e.g. size(events) > 0 && peer != "10.0.0.1"',
+      );
     }
     const checked = parsed.check();
     if (!checked.valid && checked.error) this.failCheck(checked.error, parsed.ast, source, fail);
@@ -110,8 +116,11 @@ export class ExprEnv {
     }
     const type = checked.type ?? 'dyn';
     if (opts.type && !resultMatches(type, opts.type)) {
-      fail(0, `expression must be ${opts.type === 'list' ? 'a list' : `${opts.type === 'int' ? 'an' : 'a'} ${opts.type}`}, but \`${source}\` is ${type}`,
-        opts.type === 'bool' ? 'compare it, e.g. size(x) > 0 or x == "up"' : undefined);
+      fail(
+        0,
+        `expression must be ${opts.type === 'list' ? 'a list' : `${opts.type === 'int' ? 'an' : 'a'} ${opts.type}`}, but \`${source}\` is ${type}`,
+        opts.type === 'bool' ? 'compare it, e.g. size(x) > 0 or x == "up"' : undefined,
+      );
     }
 
     const refs = declaredRefs(parsed.ast, (n) => this.decls.has(n));
@@ -128,7 +137,16 @@ export class ExprEnv {
       }
       return cel.fromCel(raw);
     };
-    return Object.freeze({ source, pos, refs, type, declType, secretRefs, evaluate, ...(scalar ? { scalar } : {}) });
+    return Object.freeze({
+      source,
+      pos,
+      refs,
+      type,
+      declType,
+      secretRefs,
+      evaluate,
+      ...(scalar ? { scalar } : {}),
+    });
   }
 
   /** Compile a `{{ expr }}` template (several parts allowed; `{{` without `}}` is an error). Throws ValidationError. */
@@ -147,22 +165,34 @@ export class ExprEnv {
     const summary = error.summary ?? error.message ?? 'type error';
     if (error.code === 'unknown_variable') {
       const name = node?.op === 'id' ? node.args : (/Unknown variable: (\S+)/.exec(summary)?.[1] ?? '?');
-      return fail(offset, `unknown name '${name}' (known: ${listNames(this.decls.keys()) || 'none'})`,
-        didYouMean(name, this.decls.keys()) ?? 'declare it under vars:, capture it in an earlier step, or set it with a set step');
+      return fail(
+        offset,
+        `unknown name '${name}' (known: ${listNames(this.decls.keys()) || 'none'})`,
+        didYouMean(name, this.decls.keys()) ??
+          'declare it under vars:, capture it in an earlier step, or set it with a set step',
+      );
     }
     if (error.code === 'no_such_key' && node?.op === '.') {
       const [left, field] = node.args;
       const leftText = serialize(left);
       const fields = this.fieldsOf(leftText);
       const fieldPos = node.pos ?? offset;
-      return fail(fieldPos, `unknown field '${field}' of \`${leftText}\`${fields ? ` (fields: ${listNames(fields) || 'none'})` : ''}`,
-        (fields && didYouMean(field, fields)) ?? (fields ? `use one of: ${fields.join(', ')}` : undefined));
+      return fail(
+        fieldPos,
+        `unknown field '${field}' of \`${leftText}\`${fields ? ` (fields: ${listNames(fields) || 'none'})` : ''}`,
+        (fields && didYouMean(field, fields)) ?? (fields ? `use one of: ${fields.join(', ')}` : undefined),
+      );
     }
     const types = declaredRefs(ast, (n) => this.decls.has(n))
       .map((n) => `${n}: ${describeDeclType(this.decls.get(n)!.type)}`)
       .join(', ');
-    return fail(offset, `type error: ${summary} in \`${source}\``,
-      types ? `declared types: ${types} (ipv4, ipv6 and enum values are strings; int(x) and string(x) convert)` : undefined);
+    return fail(
+      offset,
+      `type error: ${summary} in \`${source}\``,
+      types
+        ? `declared types: ${types} (ipv4, ipv6 and enum values are strings; int(x) and string(x) convert)`
+        : undefined,
+    );
   }
 
   private fieldsOf(exprText: string): string[] | undefined {

@@ -49,7 +49,13 @@ export function splitTemplate(source: string): RawPart[] | { error: string; offs
     const inner = source.slice(open + 2, close);
     const lead = inner.length - inner.trimStart().length;
     if (inner.trim() === '') return { error: "empty '{{ }}'", offset: open };
-    out.push({ kind: 'expr', raw: source.slice(open, close + 2), start: open, inner: inner.trim(), innerStart: open + 2 + lead });
+    out.push({
+      kind: 'expr',
+      raw: source.slice(open, close + 2),
+      start: open,
+      inner: inner.trim(),
+      innerStart: open + 2 + lead,
+    });
     i = textStart = close + 2;
   }
   if (textStart < source.length) out.push({ kind: 'text', text: source.slice(textStart) });
@@ -61,10 +67,18 @@ function partPos(pos: SourcePos, source: string, offset: number): SourcePos {
 }
 
 /** Build a Template; `compile` compiles one part's expression (throws ValidationError). */
-export function buildTemplate(source: string, pos: SourcePos, compile: (expr: string, pos: SourcePos) => CompiledCel): Template {
+export function buildTemplate(
+  source: string,
+  pos: SourcePos,
+  compile: (expr: string, pos: SourcePos) => CompiledCel,
+): Template {
   const split = splitTemplate(source);
   if (!Array.isArray(split)) {
-    const d: Diagnostic = { pos: partPos(pos, source, split.offset), message: `template error: ${split.error} in ${quoteForMessage(source)}`, hint: 'write {{ name }} or {{ expression }}; a literal {{ is not supported' };
+    const d: Diagnostic = {
+      pos: partPos(pos, source, split.offset),
+      message: `template error: ${split.error} in ${quoteForMessage(source)}`,
+      hint: 'write {{ name }} or {{ expression }}; a literal {{ is not supported',
+    };
     throw new ValidationError([d]);
   }
   const diagnostics: Diagnostic[] = [];
@@ -75,7 +89,12 @@ export function buildTemplate(source: string, pos: SourcePos, compile: (expr: st
       continue;
     }
     try {
-      parts.push({ kind: 'expr', raw: p.raw, expr: compile(p.inner, partPos(pos, source, p.innerStart)), pos: partPos(pos, source, p.start) });
+      parts.push({
+        kind: 'expr',
+        raw: p.raw,
+        expr: compile(p.inner, partPos(pos, source, p.innerStart)),
+        pos: partPos(pos, source, p.start),
+      });
     } catch (err) {
       if (err instanceof ValidationError) diagnostics.push(...err.diagnostics);
       else throw err;
@@ -85,16 +104,32 @@ export function buildTemplate(source: string, pos: SourcePos, compile: (expr: st
   const exprs = parts.filter((p): p is Extract<Part, { kind: 'expr' }> => p.kind === 'expr');
   const refs = [...new Set(exprs.flatMap((p) => p.expr.refs))];
 
-  const renderPart = (p: Extract<Part, { kind: 'expr' }>, scope: Scope, unsafe?: RegExp, multiline = false): string => {
+  const renderPart = (
+    p: Extract<Part, { kind: 'expr' }>,
+    scope: Scope,
+    unsafe?: RegExp,
+    multiline = false,
+  ): string => {
     const value = p.expr.evaluate(scope);
     const secret = p.expr.secretRefs.length > 0;
     const refuse = (why: string, hint: string): never => {
-      throw new RunbookError('E_TEMPLATE', `${formatPos(p.pos)}: template part ${p.raw} ${why}; nothing was sent`, { hint });
+      throw new RunbookError(
+        'E_TEMPLATE',
+        `${formatPos(p.pos)}: template part ${p.raw} ${why}; nothing was sent`,
+        { hint },
+      );
     };
     const shown = secret ? '(secret value withheld)' : quoteForMessage(value);
-    if (value === null) refuse('is null', 'make sure the value exists (has(...)) before this step runs, or guard the step with when:');
+    if (value === null)
+      refuse(
+        'is null',
+        'make sure the value exists (has(...)) before this step runs, or guard the step with when:',
+      );
     if (typeof value === 'object') {
-      refuse(`is a ${Array.isArray(value) ? 'list' : 'map'}, not a single value: ${shown}`, 'pick one item, e.g. {{ peers[0] }}, or iterate with for_each');
+      refuse(
+        `is a ${Array.isArray(value) ? 'list' : 'map'}, not a single value: ${shown}`,
+        'pick one item, e.g. {{ peers[0] }}, or iterate with for_each',
+      );
     }
     if (typeof value === 'number') refuse(`is a fractional number ${shown}`, 'convert it with int(...)');
     if (p.expr.scalar) {
@@ -103,12 +138,18 @@ export function buildTemplate(source: string, pos: SourcePos, compile: (expr: st
       } catch (err) {
         if (!(err instanceof RunbookError)) throw err;
         const why = err.message.replace(/^value: /, '');
-        refuse(`is not a valid ${p.expr.scalar.type}: ${secret ? why.replace(quoteForMessage(value), '(secret value)') : why}`, err.hint ?? 'fix the value');
+        refuse(
+          `is not a valid ${p.expr.scalar.type}: ${secret ? why.replace(quoteForMessage(value), '(secret value)') : why}`,
+          err.hint ?? 'fix the value',
+        );
       }
     }
     const text = String(value);
     if (CONTROL_CHARS.test(multiline ? text.replace(/\n/g, '') : text)) {
-      refuse(`contains a newline or control character: ${shown}`, 'the value must be a single line of printable text; check where it came from (--var or a capture)');
+      refuse(
+        `contains a newline or control character: ${shown}`,
+        'the value must be a single line of printable text; check where it came from (--var or a capture)',
+      );
     }
     if (unsafe && unsafe.test(text)) {
       refuse(
@@ -125,17 +166,22 @@ export function buildTemplate(source: string, pos: SourcePos, compile: (expr: st
     refs,
     isStatic: exprs.length === 0,
     render(scope: Scope, opts?: RenderOptions): string {
-      return parts.map((p) => (p.kind === 'text' ? p.text : renderPart(p, scope, opts?.unsafe, opts?.multiline))).join('');
+      return parts
+        .map((p) => (p.kind === 'text' ? p.text : renderPart(p, scope, opts?.unsafe, opts?.multiline)))
+        .join('');
     },
     renderMasked(scope: Scope): string {
-      return parts.map((p) => (p.kind === 'text' ? p.text : p.expr.secretRefs.length > 0 ? MASK : renderPart(p, scope))).join('');
+      return parts
+        .map((p) => (p.kind === 'text' ? p.text : p.expr.secretRefs.length > 0 ? MASK : renderPart(p, scope)))
+        .join('');
     },
     renderPlaceholders(known: Scope): string {
       return parts
         .map((p) => {
           if (p.kind === 'text') return p.text;
           const placeholder = `<${p.expr.source}>`;
-          if (p.expr.secretRefs.length > 0 || !p.expr.refs.every((r) => known[r] !== undefined)) return placeholder;
+          if (p.expr.secretRefs.length > 0 || !p.expr.refs.every((r) => known[r] !== undefined))
+            return placeholder;
           try {
             return formatValue(p.expr.evaluate(known) as Value);
           } catch {

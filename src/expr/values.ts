@@ -21,7 +21,9 @@ export function quoteForMessage(value: unknown): string {
   if (typeof value === 'string') return JSON.stringify(value).replace(/^"|"$/g, "'");
   if (typeof value === 'bigint') return value.toString();
   try {
-    return JSON.stringify(value, (_k, v: unknown) => (typeof v === 'bigint' ? v.toString() : v)) ?? String(value);
+    return (
+      JSON.stringify(value, (_k, v: unknown) => (typeof v === 'bigint' ? v.toString() : v)) ?? String(value)
+    );
   } catch {
     return String(value);
   }
@@ -66,7 +68,11 @@ export function checkScalar(spec: ScalarSpec, value: unknown, what: string): Val
     }
     case 'ipv4':
       if (typeof value === 'string' && isIPv4(value)) return value;
-      return invalid(what, `${shown} is not an IPv4 address`, 'write four decimal octets without leading zeros, e.g. 10.20.20.1');
+      return invalid(
+        what,
+        `${shown} is not an IPv4 address`,
+        'write four decimal octets without leading zeros, e.g. 10.20.20.1',
+      );
     case 'ipv6':
       if (typeof value === 'string' && isIPv6(value)) return value;
       return invalid(what, `${shown} is not an IPv6 address`, 'write an IPv6 address, e.g. 2001:db8::1');
@@ -80,10 +86,18 @@ export function checkScalar(spec: ScalarSpec, value: unknown, what: string): Val
         return invalid(what, `${shown} is not a string`, 'quote the value in YAML, e.g. "8080"');
       }
       if (CONTROL_CHARS.test(value)) {
-        return invalid(what, `${shown} contains a newline or control character`, 'give a single line of printable text');
+        return invalid(
+          what,
+          `${shown} contains a newline or control character`,
+          'give a single line of printable text',
+        );
       }
       if (spec.pattern !== undefined && !wholePattern(spec.pattern).test(value)) {
-        return invalid(what, `${shown} does not match the pattern /${spec.pattern}/`, `give a value that matches /${spec.pattern}/ entirely`);
+        return invalid(
+          what,
+          `${shown} does not match the pattern /${spec.pattern}/`,
+          `give a value that matches /${spec.pattern}/ entirely`,
+        );
       }
       return value;
     }
@@ -117,7 +131,11 @@ export function runbookVarDecls(vars: VarDecl[]): NameDecl[] {
     fields[v.name] = varDeclType(v);
     decls.push({ name: v.name, type: fields[v.name]!, ...(v.secret ? { secret: true } : {}) });
   }
-  decls.push({ name: 'vars', type: { kind: 'map', fields }, ...(vars.some((v) => v.secret) ? { secret: true } : {}) });
+  decls.push({
+    name: 'vars',
+    type: { kind: 'map', fields },
+    ...(vars.some((v) => v.secret) ? { secret: true } : {}),
+  });
   return decls;
 }
 
@@ -154,16 +172,22 @@ export function parseVarValue(decl: VarDecl, raw: string): Value {
       // failsafe schema: every scalar stays a string; checkScalar converts ints and bools.
       parsed = parseYaml(text, { schema: 'failsafe' });
     } catch (err) {
-      return invalid(what, `${quoteForMessage(raw)} is not a valid list: ${(err as Error).message.split('\n')[0]}`, 'write a list as a,b or [a, b]');
+      return invalid(
+        what,
+        `${quoteForMessage(raw)} is not a valid list: ${(err as Error).message.split('\n')[0]}`,
+        'write a list as a,b or [a, b]',
+      );
     }
-    if (!Array.isArray(parsed)) return invalid(what, `${quoteForMessage(raw)} is not a valid list`, 'write a list as a,b or [a, b]');
+    if (!Array.isArray(parsed))
+      return invalid(what, `${quoteForMessage(raw)} is not a valid list`, 'write a list as a,b or [a, b]');
     items = parsed;
   } else {
     items = text === '' ? [] : text.split(',').map((s) => s.trim());
   }
   const spec = scalarSpecOf(decl);
   return items.map((item, i) => {
-    if (item === '' || item === null) return invalid(what, `item ${i + 1} is empty`, 'remove the extra comma');
+    if (item === '' || item === null)
+      return invalid(what, `item ${i + 1} is empty`, 'remove the extra comma');
     return checkScalar(spec, item, `${what} item ${i + 1}`);
   });
 }
@@ -171,7 +195,9 @@ export function parseVarValue(decl: VarDecl, raw: string): Value {
 /** JSON-safe form of a Value: bigint -> number when safe, else its decimal string. */
 export function toJson(value: Value): unknown {
   if (typeof value === 'bigint') {
-    return value >= BigInt(Number.MIN_SAFE_INTEGER) && value <= BigInt(Number.MAX_SAFE_INTEGER) ? Number(value) : value.toString();
+    return value >= BigInt(Number.MIN_SAFE_INTEGER) && value <= BigInt(Number.MAX_SAFE_INTEGER)
+      ? Number(value)
+      : value.toString();
   }
   if (Array.isArray(value)) return value.map(toJson);
   if (value !== null && typeof value === 'object') {
@@ -187,7 +213,9 @@ export function formatValue(value: Value): string {
   if (value === null) return 'null';
   if (Array.isArray(value)) return `[${value.map(formatValue).join(', ')}]`;
   if (typeof value === 'object') {
-    return `{${Object.entries(value).map(([k, v]) => `${k}: ${formatValue(v)}`).join(', ')}}`;
+    return `{${Object.entries(value)
+      .map(([k, v]) => `${k}: ${formatValue(v)}`)
+      .join(', ')}}`;
   }
   return String(value);
 }

@@ -11,7 +11,8 @@ export const MAX_RANGE_HOSTS = 100_000;
 export type RangeResult = { names: string[] } | { error: string; hint: string };
 
 const RANGE = /\[([^\]]*)\]/;
-const HINT = 'write a range as [01:50] (numbers, leading zeros keep the width), [a:f] (letters) or [1:9:2] (with a step)';
+const HINT =
+  'write a range as [01:50] (numbers, leading zeros keep the width), [a:f] (letters) or [1:9:2] (with a step)';
 
 export function hasHostRange(name: string): boolean {
   return RANGE.test(name);
@@ -28,7 +29,10 @@ export function expandHostRange(pattern: string): RangeResult {
   if ('error' in rest) return rest;
   const total = body.names.length * rest.names.length;
   if (total > MAX_RANGE_HOSTS) {
-    return { error: `host range '${pattern}' expands to ${total} names (at most ${MAX_RANGE_HOSTS})`, hint: HINT };
+    return {
+      error: `host range '${pattern}' expands to ${total} names (at most ${MAX_RANGE_HOSTS})`,
+      hint: HINT,
+    };
   }
   const names: string[] = [];
   for (const b of body.names) for (const r of rest.names) names.push(head + b + r);
@@ -43,7 +47,8 @@ function expandBracket(spec: string): RangeResult {
   const [beg, end, stepText] = parts as [string, string, string | undefined];
   let step = 1;
   if (stepText !== undefined) {
-    if (!/^[1-9]\d*$/.test(stepText)) return { error: `host range step '${stepText}' is not a positive integer`, hint: HINT };
+    if (!/^[1-9]\d*$/.test(stepText))
+      return { error: `host range step '${stepText}' is not a positive integer`, hint: HINT };
     step = Number(stepText);
   }
   if (/^\d+$/.test(beg) && /^\d+$/.test(end)) {
@@ -68,7 +73,8 @@ function expandBracket(spec: string): RangeResult {
     const b = beg.charCodeAt(0);
     const e = end.charCodeAt(0);
     const sameCase = (beg === beg.toLowerCase()) === (end === end.toLowerCase());
-    if (!sameCase || b > e) return { error: `host range '[${spec}]' is not an ascending letter range`, hint: HINT };
+    if (!sameCase || b > e)
+      return { error: `host range '[${spec}]' is not an ascending letter range`, hint: HINT };
     const names: string[] = [];
     for (let i = b; i <= e; i += step) names.push(String.fromCharCode(i));
     return { names };
@@ -97,7 +103,10 @@ export function parseHostToken(token: string): HostToken {
   const portText = token.slice(at + 1);
   const port = Number(portText);
   if (!/^\d+$/.test(portText) || port < 1 || port > 65535) {
-    return { error: `host '${token}' has an invalid port '${portText}'`, hint: 'write host:port with a port from 1 to 65535, or set ansible_port' };
+    return {
+      error: `host '${token}' has an invalid port '${portText}'`,
+      hint: 'write host:port with a port from 1 to 65535, or set ansible_port',
+    };
   }
   return { pattern: token.slice(0, at), port };
 }

@@ -17,7 +17,17 @@
  */
 import type { SourcePos } from '../errors.js';
 import { expandHostRange, parseHostToken } from './host-range.js';
-import { ALL, addChild, addHost, group, newRawInventory, report, setVar, type Located, type RawInventory } from './inventory-raw.js';
+import {
+  ALL,
+  addChild,
+  addHost,
+  group,
+  newRawInventory,
+  report,
+  setVar,
+  type Located,
+  type RawInventory,
+} from './inventory-raw.js';
 
 const SECTION = /^\[([^:\]\s]+)(?::(\w+))?\]\s*(?:[#;].*)?$/;
 const GROUP_NAME = /^([^:\]\s]+)\s*(?:[#;].*)?$/;
@@ -49,7 +59,12 @@ export function parseIniInventory(text: string, file: string): RawInventory {
     if (trimmed.startsWith('[') && !/^\[[^\]]*\][^\s#;]/.test(trimmed)) {
       const m = SECTION.exec(trimmed);
       if (!m) {
-        report(inv, pos(indent + 1), `invalid section header '${trimmed}'`, 'write [group], [group:vars] or [group:children] with no spaces in the group name');
+        report(
+          inv,
+          pos(indent + 1),
+          `invalid section header '${trimmed}'`,
+          'write [group], [group:vars] or [group:children] with no spaces in the group name',
+        );
         state = 'hosts';
         groupName = '';
         continue;
@@ -57,7 +72,12 @@ export function parseIniInventory(text: string, file: string): RawInventory {
       const name = m[1]!;
       const kind = m[2] ?? 'hosts';
       if (kind !== 'hosts' && kind !== 'vars' && kind !== 'children') {
-        report(inv, pos(indent + 2 + name.length + 1), `section [${name}:${kind}] has an unknown type '${kind}'`, 'the section types are [group], [group:vars] and [group:children]');
+        report(
+          inv,
+          pos(indent + 2 + name.length + 1),
+          `section [${name}:${kind}] has an unknown type '${kind}'`,
+          'the section types are [group], [group:vars] and [group:children]',
+        );
         state = 'hosts';
         groupName = '';
         continue;
@@ -85,12 +105,22 @@ export function parseIniInventory(text: string, file: string): RawInventory {
     else {
       const m = GROUP_NAME.exec(trimmed);
       if (!m) {
-        report(inv, pos(indent + 1), `expected a group name in [${groupName}:children], got '${trimmed}'`, 'list one child group name per line; hosts go in a [group] section');
+        report(
+          inv,
+          pos(indent + 1),
+          `expected a group name in [${groupName}:children], got '${trimmed}'`,
+          'list one child group name per line; hosts go in a [group] section',
+        );
         continue;
       }
       const child = m[1]!;
       if (child === ALL) {
-        report(inv, pos(indent + 1), `group 'all' cannot be a child of '${groupName}'`, "'all' is the root that holds every group");
+        report(
+          inv,
+          pos(indent + 1),
+          `group 'all' cannot be a child of '${groupName}'`,
+          "'all' is the root that holds every group",
+        );
         continue;
       }
       addChild(inv, groupName, child, pos(indent + 1));
@@ -117,7 +147,12 @@ function parseHostLine(inv: RawInventory, groupName: string, line: string, lineN
   if (!tokens || tokens.length === 0) return;
   const [first, ...rest] = tokens as [Token, ...Token[]];
   if (first.eq >= 0) {
-    report(inv, pos(first.col), `expected a host name, got '${first.text}'`, `a host line starts with the host name: 'HOST ${first.text}'; group variables go in a [${groupName}:vars] section`);
+    report(
+      inv,
+      pos(first.col),
+      `expected a host name, got '${first.text}'`,
+      `a host line starts with the host name: 'HOST ${first.text}'; group variables go in a [${groupName}:vars] section`,
+    );
     return;
   }
   const parsed = parseHostToken(first.text);
@@ -134,7 +169,12 @@ function parseHostLine(inv: RawInventory, groupName: string, line: string, lineN
   if (parsed.port !== undefined) vars.push(['ansible_port', { value: parsed.port, pos: pos(first.col) }]);
   for (const t of rest) {
     if (t.eq <= 0) {
-      report(inv, pos(t.col), `expected key=value after the host name, got '${t.text}'`, 'write variables as key=value (quote values with spaces: key="a b"); one host per line');
+      report(
+        inv,
+        pos(t.col),
+        `expected key=value after the host name, got '${t.text}'`,
+        'write variables as key=value (quote values with spaces: key="a b"); one host per line',
+      );
       return;
     }
     const key = t.text.slice(0, t.eq);
@@ -151,11 +191,21 @@ function parseVarLine(inv: RawInventory, groupName: string, line: string, lineNo
   const eq = line.indexOf('=');
   const key = eq < 0 ? '' : line.slice(0, eq).trim();
   if (key === '') {
-    report(inv, pos(start), `expected key=value in [${groupName}:vars], got '${trimmed}'`, `write one variable per line as key=value; hosts go in a [${groupName}] section`);
+    report(
+      inv,
+      pos(start),
+      `expected key=value in [${groupName}:vars], got '${trimmed}'`,
+      `write one variable per line as key=value; hosts go in a [${groupName}] section`,
+    );
     return;
   }
   if (/\s/.test(key)) {
-    report(inv, pos(start), `variable name '${key}' contains whitespace`, 'write key=value with a single-word key');
+    report(
+      inv,
+      pos(start),
+      `variable name '${key}' contains whitespace`,
+      'write key=value with a single-word key',
+    );
     return;
   }
   const after = line.slice(eq + 1);
@@ -188,7 +238,12 @@ function tokenize(inv: RawInventory, line: string, lineNo: number): Token[] | un
           i++;
         }
         if (i >= line.length) {
-          report(inv, { file: inv.file, line: lineNo, col: start + 1 }, 'unterminated quoted value', `close the quote with ${c}`);
+          report(
+            inv,
+            { file: inv.file, line: lineNo, col: start + 1 },
+            'unterminated quoted value',
+            `close the quote with ${c}`,
+          );
           return undefined;
         }
         i++;

@@ -73,7 +73,13 @@ export function group(inv: RawInventory, name: string, pos: SourcePos, declare =
  * Add a host to a group. A host may be listed in many groups; its vars may be given in several
  * places only if they agree (a conflicting value is an error pointing at both places).
  */
-export function addHost(inv: RawInventory, groupName: string, name: string, pos: SourcePos, vars: [string, Located][]): void {
+export function addHost(
+  inv: RawInventory,
+  groupName: string,
+  name: string,
+  pos: SourcePos,
+  vars: [string, Located][],
+): void {
   let h = inv.hosts.get(name);
   if (!h) {
     h = { name, pos, vars: new Map() };
@@ -98,7 +104,13 @@ export function addChild(inv: RawInventory, parent: string, child: string, pos: 
 }
 
 /** Set a var on a host or group; a second, different value for the same key is an error. */
-export function setVar(inv: RawInventory, vars: Map<string, Located>, key: string, v: Located, owner: string): void {
+export function setVar(
+  inv: RawInventory,
+  vars: Map<string, Located>,
+  key: string,
+  v: Located,
+  owner: string,
+): void {
   const prev = vars.get(key);
   if (prev && !sameValue(prev.value, v.value)) {
     report(

@@ -63,7 +63,11 @@ export async function readVarsFiles(
         for (const p of paths) files.push({ owner, name, path: p, text: await readFile(p, 'utf8') });
       } catch (err) {
         const code = (err as NodeJS.ErrnoException).code ?? String(err);
-        diagnostics.push({ pos: { file: path, line: 1, col: 1 }, message: `cannot read ${DIRS[owner]} of ${owner} '${name}': ${code}`, hint: 'make the file readable, or remove it' });
+        diagnostics.push({
+          pos: { file: path, line: 1, col: 1 },
+          message: `cannot read ${DIRS[owner]} of ${owner} '${name}': ${code}`,
+          hint: 'make the file readable, or remove it',
+        });
       }
     }
   }

@@ -84,10 +84,16 @@ export async function loadInventory(file: string): Promise<Inventory> {
   } catch (err) {
     if (err instanceof RunbookError) throw err;
     const code = (err as NodeJS.ErrnoException).code ?? String(err);
-    throw new RunbookError('E_INVENTORY', `cannot read inventory ${file}: ${code}`, { hint: 'check the path given to -i', cause: err });
+    throw new RunbookError('E_INVENTORY', `cannot read inventory ${file}: ${code}`, {
+      hint: 'check the path given to -i',
+      cause: err,
+    });
   }
   const raw = parseRaw(text, file, detectFormat(file, text));
-  const { files, diagnostics } = await readVarsFiles(file, { groups: raw.groups.keys(), hosts: raw.hosts.keys() });
+  const { files, diagnostics } = await readVarsFiles(file, {
+    groups: raw.groups.keys(),
+    hosts: raw.hosts.keys(),
+  });
   raw.diagnostics.push(...diagnostics);
   return finish(raw, files);
 }
@@ -113,7 +119,8 @@ function parseRaw(source: string, file: string, format: InventoryFormat): RawInv
 function finish(raw: RawInventory, varsFiles: readonly VarsFile[]): Inventory {
   const dirVars = parseVarsFiles(varsFiles, { groups: raw.groups, hosts: raw.hosts }, raw.diagnostics);
   const inv = resolveInventory(raw, dirVars);
-  if (raw.diagnostics.length > 0) throw new ValidationError(sortDiagnostics(raw.diagnostics, raw.file), 'E_INVENTORY');
+  if (raw.diagnostics.length > 0)
+    throw new ValidationError(sortDiagnostics(raw.diagnostics, raw.file), 'E_INVENTORY');
   return inv;
 }
 
@@ -121,15 +128,24 @@ function finish(raw: RawInventory, varsFiles: readonly VarsFile[]): Inventory {
 function sortDiagnostics(list: Diagnostic[], inventoryFile: string): Diagnostic[] {
   const rank = (d: Diagnostic): number => (d.pos.file === inventoryFile ? 0 : 1);
   return [...list].sort(
-    (a, b) => rank(a) - rank(b) || (a.pos.file < b.pos.file ? -1 : a.pos.file > b.pos.file ? 1 : 0) || a.pos.line - b.pos.line || a.pos.col - b.pos.col,
+    (a, b) =>
+      rank(a) - rank(b) ||
+      (a.pos.file < b.pos.file ? -1 : a.pos.file > b.pos.file ? 1 : 0) ||
+      a.pos.line - b.pos.line ||
+      a.pos.col - b.pos.col,
   );
 }
 
 /** A file inside an inventory directory worth naming in a hint, if any. */
 async function inventoryCandidate(dir: string): Promise<string | undefined> {
   try {
-    const entries = (await readdir(dir, { withFileTypes: true })).filter((e) => e.isFile() && !e.name.startsWith('.')).map((e) => e.name).sort();
-    const pick = entries.find((n) => /^(hosts|inventory)(\.(ya?ml|ini))?$/i.test(n)) ?? entries.find((n) => /\.(ya?ml|ini)$/i.test(n));
+    const entries = (await readdir(dir, { withFileTypes: true }))
+      .filter((e) => e.isFile() && !e.name.startsWith('.'))
+      .map((e) => e.name)
+      .sort();
+    const pick =
+      entries.find((n) => /^(hosts|inventory)(\.(ya?ml|ini))?$/i.test(n)) ??
+      entries.find((n) => /\.(ya?ml|ini)$/i.test(n));
     return pick === undefined ? undefined : join(dir, pick);
   } catch {
     return undefined;
@@ -144,7 +160,8 @@ export function detectFormat(file: string, text: string): InventoryFormat {
   for (const line of text.split(/\r?\n/)) {
     const t = line.trim();
     if (t === '' || t.startsWith('#') || t.startsWith(';')) continue;
-    if (t === '---' || t.startsWith('{') || /^[^\s=[]+:\s*(#.*)?$/.test(t) || /^[^\s=[]+:\s+[^=]*$/.test(t)) return 'yaml';
+    if (t === '---' || t.startsWith('{') || /^[^\s=[]+:\s*(#.*)?$/.test(t) || /^[^\s=[]+:\s+[^=]*$/.test(t))
+      return 'yaml';
     return 'ini';
   }
   return 'ini';
@@ -166,12 +183,19 @@ function resolveInventory(raw: RawInventory, dirVars: DirVars): Inventory {
   const direct = new Map<string, string[]>();
   for (const g of groups.values()) for (const h of g.hosts) pushTo(direct, h, g.name);
   const ungrouped = groups.get(UNGROUPED)!;
-  ungrouped.hosts = [...raw.hosts.keys()].filter((host) => (direct.get(host) ?? []).every((n) => n === ALL || n === UNGROUPED));
+  ungrouped.hosts = [...raw.hosts.keys()].filter((host) =>
+    (direct.get(host) ?? []).every((n) => n === ALL || n === UNGROUPED),
+  );
   const isUngrouped = new Set(ungrouped.hosts);
   all.hosts = [];
   for (const g of groups.values()) {
     if (raw.hosts.has(g.name)) {
-      report(raw, raw.hosts.get(g.name)!.pos, `'${g.name}' is both a host and a group (group at ${formatPos(g.pos)})`, 'rename the host or the group: a --limit pattern could not tell them apart');
+      report(
+        raw,
+        raw.hosts.get(g.name)!.pos,
+        `'${g.name}' is both a host and a group (group at ${formatPos(g.pos)})`,
+        'rename the host or the group: a --limit pattern could not tell them apart',
+      );
     }
   }
 
@@ -197,8 +221,17 @@ function resolveInventory(raw: RawInventory, dirVars: DirVars): Inventory {
     return s;
   };
 
-  const problems = new Map<string, { pos: SourcePos; message: (hosts: string) => string; hint: string; hosts: string[] }>();
-  const problem = (host: string, key: string, at: SourcePos, message: (hosts: string) => string, hint: string): void => {
+  const problems = new Map<
+    string,
+    { pos: SourcePos; message: (hosts: string) => string; hint: string; hosts: string[] }
+  >();
+  const problem = (
+    host: string,
+    key: string,
+    at: SourcePos,
+    message: (hosts: string) => string,
+    hint: string,
+  ): void => {
     const id = `${formatPos(at)}|${key}`;
     const p = problems.get(id);
     if (p) p.hosts.push(host);
@@ -209,7 +242,8 @@ function resolveInventory(raw: RawInventory, dirVars: DirVars): Inventory {
   const membersOf = new Map<string, string[]>();
   for (const h of raw.hosts.values()) {
     const memberOf = new Set<string>([ALL]);
-    for (const g of direct.get(h.name) ?? []) if (g !== UNGROUPED) for (const a of ancestorsOf(g)) memberOf.add(a);
+    for (const g of direct.get(h.name) ?? [])
+      if (g !== UNGROUPED) for (const a of ancestorsOf(g)) memberOf.add(a);
     if (isUngrouped.has(h.name)) memberOf.add(UNGROUPED);
     const groupList = [...memberOf].sort((a, b) => rank.get(a)! - rank.get(b)!);
     for (const g of groupList) {
@@ -225,11 +259,17 @@ function resolveInventory(raw: RawInventory, dirVars: DirVars): Inventory {
     hosts.push(toHost(h.name, h.pos, merged, groupList, problem));
   }
   for (const p of problems.values()) {
-    const who = p.hosts.length === 1 ? `host '${p.hosts[0]}'` : `hosts '${p.hosts[0]}' and ${p.hosts.length - 1} more`;
+    const who =
+      p.hosts.length === 1 ? `host '${p.hosts[0]}'` : `hosts '${p.hosts[0]}' and ${p.hosts.length - 1} more`;
     report(raw, p.pos, p.message(who), p.hint);
   }
   if (hosts.length === 0 && raw.diagnostics.length === 0) {
-    report(raw, { file: raw.file, line: 1, col: 1 }, 'the inventory defines no hosts', 'list at least one host (see examples/inventory/lab.yml or lab.ini)');
+    report(
+      raw,
+      { file: raw.file, line: 1, col: 1 },
+      'the inventory defines no hosts',
+      'list at least one host (see examples/inventory/lab.yml or lab.ini)',
+    );
   }
 
   const out = new Map<string, InventoryGroup>();
@@ -238,15 +278,29 @@ function resolveInventory(raw: RawInventory, dirVars: DirVars): Inventory {
       name: g.name,
       hosts: membersOf.get(g.name) ?? [],
       children: g.children.map((c) => c.name),
-      vars: Object.fromEntries([...g.vars, ...(dirVars.groups.get(g.name) ?? [])].map(([k, v]) => [k, v.value])),
+      vars: Object.fromEntries(
+        [...g.vars, ...(dirVars.groups.get(g.name) ?? [])].map(([k, v]) => [k, v.value]),
+      ),
     });
   }
   return { file: raw.file, hosts, groups: out };
 }
 
-type Problem = (host: string, key: string, at: SourcePos, message: (who: string) => string, hint: string) => void;
+type Problem = (
+  host: string,
+  key: string,
+  at: SourcePos,
+  message: (who: string) => string,
+  hint: string,
+) => void;
 
-function toHost(name: string, pos: SourcePos, vars: Map<string, Located>, groups: string[], problem: Problem): InventoryHost {
+function toHost(
+  name: string,
+  pos: SourcePos,
+  vars: Map<string, Located>,
+  groups: string[],
+  problem: Problem,
+): InventoryHost {
   const pick = (...keys: string[]): [string, Located] | undefined => {
     for (const k of keys) {
       const v = vars.get(k);
@@ -265,27 +319,60 @@ function toHost(name: string, pos: SourcePos, vars: Map<string, Located>, groups
   if (address) {
     const [k, { value, pos: at }] = address;
     if (typeof value === 'string' && value !== '' && !/[\s\x00-\x1f\x7f]/.test(value)) host.address = value;
-    else problem(name, k, at, (who) => `${k} of ${who} is ${show(value)}, not a host name or address`, `set ${k} to an IP address or DNS name`);
+    else
+      problem(
+        name,
+        k,
+        at,
+        (who) => `${k} of ${who} is ${show(value)}, not a host name or address`,
+        `set ${k} to an IP address or DNS name`,
+      );
   }
   const port = pick('ansible_port', 'ansible_ssh_port');
   if (port) {
     const [k, { value, pos: at }] = port;
-    const n = typeof value === 'number' ? value : typeof value === 'string' && /^\d+$/.test(value.trim()) ? Number(value) : NaN;
+    const n =
+      typeof value === 'number'
+        ? value
+        : typeof value === 'string' && /^\d+$/.test(value.trim())
+          ? Number(value)
+          : NaN;
     if (Number.isInteger(n) && n >= 1 && n <= 65535) host.port = n;
-    else problem(name, k, at, (who) => `${k} of ${who} is ${show(value)}, not a port number`, `set ${k} to a number from 1 to 65535`);
+    else
+      problem(
+        name,
+        k,
+        at,
+        (who) => `${k} of ${who} is ${show(value)}, not a port number`,
+        `set ${k} to a number from 1 to 65535`,
+      );
   }
   const user = pick('ansible_user', 'ansible_ssh_user');
   if (user) {
     const [k, { value, pos: at }] = user;
     if (typeof value === 'string' && value !== '' && !/[\s\x00-\x1f\x7f]/.test(value)) host.user = value;
-    else problem(name, k, at, (who) => `${k} of ${who} is ${show(value)}, not a user name`, `set ${k} to a login name without spaces`);
+    else
+      problem(
+        name,
+        k,
+        at,
+        (who) => `${k} of ${who} is ${show(value)}, not a user name`,
+        `set ${k} to a login name without spaces`,
+      );
   }
   const ours = pick('platform');
   const netOs = pick('ansible_network_os');
   if (ours) {
     const { value, pos: at } = ours[1];
     if (typeof value === 'string' && isPlatformName(value)) host.platform = value;
-    else problem(name, 'platform', at, (who) => `platform of ${who} is ${show(value)}, not a supported platform`, `set platform to one of: ${platformNames.join(', ')}`);
+    else
+      problem(
+        name,
+        'platform',
+        at,
+        (who) => `platform of ${who} is ${show(value)}, not a supported platform`,
+        `set platform to one of: ${platformNames.join(', ')}`,
+      );
   } else if (netOs) {
     const { value, pos: at } = netOs[1];
     const mapped = typeof value === 'string' ? NETWORK_OS_PLATFORMS[value] : undefined;
@@ -316,7 +403,12 @@ function breakCycles(raw: RawInventory): void {
         const s = state.get(c.name);
         if (s === 'visiting') {
           const cycle = [...path.slice(path.indexOf(c.name)), c.name].join(' -> ');
-          report(raw, c.pos, `group cycle: ${cycle}`, `a group cannot contain itself; remove '${c.name}' from the children of '${name}'`);
+          report(
+            raw,
+            c.pos,
+            `group cycle: ${cycle}`,
+            `a group cannot contain itself; remove '${c.name}' from the children of '${name}'`,
+          );
           return false;
         }
         if (s === undefined) visit(c.name);
@@ -349,4 +441,3 @@ function pushTo(map: Map<string, string[]>, key: string, value: string): void {
     if (!list.includes(value)) list.push(value);
   } else map.set(key, [value]);
 }
-

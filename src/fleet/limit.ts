@@ -33,7 +33,11 @@ export function selectHosts(
   if (pattern === undefined || pattern.trim() === '') return [...inv.hosts];
   const terms = expandFiles(splitPattern(pattern), readFile);
   const unions = terms.filter((t) => t.op === 'union');
-  const ordered = [...(unions.length > 0 ? unions : [{ op: 'union' as const, text: 'all' }]), ...terms.filter((t) => t.op === 'and'), ...terms.filter((t) => t.op === 'not')];
+  const ordered = [
+    ...(unions.length > 0 ? unions : [{ op: 'union' as const, text: 'all' }]),
+    ...terms.filter((t) => t.op === 'and'),
+    ...terms.filter((t) => t.op === 'not'),
+  ];
   let selected = new Set<string>();
   for (const term of ordered) {
     const matched = matchTerm(inv, term.text);
@@ -75,7 +79,13 @@ export function splitPattern(pattern: string): Term[] {
   return pieces
     .map((p) => p.trim())
     .filter((p) => p !== '')
-    .map((p) => (p.startsWith('!') ? { op: 'not', text: p.slice(1) } : p.startsWith('&') ? { op: 'and', text: p.slice(1) } : { op: 'union', text: p }));
+    .map((p) =>
+      p.startsWith('!')
+        ? { op: 'not', text: p.slice(1) }
+        : p.startsWith('&')
+          ? { op: 'and', text: p.slice(1) }
+          : { op: 'union', text: p },
+    );
 }
 
 /** `@file` terms become the file's lines (blank lines and `#` comments skipped), with the term's op. */
@@ -97,9 +107,14 @@ function expandFiles(terms: Term[], readFile: (path: string) => string): Term[] 
         cause: err,
       });
     }
-    const lines = text.split(/\r?\n/).map((l) => l.trim()).filter((l) => l !== '' && !l.startsWith('#'));
+    const lines = text
+      .split(/\r?\n/)
+      .map((l) => l.trim())
+      .filter((l) => l !== '' && !l.startsWith('#'));
     if (lines.length === 0) {
-      throw new RunbookError('E_USAGE', `host list ${path} given to --limit is empty`, { hint: 'a run with no failed host writes an empty list: there is nothing to retry' });
+      throw new RunbookError('E_USAGE', `host list ${path} given to --limit is empty`, {
+        hint: 'a run with no failed host writes an empty list: there is nothing to retry',
+      });
     }
     for (const line of lines) out.push({ op: t.op, text: line });
   }
@@ -146,9 +161,13 @@ function toRegExp(text: string): RegExp {
     try {
       return new RegExp(`^(?:${text.slice(1)})`);
     } catch (err) {
-      throw new RunbookError('E_USAGE', `host pattern '${text}' is not a valid regular expression: ${(err as Error).message}`, {
-        hint: 'after ~ write a JavaScript regular expression, e.g. ~edge0[1-5]',
-      });
+      throw new RunbookError(
+        'E_USAGE',
+        `host pattern '${text}' is not a valid regular expression: ${(err as Error).message}`,
+        {
+          hint: 'after ~ write a JavaScript regular expression, e.g. ~edge0[1-5]',
+        },
+      );
     }
   }
   return new RegExp(`^${globToRegExpSource(text)}$`);
@@ -178,7 +197,8 @@ function globToRegExpSource(glob: string): string {
 
 function nothingMatched(inv: Inventory, term: string, pattern: string): RunbookError {
   const groups = [...inv.groups.keys()].filter((g) => g !== 'all' && g !== 'ungrouped');
-  const sample = (names: string[]): string => (names.length > 8 ? `${names.slice(0, 8).join(', ')}, ...` : names.join(', ') || '(none)');
+  const sample = (names: string[]): string =>
+    names.length > 8 ? `${names.slice(0, 8).join(', ')}, ...` : names.join(', ') || '(none)';
   const where = term === pattern ? `host pattern '${term}'` : `'${term}' in host pattern '${pattern}'`;
   return new RunbookError('E_USAGE', `${where} matches no host or group of inventory ${inv.file}`, {
     hint: `check the spelling; groups: ${sample(groups)}; hosts: ${sample(inv.hosts.map((h) => h.name))}`,

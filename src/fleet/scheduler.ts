@@ -146,7 +146,9 @@ export async function runFleet<R extends { outcome: string }>(
 }
 
 /** One row per host: batch number, outcome and the reason of not-run hosts. */
-export function summarizeFleet<R extends { outcome: string }>(run: FleetRun<R>): FleetHostResult<R['outcome']>[] {
+export function summarizeFleet<R extends { outcome: string }>(
+  run: FleetRun<R>,
+): FleetHostResult<R['outcome']>[] {
   const batchOf = new Map<string, number>();
   run.batches.forEach((names, i) => names.forEach((n) => batchOf.set(n, i + 1)));
   return [...run.results].map(([host, r]) => {
@@ -191,14 +193,22 @@ export function parseSerial(s: string | undefined, total: number): number[] {
 
 /** `--forks N`: an integer >= 1. */
 export function parseForks(s: string): number {
-  if (!/^\d+$/.test(s.trim())) throw usage(`--forks ${s} is not a whole number`, 'give --forks the number of hosts to run at once, e.g. --forks 20');
+  if (!/^\d+$/.test(s.trim()))
+    throw usage(
+      `--forks ${s} is not a whole number`,
+      'give --forks the number of hosts to run at once, e.g. --forks 20',
+    );
   return checkForks(Number(s));
 }
 
 /** `--max-fail P%` or `--max-fail P`: a percentage from 0 to 100. */
 export function parseMaxFail(s: string): number {
   const m = /^(\d+(?:\.\d+)?)%?$/.exec(s.trim());
-  if (!m) throw usage(`--max-fail ${s} is not a percentage`, 'write --max-fail 10% to stop after a batch where more than 10% of hosts failed');
+  if (!m)
+    throw usage(
+      `--max-fail ${s} is not a percentage`,
+      'write --max-fail 10% to stop after a batch where more than 10% of hosts failed',
+    );
   return checkPct(Number(m[1]), '--max-fail');
 }
 
@@ -229,16 +239,21 @@ async function pool<T>(items: T[], limit: number, fn: (item: T) => Promise<void>
 }
 
 function checkForks(n: number): number {
-  if (!Number.isInteger(n) || n < 1) throw usage(`--forks ${n} must be a whole number of at least 1`, 'e.g. --forks 20');
+  if (!Number.isInteger(n) || n < 1)
+    throw usage(`--forks ${n} must be a whole number of at least 1`, 'e.g. --forks 20');
   return n;
 }
 
 function checkPct(n: number, flag: string): number {
-  if (!Number.isFinite(n) || n < 0 || n > 100) throw usage(`${flag} ${n}% is not a percentage from 0 to 100`, `e.g. ${flag} 10%`);
+  if (!Number.isFinite(n) || n < 0 || n > 100)
+    throw usage(`${flag} ${n}% is not a percentage from 0 to 100`, `e.g. ${flag} 10%`);
   return n;
 }
 
-function usage(message: string, hint = 'write --serial 5 (hosts per batch), --serial 20% (of the selected hosts) or --serial 1,5,25% (growing batches)'): RunbookError {
+function usage(
+  message: string,
+  hint = 'write --serial 5 (hosts per batch), --serial 20% (of the selected hosts) or --serial 1,5,25% (growing batches)',
+): RunbookError {
   return new RunbookError('E_USAGE', message, { hint });
 }
 

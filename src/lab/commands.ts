@@ -4,8 +4,19 @@
  * session, which owns them.
  */
 import { define, newTree, type Node } from './parser.js';
-import { showCryptoIpsecSa, showCryptoSession, showIkev2Sa, showIsakmpSa, showQfpDrops } from './render-crypto.js';
-import { showBfdSessions, showControlConnections, showLocalProperties, showOmpPeers } from './render-sdwan.js';
+import {
+  showCryptoIpsecSa,
+  showCryptoSession,
+  showIkev2Sa,
+  showIsakmpSa,
+  showQfpDrops,
+} from './render-crypto.js';
+import {
+  showBfdSessions,
+  showControlConnections,
+  showLocalProperties,
+  showOmpPeers,
+} from './render-sdwan.js';
 import { showClock, showLogging, showVersion } from './render-system.js';
 import type { Router } from './state.js';
 import { COLORS } from './topology.js';
@@ -64,10 +75,19 @@ function execTree(refuseTerminalLength: boolean): Node<CommandSpec> {
   const def = (syntax: string, spec: CommandSpec): void => define(t, syntax, spec, enums);
 
   def('show logging', show(showLogging));
-  def('show clock', show((_r, now) => showClock(now)));
+  def(
+    'show clock',
+    show((_r, now) => showClock(now)),
+  );
   def('show version', show(showVersion));
-  def('show platform hardware qfp active feature ipsec datapath drops', show((r, now) => showQfpDrops(r, now, false)));
-  def('show platform hardware qfp active feature ipsec datapath drops all', show((r, now) => showQfpDrops(r, now, true)));
+  def(
+    'show platform hardware qfp active feature ipsec datapath drops',
+    show((r, now) => showQfpDrops(r, now, false)),
+  );
+  def(
+    'show platform hardware qfp active feature ipsec datapath drops all',
+    show((r, now) => showQfpDrops(r, now, true)),
+  );
   def('show platform hardware qfp active feature ipsec datapath drops clear', {
     stateChanging: true,
     run: ({ router, now }) => {
@@ -82,29 +102,56 @@ function execTree(refuseTerminalLength: boolean): Node<CommandSpec> {
     stateChanging: false,
     run: ({ router, now }, a) => ({ output: showCryptoIpsecSa(router, now, a.peer) }),
   });
-  def('show crypto session', show((r) => showCryptoSession(r)));
-  def('show crypto session detail', show((r) => showCryptoSession(r)));
+  def(
+    'show crypto session',
+    show((r) => showCryptoSession(r)),
+  );
+  def(
+    'show crypto session detail',
+    show((r) => showCryptoSession(r)),
+  );
   def('show crypto ikev2 sa', show(showIkev2Sa));
-  def('show crypto isakmp sa', show(() => showIsakmpSa()));
+  def(
+    'show crypto isakmp sa',
+    show(() => showIsakmpSa()),
+  );
   def('show sdwan bfd sessions', show(showBfdSessions));
   def('show sdwan control connections', show(showControlConnections));
   def('show sdwan control local-properties', show(showLocalProperties));
   def('show sdwan omp peers', show(showOmpPeers));
 
   if (!refuseTerminalLength) {
-    def('terminal length <n:uint:0-512>', { stateChanging: false, run: (_c, a) => ({ pageLength: Number(a.n) }) });
+    def('terminal length <n:uint:0-512>', {
+      stateChanging: false,
+      run: (_c, a) => ({ pageLength: Number(a.n) }),
+    });
   }
   def('terminal width <n:uint:0-512>', { stateChanging: false, run: (_c, a) => ({ width: Number(a.n) }) });
-  def('screen-length <n:uint:0-512>', { stateChanging: false, run: (_c, a) => ({ pageLength: Number(a.n) }) });
+  def('screen-length <n:uint:0-512>', {
+    stateChanging: false,
+    run: (_c, a) => ({ pageLength: Number(a.n) }),
+  });
 
-  def('clear crypto sa', action(() => 'Clear all crypto SAs', ({ router, now }) => (router.clearCryptoSa(undefined, now), nothing)));
+  def(
+    'clear crypto sa',
+    action(
+      () => 'Clear all crypto SAs',
+      ({ router, now }) => (router.clearCryptoSa(undefined, now), nothing),
+    ),
+  );
   def(
     'clear crypto sa peer <peer:ipv4>',
-    action((a) => `Clear crypto SAs for peer ${a.peer}`, ({ router, now }, a) => (router.clearCryptoSa(a.peer, now), nothing)),
+    action(
+      (a) => `Clear crypto SAs for peer ${a.peer}`,
+      ({ router, now }, a) => (router.clearCryptoSa(a.peer, now), nothing),
+    ),
   );
   def(
     'request platform software sdwan security ipsec-rekey',
-    action(() => 'Rekey all SD-WAN IPsec tunnels', ({ router, now }) => (router.rekey(now), nothing)),
+    action(
+      () => 'Rekey all SD-WAN IPsec tunnels',
+      ({ router, now }) => (router.rekey(now), nothing),
+    ),
   );
   const hop = action(
     (a) => `Port hop TLOC color ${a.color}`,
@@ -112,13 +159,22 @@ function execTree(refuseTerminalLength: boolean): Node<CommandSpec> {
   );
   def('request platform software sdwan port_hop <color:enum>', hop);
   def('request platform software sdwan port_hop color <color:enum>', hop);
-  def('clear sdwan omp all', action(() => 'Clear all OMP peers', ({ router, now }) => (router.clearOmp(now), nothing)));
+  def(
+    'clear sdwan omp all',
+    action(
+      () => 'Clear all OMP peers',
+      ({ router, now }) => (router.clearOmp(now), nothing),
+    ),
+  );
   def(
     'clear sdwan control connections',
-    action(() => 'Clear all control connections', ({ router, now, device }) => {
-      router.clearControl(now);
-      return device.dropOnControlClear ? { drop: true } : nothing;
-    }),
+    action(
+      () => 'Clear all control connections',
+      ({ router, now, device }) => {
+        router.clearControl(now);
+        return device.dropOnControlClear ? { drop: true } : nothing;
+      },
+    ),
   );
   def('clear logging', {
     stateChanging: true,
@@ -126,7 +182,13 @@ function execTree(refuseTerminalLength: boolean): Node<CommandSpec> {
     run: ({ router, now }) => (router.clearLogging(now), nothing),
   });
 
-  const enterConfig: CommandSpec = { stateChanging: false, run: () => ({ mode: 'config', output: 'Enter configuration commands, one per line.  End with CNTL/Z.\n' }) };
+  const enterConfig: CommandSpec = {
+    stateChanging: false,
+    run: () => ({
+      mode: 'config',
+      output: 'Enter configuration commands, one per line.  End with CNTL/Z.\n',
+    }),
+  };
   def('configure terminal', enterConfig);
   def('config-transaction', enterConfig);
   const exit: CommandSpec = { stateChanging: false, run: () => ({ exit: true }) };

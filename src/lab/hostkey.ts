@@ -49,7 +49,13 @@ export function generateEd25519(comment?: string): { private: string; public: st
     const pair = utils.generateKeyPairSync('ed25519', comment === undefined ? undefined : { comment });
     const parsed = utils.parseKey(pair.private);
     const key = Array.isArray(parsed) ? parsed[0] : parsed;
-    if (key && !(key instanceof Error) && key.isPrivateKey() && !(utils.parseKey(pair.public) instanceof Error)) return pair;
+    if (
+      key &&
+      !(key instanceof Error) &&
+      key.isPrivateKey() &&
+      !(utils.parseKey(pair.public) instanceof Error)
+    )
+      return pair;
   }
 }
 

@@ -86,26 +86,45 @@ function usage(message: string, hint: string): RunbookError {
   return new RunbookError('E_USAGE', message, { hint });
 }
 
-function checkOptions(opts: LabOptions): { scenarios: Scenario[]; count: number; port: number; bind: string } {
+function checkOptions(opts: LabOptions): {
+  scenarios: Scenario[];
+  count: number;
+  port: number;
+  bind: string;
+} {
   const scenarios = opts.scenario === undefined ? ['mixed' as const] : [opts.scenario].flat();
   for (const s of scenarios) {
-    if (!SCENARIOS.includes(s)) throw usage(`unknown lab scenario '${s}'`, `use one of: ${SCENARIOS.join(', ')}`);
+    if (!SCENARIOS.includes(s))
+      throw usage(`unknown lab scenario '${s}'`, `use one of: ${SCENARIOS.join(', ')}`);
   }
   if (scenarios.length === 0) throw usage('no lab scenario given', `use one of: ${SCENARIOS.join(', ')}`);
   const count = opts.count ?? 1;
-  if (!Number.isInteger(count) || count < 1 || count > 10_000) throw usage(`lab router count ${count} is out of range`, 'use a whole number from 1 to 10000');
+  if (!Number.isInteger(count) || count < 1 || count > 10_000)
+    throw usage(`lab router count ${count} is out of range`, 'use a whole number from 1 to 10000');
   const port = opts.port ?? DEFAULT_PORT;
   if (!Number.isInteger(port) || port < 0 || (port > 0 && port + count - 1 > 65_535)) {
-    throw usage(`lab port ${port} with ${count} routers is out of range`, 'use a first port so that port + count - 1 <= 65535, or 0 for ephemeral ports');
+    throw usage(
+      `lab port ${port} with ${count} routers is out of range`,
+      'use a first port so that port + count - 1 <= 65535, or 0 for ephemeral ports',
+    );
   }
   const bind = opts.bind ?? '127.0.0.1';
   if (!isLoopback(bind)) {
-    throw usage(`the lab only listens on loopback, not on '${bind}'`, 'use --bind 127.0.0.1 (any 127.x.y.z) or ::1');
+    throw usage(
+      `the lab only listens on loopback, not on '${bind}'`,
+      'use --bind 127.0.0.1 (any 127.x.y.z) or ::1',
+    );
   }
   const h = opts.device?.hostname;
-  if (h !== undefined && !HOSTNAME.test(h)) throw usage(`lab hostname '${h}' is not a valid IOS hostname`, 'use letters, digits and hyphens, starting with a letter');
-  if (opts.device?.bfdDelayMs !== undefined && !(opts.device.bfdDelayMs >= 0)) throw usage('the BFD delay must be 0 ms or more', 'e.g. --bfd-delay 3000');
-  if (opts.user === '' || opts.password === '') throw usage('the lab user and password must not be empty', 'e.g. --user admin --password admin');
+  if (h !== undefined && !HOSTNAME.test(h))
+    throw usage(
+      `lab hostname '${h}' is not a valid IOS hostname`,
+      'use letters, digits and hyphens, starting with a letter',
+    );
+  if (opts.device?.bfdDelayMs !== undefined && !(opts.device.bfdDelayMs >= 0))
+    throw usage('the BFD delay must be 0 ms or more', 'e.g. --bfd-delay 3000');
+  if (opts.user === '' || opts.password === '')
+    throw usage('the lab user and password must not be empty', 'e.g. --user admin --password admin');
   return { scenarios, count, port, bind };
 }
 
@@ -117,7 +136,10 @@ function parseAuthorizedKeys(lines: string[]): ParsedKey[] {
       const parsed = ssh2.utils.parseKey(line);
       const key = Array.isArray(parsed) ? parsed[0] : parsed;
       if (!key || key instanceof Error) {
-        throw usage(`authorized key #${i + 1} is not an OpenSSH public key line (${line.slice(0, 30)}...)`, "give lines like 'ssh-ed25519 AAAA... comment'");
+        throw usage(
+          `authorized key #${i + 1} is not an OpenSSH public key line (${line.slice(0, 30)}...)`,
+          "give lines like 'ssh-ed25519 AAAA... comment'",
+        );
       }
       return key;
     });
@@ -125,8 +147,13 @@ function parseAuthorizedKeys(lines: string[]): ParsedKey[] {
 
 function portInUse(err: unknown, bind: string, port: number): RunbookError | unknown {
   const code = (err as NodeJS.ErrnoException).code;
-  if (code === 'EADDRINUSE') return usage(`port ${port} on ${bind} is already in use`, 'choose another first port with --port, or stop the process using it');
-  if (code === 'EADDRNOTAVAIL') return usage(`address ${bind} is not available on this machine`, 'use --bind 127.0.0.1');
+  if (code === 'EADDRINUSE')
+    return usage(
+      `port ${port} on ${bind} is already in use`,
+      'choose another first port with --port, or stop the process using it',
+    );
+  if (code === 'EADDRNOTAVAIL')
+    return usage(`address ${bind} is not available on this machine`, 'use --bind 127.0.0.1');
   if (code === 'EACCES') return usage(`not allowed to listen on port ${port}`, 'use a port above 1023');
   return err;
 }
@@ -156,7 +183,8 @@ export async function startLab(opts: LabOptions = {}): Promise<Lab> {
       const name = base === undefined ? `edge${i + 1}` : count === 1 ? base : `${base}${i + 1}`;
       const scenario = scenarios[i % scenarios.length]!;
       let router: Router | undefined;
-      const getRouter = (): Router => (router ??= new Router({ name, scenario, index: i, bfdDelayMs: device.bfdDelayMs, now: Date.now() }));
+      const getRouter = (): Router =>
+        (router ??= new Router({ name, scenario, index: i, bfdDelayMs: device.bfdDelayMs, now: Date.now() }));
       const log: AuditEntry[] = [];
       const want = port === 0 ? 0 : port + i;
       const server = await serveRouter({
@@ -169,8 +197,12 @@ export async function startLab(opts: LabOptions = {}): Promise<Lab> {
         router: getRouter,
         audit: (e) => {
           const entry: AuditEntry = {
-            at: new Date(e.at).toISOString(), router: name, session: e.session, command: e.command,
-            stateChanging: e.stateChanging, outcome: e.outcome,
+            at: new Date(e.at).toISOString(),
+            router: name,
+            session: e.session,
+            command: e.command,
+            stateChanging: e.stateChanging,
+            outcome: e.outcome,
           };
           log.push(entry);
           sink.write(entry);

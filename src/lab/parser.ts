@@ -38,7 +38,12 @@ export function newTree<C>(): Node<C> {
  * Add a command by its syntax: keywords separated by spaces, value slots as `<name:kind>` where kind
  * is `ipv4`, `uint:MIN-MAX` or `enum` (values given in `enums[name]`).
  */
-export function define<C>(root: Node<C>, syntax: string, command: C, enums: Record<string, readonly string[]> = {}): void {
+export function define<C>(
+  root: Node<C>,
+  syntax: string,
+  command: C,
+  enums: Record<string, readonly string[]> = {},
+): void {
   let node = root;
   for (const part of syntax.split(' ')) {
     const slot = /^<(\w+):(ipv4|uint|enum)(?::(\d+)-(\d+))?>$/.exec(part);
@@ -66,7 +71,10 @@ export function define<C>(root: Node<C>, syntax: string, command: C, enums: Reco
   node.command = command;
 }
 
-export interface Token { text: string; offset: number }
+export interface Token {
+  text: string;
+  offset: number;
+}
 
 export function tokenize(line: string): Token[] {
   const out: Token[] = [];
@@ -111,6 +119,7 @@ export function parse<C>(root: Node<C>, tokens: Token[]): ParseResult<C> {
     }
     node = next;
   }
-  if (node.command === undefined) return node === root ? { kind: 'invalid', offset: 0 } : { kind: 'incomplete' };
+  if (node.command === undefined)
+    return node === root ? { kind: 'invalid', offset: 0 } : { kind: 'incomplete' };
   return { kind: 'ok', command: node.command, args };
 }

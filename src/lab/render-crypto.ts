@@ -78,9 +78,16 @@ export function showCryptoIpsecSa(r: Router, now: number, peer?: string): string
   const lines: string[] = [];
   const tunnels = [...new Set(r.peers.map((p) => p.def.tunnel))];
   for (const tunnel of tunnels) {
-    const peers = r.peers.filter((p) => p.def.tunnel === tunnel && (peer === undefined || p.def.peer === peer));
+    const peers = r.peers.filter(
+      (p) => p.def.tunnel === tunnel && (peer === undefined || p.def.peer === peer),
+    );
     if (peers.length === 0) continue;
-    lines.push('', `interface: ${tunnel}`, `    Crypto map tag: ${cryptoMapTag(peers[0]!)}, local addr ${peers[0]!.def.local}`, '');
+    lines.push(
+      '',
+      `interface: ${tunnel}`,
+      `    Crypto map tag: ${cryptoMapTag(peers[0]!)}, local addr ${peers[0]!.def.local}`,
+      '',
+    );
     for (const p of peers) lines.push(...saBlock(p, r, now));
   }
   return lines.join('\n');
@@ -141,13 +148,25 @@ export function showQfpDrops(r: Router, now: number, all: boolean): string {
     if (code === QFP_INVALID_SPI_TYPE) return r.invalidSpiDrops(now);
     return r.qfpResetAt > r.bootAt ? 0 : (BACKGROUND_DROPS[code] ?? 0);
   };
-  const rows = QFP_DROP_TYPES.map(([code, name]) => ({ code, name, n: counts(code) })).filter((x) => all || x.n > 0);
-  return [RULE, 'Drop Type  Name                                     Packets', RULE, ...rows.map((x) => qfpLine(x.code, x.name, x.n)), ''].join('\n');
+  const rows = QFP_DROP_TYPES.map(([code, name]) => ({ code, name, n: counts(code) })).filter(
+    (x) => all || x.n > 0,
+  );
+  return [
+    RULE,
+    'Drop Type  Name                                     Packets',
+    RULE,
+    ...rows.map((x) => qfpLine(x.code, x.name, x.n)),
+    '',
+  ].join('\n');
 }
 
 /** `show crypto ikev2 sa`: one READY IKEv2 SA per classic peer (SD-WAN peers have none: OMP distributes keys). */
 export function showIkev2Sa(r: Router, now: number): string {
-  const lines = [' IPv4 Crypto IKEv2  SA ', '', 'Tunnel-id Local                 Remote                fvrf/ivrf            Status '];
+  const lines = [
+    ' IPv4 Crypto IKEv2  SA ',
+    '',
+    'Tunnel-id Local                 Remote                fvrf/ivrf            Status ',
+  ];
   r.peers
     .filter((p) => p.def.kind === 'classic')
     .forEach((p, i) => {
@@ -163,5 +182,11 @@ export function showIkev2Sa(r: Router, now: number): string {
 
 /** `show crypto isakmp sa`: empty, the classic peer uses IKEv2. */
 export function showIsakmpSa(): string {
-  return ['IPv4 Crypto ISAKMP SA', 'dst             src             state          conn-id status', '', 'IPv6 Crypto ISAKMP SA', ''].join('\n');
+  return [
+    'IPv4 Crypto ISAKMP SA',
+    'dst             src             state          conn-id status',
+    '',
+    'IPv6 Crypto ISAKMP SA',
+    '',
+  ].join('\n');
 }

@@ -15,7 +15,10 @@ export function sdwanUptime(ms: number): string {
 
 /** Pad each value to its column width (the last column is not padded). */
 function row(widths: number[], values: (string | number)[]): string {
-  return values.map((v, i) => (i < widths.length ? String(v).padEnd(widths[i]!) : String(v))).join('').trimEnd();
+  return values
+    .map((v, i) => (i < widths.length ? String(v).padEnd(widths[i]!) : String(v)))
+    .join('')
+    .trimEnd();
 }
 
 const BFD_HEADER = [
@@ -31,8 +34,19 @@ export function showBfdSessions(r: Router, now: number): string {
     .map((p) => {
       const up = r.bfd(p, now) === 'up';
       return row(BFD_WIDTHS, [
-        p.def.systemIp!, p.def.siteId!, up ? 'up' : 'down', p.def.color!, p.def.remoteColor!, p.def.local, p.def.peer,
-        p.def.remotePort!, 'ipsec', 7, 1000, up ? sdwanUptime(now - p.upAt) : 'NA', r.bfdTransitions(p, now),
+        p.def.systemIp!,
+        p.def.siteId!,
+        up ? 'up' : 'down',
+        p.def.color!,
+        p.def.remoteColor!,
+        p.def.local,
+        p.def.peer,
+        p.def.remotePort!,
+        'ipsec',
+        7,
+        1000,
+        up ? sdwanUptime(now - p.upAt) : 'NA',
+        r.bfdTransitions(p, now),
       ]);
     });
   return [...BFD_HEADER, ...rows, ''].join('\n');
@@ -52,8 +66,21 @@ export function showControlConnections(r: Router, now: number): string {
     const up = r.controlUp(t.color, now);
     return controllersOf(t.color).map((c) =>
       row(CONTROL_WIDTHS, [
-        c.type, 'dtls', c.systemIp, c.siteId, c.type === 'vmanage' ? 0 : 1, c.privateIp, c.port, c.publicIp, c.port,
-        ORGANIZATION, t.color, 'No', up ? 'up' : 'connect', up ? sdwanUptime(now - r.ctl[t.color]!.upAt) : '-', 0,
+        c.type,
+        'dtls',
+        c.systemIp,
+        c.siteId,
+        c.type === 'vmanage' ? 0 : 1,
+        c.privateIp,
+        c.port,
+        c.publicIp,
+        c.port,
+        ORGANIZATION,
+        t.color,
+        'No',
+        up ? 'up' : 'connect',
+        up ? sdwanUptime(now - r.ctl[t.color]!.upAt) : '-',
+        0,
       ]),
     );
   });
@@ -80,8 +107,24 @@ export function showLocalProperties(r: Router, now: number): string {
     const up = r.controlUp(t.color, now);
     const port = r.tlocPort(t.color);
     return row(PROPS_WIDTHS, [
-      t.iface, t.addr, port, t.addr, '::', port, up ? '2/1' : '0/0', t.color, up ? 'up' : 'down', 2, 'no/yes/no',
-      'No/No', sdwanUptime(now - Math.min(now, r.ctl[t.color]!.upAt)), '0:00:11:41', 'E', 5, 'Default', 'N/A',
+      t.iface,
+      t.addr,
+      port,
+      t.addr,
+      '::',
+      port,
+      up ? '2/1' : '0/0',
+      t.color,
+      up ? 'up' : 'down',
+      2,
+      'no/yes/no',
+      'No/No',
+      sdwanUptime(now - Math.min(now, r.ctl[t.color]!.upAt)),
+      '0:00:11:41',
+      'E',
+      5,
+      'Default',
+      'N/A',
     ]);
   });
   return [
@@ -142,7 +185,16 @@ export function showOmpPeers(r: Router, now: number): string {
     'PEER             TYPE    ID        ID        ID        STATE    UPTIME           R/I/S',
     '-'.repeat(90),
     ...OMP_PEERS.map((p) =>
-      row(OMP_WIDTHS, [p.peer, p.type, 1, 1, p.siteId, up ? 'up' : 'init', up ? sdwanUptime(now - r.ompUpAt) : '-', up ? p.ris : '0/0/0']),
+      row(OMP_WIDTHS, [
+        p.peer,
+        p.type,
+        1,
+        1,
+        p.siteId,
+        up ? 'up' : 'init',
+        up ? sdwanUptime(now - r.ompUpAt) : '-',
+        up ? p.ris : '0/0/0',
+      ]),
     ),
     '',
   ].join('\n');

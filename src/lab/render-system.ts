@@ -58,7 +58,9 @@ export function showVersion(r: Router, now: number): string {
     `${r.name} uptime is ${duration(now - r.bootAt)}`,
     `Uptime for this control processor is ${duration(now - r.bootAt + 60_000)}`,
     'System returned to ROM by reload',
-    `System restarted at ${showClock(r.bootAt).replace(/\.\d{3}/, '').trimEnd()}`,
+    `System restarted at ${showClock(r.bootAt)
+      .replace(/\.\d{3}/, '')
+      .trimEnd()}`,
     'System image file is "bootflash:packages.conf"',
     'Last reload reason: reload',
     '',
@@ -103,7 +105,10 @@ export function showVersion(r: Router, now: number): string {
   ].join('\n');
 }
 
-interface LogEntry { at: number; text: string }
+interface LogEntry {
+  at: number;
+  text: string;
+}
 
 function bootEntries(r: Router): LogEntry[] {
   return [
@@ -111,9 +116,18 @@ function bootEntries(r: Router): LogEntry[] {
     { at: r.bootAt + 30_000, text: '%LINK-3-UPDOWN: Interface GigabitEthernet1, changed state to up' },
     { at: r.bootAt + 30_000, text: '%LINK-3-UPDOWN: Interface GigabitEthernet2, changed state to up' },
     { at: r.bootAt + 30_000, text: '%LINK-3-UPDOWN: Interface GigabitEthernet3, changed state to up' },
-    { at: r.bootAt + 60_000, text: '%LINEPROTO-5-UPDOWN: Line protocol on Interface Tunnel10001, changed state to up' },
-    { at: r.bootAt + 60_000, text: '%LINEPROTO-5-UPDOWN: Line protocol on Interface Tunnel10002, changed state to up' },
-    { at: r.bootAt + 120_000, text: '%LINEPROTO-5-UPDOWN: Line protocol on Interface Tunnel100, changed state to up' },
+    {
+      at: r.bootAt + 60_000,
+      text: '%LINEPROTO-5-UPDOWN: Line protocol on Interface Tunnel10001, changed state to up',
+    },
+    {
+      at: r.bootAt + 60_000,
+      text: '%LINEPROTO-5-UPDOWN: Line protocol on Interface Tunnel10002, changed state to up',
+    },
+    {
+      at: r.bootAt + 120_000,
+      text: '%LINEPROTO-5-UPDOWN: Line protocol on Interface Tunnel100, changed state to up',
+    },
   ];
 }
 

@@ -31,7 +31,13 @@ export interface RouterServerOptions {
   device: DeviceSettings;
   /** The router's state, built on first use. */
   router(): Router;
-  audit(entry: { at: number; session: number; command: string; stateChanging: boolean; outcome: AuditOutcome }): void;
+  audit(entry: {
+    at: number;
+    session: number;
+    command: string;
+    stateChanging: boolean;
+    outcome: AuditOutcome;
+  }): void;
 }
 
 export interface RouterServer {
@@ -48,7 +54,11 @@ function sameSecret(a: string, b: string): boolean {
 
 function authenticate(ctx: AuthContext, creds: Credentials): void {
   const userOk = sameSecret(ctx.username, creds.user);
-  const methods: ('password' | 'publickey' | 'keyboard-interactive')[] = ['publickey', 'keyboard-interactive', 'password'];
+  const methods: ('password' | 'publickey' | 'keyboard-interactive')[] = [
+    'publickey',
+    'keyboard-interactive',
+    'password',
+  ];
   if (ctx.method === 'password') {
     if (userOk && sameSecret(ctx.password, creds.password)) ctx.accept();
     else ctx.reject(methods);
@@ -58,7 +68,9 @@ function authenticate(ctx: AuthContext, creds: Credentials): void {
       else ctx.reject(methods);
     });
   } else if (ctx.method === 'publickey') {
-    const key = creds.authorizedKeys.find((k) => k.type === ctx.key.algo && k.getPublicSSH().equals(ctx.key.data));
+    const key = creds.authorizedKeys.find(
+      (k) => k.type === ctx.key.algo && k.getPublicSSH().equals(ctx.key.data),
+    );
     if (!userOk || !key) ctx.reject(methods);
     else if (!ctx.signature) ctx.accept();
     else if (ctx.blob && key.verify(ctx.blob, ctx.signature, ctx.hashAlgo)) ctx.accept();

@@ -37,7 +37,14 @@ const DEFAULT_PAGE_LENGTH = 24;
 type Mode =
   | { kind: 'line' }
   | { kind: 'pager'; lines: string[] }
-  | { kind: 'confirm'; spec: CommandSpec; args: Record<string, string>; line: string; at: number; filter: Filter | undefined }
+  | {
+      kind: 'confirm';
+      spec: CommandSpec;
+      args: Record<string, string>;
+      line: string;
+      at: number;
+      filter: Filter | undefined;
+    }
   | { kind: 'closed' };
 
 type Filter = (lines: string[]) => string[];
@@ -192,8 +199,17 @@ export class CliSession {
     this.runCommand(line, at, parsed.command, parsed.args, filter);
   }
 
-  private runCommand(line: string, at: number, spec: CommandSpec, args: Record<string, string>, filter: Filter | undefined): void {
-    const out: CommandOutcome = spec.run({ router: this.o.router, now: this.clock(), device: this.o.device }, args);
+  private runCommand(
+    line: string,
+    at: number,
+    spec: CommandSpec,
+    args: Record<string, string>,
+    filter: Filter | undefined,
+  ): void {
+    const out: CommandOutcome = spec.run(
+      { router: this.o.router, now: this.clock(), device: this.o.device },
+      args,
+    );
     this.finish(line, at, spec.stateChanging, 'ok');
     if (out.pageLength !== undefined) this.pageLength = out.pageLength;
     if (out.mode) this.cli = out.mode;
@@ -257,7 +273,9 @@ export class CliSession {
 function parseFilter(text: string): Filter | number {
   const m = /^(\s*)(\S*)(\s*)(.*)$/.exec(text)!;
   const [, lead, word, , rest] = m as unknown as [string, string, string, string, string];
-  const kind = ['include', 'exclude', 'begin'].filter((k) => word.length > 0 && k.startsWith(word.toLowerCase()));
+  const kind = ['include', 'exclude', 'begin'].filter(
+    (k) => word.length > 0 && k.startsWith(word.toLowerCase()),
+  );
   if (kind.length !== 1) return lead.length;
   const pattern = rest.trim();
   if (pattern === '') return text.length;

@@ -3,9 +3,7 @@
  * every BFD / control-connection state is computed from timestamps at read time, so an idle router
  * costs nothing. All methods take `now` (ms since epoch) so callers and tests control time.
  */
-import {
-  LOCAL_TLOCS, PEERS, brokenPeers, controllersOf, type PeerDef, type Scenario,
-} from './topology.js';
+import { LOCAL_TLOCS, PEERS, brokenPeers, controllersOf, type PeerDef, type Scenario } from './topology.js';
 
 /** Packets per second: encrypted while an SA exists, decrypted while healthy, dropped while broken. */
 const ENCAPS_PPS = 50;
@@ -32,7 +30,12 @@ export interface PeerState {
   systemIp?: string;
 }
 
-export interface ControlState { color: string; peerType: string; systemIp: string; state: 'up' | 'connect' }
+export interface ControlState {
+  color: string;
+  peerType: string;
+  systemIp: string;
+  state: 'up' | 'connect';
+}
 
 export interface RouterState {
   name: string;
@@ -45,7 +48,11 @@ export interface RouterState {
 }
 
 /** A period during which the peer sent ESP with an SPI the router does not know. */
-interface BrokenSpan { from: number; to?: number; spi: number }
+interface BrokenSpan {
+  from: number;
+  to?: number;
+  spi: number;
+}
 
 export interface Peer {
   def: PeerDef;
@@ -112,9 +119,19 @@ export class Router {
   private initialPeer(def: PeerDef, broken: 'invalid-spi' | 'cleared' | undefined, now: number): Peer {
     const upSince = this.bootAt + 120_000;
     const p: Peer = {
-      def, sa: 'ok', spiIn: this.newSpi(def), spiOut: this.newSpi(def),
-      enc0: 0, encT: upSince, dec0: 0, decT: upSince, upAt: upSince, bfdDowns: 0, spans: [],
-      saCreatedAt: upSince, connId: this.connIdPair(),
+      def,
+      sa: 'ok',
+      spiIn: this.newSpi(def),
+      spiOut: this.newSpi(def),
+      enc0: 0,
+      encT: upSince,
+      dec0: 0,
+      decT: upSince,
+      upAt: upSince,
+      bfdDowns: 0,
+      spans: [],
+      saCreatedAt: upSince,
+      connId: this.connIdPair(),
     };
     if (broken === undefined) return p;
     const brokeAt = now - BROKEN_AGO_MS;
@@ -302,7 +319,7 @@ export class Router {
     this.seed = (this.seed + 0x6d2b79f5) | 0;
     let t = Math.imul(this.seed ^ (this.seed >>> 15), 1 | this.seed);
     t = (t + Math.imul(t ^ (t >>> 7), 61 | t)) ^ t;
-    return ((t ^ (t >>> 14)) >>> 0) || 1;
+    return (t ^ (t >>> 14)) >>> 0 || 1;
   }
 
   private connIdPair(): number {
@@ -332,7 +349,9 @@ export class Router {
       portHopped,
       controlConnections: LOCAL_TLOCS.flatMap((t) =>
         controllersOf(t.color).map((c) => ({
-          color: t.color, peerType: c.type, systemIp: c.systemIp,
+          color: t.color,
+          peerType: c.type,
+          systemIp: c.systemIp,
           state: this.controlUp(t.color, now) ? ('up' as const) : ('connect' as const),
         })),
       ),

@@ -38,26 +38,77 @@ export const LOCAL_TLOCS: readonly LocalTloc[] = [
 ];
 
 export const PEERS: readonly PeerDef[] = [
-  { peer: '10.40.40.1', kind: 'classic', tunnel: 'Tunnel100', local: '10.30.30.1', iface: 'GigabitEthernet3' },
   {
-    peer: '10.20.20.1', kind: 'sdwan', tunnel: 'Tunnel10001', local: '10.10.10.1', iface: 'GigabitEthernet1',
-    color: 'biz-internet', remoteColor: 'biz-internet', systemIp: '172.16.255.20', siteId: 200, remotePort: 12366,
+    peer: '10.40.40.1',
+    kind: 'classic',
+    tunnel: 'Tunnel100',
+    local: '10.30.30.1',
+    iface: 'GigabitEthernet3',
   },
   {
-    peer: '10.20.21.1', kind: 'sdwan', tunnel: 'Tunnel10002', local: '10.10.11.1', iface: 'GigabitEthernet2',
-    color: 'mpls', remoteColor: 'mpls', systemIp: '172.16.255.20', siteId: 200, remotePort: 12346,
+    peer: '10.20.20.1',
+    kind: 'sdwan',
+    tunnel: 'Tunnel10001',
+    local: '10.10.10.1',
+    iface: 'GigabitEthernet1',
+    color: 'biz-internet',
+    remoteColor: 'biz-internet',
+    systemIp: '172.16.255.20',
+    siteId: 200,
+    remotePort: 12366,
   },
   {
-    peer: '10.20.30.1', kind: 'sdwan', tunnel: 'Tunnel10001', local: '10.10.10.1', iface: 'GigabitEthernet1',
-    color: 'biz-internet', remoteColor: 'biz-internet', systemIp: '172.16.255.30', siteId: 300, remotePort: 12346,
+    peer: '10.20.21.1',
+    kind: 'sdwan',
+    tunnel: 'Tunnel10002',
+    local: '10.10.11.1',
+    iface: 'GigabitEthernet2',
+    color: 'mpls',
+    remoteColor: 'mpls',
+    systemIp: '172.16.255.20',
+    siteId: 200,
+    remotePort: 12346,
+  },
+  {
+    peer: '10.20.30.1',
+    kind: 'sdwan',
+    tunnel: 'Tunnel10001',
+    local: '10.10.10.1',
+    iface: 'GigabitEthernet1',
+    color: 'biz-internet',
+    remoteColor: 'biz-internet',
+    systemIp: '172.16.255.30',
+    siteId: 300,
+    remotePort: 12346,
   },
 ];
 
 /** Controllers the edge keeps control connections to, per local colour. */
 export const CONTROLLERS = [
-  { type: 'vsmart', systemIp: '172.16.255.19', siteId: 100, privateIp: '10.0.5.19', publicIp: '198.51.100.19', port: 12346 },
-  { type: 'vsmart', systemIp: '172.16.255.18', siteId: 100, privateIp: '10.0.5.18', publicIp: '198.51.100.18', port: 12346 },
-  { type: 'vmanage', systemIp: '172.16.255.21', siteId: 100, privateIp: '10.0.5.21', publicIp: '198.51.100.21', port: 12746 },
+  {
+    type: 'vsmart',
+    systemIp: '172.16.255.19',
+    siteId: 100,
+    privateIp: '10.0.5.19',
+    publicIp: '198.51.100.19',
+    port: 12346,
+  },
+  {
+    type: 'vsmart',
+    systemIp: '172.16.255.18',
+    siteId: 100,
+    privateIp: '10.0.5.18',
+    publicIp: '198.51.100.18',
+    port: 12346,
+  },
+  {
+    type: 'vmanage',
+    systemIp: '172.16.255.21',
+    siteId: 100,
+    privateIp: '10.0.5.21',
+    publicIp: '198.51.100.21',
+    port: 12746,
+  },
 ] as const;
 
 /** Control connections per local colour: both vSmarts on every colour, vManage on the first colour. */
@@ -73,9 +124,28 @@ export const OMP_PEERS = [
 
 /** Colours the SD-WAN CLI accepts (any other word is invalid input). */
 export const COLORS = [
-  'default', 'mpls', 'metro-ethernet', 'biz-internet', 'public-internet', 'lte', '3g', 'red', 'green', 'blue',
-  'gold', 'silver', 'bronze', 'custom1', 'custom2', 'custom3', 'private1', 'private2', 'private3', 'private4',
-  'private5', 'private6',
+  'default',
+  'mpls',
+  'metro-ethernet',
+  'biz-internet',
+  'public-internet',
+  'lte',
+  '3g',
+  'red',
+  'green',
+  'blue',
+  'gold',
+  'silver',
+  'bronze',
+  'custom1',
+  'custom2',
+  'custom3',
+  'private1',
+  'private2',
+  'private3',
+  'private4',
+  'private5',
+  'private6',
 ] as const;
 
 /** The initial SA state of each peer (by address) in a scenario; unlisted peers are healthy. */

@@ -62,7 +62,9 @@ function typedGroups(spec: CaptureSpec, groups: string[], match: RegExpExecArray
       throw new RunbookError(
         'E_STEP_FAILED',
         `${formatPos(spec.pos)}: capture '${spec.name}': group '${g}' captured ${quoteForMessage(text)}, which is not a valid ${spec.types[g]}: ${err.message.replace(/^group '[^']*': /, '')}`,
-        { hint: `the device printed something the regex did not expect; tighten the group's pattern or change its type (${err.hint ?? ''})` },
+        {
+          hint: `the device printed something the regex did not expect; tighten the group's pattern or change its type (${err.hint ?? ''})`,
+        },
       );
     }
   }
@@ -89,7 +91,10 @@ function ordered(spec: CaptureSpec, matches: RegExpExecArray[]): RegExpExecArray
  * group value that fails its type, throws RunbookError('E_STEP_FAILED') naming the capture, the group
  * and the offending text. `lines` are the output lines the kept matches touch (evidence), in order.
  */
-export function runCaptures(specs: CaptureSpec[], output: string): { values: Record<string, Value>; lines: string[] } {
+export function runCaptures(
+  specs: CaptureSpec[],
+  output: string,
+): { values: Record<string, Value>; lines: string[] } {
   const text = normalizeOutput(output);
   const values: Record<string, Value> = {};
   const evidence = new Set<number>();
@@ -98,15 +103,24 @@ export function runCaptures(specs: CaptureSpec[], output: string): { values: Rec
     const groups = namedGroups(spec.regex);
     const re = compileRegex(spec.regex, spec.flags, { global: true }, `capture '${spec.name}'`);
     const matches = [...text.matchAll(re)];
-    const kept = spec.mode === 'all' ? ordered(spec, matches) : spec.mode === 'first' ? matches.slice(0, 1) : matches.slice(-1);
+    const kept =
+      spec.mode === 'all'
+        ? ordered(spec, matches)
+        : spec.mode === 'first'
+          ? matches.slice(0, 1)
+          : matches.slice(-1);
     if (kept.length === 0 && spec.mode !== 'all') {
       if (spec.optional) {
         values[spec.name] = null;
         continue;
       }
-      throw new RunbookError('E_STEP_FAILED', `${formatPos(spec.pos)}: capture '${spec.name}': /${spec.regex}/ matched nothing in the output`, {
-        hint: 'check the command output (--transcript) and the regex; mark the capture optional: true if it may be absent',
-      });
+      throw new RunbookError(
+        'E_STEP_FAILED',
+        `${formatPos(spec.pos)}: capture '${spec.name}': /${spec.regex}/ matched nothing in the output`,
+        {
+          hint: 'check the command output (--transcript) and the regex; mark the capture optional: true if it may be absent',
+        },
+      );
     }
     for (const m of kept) for (const n of lines.indexesOf(m.index, m[0].length)) evidence.add(n);
     const typed = kept.map((m) => typedGroups(spec, groups, m));

@@ -69,18 +69,27 @@ function evaluate(m: Matcher, ctx: Ctx): Partial {
       const found = occurrences(ctx, m.text);
       return found.size > 0
         ? { ok: true, reason: `output contains ${quoteForMessage(m.text)}`, lines: found }
-        : { ok: false, reason: `expected output to contain ${quoteForMessage(m.text)} (not found)`, lines: found };
+        : {
+            ok: false,
+            reason: `expected output to contain ${quoteForMessage(m.text)} (not found)`,
+            lines: found,
+          };
     }
     case 'not_contains': {
       const found = occurrences(ctx, m.text);
       return found.size === 0
         ? { ok: true, reason: `output does not contain ${quoteForMessage(m.text)}`, lines: found }
-        : { ok: false, reason: `expected output not to contain ${quoteForMessage(m.text)} (found on ${firstLine(ctx, found)})`, lines: found };
+        : {
+            ok: false,
+            reason: `expected output not to contain ${quoteForMessage(m.text)} (found on ${firstLine(ctx, found)})`,
+            lines: found,
+          };
     }
     case 'regex': {
       const re = compileRegex(m.regex, m.flags, { global: true }, `${formatPos(m.pos)}: expect regex`);
       const found = new Set<number>();
-      for (const hit of ctx.text.matchAll(re)) for (const n of ctx.lines.indexesOf(hit.index, hit[0].length)) found.add(n);
+      for (const hit of ctx.text.matchAll(re))
+        for (const n of ctx.lines.indexesOf(hit.index, hit[0].length)) found.add(n);
       const shown = `/${m.regex}/${m.flags}`;
       return found.size > 0
         ? { ok: true, reason: `output matches ${shown}`, lines: found }
@@ -89,9 +98,13 @@ function evaluate(m: Matcher, ctx: Ctx): Partial {
     case 'expression': {
       const value = m.expr.evaluate(ctx.scope);
       if (typeof value !== 'boolean') {
-        throw new RunbookError('E_EXPR', `${formatPos(m.expr.pos)}: ${m.expr.source}: expect expression must be true or false, got ${quoteForMessage(value)}`, {
-          hint: 'compare the value, e.g. decaps.n > 0',
-        });
+        throw new RunbookError(
+          'E_EXPR',
+          `${formatPos(m.expr.pos)}: ${m.expr.source}: expect expression must be true or false, got ${quoteForMessage(value)}`,
+          {
+            hint: 'compare the value, e.g. decaps.n > 0',
+          },
+        );
       }
       return value
         ? { ok: true, reason: `\`${m.expr.source}\` holds`, lines: new Set() }
@@ -109,7 +122,11 @@ function evaluate(m: Matcher, ctx: Ctx): Partial {
       const held = parts.filter((p) => p.ok);
       return held.length > 0
         ? { ok: true, reason: held[0]!.reason, lines: union(held) }
-        : { ok: false, reason: `none of ${parts.length} alternatives held: ${parts.map((p) => p.reason).join('; or ')}`, lines: union(parts) };
+        : {
+            ok: false,
+            reason: `none of ${parts.length} alternatives held: ${parts.map((p) => p.reason).join('; or ')}`,
+            lines: union(parts),
+          };
     }
   }
 }

@@ -8,7 +8,8 @@ import { ciscoIosxe } from './cisco-iosxe.js';
 export const ciscoIosxeSdwan = {
   ...ciscoIosxe,
   name: 'cisco-iosxe-sdwan',
-  description: 'Cisco IOS XE Catalyst SD-WAN edge (controller mode): interactive shell, privileged EXEC prompt',
+  description:
+    'Cisco IOS XE Catalyst SD-WAN edge (controller mode): interactive shell, privileged EXEC prompt',
   configPrompts: ['\\(config[^)]*\\)#\\s*$'],
   pagingCommands: ['terminal length 0', 'screen-length 0'],
 } satisfies PlatformProfile;

@@ -15,8 +15,14 @@ export const IOS_READ_ONLY = [
 
 export const IOS_ERRORS = [
   { pattern: '^% Invalid input detected', message: 'the device rejected the command (% Invalid input)' },
-  { pattern: '^% Incomplete command', message: 'the device says the command is incomplete (% Incomplete command)' },
-  { pattern: '^% Ambiguous command', message: 'the device says the command is ambiguous (% Ambiguous command)' },
+  {
+    pattern: '^% Incomplete command',
+    message: 'the device says the command is incomplete (% Incomplete command)',
+  },
+  {
+    pattern: '^% Ambiguous command',
+    message: 'the device says the command is ambiguous (% Ambiguous command)',
+  },
   { pattern: '^% Unknown command', message: 'the device does not know the command (% Unknown command)' },
   { pattern: '^% (Bad|Invalid) (IP )?address', message: 'the device rejected an address in the command' },
   { pattern: '^% Authorization failed', message: 'the device refused the command (% Authorization failed)' },

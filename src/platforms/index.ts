@@ -28,7 +28,10 @@ export function isReadOnlyCommand(profile: PlatformProfile, command: string): bo
 }
 
 /** The first output line matching one of the profile's error patterns, with the pattern's message. */
-export function findDeviceError(profile: PlatformProfile, output: string): { line: string; message: string } | undefined {
+export function findDeviceError(
+  profile: PlatformProfile,
+  output: string,
+): { line: string; message: string } | undefined {
   const lines = output.split(/\r\n|\r|\n/);
   for (const p of profile.errorPatterns) {
     const re = new RegExp(p.pattern);

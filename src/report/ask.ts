@@ -25,7 +25,12 @@ export function askLine(opts: AskOptions): Promise<string> {
       process.kill(process.pid, 'SIGINT');
     });
     rl.on('close', () => {
-      if (!answered) reject(new RunbookError('E_INTERRUPTED', 'no answer: input closed', { hint: 'answer on a terminal, or approve up front with --yes' }));
+      if (!answered)
+        reject(
+          new RunbookError('E_INTERRUPTED', 'no answer: input closed', {
+            hint: 'answer on a terminal, or approve up front with --yes',
+          }),
+        );
     });
     rl.question(opts.question, (answer) => {
       answered = true;

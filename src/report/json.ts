@@ -97,7 +97,18 @@ export function createJsonCollector(opts: JsonCollectorOptions): JsonCollector {
   const hostOf = (name: string) => {
     let h = hosts.get(name);
     if (!h) {
-      h = { host: name, outcome: 'pending', message: '', steps: [], disruptive: [], wouldRun: [], approvals: [], messages: [], ended: false, started: false };
+      h = {
+        host: name,
+        outcome: 'pending',
+        message: '',
+        steps: [],
+        disruptive: [],
+        wouldRun: [],
+        approvals: [],
+        messages: [],
+        ended: false,
+        started: false,
+      };
       hosts.set(name, h);
     }
     return h;
@@ -146,12 +157,19 @@ export function createJsonCollector(opts: JsonCollectorOptions): JsonCollector {
       case 'approval-result': {
         const pending = [...h.approvals].reverse().find((a) => a.key === e.key && a.approved === undefined);
         if (pending) pending.approved = e.approved;
-        else h.approvals.push({ key: e.key, stepId: e.stepId, command: '', impact: '', approved: e.approved });
+        else
+          h.approvals.push({ key: e.key, stepId: e.stepId, command: '', impact: '', approved: e.approved });
         if (!e.approved) h.messages.push(`${e.key}: approval declined`);
         break;
       }
       case 'would-run':
-        h.wouldRun.push({ key: e.key, stepId: e.stepId, command: e.command, impact: e.impact, evidence: e.evidence });
+        h.wouldRun.push({
+          key: e.key,
+          stepId: e.stepId,
+          command: e.command,
+          impact: e.impact,
+          evidence: e.evidence,
+        });
         break;
       case 'reconnecting':
         h.messages.push(`${e.key}: session dropped, reconnecting (attempt ${e.attempt})`);
@@ -159,7 +177,16 @@ export function createJsonCollector(opts: JsonCollectorOptions): JsonCollector {
       case 'step-end': {
         let s = stepOf(h, e.key);
         if (!s || s.outcome !== 'running') {
-          s = { key: e.key, id: e.stepId, title: e.stepId, outcome: 'running', disruptive: false, startedAt: new Date(e.at - e.durationMs).toISOString(), commands: [], captures: {} };
+          s = {
+            key: e.key,
+            id: e.stepId,
+            title: e.stepId,
+            outcome: 'running',
+            disruptive: false,
+            startedAt: new Date(e.at - e.durationMs).toISOString(),
+            commands: [],
+            captures: {},
+          };
           h.steps.push(s);
         }
         s.outcome = e.outcome;

@@ -23,7 +23,8 @@ const OUTPUT_INDENT = '    ';
 export function createLogReporter(opts: LogReporterOptions): Reporter {
   const level = opts.level ?? 'normal';
   const clock = opts.clock ?? formatClock;
-  const emit = (e: EngineEvent, text: string) => opts.out.write(`${clock(e.at)} ${e.host} ${indentRest(text)}\n`);
+  const emit = (e: EngineEvent, text: string) =>
+    opts.out.write(`${clock(e.at)} ${e.host} ${indentRest(text)}\n`);
   return (e) => {
     const line = describe(e, level);
     if (line === undefined) return;
@@ -48,11 +49,15 @@ function describe(e: EngineEvent, level: LogLevel): string | undefined {
     case 'step-start':
       return quiet ? undefined : `${e.key}: started`;
     case 'command-sent':
-      return quiet ? undefined : `${e.key}: sent${e.disruptive ? ' [disruptive]' : ''}: ${e.command}${e.attempt > 1 ? ` (attempt ${e.attempt})` : ''}`;
+      return quiet
+        ? undefined
+        : `${e.key}: sent${e.disruptive ? ' [disruptive]' : ''}: ${e.command}${e.attempt > 1 ? ` (attempt ${e.attempt})` : ''}`;
     case 'command-output':
       return level === 'verbose' ? indentOutput(e.output, e.exitCode) : undefined;
     case 'retry-wait':
-      return quiet ? undefined : `${e.key}: retry ${e.attempt}/${e.of} in ${formatDuration(e.delayMs)}${e.reason ? `: ${e.reason}` : ''}`;
+      return quiet
+        ? undefined
+        : `${e.key}: retry ${e.attempt}/${e.of} in ${formatDuration(e.delayMs)}${e.reason ? `: ${e.reason}` : ''}`;
     case 'approval-request':
       return quiet ? undefined : `${e.key}: awaiting approval: ${withImpact(e.command, e.impact)}`;
     case 'approval-result':
@@ -60,7 +65,9 @@ function describe(e: EngineEvent, level: LogLevel): string | undefined {
     case 'would-run':
       return quiet ? undefined : `${e.key}: would run: ${withImpact(e.command, e.impact)}`;
     case 'reconnecting':
-      return quiet ? undefined : `${e.key}: reconnecting (attempt ${e.attempt}) in ${formatDuration(e.delayMs)}`;
+      return quiet
+        ? undefined
+        : `${e.key}: reconnecting (attempt ${e.attempt}) in ${formatDuration(e.delayMs)}`;
     case 'step-end': {
       const dur = formatDuration(e.durationMs);
       const msg = e.error?.message ?? e.message;
@@ -87,7 +94,9 @@ function describe(e: EngineEvent, level: LogLevel): string | undefined {
     case 'host-end': {
       const shown = e.outcome === 'failed' || e.outcome === 'unreachable' || !quiet;
       const stopped = e.stoppedAt && e.outcome !== 'ok' ? ` at ${e.stoppedAt}` : '';
-      return shown ? `${e.outcome}${stopped}${e.message ? `: ${e.message}` : ''} (${formatDuration(e.durationMs)})` : undefined;
+      return shown
+        ? `${e.outcome}${stopped}${e.message ? `: ${e.message}` : ''} (${formatDuration(e.durationMs)})`
+        : undefined;
     }
     default: {
       const never: never = e;

@@ -30,9 +30,14 @@ function duration(ms: number): string {
   return `${ms / 1000}s`;
 }
 
-function retryText(r: NonNullable<Extract<PlanStep, { kind: 'command' }>['retry']>, code: (s: string) => string): string {
+function retryText(
+  r: NonNullable<Extract<PlanStep, { kind: 'command' }>['retry']>,
+  code: (s: string) => string,
+): string {
   const every = r.delayMs ? ` every ${duration(r.delayMs)}` : '';
-  return r.until ? `poll up to ${r.times} times${every} until ${code(r.until)}` : `retry up to ${r.times} times${every} while it fails`;
+  return r.until
+    ? `poll up to ${r.times} times${every} until ${code(r.until)}`
+    : `retry up to ${r.times} times${every} while it fails`;
 }
 
 /** What a step does, in one line (without numbering). `code` formats commands and expressions. */
@@ -59,7 +64,8 @@ function details(s: PlanStep, code: (s: string) => string, text: (s: string) => 
   if (s.when) out.push(`only when ${code(s.when)}`);
   if (s.kind === 'command') {
     if (s.disruptive) out.push(`impact: ${text(s.impact ?? '')}`);
-    for (const d of s.dialogs) out.push(`answers ${code(d.prompt)} with ${d.answer === '' ? '<Enter>' : code(d.answer)}`);
+    for (const d of s.dialogs)
+      out.push(`answers ${code(d.prompt)} with ${d.answer === '' ? '<Enter>' : code(d.answer)}`);
     if (s.expectDisconnect) out.push('may drop the session: reconnects and carries on');
     if (s.captures.length) out.push(`capture: ${s.captures.join(', ')}`);
     if (s.expect) out.push(`expect: ${code(s.expect)}`);
@@ -76,7 +82,11 @@ function children(s: PlanStep): PlanStep[] {
 }
 
 function countSteps(steps: PlanStep[]): number {
-  return steps.reduce((n, s) => n + 1 + countSteps(children(s)) + (typeof s.onFailure === 'object' ? countSteps(s.onFailure.steps) : 0), 0);
+  return steps.reduce(
+    (n, s) =>
+      n + 1 + countSteps(children(s)) + (typeof s.onFailure === 'object' ? countSteps(s.onFailure.steps) : 0),
+    0,
+  );
 }
 
 function renderText(plan: Plan): string {
@@ -92,7 +102,12 @@ function renderText(plan: Plan): string {
     out.push('Variables:');
     const w = Math.max(...plan.vars.map((v) => v.name.length));
     for (const v of plan.vars) {
-      const value = v.value === undefined ? (v.required ? '(required, not set)' : '(not set)') : `= ${showValue(v.value)}`;
+      const value =
+        v.value === undefined
+          ? v.required
+            ? '(required, not set)'
+            : '(not set)'
+          : `= ${showValue(v.value)}`;
       const desc = v.description ? `  ${v.description}` : '';
       out.push(`  ${v.name.padEnd(w)}  ${v.type}${v.secret ? ', secret' : ''}  ${value}${desc}`);
     }
@@ -128,7 +143,9 @@ function renderText(plan: Plan): string {
     out.push('Disruptive commands: none (every command is read-only; no approval needed)');
   } else {
     const n = plan.approvals.length;
-    out.push(`Disruptive commands (${n}): each needs approval (--yes or an interactive y/N); dry-run never sends them`);
+    out.push(
+      `Disruptive commands (${n}): each needs approval (--yes or an interactive y/N); dry-run never sends them`,
+    );
     for (const [i, a] of plan.approvals.entries()) {
       out.push(`  ${i + 1}. ${a.command}`);
       out.push(`     step: ${a.key}`);
@@ -153,8 +170,15 @@ function renderMarkdown(plan: Plan): string {
   if (plan.vars.length) {
     out.push('## Variables', '', '| Name | Type | Value | Description |', '|---|---|---|---|');
     for (const v of plan.vars) {
-      const value = v.value === undefined ? (v.required ? '_required, not set_' : '_not set_') : mdCode(showValue(v.value), true);
-      out.push(`| ${mdCode(v.name, true)} | ${v.type}${v.secret ? ' (secret)' : ''} | ${value} | ${mdText(v.description ?? '', true)} |`);
+      const value =
+        v.value === undefined
+          ? v.required
+            ? '_required, not set_'
+            : '_not set_'
+          : mdCode(showValue(v.value), true);
+      out.push(
+        `| ${mdCode(v.name, true)} | ${v.type}${v.secret ? ' (secret)' : ''} | ${value} | ${mdText(v.description ?? '', true)} |`,
+      );
     }
     out.push('');
   }
@@ -187,11 +211,16 @@ function renderMarkdown(plan: Plan): string {
   if (plan.approvals.length === 0) {
     out.push('None: every command is read-only.');
   } else {
-    out.push('Each command below needs approval before it is sent (`--yes` or an interactive y/N); `--dry-run` never sends them.', '');
+    out.push(
+      'Each command below needs approval before it is sent (`--yes` or an interactive y/N); `--dry-run` never sends them.',
+      '',
+    );
     out.push('| # | Step | Command | Impact | When |', '|---|---|---|---|---|');
     for (const [i, a] of plan.approvals.entries()) {
       const when = a.conditions.length ? a.conditions.map((c) => mdCode(c, true)).join(' and ') : 'always';
-      out.push(`| ${i + 1} | ${mdCode(a.key, true)} | ${mdCode(a.command, true)} | ${mdText(a.impact || '(not stated)', true)} | ${when} |`);
+      out.push(
+        `| ${i + 1} | ${mdCode(a.key, true)} | ${mdCode(a.command, true)} | ${mdText(a.impact || '(not stated)', true)} | ${when} |`,
+      );
     }
   }
   return `${out.join('\n')}\n`;

@@ -72,7 +72,13 @@ interface HostView {
   status: string;
   startedAt?: number;
   steps: StepLine[];
-  ended?: { outcome: HostOutcome; message: string; durationMs: number; disruptive: string[]; stoppedAt?: string };
+  ended?: {
+    outcome: HostOutcome;
+    message: string;
+    durationMs: number;
+    disruptive: string[];
+    stoppedAt?: string;
+  };
 }
 
 /** The default renderer, declared usable without a TTY check: the caller decides it is a terminal. */
@@ -80,7 +86,15 @@ class LiveRenderer extends DefaultRenderer {
   static override nonTTY = true;
 }
 
-const ICON: Record<StepState, string> = { running: '▸', ok: '✔', failed: '✖', skipped: '↓', 'would-run': '◇', ended: '■', restored: '↺' };
+const ICON: Record<StepState, string> = {
+  running: '▸',
+  ok: '✔',
+  failed: '✖',
+  skipped: '↓',
+  'would-run': '◇',
+  ended: '■',
+  restored: '↺',
+};
 const ERASE = (lines: number) => (lines > 0 ? `${'\x1b[2K\x1b[1A'.repeat(lines - 1)}\x1b[2K\x1b[G` : '');
 const ERASE_ONLY = /^(?:\x1b\[2K|\x1b\[1A|\x1b\[G)*$/u;
 
@@ -135,9 +149,14 @@ export function createProgressReporter(opts: ProgressOptions): ProgressReporter 
   const target = opts.stream ?? process.stdout;
   const maxLines = opts.maxStepLines ?? 8;
   const gate = new Gate(target);
-  const hosts = new Map<string, HostView>(opts.hosts.map((name) => [name, { name, status: 'waiting', steps: [] }]));
+  const hosts = new Map<string, HostView>(
+    opts.hosts.map((name) => [name, { name, status: 'waiting', steps: [] }]),
+  );
 
-  const logger = new ListrLogger({ useIcons: true, processOutput: new ProcessOutput(gate.stream(), gate.stream(), { leaveEmptyLine: false }) });
+  const logger = new ListrLogger({
+    useIcons: true,
+    processOutput: new ProcessOutput(gate.stream(), gate.stream(), { leaveEmptyLine: false }),
+  });
   const listr = new Listr<unknown, typeof LiveRenderer, typeof LiveRenderer>(
     [...hosts.values()].map((h) => ({
       title: h.name,
@@ -163,14 +182,23 @@ export function createProgressReporter(opts: ProgressOptions): ProgressReporter 
       registerSignalListeners: false,
       renderer: LiveRenderer,
       fallbackRenderer: LiveRenderer,
-      rendererOptions: { logger, lazy: opts.lazy ?? false, formatOutput: 'truncate', showErrorMessage: false, showSkipMessage: false, collapseSubtasks: false },
+      rendererOptions: {
+        logger,
+        lazy: opts.lazy ?? false,
+        formatOutput: 'truncate',
+        showErrorMessage: false,
+        showSkipMessage: false,
+        collapseSubtasks: false,
+      },
     },
   );
   const running = listr.run().then(
     () => undefined,
     () => undefined,
   );
-  const ticker = opts.lazy ? undefined : setInterval(() => hosts.forEach((h) => h.task && !h.ended && draw(h)), 1000);
+  const ticker = opts.lazy
+    ? undefined
+    : setInterval(() => hosts.forEach((h) => h.task && !h.ended && draw(h)), 1000);
   ticker?.unref();
 
   /**
@@ -209,10 +237,13 @@ export function createProgressReporter(opts: ProgressOptions): ProgressReporter 
     const icon = ICON[s.state];
     if (s.state === 'running') {
       const w = s.wait;
-      const wait = w ? `  ${w.text}${w.until === undefined ? '' : ` in ${formatDuration(Math.max(0, w.until - t))}`}${w.reason ? ` (${w.reason})` : ''}` : '';
+      const wait = w
+        ? `  ${w.text}${w.until === undefined ? '' : ` in ${formatDuration(Math.max(0, w.until - t))}`}${w.reason ? ` (${w.reason})` : ''}`
+        : '';
       return `${icon} ${s.key}  ${formatDuration(t - s.startedAt)}${wait}`;
     }
-    const dur = s.durationMs === undefined || s.state === 'skipped' ? '' : `  ${formatDuration(s.durationMs)}`;
+    const dur =
+      s.durationMs === undefined || s.state === 'skipped' ? '' : `  ${formatDuration(s.durationMs)}`;
     return `${icon} ${s.key}  ${s.state}${dur}${s.detail ? `: ${s.detail}` : ''}`;
   }
 
@@ -220,7 +251,8 @@ export function createProgressReporter(opts: ProgressOptions): ProgressReporter 
     const e = h.ended!;
     const lines: string[] = [];
     if (e.message) lines.push(e.message.split('\n')[0]!);
-    for (const s of h.steps) if (s.state === 'failed' || s.state === 'would-run') lines.push(stepLine(s, now()));
+    for (const s of h.steps)
+      if (s.state === 'failed' || s.state === 'would-run') lines.push(stepLine(s, now()));
     for (const c of e.disruptive) lines.push(`disruptive: ${c}`);
     return lines;
   }
@@ -250,7 +282,10 @@ export function createProgressReporter(opts: ProgressOptions): ProgressReporter 
         break;
       case 'command-sent': {
         const s = stepOf(h, e.key);
-        if (s) s.wait = { text: `${e.disruptive ? '[disruptive] ' : ''}${e.command}${e.attempt > 1 ? ` (attempt ${e.attempt})` : ''}` };
+        if (s)
+          s.wait = {
+            text: `${e.disruptive ? '[disruptive] ' : ''}${e.command}${e.attempt > 1 ? ` (attempt ${e.attempt})` : ''}`,
+          };
         break;
       }
       case 'command-output': {
@@ -262,7 +297,12 @@ export function createProgressReporter(opts: ProgressOptions): ProgressReporter 
       }
       case 'retry-wait': {
         const s = stepOf(h, e.key);
-        if (s) s.wait = { text: `retry ${e.attempt}/${e.of}`, until: e.at + e.delayMs, ...(e.reason ? { reason: e.reason } : {}) };
+        if (s)
+          s.wait = {
+            text: `retry ${e.attempt}/${e.of}`,
+            until: e.at + e.delayMs,
+            ...(e.reason ? { reason: e.reason } : {}),
+          };
         break;
       }
       case 'approval-request': {
@@ -301,7 +341,13 @@ export function createProgressReporter(opts: ProgressOptions): ProgressReporter 
         break;
       }
       case 'host-end':
-        h.ended = { outcome: e.outcome, message: e.message, durationMs: e.durationMs, disruptive: e.disruptive, ...(e.stoppedAt ? { stoppedAt: e.stoppedAt } : {}) };
+        h.ended = {
+          outcome: e.outcome,
+          message: e.message,
+          durationMs: e.durationMs,
+          disruptive: e.disruptive,
+          ...(e.stoppedAt ? { stoppedAt: e.stoppedAt } : {}),
+        };
         finish(h);
         return;
       default: {

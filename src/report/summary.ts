@@ -20,7 +20,12 @@ export interface SummaryOptions {
 /** Above this many hosts, messages are cut to their first line. */
 const FLEET_HOSTS = 5;
 
-const RESUMABLE: ReadonlySet<ResultHost['outcome']> = new Set(['interrupted', 'awaiting-approval', 'unreachable', 'pending']);
+const RESUMABLE: ReadonlySet<ResultHost['outcome']> = new Set([
+  'interrupted',
+  'awaiting-approval',
+  'unreachable',
+  'pending',
+]);
 
 export function formatSummary(doc: ResultDocument, opts: SummaryOptions = {}): string {
   const dry = doc.mode === 'dry-run';
@@ -29,7 +34,9 @@ export function formatSummary(doc: ResultDocument, opts: SummaryOptions = {}): s
   const tally = [...counts].map(([o, n]) => `${n} ${o}`).join(', ');
   const out: string[] = [];
   const n = doc.hosts.length;
-  out.push(`Run ${doc.runId}: ${doc.runbook.name}${dry ? ' (dry run)' : ''}, ${n} host${n === 1 ? '' : 's'}: ${tally || 'none'}`);
+  out.push(
+    `Run ${doc.runId}: ${doc.runbook.name}${dry ? ' (dry run)' : ''}, ${n} host${n === 1 ? '' : 's'}: ${tally || 'none'}`,
+  );
   const width = Math.max(0, ...doc.hosts.map((h) => h.host.length));
   const owidth = Math.max(0, ...doc.hosts.map((h) => h.outcome.length));
   const durs = doc.hosts.map((h) => (h.durationMs === undefined ? '' : formatDuration(h.durationMs)));
@@ -43,7 +50,9 @@ export function formatSummary(doc: ResultDocument, opts: SummaryOptions = {}): s
     const lines = fleet && all.length > 1 ? [`${all[0]!} (+${all.length - 1} lines)`] : all;
     const [msg = '', ...more] = lines.length > 1 ? ['', ...lines] : lines;
     const detail = where && msg ? `${where}: ${msg}` : where || msg;
-    out.push(`  ${h.host.padEnd(width)}  ${h.outcome.padEnd(owidth)}  ${durs[i]!.padEnd(dwidth)}  ${detail}`.trimEnd());
+    out.push(
+      `  ${h.host.padEnd(width)}  ${h.outcome.padEnd(owidth)}  ${durs[i]!.padEnd(dwidth)}  ${detail}`.trimEnd(),
+    );
     for (const line of more) out.push(`      ${line}`.trimEnd());
     if (dry) {
       for (const w of h.wouldRun) out.push(`      would run: ${withImpact(w.command, w.impact)} (${w.key})`);
@@ -53,7 +62,8 @@ export function formatSummary(doc: ResultDocument, opts: SummaryOptions = {}): s
   });
   const resumable = doc.hosts.filter((h) => RESUMABLE.has(h.outcome)).map((h) => h.host);
   const failed = doc.hosts.filter((h) => h.outcome === 'failed').map((h) => h.host);
-  if (!dry && resumable.length > 0 && opts.resumeCommand) out.push(`To continue ${resumable.join(', ')}: ${opts.resumeCommand}`);
+  if (!dry && resumable.length > 0 && opts.resumeCommand)
+    out.push(`To continue ${resumable.join(', ')}: ${opts.resumeCommand}`);
   if (failed.length > 0 && opts.retryCommand) out.push(`To retry ${failed.join(', ')}: ${opts.retryCommand}`);
   for (const m of doc.messages) out.push(`note: ${m}`);
   return `${out.join('\n')}\n`;

@@ -10,7 +10,15 @@ import { captureDeclType, namedGroups } from '../match/capture.js';
 import { isReadOnlyCommand } from '../platforms/index.js';
 import { bindProblem, expr, isRecord, template, type CompileCtx, type Common } from './ctx.js';
 import { durationMs } from './duration.js';
-import type { CaptureMode, CaptureSpec, CommandStep, DialogAnswer, Matcher, RetrySpec, ScalarType } from './model.js';
+import type {
+  CaptureMode,
+  CaptureSpec,
+  CommandStep,
+  DialogAnswer,
+  Matcher,
+  RetrySpec,
+  ScalarType,
+} from './model.js';
 import { RESULT_DECLS } from './scope.js';
 import type { DocPath } from './source.js';
 import { subject } from './where.js';
@@ -22,7 +30,12 @@ export const DEFAULT_FLAGS = 'm';
 /** Wait between retry attempts when `delay` is not given. */
 export const DEFAULT_RETRY_DELAY_MS = 1000;
 
-export function compileCommand(ctx: CompileCtx, raw: Raw, path: DocPath, common: Common): CommandStep | undefined {
+export function compileCommand(
+  ctx: CompileCtx,
+  raw: Raw,
+  path: DocPath,
+  common: Common,
+): CommandStep | undefined {
   const { doc } = ctx;
   let ok = true;
   const source = raw.run as string;
@@ -69,7 +82,11 @@ export function compileCommand(ctx: CompileCtx, raw: Raw, path: DocPath, common:
   let retry: RetrySpec | undefined;
   if (isRecord(raw.retry)) {
     const r = raw.retry;
-    retry = { times: r.times as number, delayMs: r.delay === undefined ? DEFAULT_RETRY_DELAY_MS : (durationMs(r.delay) ?? DEFAULT_RETRY_DELAY_MS) };
+    retry = {
+      times: r.times as number,
+      delayMs:
+        r.delay === undefined ? DEFAULT_RETRY_DELAY_MS : (durationMs(r.delay) ?? DEFAULT_RETRY_DELAY_MS),
+    };
     if (typeof r.until === 'string') {
       const until = expr(ctx, r.until, [...path, 'retry', 'until'], 'bool', local);
       if (until) retry.until = until;
@@ -122,11 +139,21 @@ export function compileCommand(ctx: CompileCtx, raw: Raw, path: DocPath, common:
   };
 }
 
-function compileCapture(ctx: CompileCtx, name: string, raw: Raw, path: DocPath, stepId: string): CaptureSpec | undefined {
+function compileCapture(
+  ctx: CompileCtx,
+  name: string,
+  raw: Raw,
+  path: DocPath,
+  stepId: string,
+): CaptureSpec | undefined {
   const { doc } = ctx;
   const problem = bindProblem(name);
   if (problem) {
-    ctx.diagnostics.push({ pos: doc.keyPos(path), message: `capture name in step '${stepId}': ${problem}`, hint: 'choose another name' });
+    ctx.diagnostics.push({
+      pos: doc.keyPos(path),
+      message: `capture name in step '${stepId}': ${problem}`,
+      hint: 'choose another name',
+    });
     return undefined;
   }
   const regex = raw.regex as string;
@@ -185,7 +212,12 @@ function compileCapture(ctx: CompileCtx, name: string, raw: Raw, path: DocPath, 
   };
 }
 
-function compileMatcher(ctx: CompileCtx, raw: unknown, path: DocPath, local: NameDecl[]): Matcher | undefined {
+function compileMatcher(
+  ctx: CompileCtx,
+  raw: unknown,
+  path: DocPath,
+  local: NameDecl[],
+): Matcher | undefined {
   const pos = ctx.doc.valuePos(path);
   const list = (items: unknown[], listPath: DocPath, kind: 'all' | 'any'): Matcher | undefined => {
     const of = items.map((m, i) => compileMatcher(ctx, m, [...listPath, i], local));
@@ -197,7 +229,9 @@ function compileMatcher(ctx: CompileCtx, raw: unknown, path: DocPath, local: Nam
   if (typeof m.not_contains === 'string') return { kind: 'not_contains', text: m.not_contains, pos };
   if (typeof m.regex === 'string') {
     const flags = typeof m.flags === 'string' ? m.flags : DEFAULT_FLAGS;
-    return regexOk(ctx, m.regex, flags, [...path, 'regex']) ? { kind: 'regex', regex: m.regex, flags, pos } : undefined;
+    return regexOk(ctx, m.regex, flags, [...path, 'regex'])
+      ? { kind: 'regex', regex: m.regex, flags, pos }
+      : undefined;
   }
   if (typeof m.expression === 'string') {
     const e = expr(ctx, m.expression, [...path, 'expression'], 'bool', local);

@@ -18,9 +18,14 @@ import { compileSteps } from './steps.js';
 export type RunbookBody = Omit<Runbook, 'file' | 'contentHash'>;
 
 /** Compile `doc` (schema errors already in `schemaDiagnostics`); throws ValidationError with all diagnostics. */
-export function compileDocument(doc: SourceDoc, schemaDiagnostics: Diagnostic[], broken: readonly string[]): RunbookBody {
+export function compileDocument(
+  doc: SourceDoc,
+  schemaDiagnostics: Diagnostic[],
+  broken: readonly string[],
+): RunbookBody {
   const data = (isRecord(doc.data) ? doc.data : {}) as Record<string, unknown>;
-  const platform = typeof data.platform === 'string' && isPlatformName(data.platform) ? data.platform : undefined;
+  const platform =
+    typeof data.platform === 'string' && isPlatformName(data.platform) ? data.platform : undefined;
   const diagnostics: Diagnostic[] = [...schemaDiagnostics];
   const vars = compileVars(doc, data.vars, broken, diagnostics);
   const ctx: CompileCtx = {
@@ -52,14 +57,20 @@ interface CompiledVars {
   loose: NameDecl[];
 }
 
-function compileVars(doc: SourceDoc, raw: unknown, broken: readonly string[], diagnostics: Diagnostic[]): CompiledVars {
+function compileVars(
+  doc: SourceDoc,
+  raw: unknown,
+  broken: readonly string[],
+  diagnostics: Diagnostic[],
+): CompiledVars {
   const out: CompiledVars = { decls: [], loose: [] };
   if (!isRecord(raw)) return out;
   for (const [name, v] of Object.entries(raw)) {
     const path = ['vars', name];
     const problem = bindProblem(name);
     if (problem) {
-      if (!isBroken(broken, path, true)) diagnostics.push({ pos: doc.keyPos(path), message: `var name ${problem}`, hint: 'rename the var' });
+      if (!isBroken(broken, path, true))
+        diagnostics.push({ pos: doc.keyPos(path), message: `var name ${problem}`, hint: 'rename the var' });
       continue;
     }
     if (isBroken(broken, path) || !isRecord(v)) {
@@ -79,7 +90,11 @@ function compileVars(doc: SourceDoc, raw: unknown, broken: readonly string[], di
     if (isRecord(v.items)) decl.items = v.items as unknown as ScalarSpec;
 
     const misplaced = (field: string, owner: string): void => {
-      diagnostics.push({ pos: doc.keyPos([...path, field]), message: `'${field}' of var '${name}' only applies to type ${owner}, not ${decl.type}`, hint: `remove '${field}'` });
+      diagnostics.push({
+        pos: doc.keyPos([...path, field]),
+        message: `'${field}' of var '${name}' only applies to type ${owner}, not ${decl.type}`,
+        hint: `remove '${field}'`,
+      });
     };
     if (decl.pattern !== undefined && decl.type !== 'string') misplaced('pattern', 'string');
     if (decl.values !== undefined && decl.type !== 'enum') misplaced('values', 'enum');
@@ -88,7 +103,8 @@ function compileVars(doc: SourceDoc, raw: unknown, broken: readonly string[], di
     const items = decl.items;
     const itemsOk =
       items === undefined ||
-      (checkPattern(doc, diagnostics, [...path, 'items', 'pattern'], items.pattern) && checkItemSpec(doc, diagnostics, [...path, 'items'], items));
+      (checkPattern(doc, diagnostics, [...path, 'items', 'pattern'], items.pattern) &&
+        checkItemSpec(doc, diagnostics, [...path, 'items'], items));
     if (decl.required && v.default !== undefined) {
       diagnostics.push({
         pos: doc.keyPos([...path, 'required']),
@@ -115,17 +131,30 @@ function compileVars(doc: SourceDoc, raw: unknown, broken: readonly string[], di
 
 function checkItemSpec(doc: SourceDoc, diagnostics: Diagnostic[], path: DocPath, items: ScalarSpec): boolean {
   if (items.pattern !== undefined && items.type !== 'string') {
-    diagnostics.push({ pos: doc.keyPos([...path, 'pattern']), message: `'pattern' of list items only applies to type string, not ${items.type}`, hint: "remove 'pattern'" });
+    diagnostics.push({
+      pos: doc.keyPos([...path, 'pattern']),
+      message: `'pattern' of list items only applies to type string, not ${items.type}`,
+      hint: "remove 'pattern'",
+    });
     return false;
   }
   if (items.values !== undefined && items.type !== 'enum') {
-    diagnostics.push({ pos: doc.keyPos([...path, 'values']), message: `'values' of list items only applies to type enum, not ${items.type}`, hint: "remove 'values'" });
+    diagnostics.push({
+      pos: doc.keyPos([...path, 'values']),
+      message: `'values' of list items only applies to type enum, not ${items.type}`,
+      hint: "remove 'values'",
+    });
     return false;
   }
   return true;
 }
 
-function checkPattern(doc: SourceDoc, diagnostics: Diagnostic[], path: DocPath, pattern: string | undefined): boolean {
+function checkPattern(
+  doc: SourceDoc,
+  diagnostics: Diagnostic[],
+  path: DocPath,
+  pattern: string | undefined,
+): boolean {
   if (pattern === undefined) return true;
   try {
     new RegExp(pattern);
@@ -159,17 +188,25 @@ function explainUnknownNames(doc: SourceDoc, steps: unknown, diagnostics: Diagno
         if (!isRecord(s[key])) continue;
         for (const name of Object.keys(s[key])) {
           if (!binders.has(name)) {
-            binders.set(name, `'${name}' is ${key === 'set' ? 'set' : 'captured'} by ${id} (line ${line}); a name is visible only to the steps after the one that binds it`);
+            binders.set(
+              name,
+              `'${name}' is ${key === 'set' ? 'set' : 'captured'} by ${id} (line ${line}); a name is visible only to the steps after the one that binds it`,
+            );
           }
         }
       }
       if (s.for_each !== undefined) {
         const as = typeof s.as === 'string' ? s.as : 'item';
-        if (!binders.has(as)) binders.set(as, `'${as}' is the loop variable of ${id} (line ${line}): it is visible only inside that group's steps`);
+        if (!binders.has(as))
+          binders.set(
+            as,
+            `'${as}' is the loop variable of ${id} (line ${line}): it is visible only inside that group's steps`,
+          );
       }
       walk(s.steps, [...p, 'steps']);
       walk(s.on_failure, [...p, 'on_failure']);
-      if (Array.isArray(s.choose)) s.choose.forEach((b, j) => isRecord(b) && walk(b.steps, [...p, 'choose', j, 'steps']));
+      if (Array.isArray(s.choose))
+        s.choose.forEach((b, j) => isRecord(b) && walk(b.steps, [...p, 'choose', j, 'steps']));
     });
   };
   walk(steps, ['steps']);

@@ -23,7 +23,14 @@ export interface CompileCtx {
 }
 
 /** The fields every step kind shares, filled with their defaults. */
-export type Common = { id: string; name: string; when?: CompiledExpr; timeoutMs?: number; onFailure: OnFailure; pos: SourcePos };
+export type Common = {
+  id: string;
+  name: string;
+  when?: CompiledExpr;
+  timeoutMs?: number;
+  onFailure: OnFailure;
+  pos: SourcePos;
+};
 
 /** Run a compile step; ValidationErrors become diagnostics, other RunbookErrors a diagnostic at `pos`. */
 export function attempt<T>(ctx: Pick<CompileCtx, 'diagnostics'>, pos: SourcePos, fn: () => T): T | undefined {
@@ -31,7 +38,8 @@ export function attempt<T>(ctx: Pick<CompileCtx, 'diagnostics'>, pos: SourcePos,
     return fn();
   } catch (err) {
     if (err instanceof ValidationError) ctx.diagnostics.push(...err.diagnostics);
-    else if (err instanceof RunbookError) ctx.diagnostics.push({ pos, message: err.message, ...(err.hint ? { hint: err.hint } : {}) });
+    else if (err instanceof RunbookError)
+      ctx.diagnostics.push({ pos, message: err.message, ...(err.hint ? { hint: err.hint } : {}) });
     else throw err;
     return undefined;
   }
@@ -53,20 +61,36 @@ export function isRecord(v: unknown): v is Record<string, unknown> {
 
 /** Why `name` cannot be bound by a capture, `set` or loop, or undefined when it can. */
 export function bindProblem(name: string): string | undefined {
-  if (RESERVED_NAMES.has(name)) return `'${name}' is a reserved name (${[...RESERVED_NAMES].join(', ')} are provided by the engine)`;
+  if (RESERVED_NAMES.has(name))
+    return `'${name}' is a reserved name (${[...RESERVED_NAMES].join(', ')} are provided by the engine)`;
   return nameProblem(name);
 }
 
 /** Compile an expression at `path`; diagnostics are collected, undefined on error. */
-export function expr(ctx: CompileCtx, source: string, path: DocPath, type?: ExpectedType, extra: NameDecl[] = []): CompiledExpr | undefined {
+export function expr(
+  ctx: CompileCtx,
+  source: string,
+  path: DocPath,
+  type?: ExpectedType,
+  extra: NameDecl[] = [],
+): CompiledExpr | undefined {
   const pos = ctx.doc.textPos(path);
-  return labelled(ctx, path, () => attempt(ctx, pos, () => ctx.scope.env(extra).compile(source, pos, type ? { type } : {})));
+  return labelled(ctx, path, () =>
+    attempt(ctx, pos, () => ctx.scope.env(extra).compile(source, pos, type ? { type } : {})),
+  );
 }
 
 /** Compile a template at `path`; diagnostics are collected, undefined on error. */
-export function template(ctx: CompileCtx, source: string, path: DocPath, extra: NameDecl[] = []): Template | undefined {
+export function template(
+  ctx: CompileCtx,
+  source: string,
+  path: DocPath,
+  extra: NameDecl[] = [],
+): Template | undefined {
   const pos = ctx.doc.textPos(path);
-  return labelled(ctx, path, () => attempt(ctx, pos, () => ctx.scope.env(extra).compileTemplate(source, pos)));
+  return labelled(ctx, path, () =>
+    attempt(ctx, pos, () => ctx.scope.env(extra).compileTemplate(source, pos)),
+  );
 }
 
 /** Prefix the diagnostics `fn` adds with the place they are about: `'when' in step 'x': ...`. */
@@ -77,4 +101,3 @@ function labelled<T>(ctx: CompileCtx, path: DocPath, fn: () => T): T {
   for (const d of ctx.diagnostics.slice(before)) d.message = `${label}: ${d.message}`;
   return result;
 }
-

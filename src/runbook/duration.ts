@@ -5,7 +5,8 @@ const DURATION = /^([0-9]+(?:\.[0-9]+)?)(ms|s|m|h)$/;
 
 /** Milliseconds of a schema-valid duration (rounded to whole ms), or undefined when it is not one. */
 export function durationMs(value: unknown): number | undefined {
-  if (typeof value === 'number') return Number.isFinite(value) && value >= 0 ? Math.round(value * 1000) : undefined;
+  if (typeof value === 'number')
+    return Number.isFinite(value) && value >= 0 ? Math.round(value * 1000) : undefined;
   if (typeof value !== 'string') return undefined;
   const m = DURATION.exec(value.trim());
   if (!m) return undefined;

@@ -21,9 +21,19 @@ export async function loadRunbook(file: string): Promise<Runbook> {
     bytes = await readFile(file);
   } catch (err) {
     const code = (err as NodeJS.ErrnoException).code;
-    const why = code === 'ENOENT' ? 'no such file' : code === 'EISDIR' ? 'it is a directory' : code === 'EACCES' ? 'permission denied' : (err as Error).message;
+    const why =
+      code === 'ENOENT'
+        ? 'no such file'
+        : code === 'EISDIR'
+          ? 'it is a directory'
+          : code === 'EACCES'
+            ? 'permission denied'
+            : (err as Error).message;
     throw new RunbookError('E_RUNBOOK_READ', `cannot read runbook ${file}: ${why}`, {
-      hint: code === 'ENOENT' ? 'check the path; shipped runbooks are in runbooks/, examples in examples/' : 'give the path of a runbook YAML file',
+      hint:
+        code === 'ENOENT'
+          ? 'check the path; shipped runbooks are in runbooks/, examples in examples/'
+          : 'give the path of a runbook YAML file',
       cause: err,
     });
   }

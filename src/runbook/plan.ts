@@ -127,7 +127,12 @@ export function buildPlan(runbook: Runbook, vars: Record<string, Value>): Plan {
         };
         if (s.disruptive) step.impact = impact;
         if (s.expect) step.expect = describeMatcher(s.expect);
-        if (s.retry) step.retry = { times: s.retry.times, delayMs: s.retry.delayMs, ...(s.retry.until ? { until: s.retry.until.source } : {}) };
+        if (s.retry)
+          step.retry = {
+            times: s.retry.times,
+            delayMs: s.retry.delayMs,
+            ...(s.retry.until ? { until: s.retry.until.source } : {}),
+          };
         if (s.timeoutMs !== undefined) step.timeoutMs = s.timeoutMs;
         return step;
       }
@@ -147,16 +152,26 @@ export function buildPlan(runbook: Runbook, vars: Record<string, Value>): Plan {
           kind: 'choose',
           ...base,
           branches: s.branches.map((b) => {
-            const cond = b.when ? b.when.source : `otherwise${passed.length ? ` (none of: ${passed.join('; ')})` : ''}`;
+            const cond = b.when
+              ? b.when.source
+              : `otherwise${passed.length ? ` (none of: ${passed.join('; ')})` : ''}`;
             if (b.when) passed.push(b.when.source);
-            return { ...(b.when ? { when: b.when.source } : {}), steps: list(b.steps, `${key}/`, [...inner, cond]) };
+            return {
+              ...(b.when ? { when: b.when.source } : {}),
+              steps: list(b.steps, `${key}/`, [...inner, cond]),
+            };
           }),
         };
       }
       case 'end':
         return { kind: 'end', ...base, status: s.status, message: s.message.renderPlaceholders(known) };
       case 'assert':
-        return { kind: 'assert', ...base, that: s.that.source, ...(s.message ? { message: s.message.renderPlaceholders(known) } : {}) };
+        return {
+          kind: 'assert',
+          ...base,
+          that: s.that.source,
+          ...(s.message ? { message: s.message.renderPlaceholders(known) } : {}),
+        };
       case 'set':
         return { kind: 'set', ...base, values: s.values.map((v) => ({ name: v.name, expr: v.expr.source })) };
     }
@@ -196,8 +211,12 @@ export function describeMatcher(m: Matcher): string {
     case 'expression':
       return m.expr.source;
     case 'all':
-      return m.of.length === 1 ? describeMatcher(m.of[0]!) : `all of (${m.of.map(describeMatcher).join('; ')})`;
+      return m.of.length === 1
+        ? describeMatcher(m.of[0]!)
+        : `all of (${m.of.map(describeMatcher).join('; ')})`;
     case 'any':
-      return m.of.length === 1 ? describeMatcher(m.of[0]!) : `any of (${m.of.map(describeMatcher).join('; ')})`;
+      return m.of.length === 1
+        ? describeMatcher(m.of[0]!)
+        : `any of (${m.of.map(describeMatcher).join('; ')})`;
   }
 }

@@ -68,12 +68,17 @@ function explain(errors: ErrorObject[], doc: SourceDoc): Diagnostic[] {
   const typos = new Map<string, Set<string>>();
   for (const e of errors) {
     if (e.keyword !== 'additionalProperties') continue;
-    const guess = closest(String((e.params as { additionalProperty: string }).additionalProperty), allowedFields(e));
+    const guess = closest(
+      String((e.params as { additionalProperty: string }).additionalProperty),
+      allowedFields(e),
+    );
     if (!typos.has(e.instancePath)) typos.set(e.instancePath, new Set());
     if (guess) typos.get(e.instancePath)!.add(guess);
   }
   const typoFor = (e: ErrorObject, field: string): boolean => typos.get(e.instancePath)?.has(field) ?? false;
-  const oneOfPaths = errors.filter((e) => e.keyword === 'oneOf').map((e) => `${e.instancePath}|${e.schemaPath}/`);
+  const oneOfPaths = errors
+    .filter((e) => e.keyword === 'oneOf')
+    .map((e) => `${e.instancePath}|${e.schemaPath}/`);
   for (const e of errors) {
     if (oneOfPaths.some((p) => `${e.instancePath}|${e.schemaPath}`.startsWith(p))) continue;
     const path = pointerPath(e.instancePath, doc.data);
@@ -160,7 +165,9 @@ function explain(errors: ErrorObject[], doc: SourceDoc): Diagnostic[] {
           const empty = value === undefined || value === null;
           emit('|root', {
             pos: empty ? { file: doc.file, line: 1, col: 1 } : doc.valuePos(path),
-            message: empty ? 'the file is empty' : `the runbook must be a mapping with 'runbook', 'platform' and 'steps', not ${Array.isArray(value) ? 'a list' : 'a single value'}`,
+            message: empty
+              ? 'the file is empty'
+              : `the runbook must be a mapping with 'runbook', 'platform' and 'steps', not ${Array.isArray(value) ? 'a list' : 'a single value'}`,
             hint: 'start with `runbook: <name>`, `platform: <platform>` and `steps:` (see examples/)',
           });
           break;
@@ -171,7 +178,9 @@ function explain(errors: ErrorObject[], doc: SourceDoc): Diagnostic[] {
           message: stepId
             ? `step id '${String(value)}' is not valid`
             : `${subject(path, doc.data)} must be ${expected(e)}${value === null ? ' (it is empty)' : ''}`,
-          hint: stepId ? 'use lowercase letters, digits, _ and -, starting with a letter or digit, e.g. `check-disk`' : valueHint(e),
+          hint: stepId
+            ? 'use lowercase letters, digits, _ and -, starting with a letter or digit, e.g. `check-disk`'
+            : valueHint(e),
         });
       }
     }
@@ -206,7 +215,12 @@ const MOVED: Record<string, string> = {
   'capture.type': 'give group types as `types: {group: int}`',
 };
 
-const NAME_KIND: Record<string, string> = { vars: 'var name', capture: 'capture name', set: 'name', types: 'group name' };
+const NAME_KIND: Record<string, string> = {
+  vars: 'var name',
+  capture: 'capture name',
+  set: 'name',
+  types: 'group name',
+};
 
 const DEPENDENCY_OWNER: Record<string, string> = {
   changes: "on a 'run' step",
@@ -224,7 +238,7 @@ const DEPENDENCY_OWNER: Record<string, string> = {
 
 /** What a value must be, by the schema location of the failing keyword. */
 const EXPECTED: Record<string, string> = {
-  name: "a name of letters, digits and _, not starting with a digit",
+  name: 'a name of letters, digits and _, not starting with a digit',
   expression: 'a CEL expression (text)',
   template: 'non-empty text',
   regex: 'a regular expression (text)',
@@ -311,9 +325,12 @@ function describeSchema(node: Record<string, unknown>): string {
 
 function valueHint(e: ErrorObject): string | undefined {
   const key = keyOf(e);
-  if (key === 'duration') return 'write e.g. `timeout: 30s`, `delay: 500ms`, `timeout: 2m`, or a number of seconds';
-  if (key === 'step/properties/changes') return 'write `changes: <what it disrupts>` for a state-changing command, or `changes: false`';
-  if (key === 'expression' || key === 'template' || key === 'regex') return 'quote it if YAML reads it as a number, boolean or mapping';
+  if (key === 'duration')
+    return 'write e.g. `timeout: 30s`, `delay: 500ms`, `timeout: 2m`, or a number of seconds';
+  if (key === 'step/properties/changes')
+    return 'write `changes: <what it disrupts>` for a state-changing command, or `changes: false`';
+  if (key === 'expression' || key === 'template' || key === 'regex')
+    return 'quote it if YAML reads it as a number, boolean or mapping';
   if (e.keyword === 'uniqueItems') return 'remove the repeated item';
   if (e.keyword === 'enum') {
     const allowed = (e.params as { allowedValues: unknown[] }).allowedValues.map(String);
@@ -330,7 +347,8 @@ function allowedFields(e: ErrorObject): string[] {
 
 function valueAt(data: unknown, path: DocPath): unknown {
   let cur = data;
-  for (const seg of path) cur = isObject(cur) || Array.isArray(cur) ? (cur as Record<string | number, unknown>)[seg] : undefined;
+  for (const seg of path)
+    cur = isObject(cur) || Array.isArray(cur) ? (cur as Record<string | number, unknown>)[seg] : undefined;
   return cur;
 }
 

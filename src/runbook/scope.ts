@@ -89,7 +89,13 @@ export function declTypeOfPath(env: ExprEnv, source: string): DeclType | undefin
 /** A DeclType for a CEL result type such as `int`, `string`, `list<int>`; anything else is dyn. */
 export function declTypeOfCel(celType: string): DeclType {
   const scalar = (t: string): DeclType | undefined =>
-    t === 'int' ? { kind: 'scalar', spec: { type: 'int' } } : t === 'bool' ? { kind: 'scalar', spec: { type: 'bool' } } : t === 'string' ? { kind: 'scalar', spec: { type: 'string' } } : undefined;
+    t === 'int'
+      ? { kind: 'scalar', spec: { type: 'int' } }
+      : t === 'bool'
+        ? { kind: 'scalar', spec: { type: 'bool' } }
+        : t === 'string'
+          ? { kind: 'scalar', spec: { type: 'string' } }
+          : undefined;
   const list = /^list<(.+)>$/.exec(celType);
   if (list) {
     const item = scalar(list[1]!);

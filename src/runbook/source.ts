@@ -2,7 +2,17 @@
  * A YAML document with source positions: parse once, then map JSON-pointer-like paths to
  * file:line:col of a key or a value. YAML syntax errors become diagnostics with their position.
  */
-import { isMap, isPair, isScalar, isSeq, LineCounter, parseDocument, Scalar, type Document, type Node } from 'yaml';
+import {
+  isMap,
+  isPair,
+  isScalar,
+  isSeq,
+  LineCounter,
+  parseDocument,
+  Scalar,
+  type Document,
+  type Node,
+} from 'yaml';
 import type { Diagnostic, SourcePos } from '../errors.js';
 
 /** A path into the document: map keys and sequence indexes. */
@@ -24,7 +34,12 @@ export type ParseResult = { ok: true; doc: SourceDoc } | { ok: false; diagnostic
 
 export function parseSource(text: string, file: string): ParseResult {
   const lineCounter = new LineCounter();
-  const doc = parseDocument(text, { lineCounter, keepSourceTokens: true, prettyErrors: false, uniqueKeys: true });
+  const doc = parseDocument(text, {
+    lineCounter,
+    keepSourceTokens: true,
+    prettyErrors: false,
+    uniqueKeys: true,
+  });
   const at = (offset: number): SourcePos => {
     const { line, col } = lineCounter.linePos(offset);
     return { file, line, col };
@@ -71,10 +86,18 @@ class PositionedDoc implements SourceDoc {
     const found = this.walk(path);
     const node = found.node;
     const pos = this.posOf(node);
-    if (found.complete && isScalar(node) && (node.type === Scalar.QUOTE_DOUBLE || node.type === Scalar.QUOTE_SINGLE)) {
+    if (
+      found.complete &&
+      isScalar(node) &&
+      (node.type === Scalar.QUOTE_DOUBLE || node.type === Scalar.QUOTE_SINGLE)
+    ) {
       return { ...pos, col: pos.col + 1 };
     }
-    if (found.complete && isScalar(node) && (node.type === Scalar.BLOCK_LITERAL || node.type === Scalar.BLOCK_FOLDED)) {
+    if (
+      found.complete &&
+      isScalar(node) &&
+      (node.type === Scalar.BLOCK_LITERAL || node.type === Scalar.BLOCK_FOLDED)
+    ) {
       // content starts on the line after the `|` or `>` header, at its indentation
       const nl = this.text.indexOf('\n', node.range![0]);
       if (nl >= 0) {
@@ -129,7 +152,8 @@ function unclosedQuote(text: string, message: string): number | undefined {
   let offset = 0;
   for (const line of text.split('\n')) {
     const body = line.replace(/\\./g, '__');
-    if (!body.trimStart().startsWith('#') && (body.split(q).length - 1) % 2 === 1) return offset + body.lastIndexOf(q);
+    if (!body.trimStart().startsWith('#') && (body.split(q).length - 1) % 2 === 1)
+      return offset + body.lastIndexOf(q);
     offset += line.length + 1;
   }
   return undefined;

@@ -5,7 +5,16 @@
 import type { CompiledCel } from '../expr/env.js';
 import type { CompiledExpr } from '../expr/types.js';
 import { compileCommand } from './command.js';
-import { bindProblem, expr, isBroken, isRecord, template, toPointer, type CompileCtx, type Common } from './ctx.js';
+import {
+  bindProblem,
+  expr,
+  isBroken,
+  isRecord,
+  template,
+  toPointer,
+  type CompileCtx,
+  type Common,
+} from './ctx.js';
 import { durationMs } from './duration.js';
 import type { ChooseStep, Step } from './model.js';
 import { declTypeOfCel, declTypeOfPath } from './scope.js';
@@ -29,7 +38,8 @@ export function compileSteps(ctx: CompileCtx, raw: unknown[], path: DocPath): St
     }
     const step = compileStep(ctx, item, stepPath);
     if (step) out.push(step);
-    if (isRecord(item) && item.end !== undefined && item.when === undefined && typeof item.id === 'string') endedBy = item.id;
+    if (isRecord(item) && item.end !== undefined && item.when === undefined && typeof item.id === 'string')
+      endedBy = item.id;
   });
   return out;
 }
@@ -56,13 +66,22 @@ function compileStep(ctx: CompileCtx, raw: unknown, path: DocPath): Step | undef
     return undefined;
   }
 
-  const common: Common = { id, name: typeof raw.name === 'string' ? raw.name : id, onFailure: { kind: 'abort' }, pos: doc.valuePos(path) };
+  const common: Common = {
+    id,
+    name: typeof raw.name === 'string' ? raw.name : id,
+    onFailure: { kind: 'abort' },
+    pos: doc.valuePos(path),
+  };
   const when = raw.when === undefined ? undefined : expr(ctx, raw.when as string, [...path, 'when'], 'bool');
   if (when) common.when = when;
   if (raw.timeout !== undefined) {
     const ms = durationMs(raw.timeout);
     if (ms === 0) {
-      ctx.diagnostics.push({ pos: doc.valuePos([...path, 'timeout']), message: `timeout of step '${id}' must be greater than 0`, hint: 'write e.g. `timeout: 30s`, or remove it' });
+      ctx.diagnostics.push({
+        pos: doc.valuePos([...path, 'timeout']),
+        message: `timeout of step '${id}' must be greater than 0`,
+        hint: 'write e.g. `timeout: 30s`, or remove it',
+      });
     } else if (ms !== undefined) {
       common.timeoutMs = ms;
     }
@@ -78,8 +97,10 @@ function compileStep(ctx: CompileCtx, raw: unknown, path: DocPath): Step | undef
     if (message) step = { ...common, kind: 'end', status: end.status, message };
   } else if (raw.assert !== undefined) {
     const that = expr(ctx, raw.assert as string, [...path, 'assert'], 'bool');
-    const message = raw.message === undefined ? undefined : template(ctx, raw.message as string, [...path, 'message']);
-    if (that && (raw.message === undefined || message)) step = { ...common, kind: 'assert', that, ...(message ? { message } : {}) };
+    const message =
+      raw.message === undefined ? undefined : template(ctx, raw.message as string, [...path, 'message']);
+    if (that && (raw.message === undefined || message))
+      step = { ...common, kind: 'assert', that, ...(message ? { message } : {}) };
   } else if (raw.set !== undefined) {
     step = compileSet(ctx, raw.set as Record<string, string | number | boolean>, path, common);
   }
@@ -106,11 +127,17 @@ function compileGroup(ctx: CompileCtx, raw: Raw, path: DocPath, common: Common):
   const before = ctx.diagnostics.length;
   const items = expr(ctx, raw.for_each as string, [...path, 'for_each'], 'list') as CompiledCel | undefined;
   for (const d of ctx.diagnostics.slice(before)) {
-    if (/must be a list/.test(d.message)) d.hint = 'for_each iterates over a list: a list var, a capture with `match: all`, or a list expression such as [a, b]';
+    if (/must be a list/.test(d.message))
+      d.hint =
+        'for_each iterates over a list: a list var, a capture with `match: all`, or a list expression such as [a, b]';
   }
   const problem = bindProblem(as);
   if (problem) {
-    ctx.diagnostics.push({ pos: ctx.doc.valuePos(asPath), message: `loop variable of step '${common.id}': ${problem}`, hint: 'name it differently with `as: <name>`' });
+    ctx.diagnostics.push({
+      pos: ctx.doc.valuePos(asPath),
+      message: `loop variable of step '${common.id}': ${problem}`,
+      hint: 'name it differently with `as: <name>`',
+    });
   } else if (ctx.scope.isVar(as)) {
     ctx.diagnostics.push({
       pos: ctx.doc.valuePos(asPath),
@@ -118,9 +145,13 @@ function compileGroup(ctx: CompileCtx, raw: Raw, path: DocPath, common: Common):
       hint: `name the loop variable differently, e.g. \`as: each_${as}\``,
     });
   }
-  const listType = items ? (declTypeOfPath(ctx.scope.env(), items.source) ?? declTypeOfCel(items.type)) : undefined;
+  const listType = items
+    ? (declTypeOfPath(ctx.scope.env(), items.source) ?? declTypeOfCel(items.type))
+    : undefined;
   const itemType = listType?.kind === 'list' ? listType.items : { kind: 'dyn' as const };
-  const steps = ctx.scope.withLocal({ name: problem ? '_' : as, type: itemType }, () => compileSteps(ctx, children, [...path, 'steps']));
+  const steps = ctx.scope.withLocal({ name: problem ? '_' : as, type: itemType }, () =>
+    compileSteps(ctx, children, [...path, 'steps']),
+  );
   return items ? { ...common, kind: 'group', steps, forEach: { items, as } } : undefined;
 }
 
@@ -146,21 +177,37 @@ function compileChoose(ctx: CompileCtx, raw: Raw, path: DocPath, common: Common)
   return ok ? { ...common, kind: 'choose', branches: out } : undefined;
 }
 
-function compileSet(ctx: CompileCtx, raw: Record<string, string | number | boolean>, path: DocPath, common: Common): Step | undefined {
+function compileSet(
+  ctx: CompileCtx,
+  raw: Record<string, string | number | boolean>,
+  path: DocPath,
+  common: Common,
+): Step | undefined {
   const values: { name: string; expr: CompiledExpr }[] = [];
   let ok = true;
   for (const [name, source] of Object.entries(raw)) {
     const problem = bindProblem(name);
     if (problem) {
       ok = false;
-      ctx.diagnostics.push({ pos: ctx.doc.keyPos([...path, 'set', name]), message: `set of step '${common.id}': ${problem}`, hint: 'choose another name' });
+      ctx.diagnostics.push({
+        pos: ctx.doc.keyPos([...path, 'set', name]),
+        message: `set of step '${common.id}': ${problem}`,
+        hint: 'choose another name',
+      });
       continue;
     }
     const compiled = expr(ctx, String(source), [...path, 'set', name]) as CompiledCel | undefined;
     if (!compiled) ok = false;
     else values.push({ name, expr: compiled });
     // each name is visible to the next ones and to later steps
-    ctx.scope.bind({ name, type: compiled ? (compiled.scalar ? { kind: 'scalar', spec: compiled.scalar } : declTypeOfCel(compiled.type)) : { kind: 'dyn' } });
+    ctx.scope.bind({
+      name,
+      type: compiled
+        ? compiled.scalar
+          ? { kind: 'scalar', spec: compiled.scalar }
+          : declTypeOfCel(compiled.type)
+        : { kind: 'dyn' },
+    });
   }
   return ok ? { ...common, kind: 'set', values } : undefined;
 }
@@ -170,15 +217,18 @@ function salvage(ctx: CompileCtx, raw: Raw, path: DocPath): void {
   for (const key of ['capture', 'set'] as const) {
     const names = raw[key];
     if (!isRecord(names)) continue;
-    for (const name of Object.keys(names)) if (!bindProblem(name)) ctx.scope.bind({ name, type: { kind: 'dyn' } });
+    for (const name of Object.keys(names))
+      if (!bindProblem(name)) ctx.scope.bind({ name, type: { kind: 'dyn' } });
   }
   const nested = (list: unknown, p: DocPath): void => {
     if (Array.isArray(list)) compileSteps(ctx, list, p);
   };
   const as = typeof raw.as === 'string' && !bindProblem(raw.as) ? raw.as : 'item';
-  if (raw.for_each !== undefined) ctx.scope.withLocal({ name: as, type: { kind: 'dyn' } }, () => nested(raw.steps, [...path, 'steps']));
+  if (raw.for_each !== undefined)
+    ctx.scope.withLocal({ name: as, type: { kind: 'dyn' } }, () => nested(raw.steps, [...path, 'steps']));
   else nested(raw.steps, [...path, 'steps']);
-  if (Array.isArray(raw.choose)) raw.choose.forEach((b, i) => isRecord(b) && nested(b.steps, [...path, 'choose', i, 'steps']));
+  if (Array.isArray(raw.choose))
+    raw.choose.forEach((b, i) => isRecord(b) && nested(b.steps, [...path, 'choose', i, 'steps']));
   nested(raw.on_failure, [...path, 'on_failure']);
 }
 

@@ -17,15 +17,21 @@ export function resolveVars(runbook: Runbook, pairs: string[]): Record<string, V
   for (const pair of pairs) {
     const eq = pair.indexOf('=');
     if (eq <= 0) {
-      throw new RunbookError('E_VAR_INVALID', `--var '${pair}' is not of the form name=value`, { hint: `write e.g. --var ${runbook.vars[0]?.name ?? 'name'}=value` });
+      throw new RunbookError('E_VAR_INVALID', `--var '${pair}' is not of the form name=value`, {
+        hint: `write e.g. --var ${runbook.vars[0]?.name ?? 'name'}=value`,
+      });
     }
     const name = pair.slice(0, eq).trim();
     if (!decls.has(name)) {
       const guess = closest(name, decls.keys());
       const known = runbook.vars.map((v) => `${v.name} (${typeName(v)})`).join(', ');
-      throw new RunbookError('E_VAR_INVALID', `--var ${name}: runbook '${runbook.name}' has no variable '${name}'${guess ? ` (did you mean '${guess}'?)` : ''}`, {
-        hint: known ? `its variables: ${known}` : 'this runbook declares no variables',
-      });
+      throw new RunbookError(
+        'E_VAR_INVALID',
+        `--var ${name}: runbook '${runbook.name}' has no variable '${name}'${guess ? ` (did you mean '${guess}'?)` : ''}`,
+        {
+          hint: known ? `its variables: ${known}` : 'this runbook declares no variables',
+        },
+      );
     }
     given.set(name, pair.slice(eq + 1));
   }
@@ -38,8 +44,14 @@ export function resolveVars(runbook: Runbook, pairs: string[]): Record<string, V
         out[decl.name] = parseVarValue(decl, raw);
       } catch (err) {
         if (!(err instanceof RunbookError)) throw err;
-        const shown = decl.secret ? err.message.split(quoteForMessage(raw)).join('(secret value)') : err.message;
-        throw new RunbookError('E_VAR_INVALID', `${shown} (variable '${decl.name}' is ${typeName(decl)})`, err.hint ? { hint: err.hint } : {});
+        const shown = decl.secret
+          ? err.message.split(quoteForMessage(raw)).join('(secret value)')
+          : err.message;
+        throw new RunbookError(
+          'E_VAR_INVALID',
+          `${shown} (variable '${decl.name}' is ${typeName(decl)})`,
+          err.hint ? { hint: err.hint } : {},
+        );
       }
     } else if (decl.default !== undefined) {
       out[decl.name] = decl.default;
@@ -48,10 +60,16 @@ export function resolveVars(runbook: Runbook, pairs: string[]): Record<string, V
     }
   }
   if (missing.length > 0) {
-    const list = missing.map((d) => `'${d.name}' (${typeName(d)}${d.description ? `: ${d.description}` : ''})`).join(', ');
-    throw new RunbookError('E_VAR_INVALID', `runbook '${runbook.name}' needs ${missing.length === 1 ? 'variable' : 'variables'} ${list}`, {
-      hint: `give ${missing.map((d) => `--var ${d.name}=<${typeName(d)}>`).join(' ')}`,
-    });
+    const list = missing
+      .map((d) => `'${d.name}' (${typeName(d)}${d.description ? `: ${d.description}` : ''})`)
+      .join(', ');
+    throw new RunbookError(
+      'E_VAR_INVALID',
+      `runbook '${runbook.name}' needs ${missing.length === 1 ? 'variable' : 'variables'} ${list}`,
+      {
+        hint: `give ${missing.map((d) => `--var ${d.name}=<${typeName(d)}>`).join(' ')}`,
+      },
+    );
   }
   return out;
 }
@@ -59,7 +77,8 @@ export function resolveVars(runbook: Runbook, pairs: string[]): Record<string, V
 /** `ipv4`, `enum of a|b`, `list of ipv4`, `string matching /x/`. */
 function typeName(decl: VarDecl): string {
   if (decl.type === 'enum') return `enum of ${(decl.values ?? []).join('|')}`;
-  if (decl.type === 'list') return `list of ${decl.items?.type === 'enum' ? `enum of ${(decl.items.values ?? []).join('|')}` : (decl.items?.type ?? 'string')}`;
+  if (decl.type === 'list')
+    return `list of ${decl.items?.type === 'enum' ? `enum of ${(decl.items.values ?? []).join('|')}` : (decl.items?.type ?? 'string')}`;
   if (decl.type === 'string' && decl.pattern) return `string matching /${decl.pattern}/`;
   return decl.type;
 }

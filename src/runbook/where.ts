@@ -27,7 +27,8 @@ export function subject(path: DocPath, data: unknown): string {
   const own = context(path, data);
   const outer = context(parentPath, data);
   if (parentPath.length === 1 && parentPath[0] === 'vars') return own!;
-  if (parentPath[parentPath.length - 1] === 'types') return `type of group '${last}'${outer ? ` in ${outer}` : ''}`;
+  if (parentPath[parentPath.length - 1] === 'types')
+    return `type of group '${last}'${outer ? ` in ${outer}` : ''}`;
   if (own && own !== outer) return own;
   return `'${last}'${outer ? ` in ${outer}` : ''}`;
 }
@@ -51,7 +52,12 @@ function context(path: DocPath, data: unknown): string | undefined {
       ctx = `items of ${ctx}`;
     } else if (step && prev === 'capture' && typeof seg === 'string') {
       ctx = `capture '${seg}' of ${step}`;
-    } else if (step && typeof seg === 'string' && ['retry', 'end', 'expect', 'set'].includes(seg) && ctx === step) {
+    } else if (
+      step &&
+      typeof seg === 'string' &&
+      ['retry', 'end', 'expect', 'set'].includes(seg) &&
+      ctx === step
+    ) {
       ctx = `${seg} of ${step}`;
     } else if (step && typeof seg === 'number' && prev === 'dialog') {
       ctx = `dialog answer #${seg + 1} of ${step}`;

@@ -47,7 +47,8 @@ export function decode(json: unknown): unknown {
     const v = obj[k!];
     if (k === '$int' && typeof v === 'string') return BigInt(v);
     if (k === '$double' && typeof v === 'string') return Number(v);
-    if (k === '$map' && v !== null && typeof v === 'object' && !Array.isArray(v)) return decodeEntries(v as Record<string, unknown>);
+    if (k === '$map' && v !== null && typeof v === 'object' && !Array.isArray(v))
+      return decodeEntries(v as Record<string, unknown>);
   }
   return decodeEntries(obj);
 }

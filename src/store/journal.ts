@@ -10,7 +10,16 @@
  * the event loop for most of a 200-host run.)
  * Values are stored with the lossless codec (ints come back as bigint).
  */
-import { closeSync, existsSync, fsyncSync, ftruncateSync, mkdirSync, openSync, readFileSync, writeSync } from 'node:fs';
+import {
+  closeSync,
+  existsSync,
+  fsyncSync,
+  ftruncateSync,
+  mkdirSync,
+  openSync,
+  readFileSync,
+  writeSync,
+} from 'node:fs';
 import { dirname } from 'node:path';
 import type { EngineEvent, HostOutcome, StepOutcome } from '../engine/events.js';
 import type { Value } from '../expr/types.js';
@@ -20,7 +29,15 @@ import { parseLine, stringifyLine } from './codec.js';
 /** One journal line. `at` is ms since epoch. */
 export type JournalRecord =
   | { type: 'host-start'; at: number; runbook: string; dryRun: boolean }
-  | { type: 'step-start'; at: number; key: string; stepId: string; title: string; disruptive: boolean; item?: Value }
+  | {
+      type: 'step-start';
+      at: number;
+      key: string;
+      stepId: string;
+      title: string;
+      disruptive: boolean;
+      item?: Value;
+    }
   /** A disruptive command was handed to the transport (only disruptive commands are journaled). */
   | { type: 'command'; at: number; key: string; stepId: string; command: string; attempt: number }
   | { type: 'approval'; at: number; key: string; stepId: string; approved: boolean }
@@ -49,7 +66,14 @@ export type JournalRecord =
 
 export type JournalRecordType = JournalRecord['type'];
 
-const RECORD_TYPES: ReadonlySet<string> = new Set<JournalRecordType>(['host-start', 'step-start', 'command', 'approval', 'step-end', 'host-end']);
+const RECORD_TYPES: ReadonlySet<string> = new Set<JournalRecordType>([
+  'host-start',
+  'step-start',
+  'command',
+  'approval',
+  'step-end',
+  'host-end',
+]);
 
 export class Journal {
   readonly path: string;
@@ -98,9 +122,19 @@ export function toRecord(e: EngineEvent): JournalRecord | undefined {
     case 'host-start':
       return { type: 'host-start', at: e.at, runbook: e.runbook, dryRun: e.dryRun };
     case 'step-start':
-      return { type: 'step-start', at: e.at, key: e.key, stepId: e.stepId, title: e.title, disruptive: e.disruptive, ...(e.item === undefined ? {} : { item: e.item }) };
+      return {
+        type: 'step-start',
+        at: e.at,
+        key: e.key,
+        stepId: e.stepId,
+        title: e.title,
+        disruptive: e.disruptive,
+        ...(e.item === undefined ? {} : { item: e.item }),
+      };
     case 'command-sent':
-      return e.disruptive ? { type: 'command', at: e.at, key: e.key, stepId: e.stepId, command: e.command, attempt: e.attempt } : undefined;
+      return e.disruptive
+        ? { type: 'command', at: e.at, key: e.key, stepId: e.stepId, command: e.command, attempt: e.attempt }
+        : undefined;
     case 'approval-result':
       return { type: 'approval', at: e.at, key: e.key, stepId: e.stepId, approved: e.approved };
     case 'step-end': {
@@ -145,9 +179,13 @@ export function readJournal(path: string): JournalRecord[] {
       continue;
     }
     if (i === last) break;
-    throw new RunbookError('E_RUN_CORRUPT', `${path}:${i + 1}: journal line is not a valid record: ${truncate(line)}`, {
-      hint: 'the run record was edited or damaged; fix or delete that line, or start a fresh run',
-    });
+    throw new RunbookError(
+      'E_RUN_CORRUPT',
+      `${path}:${i + 1}: journal line is not a valid record: ${truncate(line)}`,
+      {
+        hint: 'the run record was edited or damaged; fix or delete that line, or start a fresh run',
+      },
+    );
   }
   return records;
 }
@@ -155,7 +193,14 @@ export function readJournal(path: string): JournalRecord[] {
 function parseRecord(line: string): JournalRecord | undefined {
   try {
     const v = parseLine(line) as { type?: unknown; at?: unknown } | null;
-    if (v && typeof v === 'object' && typeof v.type === 'string' && RECORD_TYPES.has(v.type) && typeof v.at === 'number') return v as JournalRecord;
+    if (
+      v &&
+      typeof v === 'object' &&
+      typeof v.type === 'string' &&
+      RECORD_TYPES.has(v.type) &&
+      typeof v.at === 'number'
+    )
+      return v as JournalRecord;
   } catch {
     // not JSON
   }

@@ -6,7 +6,17 @@
  * stale and is taken over; locks held by this process are released on `release()` and at exit.
  */
 import { randomBytes } from 'node:crypto';
-import { closeSync, fsyncSync, linkSync, mkdirSync, openSync, readFileSync, renameSync, unlinkSync, writeSync } from 'node:fs';
+import {
+  closeSync,
+  fsyncSync,
+  linkSync,
+  mkdirSync,
+  openSync,
+  readFileSync,
+  renameSync,
+  unlinkSync,
+  writeSync,
+} from 'node:fs';
 import { hostname as osHostname } from 'node:os';
 import { join } from 'node:path';
 import { RunbookError } from '../errors.js';
@@ -54,7 +64,12 @@ export function isLockAlive(info: LockInfo): boolean {
 export function acquireHostLock(stateDir: string, host: string, runId: string): HostLock {
   const path = lockPath(stateDir, host);
   mkdirSync(join(stateDir, 'locks'), { recursive: true });
-  const info: LockInfo = { pid: process.pid, runId, hostname: osHostname(), startedAt: new Date().toISOString() };
+  const info: LockInfo = {
+    pid: process.pid,
+    runId,
+    hostname: osHostname(),
+    startedAt: new Date().toISOString(),
+  };
   let tookOverStale: { pid: number; runId: string } | undefined;
   for (let attempt = 0; attempt < 5; attempt++) {
     if (tryCreate(path, info)) return register(path, info, tookOverStale);
@@ -63,9 +78,13 @@ export function acquireHostLock(stateDir: string, host: string, runId: string): 
     if (isLockAlive(holder)) throw lockedError(host, path, holder);
     if (removeIfUnchanged(path, holder)) tookOverStale = { pid: holder.pid, runId: holder.runId };
   }
-  throw new RunbookError('E_LOCKED', `could not take the lock of host ${host} (${path}): other runs keep taking it`, {
-    hint: 'another run is starting on this host; wait for it, then try again',
-  });
+  throw new RunbookError(
+    'E_LOCKED',
+    `could not take the lock of host ${host} (${path}): other runs keep taking it`,
+    {
+      hint: 'another run is starting on this host; wait for it, then try again',
+    },
+  );
 }
 
 /** Release every lock this process holds (also done automatically at process exit). */
@@ -80,7 +99,8 @@ function register(path: string, info: LockInfo, tookOverStale: HostLock['tookOve
     release() {
       if (!held.delete(lock)) return;
       const now = readLockFile(path);
-      if (now && now.pid === info.pid && now.runId === info.runId && now.startedAt === info.startedAt) safeUnlink(path);
+      if (now && now.pid === info.pid && now.runId === info.runId && now.startedAt === info.startedAt)
+        safeUnlink(path);
     },
     ...(tookOverStale ? { tookOverStale } : {}),
   };
@@ -125,7 +145,10 @@ function removeIfUnchanged(path: string, stale: LockInfo): boolean {
     throw err;
   }
   const moved = readLockFile(aside);
-  if (moved && (moved.pid !== stale.pid || moved.runId !== stale.runId || moved.startedAt !== stale.startedAt)) {
+  if (
+    moved &&
+    (moved.pid !== stale.pid || moved.runId !== stale.runId || moved.startedAt !== stale.startedAt)
+  ) {
     try {
       linkSync(aside, path);
     } catch {
@@ -147,7 +170,12 @@ function readLockFile(path: string): LockInfo | undefined {
   }
   try {
     const v = JSON.parse(text) as Partial<LockInfo>;
-    if (typeof v.pid === 'number' && typeof v.runId === 'string' && typeof v.hostname === 'string' && typeof v.startedAt === 'string') {
+    if (
+      typeof v.pid === 'number' &&
+      typeof v.runId === 'string' &&
+      typeof v.hostname === 'string' &&
+      typeof v.startedAt === 'string'
+    ) {
       return { pid: v.pid, runId: v.runId, hostname: v.hostname, startedAt: v.startedAt };
     }
   } catch {
@@ -168,10 +196,15 @@ function isProcessAlive(pid: number): boolean {
 }
 
 function lockedError(host: string, path: string, holder: LockInfo): RunbookError {
-  const where = holder.hostname === osHostname() ? `pid ${holder.pid}` : `pid ${holder.pid} on ${holder.hostname}`;
-  return new RunbookError('E_LOCKED', `host ${host} is locked by run ${holder.runId} (${where}, since ${holder.startedAt})`, {
-    hint: `wait for that run to finish (see \`runbook runs ${holder.runId}\`); if that process is gone, delete ${path}`,
-  });
+  const where =
+    holder.hostname === osHostname() ? `pid ${holder.pid}` : `pid ${holder.pid} on ${holder.hostname}`;
+  return new RunbookError(
+    'E_LOCKED',
+    `host ${host} is locked by run ${holder.runId} (${where}, since ${holder.startedAt})`,
+    {
+      hint: `wait for that run to finish (see \`runbook runs ${holder.runId}\`); if that process is gone, delete ${path}`,
+    },
+  );
 }
 
 function safeUnlink(path: string): void {

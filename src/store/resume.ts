@@ -35,7 +35,13 @@ export interface ResumeState {
 }
 
 export function resumeState(records: readonly JournalRecord[]): ResumeState {
-  const state: ResumeState = { finished: false, completed: new Map(), inDoubt: new Set(), inDoubtSteps: new Map(), started: false };
+  const state: ResumeState = {
+    finished: false,
+    completed: new Map(),
+    inDoubt: new Set(),
+    inDoubtSteps: new Map(),
+    started: false,
+  };
   const open = new Map<string, InDoubtStep & { disruptive: boolean }>();
   for (const rec of records) {
     switch (rec.type) {
@@ -50,7 +56,14 @@ export function resumeState(records: readonly JournalRecord[]): ResumeState {
         const earlier = open.get(rec.key);
         const sent = earlier?.commandsSent ?? [];
         const startedAt = earlier && sent.length > 0 ? earlier.startedAt : rec.at;
-        open.set(rec.key, { key: rec.key, stepId: rec.stepId, title: rec.title, startedAt, commandsSent: [...sent], disruptive: rec.disruptive });
+        open.set(rec.key, {
+          key: rec.key,
+          stepId: rec.stepId,
+          title: rec.title,
+          startedAt,
+          commandsSent: [...sent],
+          disruptive: rec.disruptive,
+        });
         break;
       }
       case 'command':

@@ -4,7 +4,17 @@
  * hosts without a host-end, from whether a live process still holds the host's lock).
  */
 import { randomBytes } from 'node:crypto';
-import { closeSync, existsSync, fsyncSync, mkdirSync, openSync, readdirSync, readFileSync, renameSync, writeSync } from 'node:fs';
+import {
+  closeSync,
+  existsSync,
+  fsyncSync,
+  mkdirSync,
+  openSync,
+  readdirSync,
+  readFileSync,
+  renameSync,
+  writeSync,
+} from 'node:fs';
 import { join } from 'node:path';
 import type { HostOutcome } from '../engine/events.js';
 import { RunbookError } from '../errors.js';
@@ -142,10 +152,21 @@ export class RunStore {
       }
       const { meta } = handle;
       const { outcome, hostStates } = handle.status();
-      out.push({ id, createdAt: meta.createdAt, runbookName: meta.runbookName, runbookPath: meta.runbookPath, mode: meta.mode, hosts: meta.targets.map((t) => t.name), outcome, hostStates });
+      out.push({
+        id,
+        createdAt: meta.createdAt,
+        runbookName: meta.runbookName,
+        runbookPath: meta.runbookPath,
+        mode: meta.mode,
+        hosts: meta.targets.map((t) => t.name),
+        outcome,
+        hostStates,
+      });
     }
     // ids sort by second; createdAt (ms) orders runs started within the same second
-    return out.sort((a, b) => (a.createdAt === b.createdAt ? b.id.localeCompare(a.id) : b.createdAt.localeCompare(a.createdAt)));
+    return out.sort((a, b) =>
+      a.createdAt === b.createdAt ? b.id.localeCompare(a.id) : b.createdAt.localeCompare(a.createdAt),
+    );
   }
 }
 
@@ -226,9 +247,13 @@ function readMeta(path: string): RunMeta {
   try {
     return JSON.parse(readFileSync(path, 'utf8')) as RunMeta;
   } catch (err) {
-    throw new RunbookError('E_RUN_CORRUPT', `${path}: cannot read the run record: ${(err as Error).message}`, {
-      hint: 'the run record was edited or damaged; start a fresh run',
-    });
+    throw new RunbookError(
+      'E_RUN_CORRUPT',
+      `${path}: cannot read the run record: ${(err as Error).message}`,
+      {
+        hint: 'the run record was edited or damaged; start a fresh run',
+      },
+    );
   }
 }
 

@@ -131,7 +131,9 @@ export function makeAuthHandler(cfg: AuthConfig, rec: AuthRecord): AuthHandlerMi
       parsed = utils.parseKey(data, passphrase);
     }
     if (parsed instanceof Error) {
-      rec.notes.push(`cannot use identity file ${file}: ${/passphrase/i.test(parsed.message) ? 'wrong passphrase' : parsed.message}`);
+      rec.notes.push(
+        `cannot use identity file ${file}: ${/passphrase/i.test(parsed.message) ? 'wrong passphrase' : parsed.message}`,
+      );
       return undefined;
     }
     rec.tried.push(`publickey ${file}`);
@@ -161,16 +163,25 @@ export function makeAuthHandler(cfg: AuthConfig, rec: AuthRecord): AuthHandlerMi
 
 /** E_AUTH naming the methods tried, the server's methods, and how to fix it. */
 export function authError(label: string, user: string, rec: AuthRecord): RunbookError {
-  const tried = rec.tried.length > 0 ? rec.tried.join(', ') : 'nothing (no key, agent or password was available)';
+  const tried =
+    rec.tried.length > 0 ? rec.tried.join(', ') : 'nothing (no key, agent or password was available)';
   const server = rec.serverMethods.length > 0 ? `; the server accepts: ${rec.serverMethods.join(', ')}` : '';
   const notes = rec.notes.length > 0 ? `; ${rec.notes.join('; ')}` : '';
-  return new RunbookError('E_AUTH', `authentication failed for ${user}@${label}: tried ${tried}${server}${notes}`, {
-    hint: 'check the user (--user or ssh config User) and the credentials: --identity FILE for a key, --password-env VAR or --ask-pass for a password, or load a key into ssh-agent (ssh-add)',
-  });
+  return new RunbookError(
+    'E_AUTH',
+    `authentication failed for ${user}@${label}: tried ${tried}${server}${notes}`,
+    {
+      hint: 'check the user (--user or ssh config User) and the credentials: --identity FILE for a key, --password-env VAR or --ask-pass for a password, or load a key into ssh-agent (ssh-add)',
+    },
+  );
 }
 
 /** Identity files to try: explicit ones, then ssh config ones, then OpenSSH's defaults that exist. */
-export function identityCandidates(opts: { explicit: string[]; fromConfig: string[]; defaults: string[] }): string[] {
+export function identityCandidates(opts: {
+  explicit: string[];
+  fromConfig: string[];
+  defaults: string[];
+}): string[] {
   const list = [...opts.explicit, ...opts.fromConfig.filter((f) => existsSync(f))];
   if (list.length === 0) list.push(...opts.defaults.filter((f) => existsSync(f)));
   return [...new Set(list)];

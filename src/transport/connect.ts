@@ -58,9 +58,13 @@ function connectError(label: string, err: NodeJS.ErrnoException, secrets: string
     EAI_AGAIN: 'the host name could not be resolved',
     ECONNRESET: 'connection reset by the server',
   };
-  return new RunbookError('E_CONNECT', redact(`cannot connect to ${label}: ${why[err.code ?? ''] ?? err.message}`, secrets), {
-    hint: 'check the address and port (--port, ssh config Port), that SSH is enabled on the host, and that no firewall is in the way',
-  });
+  return new RunbookError(
+    'E_CONNECT',
+    redact(`cannot connect to ${label}: ${why[err.code ?? ''] ?? err.message}`, secrets),
+    {
+      hint: 'check the address and port (--port, ssh config Port), that SSH is enabled on the host, and that no firewall is in the way',
+    },
+  );
 }
 
 /** Connects one hop; `sock` is the stream forwarded by the previous hop, if any. */
@@ -87,8 +91,23 @@ export function connectHop(spec: HopSpec, ctx: ConnectContext, sock?: Duplex): P
     const arm = (): void => {
       clearTimeout(timer);
       const ms = phase === 'connect' ? ctx.timeouts.connectMs : ctx.timeouts.authMs;
-      const waitingFor = phase === 'connect' ? 'the SSH server greeting and host key' : 'the server to accept the login';
-      timer = setTimeout(() => fail(timeoutError({ phase, ms, label: spec.label, waitingFor, lastBytes: '', described: tail.describe((t) => quoteTail(t, secrets())), secrets: secrets() })), ms);
+      const waitingFor =
+        phase === 'connect' ? 'the SSH server greeting and host key' : 'the server to accept the login';
+      timer = setTimeout(
+        () =>
+          fail(
+            timeoutError({
+              phase,
+              ms,
+              label: spec.label,
+              waitingFor,
+              lastBytes: '',
+              described: tail.describe((t) => quoteTail(t, secrets())),
+              secrets: secrets(),
+            }),
+          ),
+        ms,
+      );
     };
 
     const known = knownKeyTypes(readKnownHosts(ctx.knownHostsFile), spec.host, spec.port);
@@ -102,7 +121,14 @@ export function connectHop(spec: HopSpec, ctx: ConnectContext, sock?: Duplex): P
       ...(prefer.length > 0 ? { algorithms: { serverHostKey: { prepend: prefer } as never } } : {}),
       hostVerifier: (key: Buffer, verify: (ok: boolean) => void) => {
         try {
-          verifyHostKey({ file: ctx.knownHostsFile, policy: ctx.policy, host: spec.host, port: spec.port, label: spec.label, key });
+          verifyHostKey({
+            file: ctx.knownHostsFile,
+            policy: ctx.policy,
+            host: spec.host,
+            port: spec.port,
+            label: spec.label,
+            key,
+          });
         } catch (e) {
           fail(e as RunbookError);
           verify(false);
@@ -127,10 +153,15 @@ export function connectHop(spec: HopSpec, ctx: ConnectContext, sock?: Duplex): P
       resolve(client);
     });
     client.on('error', (err: Error & { level?: string }) => {
-      if (err.level === 'client-authentication' && /all configured authentication methods failed/i.test(err.message)) {
+      if (
+        err.level === 'client-authentication' &&
+        /all configured authentication methods failed/i.test(err.message)
+      ) {
         fail(authError(spec.label, spec.auth.user, rec));
       } else if (err.level === 'agent') {
-        rec.notes.push(`ssh-agent ${spec.auth.agent ?? ''} could not be used (${redact(err.message, secrets())})`);
+        rec.notes.push(
+          `ssh-agent ${spec.auth.agent ?? ''} could not be used (${redact(err.message, secrets())})`,
+        );
       } else if (err.level === 'client-authentication') {
         rec.notes.push(redact(err.message, secrets()));
       } else {
@@ -138,9 +169,18 @@ export function connectHop(spec: HopSpec, ctx: ConnectContext, sock?: Duplex): P
       }
     });
     client.on('close', () => {
-      fail(new RunbookError('E_CONNECT', `${spec.label} closed the connection during ${phase === 'connect' ? 'key exchange' : 'authentication'}; last bytes received: ${tail.describe((t) => quoteTail(t, secrets()))}`, {
-        hint: phase === 'connect' ? 'check that the port leads to an SSH server and that it accepts our key exchange algorithms' : 'the server may limit login attempts or sessions; check its logs',
-      }));
+      fail(
+        new RunbookError(
+          'E_CONNECT',
+          `${spec.label} closed the connection during ${phase === 'connect' ? 'key exchange' : 'authentication'}; last bytes received: ${tail.describe((t) => quoteTail(t, secrets()))}`,
+          {
+            hint:
+              phase === 'connect'
+                ? 'check that the port leads to an SSH server and that it accepts our key exchange algorithms'
+                : 'the server may limit login attempts or sessions; check its logs',
+          },
+        ),
+      );
     });
 
     arm();
@@ -154,19 +194,37 @@ export function connectHop(spec: HopSpec, ctx: ConnectContext, sock?: Duplex): P
 }
 
 /** Opens a direct-tcpip channel through `via` to host:port (the next hop's `sock`). */
-export function forwardTo(via: SshClient, viaLabel: string, host: string, port: number, ms: number): Promise<Duplex> {
+export function forwardTo(
+  via: SshClient,
+  viaLabel: string,
+  host: string,
+  port: number,
+  ms: number,
+): Promise<Duplex> {
   return new Promise((resolve, reject) => {
     const timer = setTimeout(() => {
-      reject(new RunbookError('E_TIMEOUT', `connect timeout: jump host ${viaLabel} did not open a channel to ${host}:${port} within ${ms} ms`, {
-        hint: 'check that the jump host can reach the next hop',
-      }));
+      reject(
+        new RunbookError(
+          'E_TIMEOUT',
+          `connect timeout: jump host ${viaLabel} did not open a channel to ${host}:${port} within ${ms} ms`,
+          {
+            hint: 'check that the jump host can reach the next hop',
+          },
+        ),
+      );
     }, ms);
     via.forwardOut('127.0.0.1', 0, host, port, (err, ch) => {
       clearTimeout(timer);
       if (err) {
-        reject(new RunbookError('E_CONNECT', `jump host ${viaLabel} could not connect to ${host}:${port}: ${err.message}`, {
-          hint: 'check the ProxyJump chain and that the jump host may forward TCP (AllowTcpForwarding)',
-        }));
+        reject(
+          new RunbookError(
+            'E_CONNECT',
+            `jump host ${viaLabel} could not connect to ${host}:${port}: ${err.message}`,
+            {
+              hint: 'check the ProxyJump chain and that the jump host may forward TCP (AllowTcpForwarding)',
+            },
+          ),
+        );
       } else resolve(ch);
     });
   });

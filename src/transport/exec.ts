@@ -56,13 +56,19 @@ export function runExec(ctx: ExecContext, command: string, opts: RunOptions = {}
       inactivity = setTimeout(() => timeout('inactivity', inactivityMs), inactivityMs);
     };
     const offClose = ctx.onClose(() => {
-      if (opts.expectDisconnect) settle({ output: stdout, stderr, disconnected: true, durationMs: Date.now() - started });
+      if (opts.expectDisconnect)
+        settle({ output: stdout, stderr, disconnected: true, durationMs: Date.now() - started });
       else settle(dropped());
     });
     const onAbort = (): void => {
       channel?.signal?.('INT');
       channel?.close();
-      settle(new RunbookError('E_INTERRUPTED', `${ctx.label}${where}: interrupted while running ${JSON.stringify(redact(command, ctx.secrets))}; the channel was closed`));
+      settle(
+        new RunbookError(
+          'E_INTERRUPTED',
+          `${ctx.label}${where}: interrupted while running ${JSON.stringify(redact(command, ctx.secrets))}; the channel was closed`,
+        ),
+      );
     };
     opts.signal?.addEventListener('abort', onAbort, { once: true });
 
@@ -77,9 +83,16 @@ export function runExec(ctx: ExecContext, command: string, opts: RunOptions = {}
       else resolve(r);
     }
     function dropped(): RunbookError {
-      return new RunbookError('E_DISCONNECTED', redact(`the connection to ${ctx.label} closed${where} while running ${JSON.stringify(command)}`, ctx.secrets), {
-        hint: 'if the command drops the session on purpose, mark the step expect_disconnect: true; otherwise check the host and resume the run',
-      });
+      return new RunbookError(
+        'E_DISCONNECTED',
+        redact(
+          `the connection to ${ctx.label} closed${where} while running ${JSON.stringify(command)}`,
+          ctx.secrets,
+        ),
+        {
+          hint: 'if the command drops the session on purpose, mark the step expect_disconnect: true; otherwise check the host and resume the run',
+        },
+      );
     }
     function timeout(phase: 'inactivity' | 'total', ms: number): void {
       channel?.signal?.('KILL');
@@ -103,9 +116,18 @@ export function runExec(ctx: ExecContext, command: string, opts: RunOptions = {}
     ctx.transcript?.sent(command, step);
     ctx.client.exec(command, (e, ch) => {
       if (e) {
-        settle(new RunbookError('E_CONNECT', redact(`${ctx.label}${where}: the server refused an exec channel for ${JSON.stringify(command)}: ${e.message}`, ctx.secrets), {
-          hint: 'the server may limit sessions per connection (MaxSessions); check its logs',
-        }));
+        settle(
+          new RunbookError(
+            'E_CONNECT',
+            redact(
+              `${ctx.label}${where}: the server refused an exec channel for ${JSON.stringify(command)}: ${e.message}`,
+              ctx.secrets,
+            ),
+            {
+              hint: 'the server may limit sessions per connection (MaxSessions); check its logs',
+            },
+          ),
+        );
         return;
       }
       channel = ch;
@@ -131,11 +153,18 @@ export function runExec(ctx: ExecContext, command: string, opts: RunOptions = {}
         stdout += out.end();
         stderr += err.end();
         if (exitCode === undefined) {
-          if (opts.expectDisconnect) settle({ output: stdout, stderr, disconnected: true, durationMs: Date.now() - started });
+          if (opts.expectDisconnect)
+            settle({ output: stdout, stderr, disconnected: true, durationMs: Date.now() - started });
           else settle(dropped());
           return;
         }
-        settle({ output: stdout, stderr, ...(exitCode !== undefined ? { exitCode } : {}), disconnected: false, durationMs: Date.now() - started });
+        settle({
+          output: stdout,
+          stderr,
+          ...(exitCode !== undefined ? { exitCode } : {}),
+          disconnected: false,
+          durationMs: Date.now() - started,
+        });
       });
     });
   });

@@ -7,7 +7,14 @@
  * A changed or revoked key is refused in every policy except off, naming the known_hosts line.
  */
 import { RunbookError } from '../errors.js';
-import { appendKnownHost, checkHostKey, fingerprint, keyTypeOf, knownHostName, readKnownHosts } from './knownhosts.js';
+import {
+  appendKnownHost,
+  checkHostKey,
+  fingerprint,
+  keyTypeOf,
+  knownHostName,
+  readKnownHosts,
+} from './knownhosts.js';
 
 export type HostKeyPolicy = 'strict' | 'accept-new' | 'off';
 
@@ -52,7 +59,10 @@ export function verifyHostKey(q: HostKeyQuery): void {
         appendKnownHost(q.file, q.host, q.port, q.key);
         return;
       }
-      const others = result.otherTypes.length > 0 ? ` (known_hosts has ${result.otherTypes.join(', ')} keys for it, none of type ${type})` : '';
+      const others =
+        result.otherTypes.length > 0
+          ? ` (known_hosts has ${result.otherTypes.join(', ')} keys for it, none of type ${type})`
+          : '';
       throw new RunbookError(
         'E_HOSTKEY_UNKNOWN',
         `host key for ${q.label} is not known: the server offered ${type} key ${fp}, which is not in ${q.file}${others}`,

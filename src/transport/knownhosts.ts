@@ -32,7 +32,9 @@ export function fingerprint(key: Buffer): string {
 export function keyTypeOf(key: Buffer): string {
   if (key.length < 4) return 'unknown';
   const len = key.readUInt32BE(0);
-  return len > 0 && len < 64 && key.length >= 4 + len ? key.subarray(4, 4 + len).toString('latin1') : 'unknown';
+  return len > 0 && len < 64 && key.length >= 4 + len
+    ? key.subarray(4, 4 + len).toString('latin1')
+    : 'unknown';
 }
 
 /** How OpenSSH names a host in known_hosts: `host` on port 22, `[host]:port` otherwise. */
@@ -64,7 +66,10 @@ export function parseKnownHosts(text: string): KnownHostEntry[] {
 }
 
 function globToRegExp(pattern: string): RegExp {
-  const src = pattern.replace(/[.+^${}()|[\]\\]/g, '\\$&').replace(/\*/g, '.*').replace(/\?/g, '.');
+  const src = pattern
+    .replace(/[.+^${}()|[\]\\]/g, '\\$&')
+    .replace(/\*/g, '.*')
+    .replace(/\?/g, '.');
   return new RegExp(`^${src}$`, 'i');
 }
 
@@ -94,7 +99,12 @@ export function hostFieldMatches(hosts: string, name: string): boolean {
 }
 
 /** Looks `key` up for `host`:`port` among the entries (a missing file is an empty one). */
-export function checkHostKey(entries: KnownHostEntry[], host: string, port: number, key: Buffer): HostKeyCheck {
+export function checkHostKey(
+  entries: KnownHostEntry[],
+  host: string,
+  port: number,
+  key: Buffer,
+): HostKeyCheck {
   const name = knownHostName(host, port);
   const type = keyTypeOf(key);
   const mine = entries.filter((e) => e.marker !== 'cert-authority' && hostFieldMatches(e.hosts, name));
@@ -105,7 +115,12 @@ export function checkHostKey(entries: KnownHostEntry[], host: string, port: numb
   if (same) return { status: 'known', line: same.line };
   const sameType = plain.find((e) => e.keyType === type);
   if (sameType) {
-    return { status: 'changed', line: sameType.line, keyType: type, knownFingerprint: fingerprint(sameType.key) };
+    return {
+      status: 'changed',
+      line: sameType.line,
+      keyType: type,
+      knownFingerprint: fingerprint(sameType.key),
+    };
   }
   return { status: 'unknown', otherTypes: [...new Set(plain.map((e) => e.keyType))] };
 }
@@ -118,7 +133,11 @@ export function readKnownHosts(file: string): KnownHostEntry[] {
 /** The key types already known for a host, to prefer them in key exchange (as OpenSSH does). */
 export function knownKeyTypes(entries: KnownHostEntry[], host: string, port: number): string[] {
   const name = knownHostName(host, port);
-  return [...new Set(entries.filter((e) => e.marker === undefined && hostFieldMatches(e.hosts, name)).map((e) => e.keyType))];
+  return [
+    ...new Set(
+      entries.filter((e) => e.marker === undefined && hostFieldMatches(e.hosts, name)).map((e) => e.keyType),
+    ),
+  ];
 }
 
 /** Appends a plain (unhashed) entry, creating the file 0600 (and its directory 0700) when missing. */
@@ -131,6 +150,10 @@ export function appendKnownHost(file: string, host: string, port: number, key: B
     const text = readFileSync(file, 'utf8');
     if (text.length > 0 && !text.endsWith('\n')) prefix = '\n';
   }
-  appendFileSync(file, `${prefix}${knownHostName(host, port)} ${keyTypeOf(key)} ${key.toString('base64')}\n`, { mode: 0o600 });
+  appendFileSync(
+    file,
+    `${prefix}${knownHostName(host, port)} ${keyTypeOf(key)} ${key.toString('base64')}\n`,
+    { mode: 0o600 },
+  );
   if (!existed) chmodSync(file, 0o600);
 }

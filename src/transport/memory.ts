@@ -58,7 +58,6 @@ export interface AnsweredPrompt {
 
 const UNKNOWN_COMMAND = "% Invalid input detected at '^' marker.";
 
-
 export class MemoryTransport implements Transport {
   readonly profile: PlatformProfile;
   /** Every command received, in order, across sessions. */
@@ -115,7 +114,10 @@ export class MemoryTransport implements Transport {
       const limit = opts.totalTimeoutMs ?? opts.inactivityTimeoutMs;
       if (limit !== undefined && reply.delayMs > limit) {
         await sleep(limit, opts.signal);
-        throw new RunbookError('E_TIMEOUT', `memory device: \`${command}\` did not finish within ${limit} ms`);
+        throw new RunbookError(
+          'E_TIMEOUT',
+          `memory device: \`${command}\` did not finish within ${limit} ms`,
+        );
       }
       await sleep(reply.delayMs, opts.signal);
     }
@@ -123,9 +125,13 @@ export class MemoryTransport implements Transport {
     for (const prompt of reply.prompts ?? []) {
       const rule = (opts.dialogs ?? []).find((d) => new RegExp(d.prompt).test(prompt));
       if (!rule) {
-        throw new RunbookError('E_UNEXPECTED_PROMPT', `the device asked "${prompt}" and no dialog answers it (sent Ctrl-C)`, {
-          hint: 'add a `dialog` entry to the step with a prompt regex and its answer',
-        });
+        throw new RunbookError(
+          'E_UNEXPECTED_PROMPT',
+          `the device asked "${prompt}" and no dialog answers it (sent Ctrl-C)`,
+          {
+            hint: 'add a `dialog` entry to the step with a prompt regex and its answer',
+          },
+        );
       }
       this.answered.push({ command, prompt, answer: rule.answer });
     }

@@ -110,7 +110,9 @@ export class ShellSession {
       throw new RunbookError(
         'E_CONNECT',
         `${this.o.label} opened the session in configuration mode (prompt ${JSON.stringify(line)}); runbook never enters or leaves configuration mode on its own`,
-        { hint: 'the login must land in EXEC mode: check the user settings on the device (e.g. an autocommand or a privilege level that starts in config mode)' },
+        {
+          hint: 'the login must land in EXEC mode: check the user settings on the device (e.g. an autocommand or a privilege level that starts in config mode)',
+        },
       );
     }
     for (const cmd of this.o.profile.pagingCommands) {
@@ -122,7 +124,9 @@ export class ShellSession {
       this.o.transcript?.note(`the device refused \`${cmd}\``);
     }
     if (this.o.profile.pagingCommands.length > 0 && this.pagingCommand === undefined) {
-      this.o.transcript?.note('paging stays on: every paging command was refused; pager prompts will be answered');
+      this.o.transcript?.note(
+        'paging stays on: every paging command was refused; pager prompts will be answered',
+      );
     }
     for (const cmd of this.o.profile.widthCommands) await this.run(cmd);
   }
@@ -130,10 +134,14 @@ export class ShellSession {
   /** Sends one command and collects its output (see the file comment for what is removed). */
   async run(command: string, opts: RunOptions = {}): Promise<CommandResult> {
     if (/[\x00-\x1f\x7f]/.test(command)) {
-      throw new RunbookError('E_INTERNAL', `refused to send a command with control characters or newlines: ${JSON.stringify(redact(command, this.o.secrets))}`);
+      throw new RunbookError(
+        'E_INTERNAL',
+        `refused to send a command with control characters or newlines: ${JSON.stringify(redact(command, this.o.secrets))}`,
+      );
     }
     if (this.closed) throw this.droppedError(command, opts.stepId);
-    if (this.op) throw new RunbookError('E_INTERNAL', `${this.o.label}: a command is already running on this session`);
+    if (this.op)
+      throw new RunbookError('E_INTERNAL', `${this.o.label}: a command is already running on this session`);
     if (this.dirty) await this.resync(opts.stepId);
     const started = Date.now();
     this.term.take();
@@ -149,7 +157,11 @@ export class ShellSession {
       totalMs: opts.totalTimeoutMs ?? this.o.timeouts.totalMs,
       ...(opts.signal ? { signal: opts.signal } : {}),
     });
-    return { output: this.clean(text, command, !disconnected), disconnected, durationMs: Date.now() - started };
+    return {
+      output: this.clean(text, command, !disconnected),
+      disconnected,
+      durationMs: Date.now() - started,
+    };
   }
 
   close(): void {
@@ -179,7 +191,12 @@ export class ShellSession {
         purpose: p.purpose,
         ...(p.command !== undefined ? { command: p.command } : {}),
         ...(p.stepId !== undefined ? { stepId: p.stepId } : {}),
-        dialogs: (p.dialogs ?? []).map((d) => ({ re: new RegExp(d.prompt), answer: d.answer, newline: d.newline, prompt: d.prompt })),
+        dialogs: (p.dialogs ?? []).map((d) => ({
+          re: new RegExp(d.prompt),
+          answer: d.answer,
+          newline: d.newline,
+          prompt: d.prompt,
+        })),
         handled: 0,
         expectDisconnect: p.expectDisconnect ?? false,
         inactivityMs: p.inactivityMs ?? this.o.timeouts.inactivityMs,
@@ -191,7 +208,13 @@ export class ShellSession {
       const onAbort = (): void => {
         this.send(CTRL_C, op.stepId);
         this.dirty = true;
-        this.finish(op, new RunbookError('E_INTERRUPTED', `${this.o.label}: interrupted while running ${JSON.stringify(redact(op.command ?? '', this.o.secrets))}; Ctrl-C was sent to the device`));
+        this.finish(
+          op,
+          new RunbookError(
+            'E_INTERRUPTED',
+            `${this.o.label}: interrupted while running ${JSON.stringify(redact(op.command ?? '', this.o.secrets))}; Ctrl-C was sent to the device`,
+          ),
+        );
       };
       op.resolve = (o) => {
         p.signal?.removeEventListener('abort', onAbort);
@@ -295,7 +318,8 @@ export class ShellSession {
     if (this.op !== op) return;
     this.dirty = true;
     if (op.purpose === 'command') this.send(CTRL_C, op.stepId);
-    const ms = phase === 'inactivity' ? op.inactivityMs : phase === 'total' ? op.totalMs : this.o.timeouts.promptMs;
+    const ms =
+      phase === 'inactivity' ? op.inactivityMs : phase === 'total' ? op.totalMs : this.o.timeouts.promptMs;
     this.finish(
       op,
       timeoutError({
@@ -319,11 +343,14 @@ export class ShellSession {
   private armNudge(op: Op): void {
     if (op.nudged) return;
     clearTimeout(op.timers.nudge);
-    op.timers.nudge = setTimeout(() => {
-      if (this.op !== op) return;
-      op.nudged = true;
-      this.send('\n', op.stepId);
-    }, Math.min(NUDGE_MS, this.o.timeouts.promptMs / 3));
+    op.timers.nudge = setTimeout(
+      () => {
+        if (this.op !== op) return;
+        op.nudged = true;
+        this.send('\n', op.stepId);
+      },
+      Math.min(NUDGE_MS, this.o.timeouts.promptMs / 3),
+    );
   }
 
   private unexpectedError(op: Op, promptBack: boolean): RunbookError {
@@ -335,15 +362,22 @@ export class ShellSession {
         `${this.o.label}${op.stepId ? ` in step ${op.stepId}` : ''}: ${JSON.stringify(cmd)} raised a prompt no dialog answers: ${JSON.stringify(q)}; Ctrl-C was sent instead of an answer${promptBack ? '' : ' and the prompt did not come back'}`,
         this.o.secrets,
       ),
-      { hint: `if this question is expected, add a dialog to the step, e.g. dialogs: [{prompt: '${escapeForHint(q)}', answer: 'y'}]` },
+      {
+        hint: `if this question is expected, add a dialog to the step, e.g. dialogs: [{prompt: '${escapeForHint(q)}', answer: 'y'}]`,
+      },
     );
   }
 
   private droppedError(command: string | undefined, stepId: string | undefined): RunbookError {
-    const cmd = command !== undefined ? ` while running ${JSON.stringify(redact(command, this.o.secrets))}` : '';
-    return new RunbookError('E_DISCONNECTED', `the session to ${this.o.label} closed${stepId ? ` in step ${stepId}` : ''}${cmd}`, {
-      hint: 'if the command drops the session on purpose, mark the step expect_disconnect: true; otherwise check the device and resume the run',
-    });
+    const cmd =
+      command !== undefined ? ` while running ${JSON.stringify(redact(command, this.o.secrets))}` : '';
+    return new RunbookError(
+      'E_DISCONNECTED',
+      `the session to ${this.o.label} closed${stepId ? ` in step ${stepId}` : ''}${cmd}`,
+      {
+        hint: 'if the command drops the session on purpose, mark the step expect_disconnect: true; otherwise check the device and resume the run',
+      },
+    );
   }
 
   /** The channel or the connection under it is gone. */
@@ -357,7 +391,10 @@ export class ShellSession {
   }
 
   private send(text: string, stepId: string | undefined): void {
-    this.o.transcript?.sent(text === CTRL_C ? '^C' : text === '\n' ? '(return)' : text === ' ' ? '(space)' : text, stepId);
+    this.o.transcript?.sent(
+      text === CTRL_C ? '^C' : text === '\n' ? '(return)' : text === ' ' ? '(space)' : text,
+      stepId,
+    );
     if (!this.closed) this.channel.write(text);
   }
 
@@ -367,7 +404,8 @@ export class ShellSession {
     const nl = out.indexOf('\n');
     const first = (nl < 0 ? out : out.slice(0, nl)).replace(/\s+/g, ' ').trim();
     const cmd = command.replace(/\s+/g, ' ').trim();
-    if (first.length > 0 && (first.endsWith(cmd) || (first.length >= 8 && cmd.startsWith(first)))) out = nl < 0 ? '' : out.slice(nl + 1);
+    if (first.length > 0 && (first.endsWith(cmd) || (first.length >= 8 && cmd.startsWith(first))))
+      out = nl < 0 ? '' : out.slice(nl + 1);
     if (this.pagerRe) out = out.replace(new RegExp(this.pagerRe.source, 'g'), '');
     return out.replace(/\s+$/, '');
   }

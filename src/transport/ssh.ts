@@ -9,7 +9,14 @@ import { join } from 'node:path';
 import { RunbookError } from '../errors.js';
 import type { PlatformProfile } from '../platforms/types.js';
 import { identityCandidates } from './auth.js';
-import { connectHop, forwardTo, hostLabel, type ConnectContext, type HopSpec, type SshClient } from './connect.js';
+import {
+  connectHop,
+  forwardTo,
+  hostLabel,
+  type ConnectContext,
+  type HopSpec,
+  type SshClient,
+} from './connect.js';
 import { runExec } from './exec.js';
 import type { HostKeyPolicy } from './hostkey.js';
 import { ShellSession } from './shell.js';
@@ -75,7 +82,11 @@ class SshTransport implements Transport {
 
   constructor(private readonly o: SshOptions) {
     this.profile = o.profile;
-    this.secrets = [...(o.secrets ?? []), ...(o.password ? [o.password] : []), ...(o.passphrase ? [o.passphrase] : [])];
+    this.secrets = [
+      ...(o.secrets ?? []),
+      ...(o.password ? [o.password] : []),
+      ...(o.passphrase ? [o.passphrase] : []),
+    ];
     o.transcript?.addSecrets(this.secrets);
     this.timeouts = { ...DEFAULT_TIMEOUTS, ...o.timeouts };
     this.label = hostLabel(o.target.name, o.target.address, o.target.port);
@@ -96,7 +107,14 @@ class SshTransport implements Transport {
     try {
       let sock;
       for (const [i, hop] of plan.hops.entries()) {
-        if (i > 0) sock = await forwardTo(clients[i - 1]!, plan.hops[i - 1]!.label, hop.host, hop.port, this.timeouts.connectMs);
+        if (i > 0)
+          sock = await forwardTo(
+            clients[i - 1]!,
+            plan.hops[i - 1]!.label,
+            hop.host,
+            hop.port,
+            this.timeouts.connectMs,
+          );
         const last = i === plan.hops.length - 1;
         clients.push(await connectHop(hop, last ? { ...this.ctx, ...plan.hostKeys } : this.ctx, sock));
       }
@@ -112,7 +130,16 @@ class SshTransport implements Transport {
     for (const c of clients) c.once('close', () => this.closedClients.add(c));
     const client = clients[clients.length - 1]!;
     client.on('close', () => this.dropped(client));
-    this.o.transcript?.note(`connected to ${plan.label} as ${plan.hops[plan.hops.length - 1]!.auth.user}${plan.hops.length > 1 ? ` via ${plan.hops.slice(0, -1).map((h) => h.label).join(' -> ')}` : ''}`);
+    this.o.transcript?.note(
+      `connected to ${plan.label} as ${plan.hops[plan.hops.length - 1]!.auth.user}${
+        plan.hops.length > 1
+          ? ` via ${plan.hops
+              .slice(0, -1)
+              .map((h) => h.label)
+              .join(' -> ')}`
+          : ''
+      }`,
+    );
     if (this.profile.session === 'shell') {
       try {
         this.shell = await this.openShell(client);
@@ -192,9 +219,11 @@ class SshTransport implements Transport {
     return new Promise((resolve, reject) => {
       client.shell({ term: 'vt100', cols: 511, rows: 24 }, (err, channel) => {
         if (err) {
-          reject(new RunbookError('E_CONNECT', `${this.label} refused an interactive shell: ${err.message}`, {
-            hint: 'the platform profile expects an interactive CLI; check the platform of this host',
-          }));
+          reject(
+            new RunbookError('E_CONNECT', `${this.label} refused an interactive shell: ${err.message}`, {
+              hint: 'the platform profile expects an interactive CLI; check the platform of this host',
+            }),
+          );
           return;
         }
         ShellSession.open(channel, {
@@ -209,9 +238,13 @@ class SshTransport implements Transport {
   }
 
   private notConnected(command: string, stepId: string | undefined): RunbookError {
-    return new RunbookError('E_DISCONNECTED', `not connected to ${this.label}${stepId ? ` (step ${stepId})` : ''}: cannot run ${JSON.stringify(command)}`, {
-      hint: 'the session dropped earlier; resume the run once the host is reachable',
-    });
+    return new RunbookError(
+      'E_DISCONNECTED',
+      `not connected to ${this.label}${stepId ? ` (step ${stepId})` : ''}: cannot run ${JSON.stringify(command)}`,
+      {
+        hint: 'the session dropped earlier; resume the run once the host is reachable',
+      },
+    );
   }
 
   /** Resolves ssh config for the target and every ProxyJump hop. */
@@ -263,8 +296,14 @@ class SshTransport implements Transport {
     });
     const knownHostsFile =
       this.o.knownHostsFile ??
-      (hc.userKnownHostsFile ? expandPath(hc.userKnownHostsFile, { host, port, user }) : join(homedir(), '.ssh', 'known_hosts'));
-    return { label, hops, hostKeys: { knownHostsFile, policy: this.o.hostKeyPolicy ?? hc.strictHostKeyChecking ?? 'strict' } };
+      (hc.userKnownHostsFile
+        ? expandPath(hc.userKnownHostsFile, { host, port, user })
+        : join(homedir(), '.ssh', 'known_hosts'));
+    return {
+      label,
+      hops,
+      hostKeys: { knownHostsFile, policy: this.o.hostKeyPolicy ?? hc.strictHostKeyChecking ?? 'strict' },
+    };
   }
 }
 

@@ -63,8 +63,18 @@ function globFiles(p: string): string[] {
   if (!/[*?]/.test(name)) return existsSync(p) ? [p] : [];
   const dir = dirname(p);
   if (!existsSync(dir)) return [];
-  const re = new RegExp('^' + name.replace(/[.+^${}()|[\]\\]/g, '\\$&').replace(/\*/g, '.*').replace(/\?/g, '.') + '$');
-  return readdirSync(dir).filter((f) => re.test(f)).sort().map((f) => join(dir, f));
+  const re = new RegExp(
+    '^' +
+      name
+        .replace(/[.+^${}()|[\]\\]/g, '\\$&')
+        .replace(/\*/g, '.*')
+        .replace(/\?/g, '.') +
+      '$',
+  );
+  return readdirSync(dir)
+    .filter((f) => re.test(f))
+    .sort()
+    .map((f) => join(dir, f));
 }
 
 /** Parses one `ProxyJump` value: `[user@]host[:port]` or `ssh://[user@]host[:port]`, comma-separated. */
@@ -78,7 +88,11 @@ export function parseProxyJump(value: string): JumpHop[] {
         hint: 'write ProxyJump as [user@]host[:port], several hops separated by commas',
       });
     }
-    return { host: m[2]!.replace(/^\[|\]$/g, ''), ...(m[1] ? { user: m[1] } : {}), ...(m[3] ? { port: Number(m[3]) } : {}) };
+    return {
+      host: m[2]!.replace(/^\[|\]$/g, ''),
+      ...(m[1] ? { user: m[1] } : {}),
+      ...(m[3] ? { port: Number(m[3]) } : {}),
+    };
   });
 }
 
@@ -96,7 +110,9 @@ export function resolveHostConfig(alias: string, file: string | false | undefine
   const path = file ?? defaultSshConfigFile();
   if (!existsSync(path)) {
     if (file === undefined) return empty;
-    throw new RunbookError('E_USAGE', `ssh config file ${path} does not exist`, { hint: 'check the path given to -F' });
+    throw new RunbookError('E_USAGE', `ssh config file ${path} does not exist`, {
+      hint: 'check the path given to -F',
+    });
   }
   const conf = SSHConfig.parse(splice(readFileSync(path, 'utf8'), 0));
   const c = conf.compute(alias, { ignoreCase: true, matchExec: false });
@@ -115,7 +131,9 @@ export function resolveHostConfig(alias: string, file: string | false | undefine
     identityFiles: idf === undefined ? [] : Array.isArray(idf) ? idf : [idf],
     identitiesOnly: first(c.identitiesonly)?.toLowerCase() === 'yes',
     proxyJump: jump ? parseProxyJump(jump) : [],
-    ...(c.userknownhostsfile !== undefined ? { userKnownHostsFile: first(c.userknownhostsfile)!.split(/\s+/)[0]! } : {}),
+    ...(c.userknownhostsfile !== undefined
+      ? { userKnownHostsFile: first(c.userknownhostsfile)!.split(/\s+/)[0]! }
+      : {}),
     ...(STRICT_HOST_KEY_CHECKING[first(c.stricthostkeychecking)?.toLowerCase() ?? '']
       ? { strictHostKeyChecking: STRICT_HOST_KEY_CHECKING[first(c.stricthostkeychecking)!.toLowerCase()]! }
       : {}),

@@ -28,9 +28,11 @@ export const DEFAULT_TIMEOUTS: Timeouts = {
 };
 
 const HINTS: Record<TimeoutPhase, string> = {
-  connect: 'check that the address and port lead to an SSH server (e.g. `ssh -v -p PORT HOST`); if the network is slow, raise the connect timeout',
+  connect:
+    'check that the address and port lead to an SSH server (e.g. `ssh -v -p PORT HOST`); if the network is slow, raise the connect timeout',
   auth: 'the server accepted the connection but did not finish logging in; check the device AAA (TACACS/RADIUS) reachability, or raise the auth timeout',
-  prompt: 'no prompt matching the platform profile showed up; check the platform of this host, and that the login lands in EXEC mode',
+  prompt:
+    'no prompt matching the platform profile showed up; check the platform of this host, and that the login lands in EXEC mode',
   inactivity: 'the command printed nothing for too long; if it is slow on purpose, raise the step timeout',
   total: 'the command ran longer than allowed; if it is slow on purpose, raise the step timeout',
 };
@@ -58,7 +60,10 @@ export function timeoutError(c: TimeoutContext): RunbookError {
   const what = c.phase === 'inactivity' ? `no data for ${c.ms} ms` : `${c.ms} ms`;
   return new RunbookError(
     'E_TIMEOUT',
-    redact(`${c.phase} timeout on ${c.label}${where}${cmd}: ${what} waiting for ${c.waitingFor}; last bytes received: ${c.described ?? quoteTail(c.lastBytes, c.secrets)}`, c.secrets),
+    redact(
+      `${c.phase} timeout on ${c.label}${where}${cmd}: ${what} waiting for ${c.waitingFor}; last bytes received: ${c.described ?? quoteTail(c.lastBytes, c.secrets)}`,
+      c.secrets,
+    ),
     { hint: HINTS[c.phase] },
   );
 }

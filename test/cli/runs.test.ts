@@ -23,19 +23,98 @@ async function recordedRun(dir: string) {
   const run = await new RunStore(dir).create(meta(['edge-1', 'edge-2']));
   const j1 = run.journal('edge-1');
   j1.append({ type: 'host-start', at: 1000, runbook: 'recover-inv-spi', dryRun: false });
-  j1.append({ type: 'step-start', at: 1000, key: 'find-events', stepId: 'find-events', title: 'find-events', disruptive: false });
-  j1.append({ type: 'step-end', at: 2200, key: 'find-events', stepId: 'find-events', outcome: 'ok', durationMs: 1200, commands: ['show logging | include RECVD_PKT_INV_SPI'], captures: { events: [{ peer: '10.0.0.2', count: 3n }] }, scope: {} });
-  j1.append({ type: 'step-start', at: 2200, key: 'clear-sa', stepId: 'clear-sa', title: 'clear-sa', disruptive: true });
+  j1.append({
+    type: 'step-start',
+    at: 1000,
+    key: 'find-events',
+    stepId: 'find-events',
+    title: 'find-events',
+    disruptive: false,
+  });
+  j1.append({
+    type: 'step-end',
+    at: 2200,
+    key: 'find-events',
+    stepId: 'find-events',
+    outcome: 'ok',
+    durationMs: 1200,
+    commands: ['show logging | include RECVD_PKT_INV_SPI'],
+    captures: { events: [{ peer: '10.0.0.2', count: 3n }] },
+    scope: {},
+  });
+  j1.append({
+    type: 'step-start',
+    at: 2200,
+    key: 'clear-sa',
+    stepId: 'clear-sa',
+    title: 'clear-sa',
+    disruptive: true,
+  });
   j1.append({ type: 'approval', at: 2300, key: 'clear-sa', stepId: 'clear-sa', approved: true });
-  j1.append({ type: 'command', at: 2300, key: 'clear-sa', stepId: 'clear-sa', command: 'clear crypto sa peer 10.0.0.2', attempt: 1 });
-  j1.append({ type: 'step-end', at: 2500, key: 'clear-sa', stepId: 'clear-sa', outcome: 'ok', durationMs: 300, commands: ['clear crypto sa peer 10.0.0.2'], captures: {}, scope: {} });
-  j1.append({ type: 'host-end', at: 2500, outcome: 'ok', message: 'recovered', durationMs: 1500, disruptive: ['clear crypto sa peer 10.0.0.2'] });
+  j1.append({
+    type: 'command',
+    at: 2300,
+    key: 'clear-sa',
+    stepId: 'clear-sa',
+    command: 'clear crypto sa peer 10.0.0.2',
+    attempt: 1,
+  });
+  j1.append({
+    type: 'step-end',
+    at: 2500,
+    key: 'clear-sa',
+    stepId: 'clear-sa',
+    outcome: 'ok',
+    durationMs: 300,
+    commands: ['clear crypto sa peer 10.0.0.2'],
+    captures: {},
+    scope: {},
+  });
+  j1.append({
+    type: 'host-end',
+    at: 2500,
+    outcome: 'ok',
+    message: 'recovered',
+    durationMs: 1500,
+    disruptive: ['clear crypto sa peer 10.0.0.2'],
+  });
   const j2 = run.journal('edge-2');
   j2.append({ type: 'host-start', at: 1000, runbook: 'recover-inv-spi', dryRun: false });
-  j2.append({ type: 'step-start', at: 1000, key: 'find-events', stepId: 'find-events', title: 'find-events', disruptive: false });
-  j2.append({ type: 'step-end', at: 2000, key: 'find-events', stepId: 'find-events', outcome: 'ok', durationMs: 1000, commands: ['show logging | include RECVD_PKT_INV_SPI'], captures: { secret: '<redacted>' }, scope: {} });
-  j2.append({ type: 'step-start', at: 2000, key: 'clear-sa', stepId: 'clear-sa', title: 'clear-sa', disruptive: true });
-  j2.append({ type: 'command', at: 2100, key: 'clear-sa', stepId: 'clear-sa', command: 'clear crypto sa peer 10.0.0.3', attempt: 1 });
+  j2.append({
+    type: 'step-start',
+    at: 1000,
+    key: 'find-events',
+    stepId: 'find-events',
+    title: 'find-events',
+    disruptive: false,
+  });
+  j2.append({
+    type: 'step-end',
+    at: 2000,
+    key: 'find-events',
+    stepId: 'find-events',
+    outcome: 'ok',
+    durationMs: 1000,
+    commands: ['show logging | include RECVD_PKT_INV_SPI'],
+    captures: { secret: '<redacted>' },
+    scope: {},
+  });
+  j2.append({
+    type: 'step-start',
+    at: 2000,
+    key: 'clear-sa',
+    stepId: 'clear-sa',
+    title: 'clear-sa',
+    disruptive: true,
+  });
+  j2.append({
+    type: 'command',
+    at: 2100,
+    key: 'clear-sa',
+    stepId: 'clear-sa',
+    command: 'clear crypto sa peer 10.0.0.3',
+    attempt: 1,
+  });
   run.close();
   return run.meta;
 }
@@ -50,16 +129,25 @@ describe('runbook runs', () => {
     const text = await runsCommand({ stateDir: dir, json: false });
     const lines = text.trimEnd().split('\n');
     expect(lines[0]).toMatch(/^ID\s+WHEN\s+RUNBOOK\s+HOSTS\s+OUTCOME$/);
-    expect(lines[1]).toMatch(new RegExp(`^${dry.meta.id}  \\d{4}-\\d\\d-\\d\\d \\d\\d:\\d\\d:\\d\\d  recover-inv-spi  a, b, c \\+2\\s+interrupted \\(dry run\\)$`));
+    expect(lines[1]).toMatch(
+      new RegExp(
+        `^${dry.meta.id}  \\d{4}-\\d\\d-\\d\\d \\d\\d:\\d\\d:\\d\\d  recover-inv-spi  a, b, c \\+2\\s+interrupted \\(dry run\\)$`,
+      ),
+    );
     expect(lines[2]).toMatch(new RegExp(`^${m.id}  .*  recover-inv-spi  edge-1, edge-2\\s+interrupted$`));
-    const json = JSON.parse(await runsCommand({ stateDir: dir, json: true })) as { id: string; hostStates: Record<string, string> }[];
+    const json = JSON.parse(await runsCommand({ stateDir: dir, json: true })) as {
+      id: string;
+      hostStates: Record<string, string>;
+    }[];
     expect(json.map((r) => r.id)).toEqual([dry.meta.id, m.id]);
     expect(json[1]!.hostStates).toEqual({ 'edge-1': 'ok', 'edge-2': 'interrupted' });
   });
 
   it('says where it looked when there are no runs', async () => {
     const dir = tmp();
-    expect(await runsCommand({ stateDir: dir, json: false })).toBe(`no runs recorded in ${join(dir, 'runs')}\n`);
+    expect(await runsCommand({ stateDir: dir, json: false })).toBe(
+      `no runs recorded in ${join(dir, 'runs')}\n`,
+    );
   });
 
   it('shows one run per host, per step: outcome, duration, commands, captures, in-doubt step and the resume command', async () => {
@@ -110,7 +198,10 @@ describe('runbook runs', () => {
     register(program);
     await program.parseAsync(['runs', m.id, '--state-dir', dir, '--json'], { from: 'user' });
     vi.restoreAllMocks();
-    const view = JSON.parse(out) as { outcome: string; hosts: { host: string; steps: { key: string; outcome: string }[] }[] };
+    const view = JSON.parse(out) as {
+      outcome: string;
+      hosts: { host: string; steps: { key: string; outcome: string }[] }[];
+    };
     expect(view.outcome).toBe('interrupted');
     expect(view.hosts[1]!.steps.map((s) => [s.key, s.outcome])).toEqual([
       ['find-events', 'ok'],

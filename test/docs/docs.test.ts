@@ -10,7 +10,11 @@ import { buildProgram } from '../../src/cli/program.js';
 const root = new URL('../../', import.meta.url);
 const read = (p: string): string => readFileSync(new URL(p, root), 'utf8');
 
-type SchemaNode = { properties?: Record<string, SchemaNode>; $defs?: Record<string, SchemaNode>; definitions?: Record<string, SchemaNode> };
+type SchemaNode = {
+  properties?: Record<string, SchemaNode>;
+  $defs?: Record<string, SchemaNode>;
+  definitions?: Record<string, SchemaNode>;
+};
 
 describe('documentation', () => {
   it('docs/runbook-format.md lists every field of the runbook schema with its description', () => {

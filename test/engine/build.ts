@@ -17,8 +17,27 @@ import type { PlatformName } from '../../src/platforms/types.js';
 
 const pos = { file: 'test.yaml', line: 1, col: 1 };
 const NOT_NAMES = new Set([
-  'true', 'false', 'null', 'in', 'size', 'has', 'int', 'string', 'matches', 'contains', 'startsWith', 'endsWith',
-  'exists', 'all', 'map', 'filter', 'exists_one', 'double', 'bool', 'type', 'uint',
+  'true',
+  'false',
+  'null',
+  'in',
+  'size',
+  'has',
+  'int',
+  'string',
+  'matches',
+  'contains',
+  'startsWith',
+  'endsWith',
+  'exists',
+  'all',
+  'map',
+  'filter',
+  'exists_one',
+  'double',
+  'bool',
+  'type',
+  'uint',
 ]);
 
 function envFor(source: string): ExprEnv {
@@ -46,7 +65,10 @@ export interface CmdOpts {
   when?: string;
   changes?: string;
   expect?: Matcher;
-  capture?: Record<string, { regex: string; mode?: CaptureSpec['mode']; types?: CaptureSpec['types']; optional?: boolean }>;
+  capture?: Record<
+    string,
+    { regex: string; mode?: CaptureSpec['mode']; types?: CaptureSpec['types']; optional?: boolean }
+  >;
   retry?: { times: number; delayMs?: number; until?: string };
   dialogs?: CommandStep['dialogs'];
   expectDisconnect?: boolean;
@@ -62,7 +84,13 @@ export function cmd(id: string, run: string, o: CmdOpts = {}): CommandStep {
     run: tpl(run),
     disruptive: o.changes !== undefined,
     captures: Object.entries(o.capture ?? {}).map(([name, c]) => ({
-      name, regex: c.regex, flags: '', mode: c.mode ?? 'first', types: c.types ?? {}, optional: c.optional ?? false, pos,
+      name,
+      regex: c.regex,
+      flags: '',
+      mode: c.mode ?? 'first',
+      types: c.types ?? {},
+      optional: c.optional ?? false,
+      pos,
     })),
     dialogs: o.dialogs ?? [],
     expectDisconnect: o.expectDisconnect ?? false,
@@ -71,7 +99,11 @@ export function cmd(id: string, run: string, o: CmdOpts = {}): CommandStep {
   if (o.changes !== undefined) step.impact = tpl(o.changes);
   if (o.expect) step.expect = o.expect;
   if (o.retry) {
-    step.retry = { times: o.retry.times, delayMs: o.retry.delayMs ?? 1000, ...(o.retry.until ? { until: expr(o.retry.until) } : {}) };
+    step.retry = {
+      times: o.retry.times,
+      delayMs: o.retry.delayMs ?? 1000,
+      ...(o.retry.until ? { until: expr(o.retry.until) } : {}),
+    };
   }
   if (o.timeoutMs !== undefined) step.timeoutMs = o.timeoutMs;
   return step;
@@ -80,12 +112,29 @@ export function cmd(id: string, run: string, o: CmdOpts = {}): CommandStep {
 export const contains = (text: string): Matcher => ({ kind: 'contains', text, pos });
 export const expectExpr = (source: string): Matcher => ({ kind: 'expression', expr: expr(source), pos });
 
-export function group(id: string, steps: Step[], o: { when?: string; forEach?: string; as?: string; onFailure?: OnFailure } = {}): Step {
-  return { ...base(id, o), kind: 'group', steps, ...(o.forEach ? { forEach: { items: expr(o.forEach), as: o.as ?? 'item' } } : {}) };
+export function group(
+  id: string,
+  steps: Step[],
+  o: { when?: string; forEach?: string; as?: string; onFailure?: OnFailure } = {},
+): Step {
+  return {
+    ...base(id, o),
+    kind: 'group',
+    steps,
+    ...(o.forEach ? { forEach: { items: expr(o.forEach), as: o.as ?? 'item' } } : {}),
+  };
 }
 
-export function choose(id: string, branches: { when?: string; steps: Step[] }[], o: { when?: string } = {}): Step {
-  return { ...base(id, o), kind: 'choose', branches: branches.map((b) => ({ steps: b.steps, pos, ...(b.when ? { when: expr(b.when) } : {}) })) };
+export function choose(
+  id: string,
+  branches: { when?: string; steps: Step[] }[],
+  o: { when?: string } = {},
+): Step {
+  return {
+    ...base(id, o),
+    kind: 'choose',
+    branches: branches.map((b) => ({ steps: b.steps, pos, ...(b.when ? { when: expr(b.when) } : {}) })),
+  };
 }
 
 export function end(id: string, status: 'ok' | 'failed', message: string, o: { when?: string } = {}): Step {
@@ -97,15 +146,29 @@ export function assertStep(id: string, that: string, message?: string): Step {
 }
 
 export function setStep(id: string, values: Record<string, string>): Step {
-  return { ...base(id, {}), kind: 'set', values: Object.entries(values).map(([name, source]) => ({ name, expr: expr(source) })) };
+  return {
+    ...base(id, {}),
+    kind: 'set',
+    values: Object.entries(values).map(([name, source]) => ({ name, expr: expr(source) })),
+  };
 }
 
-export function runbook(steps: Step[], o: { platform?: PlatformName; vars?: Partial<VarDecl>[] } = {}): Runbook {
+export function runbook(
+  steps: Step[],
+  o: { platform?: PlatformName; vars?: Partial<VarDecl>[] } = {},
+): Runbook {
   return {
     name: 'test',
     description: 'test runbook',
     platform: o.platform ?? 'cisco-iosxe',
-    vars: (o.vars ?? []).map((v) => ({ name: v.name!, type: v.type ?? 'string', required: false, secret: false, pos, ...v })),
+    vars: (o.vars ?? []).map((v) => ({
+      name: v.name!,
+      type: v.type ?? 'string',
+      required: false,
+      secret: false,
+      pos,
+      ...v,
+    })),
     steps,
     file: '/tmp/test.yaml',
     contentHash: '0'.repeat(64),

@@ -8,22 +8,35 @@ import { MemoryTransport } from '../../src/transport/memory.js';
 import { assertStep, choose, cmd, contains, end, expectExpr, group, runbook, setStep } from './build.js';
 import { run } from './harness.js';
 
-const SA_OK = 'interface: Tunnel1\n    #pkts encaps: 10, #pkts encrypt: 10\n    #pkts decaps: 7, #pkts decrypt: 7';
-const SA_ZERO = 'interface: Tunnel1\n    #pkts encaps: 10, #pkts encrypt: 10\n    #pkts decaps: 0, #pkts decrypt: 0';
+const SA_OK =
+  'interface: Tunnel1\n    #pkts encaps: 10, #pkts encrypt: 10\n    #pkts decaps: 7, #pkts decrypt: 7';
+const SA_ZERO =
+  'interface: Tunnel1\n    #pkts encaps: 10, #pkts encrypt: 10\n    #pkts decaps: 0, #pkts decrypt: 0';
 
 describe('command steps', () => {
   it('sends read-only commands in order and finishes ok', async () => {
     const rb = runbook([cmd('a', 'show version', { expect: contains('IOS XE') }), cmd('b', 'show clock')]);
-    const r = await run(rb, { 'show version': 'Cisco IOS XE Software, Version 17.9', 'show clock': '12:00:00' });
+    const r = await run(rb, {
+      'show version': 'Cisco IOS XE Software, Version 17.9',
+      'show clock': '12:00:00',
+    });
     expect(r.transport.sent).toEqual(['show version', 'show clock']);
     expect(r.result.outcome).toBe('ok');
-    expect(r.result.steps.map((s) => [s.key, s.outcome])).toEqual([['a', 'ok'], ['b', 'ok']]);
+    expect(r.result.steps.map((s) => [s.key, s.outcome])).toEqual([
+      ['a', 'ok'],
+      ['b', 'ok'],
+    ]);
     expect(r.transport.closed).toBe(true);
   });
 
   it('a platform error pattern fails the step even when its matchers hold', async () => {
-    const rb = runbook([cmd('a', 'show crypto sesion', { expect: contains('marker') }), cmd('b', 'show clock')]);
-    const r = await run(rb, { 'show crypto sesion': "             ^\n% Invalid input detected at '^' marker." });
+    const rb = runbook([
+      cmd('a', 'show crypto sesion', { expect: contains('marker') }),
+      cmd('b', 'show clock'),
+    ]);
+    const r = await run(rb, {
+      'show crypto sesion': "             ^\n% Invalid input detected at '^' marker.",
+    });
     expect(r.result.outcome).toBe('failed');
     expect(r.end('a').error?.code).toBe('E_DEVICE_ERROR');
     expect(r.result.message).toContain('% Invalid input');
@@ -39,10 +52,9 @@ describe('command steps', () => {
   });
 
   it('an exec exit status outside okExitCodes fails; listed codes pass', async () => {
-    const rb = runbook(
-      [cmd('a', 'grep -c x /etc/hosts', { okExitCodes: [0, 1] }), cmd('b', 'cat /nope')],
-      { platform: 'linux' },
-    );
+    const rb = runbook([cmd('a', 'grep -c x /etc/hosts', { okExitCodes: [0, 1] }), cmd('b', 'cat /nope')], {
+      platform: 'linux',
+    });
     const r = await run(rb, {
       'grep -c x /etc/hosts': { output: '0', exitCode: 1 },
       'cat /nope': { output: '', exitCode: 1, stderr: 'cat: /nope: No such file or directory' },
@@ -53,8 +65,12 @@ describe('command steps', () => {
 
   it('captures are typed and visible to later steps and templates', async () => {
     const rb = runbook([
-      cmd('find', 'show logging', { capture: { ev: { regex: 'srcaddr=(?<peer>[0-9.]+)', mode: 'last', types: { peer: 'ipv4' } } } }),
-      cmd('sa', 'show crypto ipsec sa peer {{ ev.peer }}', { capture: { sa: { regex: '#pkts decaps: (?<n>\\d+)', types: { n: 'int' } } } }),
+      cmd('find', 'show logging', {
+        capture: { ev: { regex: 'srcaddr=(?<peer>[0-9.]+)', mode: 'last', types: { peer: 'ipv4' } } },
+      }),
+      cmd('sa', 'show crypto ipsec sa peer {{ ev.peer }}', {
+        capture: { sa: { regex: '#pkts decaps: (?<n>\\d+)', types: { n: 'int' } } },
+      }),
       assertStep('moving', 'sa.n > 5'),
     ]);
     const r = await run(rb, {
@@ -88,10 +104,15 @@ describe('command steps', () => {
 
   it('a dialog prompt is answered by the step dialog rule', async () => {
     const rb = runbook([
-      cmd('clear', 'clear crypto sa', { changes: 'all SAs renegotiate', dialogs: [{ prompt: '\\[confirm\\]', answer: 'y', newline: true }] }),
+      cmd('clear', 'clear crypto sa', {
+        changes: 'all SAs renegotiate',
+        dialogs: [{ prompt: '\\[confirm\\]', answer: 'y', newline: true }],
+      }),
     ]);
     const r = await run(rb, { 'clear crypto sa': { output: '', prompts: ['Clear all SAs? [confirm]'] } });
-    expect(r.transport.answered).toEqual([{ command: 'clear crypto sa', prompt: 'Clear all SAs? [confirm]', answer: 'y' }]);
+    expect(r.transport.answered).toEqual([
+      { command: 'clear crypto sa', prompt: 'Clear all SAs? [confirm]', answer: 'y' },
+    ]);
     expect(r.result.outcome).toBe('ok');
     expect(r.result.disruptive).toEqual(['clear crypto sa']);
   });
@@ -104,8 +125,13 @@ describe('command steps', () => {
     const events: EngineEvent[] = [];
     const rb = runbook([setStep('s', { x: '"x; reload"' }), cmd('a', 'show {{x}}')]);
     const result = await runHost({
-      runbook: rb, host: { name: 'r1', address: '127.0.0.1', port: 22, platform: 'cisco-iosxe' }, transport,
-      vars: {}, mode: 'exec', approve: async () => true, emit: (e) => events.push(e),
+      runbook: rb,
+      host: { name: 'r1', address: '127.0.0.1', port: 22, platform: 'cisco-iosxe' },
+      transport,
+      vars: {},
+      mode: 'exec',
+      approve: async () => true,
+      emit: (e) => events.push(e),
     });
     expect(transport.sent).toEqual([]);
     expect(result.outcome).toBe('failed');
@@ -139,7 +165,9 @@ describe('retry', () => {
     const r = await run(rb, { 'show crypto ipsec sa': SA_ZERO });
     expect(r.transport.sent).toHaveLength(3);
     expect(r.slept).toEqual([10, 10]);
-    expect(r.end('verify').message).toBe('until `sa.n > 0` did not hold after 3 attempts (last values: sa = {n: 0})');
+    expect(r.end('verify').message).toBe(
+      'until `sa.n > 0` did not hold after 3 attempts (last values: sa = {n: 0})',
+    );
     expect(r.result.outcome).toBe('failed');
   });
 
@@ -162,7 +190,11 @@ describe('retry', () => {
 
 describe('structure', () => {
   it('when false skips the step without sending', async () => {
-    const rb = runbook([setStep('s', { sdwan: 'false' }), cmd('a', 'show sdwan bfd sessions', { when: 'sdwan' }), cmd('b', 'show clock')]);
+    const rb = runbook([
+      setStep('s', { sdwan: 'false' }),
+      cmd('a', 'show sdwan bfd sessions', { when: 'sdwan' }),
+      cmd('b', 'show clock'),
+    ]);
     const r = await run(rb, { 'show clock': 'now' });
     expect(r.transport.sent).toEqual(['show clock']);
     expect(r.end('a').outcome).toBe('skipped');
@@ -172,10 +204,18 @@ describe('structure', () => {
   it('groups key their children group/child; for_each iterations group[i]/child with the item', async () => {
     const rb = runbook([
       setStep('s', { peers: '["10.1.1.1", "10.2.2.2"]' }),
-      group('outer', [group('per-peer', [cmd('sa', 'show crypto ipsec sa peer {{ p }}')], { forEach: 'peers', as: 'p' })]),
+      group('outer', [
+        group('per-peer', [cmd('sa', 'show crypto ipsec sa peer {{ p }}')], { forEach: 'peers', as: 'p' }),
+      ]),
     ]);
-    const r = await run(rb, { 'show crypto ipsec sa peer 10.1.1.1': 'a', 'show crypto ipsec sa peer 10.2.2.2': 'b' });
-    expect(r.transport.sent).toEqual(['show crypto ipsec sa peer 10.1.1.1', 'show crypto ipsec sa peer 10.2.2.2']);
+    const r = await run(rb, {
+      'show crypto ipsec sa peer 10.1.1.1': 'a',
+      'show crypto ipsec sa peer 10.2.2.2': 'b',
+    });
+    expect(r.transport.sent).toEqual([
+      'show crypto ipsec sa peer 10.1.1.1',
+      'show crypto ipsec sa peer 10.2.2.2',
+    ]);
     expect(r.of('step-start').map((e) => [e.key, e.item])).toEqual([
       ['s', undefined],
       ['outer', undefined],
@@ -185,7 +225,15 @@ describe('structure', () => {
       ['outer/per-peer[1]', '10.2.2.2'],
       ['outer/per-peer[1]/sa', undefined],
     ]);
-    expect(r.result.steps.map((s) => s.key)).toEqual(['s', 'outer/per-peer[0]/sa', 'outer/per-peer[0]', 'outer/per-peer[1]/sa', 'outer/per-peer[1]', 'outer/per-peer', 'outer']);
+    expect(r.result.steps.map((s) => s.key)).toEqual([
+      's',
+      'outer/per-peer[0]/sa',
+      'outer/per-peer[0]',
+      'outer/per-peer[1]/sa',
+      'outer/per-peer[1]',
+      'outer/per-peer',
+      'outer',
+    ]);
     expect(r.result.steps.find((s) => s.key === 'outer/per-peer[1]')?.item).toBe('10.2.2.2');
     // the loop variable is not a binding of the group: it is gone after the loop
     expect(r.end('outer/per-peer').scope).toEqual({});
@@ -196,8 +244,18 @@ describe('structure', () => {
       runbook([
         setStep('s', { kind: `"${kind}"` }),
         choose('how', [
-          { when: 'kind == "classic"', steps: [cmd('clear-sa', 'clear crypto sa peer 10.1.1.1', { changes: 'one peer' })] },
-          { when: 'kind == "sdwan"', steps: [cmd('rekey', 'request platform software sdwan security ipsec-rekey', { changes: 'all sdwan tunnels' })] },
+          {
+            when: 'kind == "classic"',
+            steps: [cmd('clear-sa', 'clear crypto sa peer 10.1.1.1', { changes: 'one peer' })],
+          },
+          {
+            when: 'kind == "sdwan"',
+            steps: [
+              cmd('rekey', 'request platform software sdwan security ipsec-rekey', {
+                changes: 'all sdwan tunnels',
+              }),
+            ],
+          },
           { steps: [end('unknown', 'failed', 'unknown kind {{ kind }}')] },
         ]),
       ]);
@@ -211,7 +269,10 @@ describe('structure', () => {
   });
 
   it('choose with no matching branch and no otherwise is skipped', async () => {
-    const rb = runbook([choose('c', [{ when: '1 == 2', steps: [cmd('x', 'show x')] }]), cmd('y', 'show clock')]);
+    const rb = runbook([
+      choose('c', [{ when: '1 == 2', steps: [cmd('x', 'show x')] }]),
+      cmd('y', 'show clock'),
+    ]);
     const r = await run(rb, { 'show clock': 't' });
     expect(r.end('c').outcome).toBe('skipped');
     expect(r.transport.sent).toEqual(['show clock']);
@@ -231,7 +292,10 @@ describe('structure', () => {
   });
 
   it('assert false fails with its rendered message; set binds values', async () => {
-    const rb = runbook([setStep('s', { n: '3', m: 'n * 2' }), assertStep('check', 'm == 7', 'm is {{ m }}, not 7')]);
+    const rb = runbook([
+      setStep('s', { n: '3', m: 'n * 2' }),
+      assertStep('check', 'm == 7', 'm is {{ m }}, not 7'),
+    ]);
     const r = await run(rb, {});
     expect(r.end('s').scope).toEqual({ n: 3n, m: 6n });
     expect(r.end('check').message).toBe('m is 6, not 7');
@@ -250,7 +314,10 @@ describe('on_failure', () => {
   });
 
   it('continue records the failure and goes on; the host outcome stays ok', async () => {
-    const rb = runbook([cmd('a', 'show a', { expect: contains('yes'), onFailure: { kind: 'continue' } }), cmd('b', 'show b')]);
+    const rb = runbook([
+      cmd('a', 'show a', { expect: contains('yes'), onFailure: { kind: 'continue' } }),
+      cmd('b', 'show b'),
+    ]);
     const r = await run(rb, { 'show a': 'no', 'show b': 'b' });
     expect(r.transport.sent).toEqual(['show a', 'show b']);
     expect(r.end('a').outcome).toBe('failed');
@@ -258,21 +325,32 @@ describe('on_failure', () => {
   });
 
   it('recovery steps run, then the host fails unless they end', async () => {
-    const recover = cmd('a', 'show a', { expect: contains('yes'), onFailure: { kind: 'steps', steps: [cmd('collect', 'show logging')] } });
+    const recover = cmd('a', 'show a', {
+      expect: contains('yes'),
+      onFailure: { kind: 'steps', steps: [cmd('collect', 'show logging')] },
+    });
     const r = await run(runbook([recover, cmd('b', 'show b')]), { 'show a': 'no', 'show logging': 'log' });
     expect(r.transport.sent).toEqual(['show a', 'show logging']);
     expect(r.end('a/collect').outcome).toBe('ok');
     expect(r.result.outcome).toBe('failed');
     expect(r.result.message).toContain('recovery steps ran');
 
-    const ending = cmd('a', 'show a', { expect: contains('yes'), onFailure: { kind: 'steps', steps: [end('fine', 'ok', 'handled')] } });
+    const ending = cmd('a', 'show a', {
+      expect: contains('yes'),
+      onFailure: { kind: 'steps', steps: [end('fine', 'ok', 'handled')] },
+    });
     const r2 = await run(runbook([ending, cmd('b', 'show b')]), { 'show a': 'no' });
     expect(r2.result.outcome).toBe('ok');
     expect(r2.result.message).toBe('handled');
   });
 
   it('a child failure fails its group, whose own on_failure applies', async () => {
-    const rb = runbook([group('g', [cmd('a', 'show a', { expect: contains('yes') }), cmd('b', 'show b')], { onFailure: { kind: 'continue' } }), cmd('c', 'show c')]);
+    const rb = runbook([
+      group('g', [cmd('a', 'show a', { expect: contains('yes') }), cmd('b', 'show b')], {
+        onFailure: { kind: 'continue' },
+      }),
+      cmd('c', 'show c'),
+    ]);
     const r = await run(rb, { 'show a': 'no', 'show c': 'c' });
     expect(r.transport.sent).toEqual(['show a', 'show c']);
     expect(r.end('g').outcome).toBe('failed');
@@ -291,9 +369,15 @@ describe('approval', () => {
 
   it('granted: the disruptive command is sent after the request', async () => {
     const asked: string[] = [];
-    const r = await run(rb(), device, { approve: async (req) => (asked.push(`${req.key}: ${req.command} (${req.impact})`), true) });
+    const r = await run(rb(), device, {
+      approve: async (req) => (asked.push(`${req.key}: ${req.command} (${req.impact})`), true),
+    });
     expect(asked).toEqual(['clear-sa: clear crypto sa peer 10.1.1.1 (renegotiates the SA with 10.1.1.1)']);
-    expect(r.transport.sent).toEqual(['show crypto ipsec sa peer 10.1.1.1', 'clear crypto sa peer 10.1.1.1', 'show crypto ipsec sa peer 10.1.1.1']);
+    expect(r.transport.sent).toEqual([
+      'show crypto ipsec sa peer 10.1.1.1',
+      'clear crypto sa peer 10.1.1.1',
+      'show crypto ipsec sa peer 10.1.1.1',
+    ]);
     expect(r.result.disruptive).toEqual(['clear crypto sa peer 10.1.1.1']);
     expect(r.of('approval-result')).toMatchObject([{ approved: true }]);
   });
@@ -320,29 +404,60 @@ describe('approval', () => {
 describe('dry-run', () => {
   it('reports disruptive steps as would-run with evidence, never sends them, and polls verification once', async () => {
     const rb = runbook([
-      cmd('find', 'show logging | include INV_SPI', { capture: { ev: { regex: 'srcaddr=(?<peer>[0-9.]+)', mode: 'last' } } }),
-      cmd('sa', 'show crypto ipsec sa peer {{ ev.peer }}', { capture: { sa: { regex: '#pkts decaps: (?<n>\\d+)', types: { n: 'int' } } } }),
-      group('fix', [
-        cmd('clear-sa', 'clear crypto sa peer {{ ev.peer }}', { changes: 'renegotiates the SA with {{ ev.peer }}' }),
-        cmd('verify', 'show crypto ipsec sa peer {{ ev.peer }}', {
-          capture: { after: { regex: '#pkts decaps: (?<n>\\d+)', types: { n: 'int' } } },
-          retry: { times: 12, delayMs: 5000, until: 'after.n > 0' },
-        }),
-      ], { when: 'sa.n == 0' }),
+      cmd('find', 'show logging | include INV_SPI', {
+        capture: { ev: { regex: 'srcaddr=(?<peer>[0-9.]+)', mode: 'last' } },
+      }),
+      cmd('sa', 'show crypto ipsec sa peer {{ ev.peer }}', {
+        capture: { sa: { regex: '#pkts decaps: (?<n>\\d+)', types: { n: 'int' } } },
+      }),
+      group(
+        'fix',
+        [
+          cmd('clear-sa', 'clear crypto sa peer {{ ev.peer }}', {
+            changes: 'renegotiates the SA with {{ ev.peer }}',
+          }),
+          cmd('verify', 'show crypto ipsec sa peer {{ ev.peer }}', {
+            capture: { after: { regex: '#pkts decaps: (?<n>\\d+)', types: { n: 'int' } } },
+            retry: { times: 12, delayMs: 5000, until: 'after.n > 0' },
+          }),
+        ],
+        { when: 'sa.n == 0' },
+      ),
     ]);
-    const r = await run(rb, {
-      'show logging | include INV_SPI': '%CRYPTO-4-RECVD_PKT_INV_SPI: decaps: ... srcaddr=10.20.20.1',
-      'show crypto ipsec sa peer 10.20.20.1': SA_ZERO,
-    }, { mode: 'dry-run', approve: async () => { throw new Error('dry-run must not ask'); } });
-    expect(r.transport.sent).toEqual(['show logging | include INV_SPI', 'show crypto ipsec sa peer 10.20.20.1', 'show crypto ipsec sa peer 10.20.20.1']);
+    const r = await run(
+      rb,
+      {
+        'show logging | include INV_SPI': '%CRYPTO-4-RECVD_PKT_INV_SPI: decaps: ... srcaddr=10.20.20.1',
+        'show crypto ipsec sa peer 10.20.20.1': SA_ZERO,
+      },
+      {
+        mode: 'dry-run',
+        approve: async () => {
+          throw new Error('dry-run must not ask');
+        },
+      },
+    );
+    expect(r.transport.sent).toEqual([
+      'show logging | include INV_SPI',
+      'show crypto ipsec sa peer 10.20.20.1',
+      'show crypto ipsec sa peer 10.20.20.1',
+    ]);
     expect(r.slept).toEqual([]);
     expect(r.result.outcome).toBe('ok');
     expect(r.result.disruptive).toEqual([]);
     expect(r.result.wouldRun).toHaveLength(1);
     const w = r.result.wouldRun[0]!;
-    expect(w).toMatchObject({ key: 'fix/clear-sa', command: 'clear crypto sa peer 10.20.20.1', impact: 'renegotiates the SA with 10.20.20.1' });
+    expect(w).toMatchObject({
+      key: 'fix/clear-sa',
+      command: 'clear crypto sa peer 10.20.20.1',
+      impact: 'renegotiates the SA with 10.20.20.1',
+    });
     expect(w.evidence).toEqual([
-      { stepId: 'find', captures: { ev: { peer: '10.20.20.1' } }, lines: ['%CRYPTO-4-RECVD_PKT_INV_SPI: decaps: ... srcaddr=10.20.20.1'] },
+      {
+        stepId: 'find',
+        captures: { ev: { peer: '10.20.20.1' } },
+        lines: ['%CRYPTO-4-RECVD_PKT_INV_SPI: decaps: ... srcaddr=10.20.20.1'],
+      },
       { stepId: 'sa', captures: { sa: { n: 0 } }, lines: ['    #pkts decaps: 0, #pkts decrypt: 0'] },
       { stepId: 'clear-sa', conditions: ['sa.n == 0'] },
     ]);
@@ -356,10 +471,20 @@ describe('dry-run', () => {
 describe('disconnects', () => {
   it('expect_disconnect: reconnects and carries on with verification', async () => {
     const rb = runbook([
-      cmd('hop', 'clear sdwan control connections', { changes: 'flaps every control connection', expectDisconnect: true }),
+      cmd('hop', 'clear sdwan control connections', {
+        changes: 'flaps every control connection',
+        expectDisconnect: true,
+      }),
       cmd('verify', 'show sdwan control connections', { expect: contains('up') }),
     ]);
-    const r = await run(rb, { 'clear sdwan control connections': { output: '', disconnect: true }, 'show sdwan control connections': 'vsmart up' }, { transport: { reconnectFailures: 1 } });
+    const r = await run(
+      rb,
+      {
+        'clear sdwan control connections': { output: '', disconnect: true },
+        'show sdwan control connections': 'vsmart up',
+      },
+      { transport: { reconnectFailures: 1 } },
+    );
     expect(r.transport.reconnectAttempts).toBe(2);
     expect(r.of('reconnecting').map((e) => e.attempt)).toEqual([1, 2]);
     expect(r.end('hop').message).toMatch(/dropped as expected/);
@@ -393,7 +518,11 @@ describe('disconnects', () => {
       cmd('hop', 'clear sdwan control connections', { changes: 'flaps', expectDisconnect: true }),
       cmd('verify', 'show sdwan control connections'),
     ]);
-    const r = await run(rb, { 'clear sdwan control connections': { disconnect: true } }, { transport: { reconnectFailures: -1 } });
+    const r = await run(
+      rb,
+      { 'clear sdwan control connections': { disconnect: true } },
+      { transport: { reconnectFailures: -1 } },
+    );
     expect(r.result.outcome).toBe('unreachable');
     expect(r.result.stoppedAt).toBe('hop');
     expect(r.of('step-end')).toEqual([]);
@@ -401,7 +530,11 @@ describe('disconnects', () => {
   });
 
   it('open() failing makes the host unreachable with the error', async () => {
-    const r = await run(runbook([cmd('a', 'show a')]), {}, { transport: { openError: new RunbookError('E_AUTH', 'authentication failed for admin') } });
+    const r = await run(
+      runbook([cmd('a', 'show a')]),
+      {},
+      { transport: { openError: new RunbookError('E_AUTH', 'authentication failed for admin') } },
+    );
     expect(r.result.outcome).toBe('unreachable');
     expect(r.result.error?.code).toBe('E_AUTH');
     expect(r.transport.sent).toEqual([]);
@@ -427,7 +560,10 @@ describe('start-at, resume, interrupt', () => {
   it('--start-at enters the choose branch that holds the start step, whatever the conditions say', async () => {
     const book = runbook([
       cmd('a', 'show a'),
-      choose('c', [{ when: 'false', steps: [cmd('x', 'show x')] }, { when: 'false', steps: [cmd('y', 'show y'), cmd('z', 'show z')] }]),
+      choose('c', [
+        { when: 'false', steps: [cmd('x', 'show x')] },
+        { when: 'false', steps: [cmd('y', 'show y'), cmd('z', 'show z')] },
+      ]),
     ]);
     const r = await run(book, { 'show y': 'y', 'show z': 'z' }, { startAt: 'y' });
     expect(r.transport.sent).toEqual(['show y', 'show z']);
@@ -443,10 +579,17 @@ describe('start-at, resume, interrupt', () => {
       cmd('clear', 'clear crypto sa peer {{ ev.peer }}', { changes: 'one peer' }),
     ]);
     const asked: boolean[] = [];
-    const r = await run(book, { 'clear crypto sa peer 10.9.9.9': '' }, {
-      restore: { completed: new Map([['find', { scope: { ev: { peer: '10.9.9.9' } }, outcome: 'ok' }]]), inDoubt: new Set(['clear']) },
-      approve: async (req) => (asked.push(req.inDoubt), true),
-    });
+    const r = await run(
+      book,
+      { 'clear crypto sa peer 10.9.9.9': '' },
+      {
+        restore: {
+          completed: new Map([['find', { scope: { ev: { peer: '10.9.9.9' } }, outcome: 'ok' }]]),
+          inDoubt: new Set(['clear']),
+        },
+        approve: async (req) => (asked.push(req.inDoubt), true),
+      },
+    );
     expect(r.transport.sent).toEqual(['clear crypto sa peer 10.9.9.9']);
     expect(r.end('find').outcome).toBe('restored');
     expect(asked).toEqual([true]);
@@ -454,10 +597,14 @@ describe('start-at, resume, interrupt', () => {
 
   it('an aborted signal stops between steps with the next key', async () => {
     const ac = new AbortController();
-    const r = await run(runbook([cmd('a', 'show a'), cmd('d', 'show d')]), (c) => {
-      ac.abort();
-      return c;
-    }, { signal: ac.signal });
+    const r = await run(
+      runbook([cmd('a', 'show a'), cmd('d', 'show d')]),
+      (c) => {
+        ac.abort();
+        return c;
+      },
+      { signal: ac.signal },
+    );
     expect(r.transport.sent).toEqual(['show a']);
     expect(r.result.outcome).toBe('interrupted');
     expect(r.result.stoppedAt).toBe('d');
@@ -466,12 +613,17 @@ describe('start-at, resume, interrupt', () => {
 
 describe('secrets', () => {
   it('secret var values are masked in events and records', async () => {
-    const book = runbook([cmd('a', 'show run | include {{ token }}', { expect: expectExpr('output.contains(token)') })], {
-      vars: [{ name: 'token', secret: true }],
-    });
+    const book = runbook(
+      [cmd('a', 'show run | include {{ token }}', { expect: expectExpr('output.contains(token)') })],
+      {
+        vars: [{ name: 'token', secret: true }],
+      },
+    );
     const r = await run(book, { 'show run | include s3cr3t': 'key s3cr3t' }, { vars: { token: 's3cr3t' } });
     expect(r.transport.sent).toEqual(['show run | include s3cr3t']);
-    expect(JSON.stringify(r.events, (_k, v: unknown) => (typeof v === 'bigint' ? String(v) : v))).not.toContain('s3cr3t');
+    expect(
+      JSON.stringify(r.events, (_k, v: unknown) => (typeof v === 'bigint' ? String(v) : v)),
+    ).not.toContain('s3cr3t');
     expect(JSON.stringify(r.result)).not.toContain('s3cr3t');
     expect(r.of('command-sent')[0]?.command).toBe('show run | include ********');
   });

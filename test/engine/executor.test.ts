@@ -22,7 +22,10 @@ const LOG = [
  * classic peer, a port hop fixes SD-WAN peers (and drops the session); `fixes: false` fixes nothing.
  */
 function edge(o: { log?: string; fixes?: boolean } = {}): DeviceFn {
-  const decaps = new Map<string, number>([[CLASSIC, 100], [SDWAN, 200]]);
+  const decaps = new Map<string, number>([
+    [CLASSIC, 100],
+    [SDWAN, 200],
+  ]);
   const fixed = new Set<string>();
   return (command) => {
     if (command === 'show logging | include RECVD_PKT_INV_SPI') return o.log ?? LOG;
@@ -50,16 +53,21 @@ describe('recover-inv-spi-mini over a simulated edge', () => {
     const r = await run(book(), edge(), { vars: { color: 'biz-internet' } });
     expect(r.result.outcome).toBe('ok');
     expect(r.result.message).toBe('recovered 2 peer(s)');
-    expect(r.result.disruptive).toEqual([`clear crypto sa peer ${CLASSIC}`, 'request platform software sdwan port_hop biz-internet']);
+    expect(r.result.disruptive).toEqual([
+      `clear crypto sa peer ${CLASSIC}`,
+      'request platform software sdwan port_hop biz-internet',
+    ]);
     expect(r.end('per-peer[0]/fix/clear-sa').outcome).toBe('ok');
     expect(r.end('per-peer[0]/fix').outcome).toBe('ok');
     expect(r.end('per-peer[1]/fix/port-hop').message).toMatch(/dropped as expected/);
     expect(r.transport.opens).toBe(2);
     expect(r.end('per-peer[1]/verify-sa').captures).toEqual({ after: { n: 210n } });
-    expect(r.of('step-start').filter((e) => e.item !== undefined).map((e) => e.item)).toEqual([
-      { peer: CLASSIC },
-      { peer: SDWAN, iface: 'Tunnel10001' },
-    ]);
+    expect(
+      r
+        .of('step-start')
+        .filter((e) => e.item !== undefined)
+        .map((e) => e.item),
+    ).toEqual([{ peer: CLASSIC }, { peer: SDWAN, iface: 'Tunnel10001' }]);
   });
 
   it('dry-run sends no disruptive command and reports each with its evidence', async () => {
@@ -70,8 +78,16 @@ describe('recover-inv-spi-mini over a simulated edge', () => {
     expect(r.transport.sent.filter((c) => c === `show crypto ipsec sa peer ${CLASSIC}`)).toHaveLength(2);
     expect(r.slept).toEqual([]);
     expect(r.result.wouldRun.map((w) => [w.key, w.command, w.impact])).toEqual([
-      ['per-peer[0]/fix/clear-sa', `clear crypto sa peer ${CLASSIC}`, `Renegotiates the IKE SA with ${CLASSIC} only`],
-      ['per-peer[1]/fix/port-hop', 'request platform software sdwan port_hop biz-internet', 'Flaps BFD sessions and control connections of colour biz-internet'],
+      [
+        'per-peer[0]/fix/clear-sa',
+        `clear crypto sa peer ${CLASSIC}`,
+        `Renegotiates the IKE SA with ${CLASSIC} only`,
+      ],
+      [
+        'per-peer[1]/fix/port-hop',
+        'request platform software sdwan port_hop biz-internet',
+        'Flaps BFD sessions and control connections of colour biz-internet',
+      ],
     ]);
     const classic = r.result.wouldRun[0]!.evidence;
     expect(classic[0]).toMatchObject({ stepId: 'find-events', lines: [LOG.split('\n')[0]] });
@@ -113,7 +129,8 @@ describe('recover-inv-spi-mini over a simulated edge', () => {
     const first = await run(book(), edge(), { approve: async (req) => req.stepId !== 'port-hop' });
     expect(first.result.outcome).toBe('failed');
     const completed = new Map<string, { scope: Record<string, Value>; outcome: StepOutcome }>();
-    for (const e of first.of('step-end')) if (e.outcome === 'ok') completed.set(e.key, { scope: e.scope, outcome: e.outcome });
+    for (const e of first.of('step-end'))
+      if (e.outcome === 'ok') completed.set(e.key, { scope: e.scope, outcome: e.outcome });
 
     const second = await run(book(), edge(), { restore: { completed, inDoubt: new Set() } });
     expect(second.result.outcome).toBe('ok');
@@ -143,7 +160,10 @@ describe('recover-inv-spi-mini over a simulated edge', () => {
 
 describe('YAML constructs', () => {
   const compile = (steps: string, vars = '') =>
-    compileRunbookSource(`runbook: t\ndescription: t\nplatform: cisco-iosxe\n${vars}steps:\n${steps}`, 't.yaml');
+    compileRunbookSource(
+      `runbook: t\ndescription: t\nplatform: cisco-iosxe\n${vars}steps:\n${steps}`,
+      't.yaml',
+    );
 
   it('set, assert with message, and on_failure continue', async () => {
     const rb = compile(`
@@ -197,10 +217,13 @@ describe('YAML constructs', () => {
   });
 
   it('a var with a disallowed value never reaches the device', async () => {
-    const rb = compile(`
+    const rb = compile(
+      `
   - id: show
     run: show crypto ipsec sa peer {{ peer }}
-`, 'vars:\n  peer: {type: string, required: true}\n');
+`,
+      'vars:\n  peer: {type: string, required: true}\n',
+    );
     const r = await run(rb, {}, { vars: { peer: '10.0.0.1\nreload' } });
     expect(r.transport.sent).toEqual([]);
     expect(r.end('show').error?.code).toBe('E_TEMPLATE');
@@ -220,7 +243,12 @@ describe('YAML constructs', () => {
   - id: clock
     run: show clock
 `);
-    const device = { 'request platform software sdwan security ipsec-rekey': 'status done', 'show sdwan bfd sessions': 'up', 'show sdwan ipsec inbound-connections done': 'x', 'show clock': 't' };
+    const device = {
+      'request platform software sdwan security ipsec-rekey': 'status done',
+      'show sdwan bfd sessions': 'up',
+      'show sdwan ipsec inbound-connections done': 'x',
+      'show clock': 't',
+    };
     const dry = await run(rb, device, { mode: 'dry-run' });
     expect(dry.result.outcome).toBe('ok');
     expect(dry.transport.sent).toEqual(['show clock']);

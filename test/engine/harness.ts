@@ -5,7 +5,12 @@ import type { Value } from '../../src/expr/types.js';
 import { getProfile } from '../../src/platforms/index.js';
 import type { Runbook } from '../../src/runbook/model.js';
 import { resolveVars } from '../../src/runbook/vars.js';
-import { MemoryTransport, type DeviceFn, type DeviceScript, type MemoryTransportOptions } from '../../src/transport/memory.js';
+import {
+  MemoryTransport,
+  type DeviceFn,
+  type DeviceScript,
+  type MemoryTransportOptions,
+} from '../../src/transport/memory.js';
 
 export interface Ran {
   result: HostResult;
@@ -23,13 +28,20 @@ export type RunOpts = Partial<Omit<ExecutorOptions, 'runbook' | 'transport' | 'e
   vars?: Record<string, Value>;
 };
 
-export async function run(runbook: Runbook, device: DeviceFn | DeviceScript, opts: RunOpts = {}): Promise<Ran> {
+export async function run(
+  runbook: Runbook,
+  device: DeviceFn | DeviceScript,
+  opts: RunOpts = {},
+): Promise<Ran> {
   const { transport: topts, ...rest } = opts;
   const transport = new MemoryTransport({ profile: getProfile(runbook.platform), device, ...topts });
   const events: EngineEvent[] = [];
   const slept: number[] = [];
   // defaults of the runbook's vars, as resolveVars gives them, under the vars the test sets
-  const defaults = resolveVars({ ...runbook, vars: runbook.vars.map((v) => ({ ...v, required: false })) }, []);
+  const defaults = resolveVars(
+    { ...runbook, vars: runbook.vars.map((v) => ({ ...v, required: false })) },
+    [],
+  );
   const result = await runHost({
     runbook,
     host: { name: 'r1', address: '127.0.0.1', port: 2222, platform: runbook.platform },
@@ -44,7 +56,8 @@ export async function run(runbook: Runbook, device: DeviceFn | DeviceScript, opt
     ...rest,
     vars: { ...defaults, ...opts.vars },
   });
-  const of = <K extends EngineEvent['kind']>(kind: K) => events.filter((e): e is Extract<EngineEvent, { kind: K }> => e.kind === kind);
+  const of = <K extends EngineEvent['kind']>(kind: K) =>
+    events.filter((e): e is Extract<EngineEvent, { kind: K }> => e.kind === kind);
   return {
     result,
     events,
@@ -53,7 +66,12 @@ export async function run(runbook: Runbook, device: DeviceFn | DeviceScript, opt
     of,
     end(key) {
       const e = of('step-end').find((x) => x.key === key);
-      if (!e) throw new Error(`no step-end for ${key}; ends: ${of('step-end').map((x) => x.key).join(', ')}`);
+      if (!e)
+        throw new Error(
+          `no step-end for ${key}; ends: ${of('step-end')
+            .map((x) => x.key)
+            .join(', ')}`,
+        );
       return e;
     },
   };

@@ -16,7 +16,11 @@ function v(name: string, type: VarDecl['type'], extra: Partial<VarDecl> = {}): V
 }
 
 const decls: NameDecl[] = [
-  ...runbookVarDecls([v('peer', 'ipv4'), v('sdwan', 'bool'), v('escalation', 'list', { items: { type: 'enum', values: ['port_hop', 'omp'] } })]),
+  ...runbookVarDecls([
+    v('peer', 'ipv4'),
+    v('sdwan', 'bool'),
+    v('escalation', 'list', { items: { type: 'enum', values: ['port_hop', 'omp'] } }),
+  ]),
   { name: 'decaps', type: { kind: 'map', fields: { n: int } } },
   { name: 'events', type: { kind: 'list', items: { kind: 'map', fields: { peer: ipv4, iface: str } } } },
   { name: 'maybe', type: { kind: 'map', fields: { n: int }, nullable: true } },
@@ -67,7 +71,9 @@ describe('ExprEnv.compile', () => {
   it('reports an unknown name with the known names and a did-you-mean hint', () => {
     const [d] = diagnostics(() => env.compile('size(events) > 0 && peerr == "1.1.1.1"', pos));
     expect(d!.pos.col).toBe(15 + 20);
-    expect(d!.message).toBe("unknown name 'peerr' (known: decaps, escalation, events, maybe, peer, sdwan, vars)");
+    expect(d!.message).toBe(
+      "unknown name 'peerr' (known: decaps, escalation, events, maybe, peer, sdwan, vars)",
+    );
     expect(d!.hint).toBe("did you mean 'peer'?");
   });
 
@@ -161,7 +167,9 @@ describe('evaluation', () => {
   });
 
   it('reading an absent field is an E_EXPR that suggests has()', () => {
-    const err = exprError(() => env.compile('events[0].iface == "x"', pos).evaluate({ events: [{ peer: '10.40.40.1', iface: null }] }));
+    const err = exprError(() =>
+      env.compile('events[0].iface == "x"', pos).evaluate({ events: [{ peer: '10.40.40.1', iface: null }] }),
+    );
     expect(err.message).toContain('No such key: iface');
     expect(err.hint).toContain('has(');
   });
@@ -174,16 +182,24 @@ describe('evaluation', () => {
 
   it('returns records as plain objects and lists as arrays', () => {
     const e = env.compile('events.filter(e, e.peer.startsWith("10.2"))', pos);
-    expect(e.evaluate({ events: [{ peer: '10.20.20.1', iface: 'Tu1' }, { peer: '10.40.40.1', iface: 'Tu2' }] })).toEqual([
-      { peer: '10.20.20.1', iface: 'Tu1' },
-    ]);
+    expect(
+      e.evaluate({
+        events: [
+          { peer: '10.20.20.1', iface: 'Tu1' },
+          { peer: '10.40.40.1', iface: 'Tu2' },
+        ],
+      }),
+    ).toEqual([{ peer: '10.20.20.1', iface: 'Tu1' }]);
   });
 });
 
 describe('declType of a result', () => {
   it('is exact for names and record fields, derived from CEL otherwise', () => {
     expect(env.compile('peer', pos).declType).toEqual(ipv4);
-    expect(env.compile('events[0]', pos).declType).toEqual({ kind: 'map', fields: { peer: ipv4, iface: str } });
+    expect(env.compile('events[0]', pos).declType).toEqual({
+      kind: 'map',
+      fields: { peer: ipv4, iface: str },
+    });
     expect(env.compile('events', pos).declType).toEqual(decls.find((d) => d.name === 'events')!.type);
     expect(env.compile('events.map(e, e.peer)', pos).declType).toEqual({ kind: 'list', items: str });
     expect(env.compile('size(events)', pos).declType).toEqual(int);
@@ -194,7 +210,10 @@ describe('declType of a result', () => {
 
 describe('with()', () => {
   it('adds names and allows shadowing without touching the parent', () => {
-    const child = env.with([{ name: 'peer', type: int }, { name: 'output', type: str }]);
+    const child = env.with([
+      { name: 'peer', type: int },
+      { name: 'output', type: str },
+    ]);
     expect(child.has('output')).toBe(true);
     expect(env.has('output')).toBe(false);
     expect(child.compile('peer + 1', pos).evaluate({ peer: 2n })).toBe(3n);

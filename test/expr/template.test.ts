@@ -40,7 +40,9 @@ describe('compileTemplate', () => {
     const t = env.compileTemplate('ping {{ peer }} repeat {{count * 2}} source {{ iface }}', pos);
     expect(t.isStatic).toBe(false);
     expect([...t.refs].sort()).toEqual(['count', 'iface', 'peer']);
-    expect(t.render(varsScope({ peer: '10.20.20.1', count: 3n, iface: 'Tunnel1' }))).toBe('ping 10.20.20.1 repeat 6 source Tunnel1');
+    expect(t.render(varsScope({ peer: '10.20.20.1', count: 3n, iface: 'Tunnel1' }))).toBe(
+      'ping 10.20.20.1 repeat 6 source Tunnel1',
+    );
   });
 
   it('a template without parts is static and renders as is', () => {
@@ -95,8 +97,12 @@ describe('render refuses unsafe values before anything is sent', () => {
 
   it('a list item and a record field are re-checked against their declared type', () => {
     const t = env.compileTemplate('clear crypto sa peer {{ peers[1] }}', pos);
-    expect(t.render(varsScope({ peers: ['10.20.20.1', '10.40.40.1'] }))).toBe('clear crypto sa peer 10.40.40.1');
-    expect(templateError(() => t.render(varsScope({ peers: ['10.20.20.1', '10.40.40.1 '] }))).message).toContain('is not a valid ipv4');
+    expect(t.render(varsScope({ peers: ['10.20.20.1', '10.40.40.1'] }))).toBe(
+      'clear crypto sa peer 10.40.40.1',
+    );
+    expect(
+      templateError(() => t.render(varsScope({ peers: ['10.20.20.1', '10.40.40.1 '] }))).message,
+    ).toContain('is not a valid ipv4');
     const n = env.compileTemplate('x {{ decaps.n }}', pos);
     expect(n.render({ decaps: { n: 4n } })).toBe('x 4');
   });
@@ -115,7 +121,9 @@ describe('render refuses unsafe values before anything is sent', () => {
 
   it('a message for people (multiline) may hold newlines, never other control characters', () => {
     const t = env.compileTemplate('outcome: {{ note }}', pos);
-    expect(t.render({ note: 'peer A recovered\npeer B left alone' }, { multiline: true })).toBe('outcome: peer A recovered\npeer B left alone');
+    expect(t.render({ note: 'peer A recovered\npeer B left alone' }, { multiline: true })).toBe(
+      'outcome: peer A recovered\npeer B left alone',
+    );
     expect(() => t.render({ note: 'a\x1b[2Jb' }, { multiline: true })).toThrow(/control character/);
     expect(() => t.render({ note: 'a\nb' })).toThrow(/newline/);
   });
@@ -159,10 +167,15 @@ describe('render refuses unsafe values before anything is sent', () => {
 });
 
 describe('placeholders and masking', () => {
-  const t = env.compileTemplate('clear crypto sa peer {{ peer }} count {{ count + 1 }} pw {{ password }}', pos);
+  const t = env.compileTemplate(
+    'clear crypto sa peer {{ peer }} count {{ count + 1 }} pw {{ password }}',
+    pos,
+  );
 
   it('renders known parts and puts the expression of unknown ones in <>', () => {
-    expect(t.renderPlaceholders(varsScope({ count: 1n }))).toBe('clear crypto sa peer <peer> count 2 pw <password>');
+    expect(t.renderPlaceholders(varsScope({ count: 1n }))).toBe(
+      'clear crypto sa peer <peer> count 2 pw <password>',
+    );
   });
 
   it('never renders a secret, even when known', () => {

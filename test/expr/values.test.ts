@@ -1,7 +1,14 @@
 import { describe, expect, it } from 'vitest';
 import { RunbookError } from '../../src/errors.js';
 import type { SourcePos } from '../../src/errors.js';
-import { checkScalar, checkVarValue, formatValue, parseVarValue, toJson, varDeclType } from '../../src/expr/values.js';
+import {
+  checkScalar,
+  checkVarValue,
+  formatValue,
+  parseVarValue,
+  toJson,
+  varDeclType,
+} from '../../src/expr/values.js';
 import type { VarDecl } from '../../src/runbook/model.js';
 
 const pos: SourcePos = { file: 'rb.yaml', line: 3, col: 5 };
@@ -25,7 +32,9 @@ describe('checkScalar', () => {
     expect(checkScalar({ type: 'int' }, 5, 'x')).toBe(5n);
     expect(checkScalar({ type: 'int' }, 5n, 'x')).toBe(5n);
     expect(checkScalar({ type: 'int' }, '-12', 'x')).toBe(-12n);
-    expect(varError(() => checkScalar({ type: 'int' }, '1.5', "group 'n'")).message).toBe("group 'n': '1.5' is not an integer");
+    expect(varError(() => checkScalar({ type: 'int' }, '1.5', "group 'n'")).message).toBe(
+      "group 'n': '1.5' is not an integer",
+    );
     varError(() => checkScalar({ type: 'int' }, 1.5, 'x'));
     varError(() => checkScalar({ type: 'int' }, '0x10', 'x'));
   });
@@ -88,8 +97,12 @@ describe('parseVarValue', () => {
     expect(parseVarValue(peers, '[10.20.20.1, "10.40.40.1"]')).toEqual(['10.20.20.1', '10.40.40.1']);
     expect(parseVarValue(peers, '')).toEqual([]);
     expect(parseVarValue(v('ns', 'list', { items: { type: 'int' } }), '[1, 2]')).toEqual([1n, 2n]);
-    expect(varError(() => parseVarValue(peers, '10.20.20.1,bad')).message).toBe("--var peers item 2: 'bad' is not an IPv4 address");
-    expect(varError(() => parseVarValue(peers, '10.20.20.1,,10.40.40.1')).message).toContain('item 2 is empty');
+    expect(varError(() => parseVarValue(peers, '10.20.20.1,bad')).message).toBe(
+      "--var peers item 2: 'bad' is not an IPv4 address",
+    );
+    expect(varError(() => parseVarValue(peers, '10.20.20.1,,10.40.40.1')).message).toContain(
+      'item 2 is empty',
+    );
     varError(() => parseVarValue(peers, '[10.20.20.1'));
   });
 
@@ -102,20 +115,32 @@ describe('checkVarValue and varDeclType', () => {
   it('checks defaults, including list items', () => {
     const esc = v('escalation', 'list', { items: { type: 'enum', values: ['port_hop', 'omp', 'control'] } });
     expect(checkVarValue(esc, ['port_hop', 'omp'])).toEqual(['port_hop', 'omp']);
-    expect(varError(() => checkVarValue(esc, ['port_hop', 'bgp'])).message).toBe("variable 'escalation' item 2: 'bgp' is not one of port_hop, omp, control");
+    expect(varError(() => checkVarValue(esc, ['port_hop', 'bgp'])).message).toBe(
+      "variable 'escalation' item 2: 'bgp' is not one of port_hop, omp, control",
+    );
     expect(varError(() => checkVarValue(esc, 'omp')).message).toContain('is not a list');
     expect(checkVarValue(v('n', 'int'), 3)).toBe(3n);
   });
 
   it('declares lists and scalars', () => {
-    expect(varDeclType(v('peers', 'list', { items: { type: 'ipv4' } }))).toEqual({ kind: 'list', items: { kind: 'scalar', spec: { type: 'ipv4' } } });
-    expect(varDeclType(v('s', 'string', { pattern: 'a+' }))).toEqual({ kind: 'scalar', spec: { type: 'string', pattern: 'a+' } });
+    expect(varDeclType(v('peers', 'list', { items: { type: 'ipv4' } }))).toEqual({
+      kind: 'list',
+      items: { kind: 'scalar', spec: { type: 'ipv4' } },
+    });
+    expect(varDeclType(v('s', 'string', { pattern: 'a+' }))).toEqual({
+      kind: 'scalar',
+      spec: { type: 'string', pattern: 'a+' },
+    });
   });
 });
 
 describe('toJson and formatValue', () => {
   it('makes bigints JSON-safe', () => {
-    expect(toJson({ n: 5n, big: 2n ** 60n, l: [1n, 'a', null] })).toEqual({ n: 5, big: '1152921504606846976', l: [1, 'a', null] });
+    expect(toJson({ n: 5n, big: 2n ** 60n, l: [1n, 'a', null] })).toEqual({
+      n: 5,
+      big: '1152921504606846976',
+      l: [1, 'a', null],
+    });
     expect(JSON.stringify(toJson([3n]))).toBe('[3]');
   });
 

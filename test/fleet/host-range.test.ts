@@ -8,9 +8,13 @@ describe('host ranges', () => {
   });
 
   test('alphabetic, with a step, and several ranges in one name', () => {
-    expect(expandHostRange('db-[a:d].lab')).toEqual({ names: ['db-a.lab', 'db-b.lab', 'db-c.lab', 'db-d.lab'] });
+    expect(expandHostRange('db-[a:d].lab')).toEqual({
+      names: ['db-a.lab', 'db-b.lab', 'db-c.lab', 'db-d.lab'],
+    });
     expect(expandHostRange('r[1:9:4]')).toEqual({ names: ['r1', 'r5', 'r9'] });
-    expect(expandHostRange('pod[1:2]-leaf[a:b]')).toEqual({ names: ['pod1-leafa', 'pod1-leafb', 'pod2-leafa', 'pod2-leafb'] });
+    expect(expandHostRange('pod[1:2]-leaf[a:b]')).toEqual({
+      names: ['pod1-leafa', 'pod1-leafb', 'pod2-leafa', 'pod2-leafb'],
+    });
   });
 
   test('a name without brackets is itself', () => {
@@ -41,7 +45,11 @@ describe('host tokens', () => {
   });
 
   test('a bad port is refused', () => {
-    expect(parseHostToken('edge01:99999')).toMatchObject({ error: "host 'edge01:99999' has an invalid port '99999'" });
-    expect(parseHostToken('edge01:ssh')).toMatchObject({ error: "host 'edge01:ssh' has an invalid port 'ssh'" });
+    expect(parseHostToken('edge01:99999')).toMatchObject({
+      error: "host 'edge01:99999' has an invalid port '99999'",
+    });
+    expect(parseHostToken('edge01:ssh')).toMatchObject({
+      error: "host 'edge01:ssh' has an invalid port 'ssh'",
+    });
   });
 });

@@ -10,15 +10,29 @@ async function problems(file: string): Promise<{ at: string; message: string; hi
   } catch (err) {
     expect(err).toBeInstanceOf(ValidationError);
     expect((err as ValidationError).code).toBe('E_INVENTORY');
-    return (err as ValidationError).diagnostics.map((d) => ({ at: formatPos(d.pos), message: d.message, hint: d.hint }));
+    return (err as ValidationError).diagnostics.map((d) => ({
+      at: formatPos(d.pos),
+      message: d.message,
+      hint: d.hint,
+    }));
   }
   throw new Error(`${file} loaded without error`);
 }
 
 describe('broken inventories are refused with file:line:col, message and hint', () => {
   test.each([
-    ['yaml-syntax.yml', '6:9', 'YAML syntax error: Flow map in block collection must be sufficiently indented and end with a }', /fix the YAML syntax/],
-    ['host-shape.yml', '5:17', "host 'edge01' in group 'east' must map to its variables or to nothing, not '10.0.0.1'", /edge01: \{ansible_host: 10\.0\.0\.1\}/],
+    [
+      'yaml-syntax.yml',
+      '6:9',
+      'YAML syntax error: Flow map in block collection must be sufficiently indented and end with a }',
+      /fix the YAML syntax/,
+    ],
+    [
+      'host-shape.yml',
+      '5:17',
+      "host 'edge01' in group 'east' must map to its variables or to nothing, not '10.0.0.1'",
+      /edge01: \{ansible_host: 10\.0\.0\.1\}/,
+    ],
     [
       'host-conflict.yml',
       '10:25',
@@ -31,14 +45,34 @@ describe('broken inventories are refused with file:line:col, message and hint', 
       "ansible_network_os of hosts 'mx01' and 1 more is 'junipernetworks.junos.junos', which runbook does not support",
       /use one of: cisco\.ios\.ios, cisco\.ios, ios; or set our var platform to one of: cisco-iosxe, cisco-iosxe-sdwan, linux/,
     ],
-    ['hosts-list.yml', '5:9', "hosts of group 'east' must be a mapping of host names, not a list", /`name:` on its own indented line/],
+    [
+      'hosts-list.yml',
+      '5:9',
+      "hosts of group 'east' must be a mapping of host names, not a list",
+      /`name:` on its own indented line/,
+    ],
     ['unknown-key.yml', '4:7', "group 'east' has an unknown key 'host'", /did you mean 'hosts'\?/],
     ['bad-port.ini', '2:44', "ansible_port of host 'edge01' is 70000, not a port number", /from 1 to 65535/],
-    ['cycle.ini', '9:1', 'group cycle: region -> core -> region', /remove 'region' from the children of 'core'/],
+    [
+      'cycle.ini',
+      '9:1',
+      'group cycle: region -> core -> region',
+      /remove 'region' from the children of 'core'/,
+    ],
     ['bad-line.ini', '3:8', "expected key=value after the host name, got '127.0.0.2'", /key=value/],
-    ['undefined-group.ini', '4:1', "section [west:vars] is for a group 'west' that is never declared", /\[west\] or \[west:children\]/],
+    [
+      'undefined-group.ini',
+      '4:1',
+      "section [west:vars] is for a group 'west' that is never declared",
+      /\[west\] or \[west:children\]/,
+    ],
     ['bad-range.ini', '2:1', "host range '[09:01]' starts after it ends", /\[01:50\]/],
-    ['platform.ini', '2:17', "platform of host 'edge01' is 'junos', not a supported platform", /cisco-iosxe, cisco-iosxe-sdwan, linux/],
+    [
+      'platform.ini',
+      '2:17',
+      "platform of host 'edge01' is 'junos', not a supported platform",
+      /cisco-iosxe, cisco-iosxe-sdwan, linux/,
+    ],
   ])('%s -> %s', async (fixture, at, message, hint) => {
     const found = await problems(`${DIR}/${fixture}`);
     expect(found).toHaveLength(1);
@@ -79,7 +113,10 @@ describe('broken inventories are refused with file:line:col, message and hint', 
   test('YAML: a top-level hosts key, a duplicate key and a name that is both host and group', () => {
     let err: ValidationError | undefined;
     try {
-      parseInventory('hosts:\n  r1:\nall:\n  children:\n    east: {hosts: {east: , r2: }}\n    west: {hosts: {r3: }, hosts: {r4: }}\n', 'dup.yml');
+      parseInventory(
+        'hosts:\n  r1:\nall:\n  children:\n    east: {hosts: {east: , r2: }}\n    west: {hosts: {r3: }, hosts: {r4: }}\n',
+        'dup.yml',
+      );
     } catch (e) {
       err = e as ValidationError;
     }
@@ -92,11 +129,17 @@ describe('broken inventories are refused with file:line:col, message and hint', 
   });
 
   test('mixed-width numeric ranges and huge ranges are refused', () => {
-    expect(() => parseInventory('[r]\nr[01:100]\n', 'w.ini')).toThrow("w.ini:2:1: host range '[01:100]' mixes widths: '01' has 2 digits, '100' has 3");
-    expect(() => parseInventory('all:\n  hosts:\n    r[1:999999]:\n', 'h.yml')).toThrow(/h\.yml:3:5: host range '\[1:999999\]' expands to more than 100000 names/);
+    expect(() => parseInventory('[r]\nr[01:100]\n', 'w.ini')).toThrow(
+      "w.ini:2:1: host range '[01:100]' mixes widths: '01' has 2 digits, '100' has 3",
+    );
+    expect(() => parseInventory('all:\n  hosts:\n    r[1:999999]:\n', 'h.yml')).toThrow(
+      /h\.yml:3:5: host range '\[1:999999\]' expands to more than 100000 names/,
+    );
   });
 
   test("'all' cannot be made a child group", () => {
-    expect(() => parseInventory('[g:children]\nall\n[g]\n', 'a.ini')).toThrow("a.ini:2:1: group 'all' cannot be a child of 'g'");
+    expect(() => parseInventory('[g:children]\nall\n[g]\n', 'a.ini')).toThrow(
+      "a.ini:2:1: group 'all' cannot be a child of 'g'",
+    );
   });
 });

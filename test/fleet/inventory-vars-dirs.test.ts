@@ -34,7 +34,11 @@ async function problems(file: string): Promise<{ at: string; message: string; hi
   } catch (err) {
     expect(err).toBeInstanceOf(ValidationError);
     expect((err as ValidationError).code).toBe('E_INVENTORY');
-    return (err as ValidationError).diagnostics.map((d) => ({ at: formatPos(d.pos), message: d.message, hint: d.hint }));
+    return (err as ValidationError).diagnostics.map((d) => ({
+      at: formatPos(d.pos),
+      message: d.message,
+      hint: d.hint,
+    }));
   }
   throw new Error(`${file} loaded without error`);
 }
@@ -81,24 +85,39 @@ describe('group_vars/ and host_vars/ files beside the inventory', () => {
   test.each([
     ['YAML', 'hosts.yml', YAML_INV],
     ['INI', 'hosts', INI_INV],
-  ])('%s inventory: files with and without extensions, each layer over the one below', async (_kind, name, text) => {
-    const root = await tree({
-      [name]: text,
-      'group_vars/all.yml': 'z: gv-all\n',
-      'group_vars/east': 'y: gv-east\nansible_network_os: cisco.ios.ios\n',
-      'host_vars/edge01.json': '{"x": "hv-edge01", "ansible_host": "127.0.0.1", "ansible_port": 2201}\n',
-      'host_vars/edge03.yaml': 'ansible_user: netops\n',
-    });
-    const inv = await loadInventory(join(root, name));
-    expect(host(inv, 'edge01')).toMatchObject({ address: '127.0.0.1', port: 2201, platform: 'cisco-iosxe' });
-    expect(host(inv, 'edge01').vars).toMatchObject({ x: 'hv-edge01', y: 'gv-east', z: 'gv-all' });
-    expect(host(inv, 'edge02').vars.x).toBe('inv-host');
-    expect(host(inv, 'edge03')).toMatchObject({ user: 'netops', platform: 'cisco-iosxe', address: 'edge03' });
-    expect(host(inv, 'edge03').vars.x).toBe('inv-east-core');
-    expect(host(inv, 'w1').vars).toMatchObject({ z: 'gv-all' });
-    expect(host(inv, 'w1').platform).toBeUndefined();
-    expect(inv.groups.get('east')!.vars).toMatchObject({ x: 'inv-east', y: 'gv-east', ansible_network_os: 'cisco.ios.ios' });
-  });
+  ])(
+    '%s inventory: files with and without extensions, each layer over the one below',
+    async (_kind, name, text) => {
+      const root = await tree({
+        [name]: text,
+        'group_vars/all.yml': 'z: gv-all\n',
+        'group_vars/east': 'y: gv-east\nansible_network_os: cisco.ios.ios\n',
+        'host_vars/edge01.json': '{"x": "hv-edge01", "ansible_host": "127.0.0.1", "ansible_port": 2201}\n',
+        'host_vars/edge03.yaml': 'ansible_user: netops\n',
+      });
+      const inv = await loadInventory(join(root, name));
+      expect(host(inv, 'edge01')).toMatchObject({
+        address: '127.0.0.1',
+        port: 2201,
+        platform: 'cisco-iosxe',
+      });
+      expect(host(inv, 'edge01').vars).toMatchObject({ x: 'hv-edge01', y: 'gv-east', z: 'gv-all' });
+      expect(host(inv, 'edge02').vars.x).toBe('inv-host');
+      expect(host(inv, 'edge03')).toMatchObject({
+        user: 'netops',
+        platform: 'cisco-iosxe',
+        address: 'edge03',
+      });
+      expect(host(inv, 'edge03').vars.x).toBe('inv-east-core');
+      expect(host(inv, 'w1').vars).toMatchObject({ z: 'gv-all' });
+      expect(host(inv, 'w1').platform).toBeUndefined();
+      expect(inv.groups.get('east')!.vars).toMatchObject({
+        x: 'inv-east',
+        y: 'gv-east',
+        ansible_network_os: 'cisco.ios.ios',
+      });
+    },
+  );
 
   test('precedence: inventory group vars < group_vars (all < parent < child) < inventory host vars < host_vars', async () => {
     const root = await tree({
@@ -153,7 +172,11 @@ describe('group_vars/ and host_vars/ files beside the inventory', () => {
   });
 
   test('the bare name is used before name.yml, like Ansible', async () => {
-    const root = await tree({ 'hosts.yml': YAML_INV, 'group_vars/west': 'v: bare\n', 'group_vars/west.yml': 'v: yml\n' });
+    const root = await tree({
+      'hosts.yml': YAML_INV,
+      'group_vars/west': 'v: bare\n',
+      'group_vars/west.yml': 'v: yml\n',
+    });
     expect(host(await loadInventory(join(root, 'hosts.yml')), 'w1').vars.v).toBe('bare');
   });
 
@@ -178,20 +201,51 @@ describe('group_vars/ and host_vars/ files beside the inventory', () => {
 
   test('parseInventory takes files already read (no I/O), as readVarsFiles returns them', async () => {
     const root = await tree({ 'hosts.ini': INI_INV, 'host_vars/w1.yml': 'ansible_host: 192.0.2.1\n' });
-    const { files, diagnostics } = await readVarsFiles(join(root, 'hosts.ini'), { groups: ['east', 'all'], hosts: ['w1', 'edge01'] });
+    const { files, diagnostics } = await readVarsFiles(join(root, 'hosts.ini'), {
+      groups: ['east', 'all'],
+      hosts: ['w1', 'edge01'],
+    });
     expect(diagnostics).toEqual([]);
-    expect(files).toEqual([{ owner: 'host', name: 'w1', path: join(root, 'host_vars/w1.yml'), text: 'ansible_host: 192.0.2.1\n' }]);
-    expect(host(parseInventory(INI_INV, 'hosts.ini', 'ini', { varsFiles: files }), 'w1').address).toBe('192.0.2.1');
+    expect(files).toEqual([
+      { owner: 'host', name: 'w1', path: join(root, 'host_vars/w1.yml'), text: 'ansible_host: 192.0.2.1\n' },
+    ]);
+    expect(host(parseInventory(INI_INV, 'hosts.ini', 'ini', { varsFiles: files }), 'w1').address).toBe(
+      '192.0.2.1',
+    );
   });
 });
 
 describe('problems in vars files are reported at their file:line:col', () => {
   test.each([
     ['group_vars/east.yml', 'a: 1\nb: {c: 1\n', '3:1', /^YAML syntax error: /, /fix the YAML syntax/],
-    ['group_vars/east.yml', '- a\n- b\n', '1:1', /^a vars file must be a mapping of variable names to values, not a list$/, /`name: value`/],
-    ['group_vars/east', 'just text\n', '1:1', /^a vars file must be a mapping of variable names to values, not 'just text'$/, /`name: value`/],
-    ['host_vars/edge01.yml', 'x: 1\nx: 2\n', '2:1', /^'x' is given twice in the same mapping \(first at .*host_vars\/edge01\.yml:1:1\)$/, /merge the two/],
-    ['host_vars/edge01.yml', 'ansible_user: netops\nansible_port: 70000\n', '2:15', /^ansible_port of host 'edge01' is 70000, not a port number$/, /from 1 to 65535/],
+    [
+      'group_vars/east.yml',
+      '- a\n- b\n',
+      '1:1',
+      /^a vars file must be a mapping of variable names to values, not a list$/,
+      /`name: value`/,
+    ],
+    [
+      'group_vars/east',
+      'just text\n',
+      '1:1',
+      /^a vars file must be a mapping of variable names to values, not 'just text'$/,
+      /`name: value`/,
+    ],
+    [
+      'host_vars/edge01.yml',
+      'x: 1\nx: 2\n',
+      '2:1',
+      /^'x' is given twice in the same mapping \(first at .*host_vars\/edge01\.yml:1:1\)$/,
+      /merge the two/,
+    ],
+    [
+      'host_vars/edge01.yml',
+      'ansible_user: netops\nansible_port: 70000\n',
+      '2:15',
+      /^ansible_port of host 'edge01' is 70000, not a port number$/,
+      /from 1 to 65535/,
+    ],
     [
       'group_vars/east_core.yml',
       '---\nansible_network_os: junipernetworks.junos.junos\n',
@@ -199,8 +253,20 @@ describe('problems in vars files are reported at their file:line:col', () => {
       /^ansible_network_os of host 'edge03' is 'junipernetworks\.junos\.junos', which runbook does not support$/,
       /use one of: cisco\.ios\.ios, cisco\.ios, ios; or set our var platform to one of: /,
     ],
-    ['group_vars/all/10-conn.yml', 'ansible_host: "two words"\n', '1:15', /^ansible_host of hosts 'edge01' and 3 more is 'two words', not a host name or address$/, /IP address or DNS name/],
-    ['group_vars/east.json', '{\n  "platform": "junos"\n}\n', '2:15', /^platform of hosts 'edge01' and 2 more is 'junos', not a supported platform$/, /cisco-iosxe, cisco-iosxe-sdwan, linux/],
+    [
+      'group_vars/all/10-conn.yml',
+      'ansible_host: "two words"\n',
+      '1:15',
+      /^ansible_host of hosts 'edge01' and 3 more is 'two words', not a host name or address$/,
+      /IP address or DNS name/,
+    ],
+    [
+      'group_vars/east.json',
+      '{\n  "platform": "junos"\n}\n',
+      '2:15',
+      /^platform of hosts 'edge01' and 2 more is 'junos', not a supported platform$/,
+      /cisco-iosxe, cisco-iosxe-sdwan, linux/,
+    ],
   ])('%s: %j -> %s', async (rel, text, at, message, hint) => {
     const root = await tree({ 'hosts.yml': YAML_INV, [rel]: text });
     const found = await problems(join(root, 'hosts.yml'));
@@ -211,9 +277,15 @@ describe('problems in vars files are reported at their file:line:col', () => {
   });
 
   test('a vars value overridden by a higher layer is not checked, as in the inventory file', async () => {
-    const root = await tree({ 'hosts.yml': YAML_INV, 'group_vars/all.yml': 'ansible_port: 0\n', 'host_vars/edge01.yml': 'ansible_port: 22\n' });
+    const root = await tree({
+      'hosts.yml': YAML_INV,
+      'group_vars/all.yml': 'ansible_port: 0\n',
+      'host_vars/edge01.yml': 'ansible_port: 22\n',
+    });
     const found = await problems(join(root, 'hosts.yml'));
-    expect(found.map((p) => p.message)).toEqual(["ansible_port of hosts 'edge02' and 2 more is 0, not a port number"]);
+    expect(found.map((p) => p.message)).toEqual([
+      "ansible_port of hosts 'edge02' and 2 more is 0, not a port number",
+    ]);
   });
 
   test('every problem at once: the inventory file first, then each vars file, in file order', async () => {
@@ -236,7 +308,11 @@ describe('problems in vars files are reported at their file:line:col', () => {
 describe('ansible-vault', () => {
   test('an encrypted vars file is refused, saying how to work around it', async () => {
     const vault = '$ANSIBLE_VAULT;1.1;AES256\n61626364656667686970\n';
-    const root = await tree({ 'hosts.yml': YAML_INV, 'group_vars/all/vault.yml': vault, 'group_vars/all/main.yml': 'x: 1\n' });
+    const root = await tree({
+      'hosts.yml': YAML_INV,
+      'group_vars/all/vault.yml': vault,
+      'group_vars/all/main.yml': 'x: 1\n',
+    });
     const found = await problems(join(root, 'hosts.yml'));
     const path = join(root, 'group_vars/all/vault.yml');
     expect(found).toEqual([

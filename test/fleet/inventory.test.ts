@@ -2,7 +2,13 @@ import { readFile } from 'node:fs/promises';
 import { Ajv } from 'ajv';
 import { describe, expect, test } from 'vitest';
 import { parse } from 'yaml';
-import { NETWORK_OS_PLATFORMS, detectFormat, loadInventory, parseInventory, type Inventory } from '../../src/fleet/inventory.js';
+import {
+  NETWORK_OS_PLATFORMS,
+  detectFormat,
+  loadInventory,
+  parseInventory,
+  type Inventory,
+} from '../../src/fleet/inventory.js';
 import { ValidationError } from '../../src/errors.js';
 import { platformNames } from '../../src/platforms/index.js';
 
@@ -46,7 +52,15 @@ describe('YAML inventories', () => {
   const inv = parseInventory(YAML_INV, 'inv.yml');
 
   test('hosts appear in inventory order with ranges expanded', () => {
-    expect(inv.hosts.map((h) => h.name)).toEqual(['solo', 'edge01', 'edge02', 'edge03', 'sw-a', 'sw-b', 'sw-c']);
+    expect(inv.hosts.map((h) => h.name)).toEqual([
+      'solo',
+      'edge01',
+      'edge02',
+      'edge03',
+      'sw-a',
+      'sw-b',
+      'sw-c',
+    ]);
   });
 
   test('a host lists all its groups including ancestors and all, lowest precedence first', () => {
@@ -63,9 +77,18 @@ describe('YAML inventories', () => {
   });
 
   test('connection vars map to address, port, user and platform', () => {
-    expect(host(inv, 'edge01')).toMatchObject({ address: '127.0.0.1', user: 'admin', platform: 'cisco-iosxe' });
+    expect(host(inv, 'edge01')).toMatchObject({
+      address: '127.0.0.1',
+      user: 'admin',
+      platform: 'cisco-iosxe',
+    });
     expect(host(inv, 'edge01').port).toBeUndefined();
-    expect(host(inv, 'sw-b')).toMatchObject({ address: 'sw-b', port: 2300, platform: 'linux', user: 'admin' });
+    expect(host(inv, 'sw-b')).toMatchObject({
+      address: 'sw-b',
+      port: 2300,
+      platform: 'linux',
+      user: 'admin',
+    });
     expect(host(inv, 'solo')).toMatchObject({ address: '192.0.2.9', user: 'admin' });
     expect(host(inv, 'solo').platform).toBeUndefined();
   });
@@ -221,13 +244,20 @@ describe('INI inventories', () => {
   });
 
   test('a sibling group loses to a deeper group whatever its name', () => {
-    const inv2 = parseInventory('[top:children]\nmid\n[mid]\nr1\n[zz]\nr1\n[mid:vars]\nv=mid\n[zz:vars]\nv=zz\n', 'd.ini');
+    const inv2 = parseInventory(
+      '[top:children]\nmid\n[mid]\nr1\n[zz]\nr1\n[mid:vars]\nv=mid\n[zz:vars]\nv=zz\n',
+      'd.ini',
+    );
     expect(host(inv2, 'r1').vars.v).toBe('mid');
     expect(host(inv2, 'r1').groups).toEqual(['all', 'top', 'zz', 'mid']);
   });
 
   test('ansible_network_os ios maps to cisco-iosxe; ansible_connection is ignored', () => {
-    expect(host(inv, 'edge01')).toMatchObject({ platform: 'cisco-iosxe', user: 'admin', address: '127.0.0.1' });
+    expect(host(inv, 'edge01')).toMatchObject({
+      platform: 'cisco-iosxe',
+      user: 'admin',
+      address: '127.0.0.1',
+    });
     expect(host(inv, 'solo').platform).toBeUndefined();
   });
 
@@ -283,7 +313,9 @@ describe('ansible_network_os and platform', () => {
     const v = err as ValidationError;
     expect(v.code).toBe('E_INVENTORY');
     expect(v.diagnostics).toHaveLength(1);
-    expect(v.diagnostics[0]!.message).toBe("ansible_network_os of host 'r1' is 'arista.eos.eos', which runbook does not support");
+    expect(v.diagnostics[0]!.message).toBe(
+      "ansible_network_os of host 'r1' is 'arista.eos.eos', which runbook does not support",
+    );
     expect(v.diagnostics[0]!.pos).toEqual({ file: 'os.ini', line: 2, col: 23 });
     expect(v.diagnostics[0]!.hint).toContain('cisco.ios.ios');
     expect(v.diagnostics[0]!.hint).toContain('cisco-iosxe-sdwan');
@@ -301,7 +333,9 @@ describe('format detection and files', () => {
   });
 
   test('a byte-order mark is ignored', () => {
-    expect(parseInventory('\uFEFF[east]\nr1\n', 'bom.ini').hosts.map((h) => h.groups)).toEqual([['all', 'east']]);
+    expect(parseInventory('\uFEFF[east]\nr1\n', 'bom.ini').hosts.map((h) => h.groups)).toEqual([
+      ['all', 'east'],
+    ]);
   });
 
   test('an extensionless YAML file loads as YAML', () => {
@@ -324,22 +358,28 @@ describe('format detection and files', () => {
 });
 
 describe('examples/inventory', () => {
-  test.each(['examples/inventory/lab.yml', 'examples/inventory/lab.ini'])('%s: three lab routers on 127.0.0.1:2222-2224 by region', async (file) => {
-    const inv = await loadInventory(file);
-    expect(inv.hosts.map((h) => [h.name, h.address, h.port, h.platform])).toEqual([
-      ['edge01', '127.0.0.1', 2222, 'cisco-iosxe'],
-      ['edge02', '127.0.0.1', 2223, 'cisco-iosxe'],
-      ['edge03', '127.0.0.1', 2224, 'cisco-iosxe'],
-    ]);
-    expect(inv.groups.get('region_east')!.hosts).toEqual(['edge01', 'edge02']);
-    expect(inv.groups.get('region_west')!.hosts).toEqual(['edge03']);
-    expect(inv.groups.get('regions')!.hosts).toEqual(['edge01', 'edge02', 'edge03']);
-    expect(inv.hosts[2]!.vars.site_prefix).toBe('west');
-    expect(inv.hosts[2]!.groups).toEqual(['all', 'regions', 'region_west']);
-  });
+  test.each(['examples/inventory/lab.yml', 'examples/inventory/lab.ini'])(
+    '%s: three lab routers on 127.0.0.1:2222-2224 by region',
+    async (file) => {
+      const inv = await loadInventory(file);
+      expect(inv.hosts.map((h) => [h.name, h.address, h.port, h.platform])).toEqual([
+        ['edge01', '127.0.0.1', 2222, 'cisco-iosxe'],
+        ['edge02', '127.0.0.1', 2223, 'cisco-iosxe'],
+        ['edge03', '127.0.0.1', 2224, 'cisco-iosxe'],
+      ]);
+      expect(inv.groups.get('region_east')!.hosts).toEqual(['edge01', 'edge02']);
+      expect(inv.groups.get('region_west')!.hosts).toEqual(['edge03']);
+      expect(inv.groups.get('regions')!.hosts).toEqual(['edge01', 'edge02', 'edge03']);
+      expect(inv.hosts[2]!.vars.site_prefix).toBe('west');
+      expect(inv.hosts[2]!.groups).toEqual(['all', 'regions', 'region_west']);
+    },
+  );
 
   test('the YAML and INI examples describe the same inventory', async () => {
-    const [y, i] = await Promise.all([loadInventory('examples/inventory/lab.yml'), loadInventory('examples/inventory/lab.ini')]);
+    const [y, i] = await Promise.all([
+      loadInventory('examples/inventory/lab.yml'),
+      loadInventory('examples/inventory/lab.ini'),
+    ]);
     const strip = (inv: Inventory) => inv.hosts.map(({ pos: _pos, ...rest }) => rest);
     expect(strip(i)).toEqual(strip(y));
   });

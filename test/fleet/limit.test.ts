@@ -69,7 +69,15 @@ describe('Ansible host patterns', () => {
   });
 
   test('union with : or , keeps inventory order, not pattern order', () => {
-    expect(select('edges:webservers')).toEqual(['one.example.com', 'two.example.com', 'web3.example.org', 'edge01', 'edge02', 'edge03', 'edge10']);
+    expect(select('edges:webservers')).toEqual([
+      'one.example.com',
+      'two.example.com',
+      'web3.example.org',
+      'edge01',
+      'edge02',
+      'edge03',
+      'edge10',
+    ]);
     expect(select('edge03,edge01')).toEqual(['edge01', 'edge03']);
     expect(select('edge03, edge01')).toEqual(['edge01', 'edge03']);
   });
@@ -101,7 +109,12 @@ describe('Ansible host patterns', () => {
 
   test('wildcards: prefix, suffix, ?, character classes, IP wildcard', () => {
     expect(select('edge*')).toEqual(['edge01', 'edge02', 'edge03', 'edge10']);
-    expect(select('*.example.com')).toEqual(['one.example.com', 'two.example.com', 'db1.example.com', 'db2.example.com']);
+    expect(select('*.example.com')).toEqual([
+      'one.example.com',
+      'two.example.com',
+      'db1.example.com',
+      'db2.example.com',
+    ]);
     expect(select('edge0?')).toEqual(['edge01', 'edge02', 'edge03']);
     expect(select('edge0[1-2]')).toEqual(['edge01', 'edge02']);
     expect(select('edge0[!13]')).toEqual(['edge02']);
@@ -123,7 +136,9 @@ describe('Ansible host patterns', () => {
   test('regex with ~ is anchored at the start only (Python re.match)', () => {
     expect(select('~(web|db).*\\.example\\.com')).toEqual(['db1.example.com', 'db2.example.com']);
     expect(select('~edge0[12]')).toEqual(['edge01', 'edge02']);
-    expect(usageError(() => select('~dge')).message).toBe("host pattern '~dge' matches no host or group of inventory limit.ini");
+    expect(usageError(() => select('~dge')).message).toBe(
+      "host pattern '~dge' matches no host or group of inventory limit.ini",
+    );
     expect(select('~.*dge1')).toEqual(['edge10']);
   });
 
@@ -143,15 +158,23 @@ describe('Ansible host patterns', () => {
   });
 
   test('@file that cannot be read or is empty is a usage error', () => {
-    expect(usageError(() => select('@missing.retry')).message).toBe('cannot read host list missing.retry given to --limit: ENOENT');
-    expect(usageError(() => select('@empty', { empty: '\n' })).message).toBe('host list empty given to --limit is empty');
+    expect(usageError(() => select('@missing.retry')).message).toBe(
+      'cannot read host list missing.retry given to --limit: ENOENT',
+    );
+    expect(usageError(() => select('@empty', { empty: '\n' })).message).toBe(
+      'host list empty given to --limit is empty',
+    );
   });
 
   test('a term that matches nothing is an error naming it, even in an exclusion', () => {
     const e = usageError(() => select('edges:!edge07'));
-    expect(e.message).toBe("'edge07' in host pattern 'edges:!edge07' matches no host or group of inventory limit.ini");
+    expect(e.message).toBe(
+      "'edge07' in host pattern 'edges:!edge07' matches no host or group of inventory limit.ini",
+    );
     expect(e.hint).toContain('groups: webservers, dbservers, staging, phoenix, edges, atlanta');
-    expect(usageError(() => select('nosuchgroup')).message).toBe("host pattern 'nosuchgroup' matches no host or group of inventory limit.ini");
+    expect(usageError(() => select('nosuchgroup')).message).toBe(
+      "host pattern 'nosuchgroup' matches no host or group of inventory limit.ini",
+    );
   });
 
   test('a pattern whose terms match but whose result is empty is an error', () => {
@@ -160,7 +183,9 @@ describe('Ansible host patterns', () => {
   });
 
   test('a bad regex is a usage error', () => {
-    expect(usageError(() => select('~edge[')).message).toMatch(/^host pattern '~edge\[' is not a valid regular expression/);
+    expect(usageError(() => select('~edge[')).message).toMatch(
+      /^host pattern '~edge\[' is not a valid regular expression/,
+    );
   });
 });
 

@@ -73,18 +73,21 @@ describe('parseSerial (batch sizes like Ansible serial)', () => {
     expect(parseSerial('5', 0)).toEqual([]);
   });
 
-  test.each(['0', 'x', '150%', '0%', '-1', '1,,2', '2.5', '10 %x'])('bad --serial %j is E_USAGE with a hint', (s) => {
-    let err: unknown;
-    try {
-      parseSerial(s, 10);
-    } catch (e) {
-      err = e;
-    }
-    expect(err).toBeInstanceOf(RunbookError);
-    expect((err as RunbookError).code).toBe('E_USAGE');
-    expect((err as RunbookError).message).toContain(`--serial ${s}`);
-    expect((err as RunbookError).hint).toMatch(/--serial 5/);
-  });
+  test.each(['0', 'x', '150%', '0%', '-1', '1,,2', '2.5', '10 %x'])(
+    'bad --serial %j is E_USAGE with a hint',
+    (s) => {
+      let err: unknown;
+      try {
+        parseSerial(s, 10);
+      } catch (e) {
+        err = e;
+      }
+      expect(err).toBeInstanceOf(RunbookError);
+      expect((err as RunbookError).code).toBe('E_USAGE');
+      expect((err as RunbookError).message).toContain(`--serial ${s}`);
+      expect((err as RunbookError).hint).toMatch(/--serial 5/);
+    },
+  );
 });
 
 describe('parseForks and parseMaxFail', () => {
@@ -159,28 +162,48 @@ describe('runFleet', () => {
       expect(stats.log).not.toContain(`start ${h}`);
     }
     expect(run.results.get('r08')!.outcome).toBe('ok');
-    expect(summarizeFleet(run).filter((r) => r.outcome === 'not-run').map((r) => r.batch)).toEqual([3, 3, 3, 3, 4, 4]);
+    expect(
+      summarizeFleet(run)
+        .filter((r) => r.outcome === 'not-run')
+        .map((r) => r.batch),
+    ).toEqual([3, 3, 3, 3, 4, 4]);
   });
 
   test('max-fail 0 stops after any failure; awaiting-approval does not count as a failure', async () => {
     const a = await runFleet(fleet(6), opts({ serial: '2', maxFailPct: 0 }), fake({ r03: 'failed' }).runOne);
     expect(a.stoppedReason).toMatch(/^1 of 2 hosts in batch 2 failed \(50%\)/);
     expect(a.results.get('r05')!.outcome).toBe('not-run');
-    const b = await runFleet(fleet(6), opts({ serial: '2', maxFailPct: 0 }), fake({ r03: 'awaiting-approval', r04: 'awaiting-approval' }).runOne);
+    const b = await runFleet(
+      fleet(6),
+      opts({ serial: '2', maxFailPct: 0 }),
+      fake({ r03: 'awaiting-approval', r04: 'awaiting-approval' }).runOne,
+    );
     expect(b.stoppedReason).toBeUndefined();
     expect(b.results.get('r06')!.outcome).toBe('ok');
   });
 
   test('a failure in the last batch does not report a stop', async () => {
-    const run = await runFleet(fleet(4), opts({ serial: '2', maxFailPct: 10 }), fake({ r04: 'failed' }).runOne);
+    const run = await runFleet(
+      fleet(4),
+      opts({ serial: '2', maxFailPct: 10 }),
+      fake({ r04: 'failed' }).runOne,
+    );
     expect(run.stoppedReason).toBeUndefined();
   });
 
   test('without max-fail, a batch where every host failed stops the run (Ansible), a partial failure does not', async () => {
-    const partial = await runFleet(fleet(6), opts({ serial: '2' }), fake({ r01: 'failed', r04: 'failed' }).runOne);
+    const partial = await runFleet(
+      fleet(6),
+      opts({ serial: '2' }),
+      fake({ r01: 'failed', r04: 'failed' }).runOne,
+    );
     expect(partial.stoppedReason).toBeUndefined();
     expect(partial.results.get('r06')!.outcome).toBe('ok');
-    const whole = await runFleet(fleet(6), opts({ serial: '2' }), fake({ r03: 'failed', r04: 'unreachable' }).runOne);
+    const whole = await runFleet(
+      fleet(6),
+      opts({ serial: '2' }),
+      fake({ r03: 'failed', r04: 'unreachable' }).runOne,
+    );
     expect(whole.stoppedReason).toBe('every host in batch 2 failed');
     expect(whole.results.get('r05')).toEqual({ outcome: 'not-run', reason: 'every host in batch 2 failed' });
   });
@@ -198,7 +221,9 @@ describe('runFleet', () => {
       return { outcome: (ctx.disruptiveAllowed() ? 'ok' : 'awaiting-approval') as Outcome, batch: ctx.batch };
     });
     expect(seen).toEqual({ r01: true, r02: true, r03: false, r04: false });
-    expect(reasons.r03).toBe('a disruptive step failed on r02; no further disruptive steps run on other hosts (rerun with --keep-going to allow them)');
+    expect(reasons.r03).toBe(
+      'a disruptive step failed on r02; no further disruptive steps run on other hosts (rerun with --keep-going to allow them)',
+    );
     expect(run.results.get('r04')!.outcome).toBe('awaiting-approval');
   });
 
@@ -233,15 +258,22 @@ describe('runFleet', () => {
   test('abort: running hosts finish, no new host starts, the rest are not-run', async () => {
     const ac = new AbortController();
     const started: string[] = [];
-    const run = await runFleet(fleet(10), opts({ forks: 2, serial: '4', signal: ac.signal }), async (h, ctx) => {
-      started.push(h.name);
-      if (h.name === 'r03') ac.abort();
-      await tick();
-      return { outcome: (ac.signal.aborted ? 'interrupted' : 'ok') as Outcome, batch: ctx.batch };
-    });
+    const run = await runFleet(
+      fleet(10),
+      opts({ forks: 2, serial: '4', signal: ac.signal }),
+      async (h, ctx) => {
+        started.push(h.name);
+        if (h.name === 'r03') ac.abort();
+        await tick();
+        return { outcome: (ac.signal.aborted ? 'interrupted' : 'ok') as Outcome, batch: ctx.batch };
+      },
+    );
     expect(started).toEqual(['r01', 'r02', 'r03']);
     expect(run.results.get('r03')!.outcome).toBe('interrupted');
-    expect(run.results.get('r04')).toEqual({ outcome: 'not-run', reason: 'interrupted before this host started' });
+    expect(run.results.get('r04')).toEqual({
+      outcome: 'not-run',
+      reason: 'interrupted before this host started',
+    });
     expect(run.stoppedReason).toBe('interrupted');
     expect(run.results.get('r05')).toEqual({ outcome: 'not-run', reason: 'interrupted' });
     expect(run.results.get('r10')!.outcome).toBe('not-run');
@@ -255,7 +287,10 @@ describe('runFleet', () => {
       return { outcome: 'ok' as const };
     });
     expect(run.results.get('r02')!.outcome).toBe('ok');
-    expect(run.results.get('r03')).toEqual({ outcome: 'not-run', reason: 'interrupted before this host started' });
+    expect(run.results.get('r03')).toEqual({
+      outcome: 'not-run',
+      reason: 'interrupted before this host started',
+    });
     expect(run.stoppedReason).toBe('interrupted');
   });
 
@@ -285,16 +320,26 @@ describe('runFleet', () => {
   });
 
   test('bad options are usage errors', async () => {
-    await expect(runFleet(fleet(1), opts({ forks: 0 }), fake().runOne)).rejects.toMatchObject({ code: 'E_USAGE' });
-    await expect(runFleet(fleet(1), opts({ maxFailPct: 120 }), fake().runOne)).rejects.toMatchObject({ code: 'E_USAGE' });
-    await expect(runFleet(fleet(1), opts({ serial: 'lots' }), fake().runOne)).rejects.toMatchObject({ code: 'E_USAGE' });
+    await expect(runFleet(fleet(1), opts({ forks: 0 }), fake().runOne)).rejects.toMatchObject({
+      code: 'E_USAGE',
+    });
+    await expect(runFleet(fleet(1), opts({ maxFailPct: 120 }), fake().runOne)).rejects.toMatchObject({
+      code: 'E_USAGE',
+    });
+    await expect(runFleet(fleet(1), opts({ serial: 'lots' }), fake().runOne)).rejects.toMatchObject({
+      code: 'E_USAGE',
+    });
   });
 });
 
 describe('retry files', () => {
   test('hosts that did not end ok are written one per line and read back by --limit @file', async () => {
     const hosts = fleet(6);
-    const run = await runFleet(hosts, opts({ serial: '2', maxFailPct: 0 }), fake({ r02: 'failed', r03: 'unreachable' }).runOne);
+    const run = await runFleet(
+      hosts,
+      opts({ serial: '2', maxFailPct: 0 }),
+      fake({ r02: 'failed', r03: 'unreachable' }).runOne,
+    );
     const retry = hostsToRetry(run);
     expect(retry).toEqual(['r02', 'r03', 'r04', 'r05', 'r06']);
     expect(run.results.get('r04')!.outcome).toBe('not-run');

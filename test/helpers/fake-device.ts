@@ -51,7 +51,10 @@ export function generateHostKey(): { privateKey: string; publicLine: string } {
   return { privateKey: k.private, publicLine: k.public.trim().split(/\s+/).slice(0, 2).join(' ') };
 }
 
-const LONG = Array.from({ length: 60 }, (_, i) => `line ${String(i + 1).padStart(2, '0')} of the long output`);
+const LONG = Array.from(
+  { length: 60 },
+  (_, i) => `line ${String(i + 1).padStart(2, '0')} of the long output`,
+);
 
 export async function startFakeDevice(o: FakeDeviceOptions = {}): Promise<FakeDevice> {
   const hostname = o.hostname ?? 'R1';
@@ -80,9 +83,12 @@ export async function startFakeDevice(o: FakeDeviceOptions = {}): Promise<FakeDe
     client.on('authentication', (ctx) => {
       if (o.hangAuth) return;
       if (ctx.username !== user) return ctx.reject(['password', 'keyboard-interactive']);
-      if (ctx.method === 'password') return ctx.password === password ? ctx.accept() : ctx.reject(['password', 'keyboard-interactive']);
+      if (ctx.method === 'password')
+        return ctx.password === password ? ctx.accept() : ctx.reject(['password', 'keyboard-interactive']);
       if (ctx.method === 'keyboard-interactive') {
-        return ctx.prompt([{ prompt: 'Password: ', echo: false }], (answers) => (answers[0] === password ? ctx.accept() : ctx.reject(['password', 'keyboard-interactive'])));
+        return ctx.prompt([{ prompt: 'Password: ', echo: false }], (answers) =>
+          answers[0] === password ? ctx.accept() : ctx.reject(['password', 'keyboard-interactive']),
+        );
       }
       ctx.reject(['password', 'keyboard-interactive']);
     });
@@ -182,7 +188,11 @@ function shell(stream: ServerChannel, o: FakeDeviceOptions, hostname: string, de
     }
     if (c === 'terminal width 0') return showPrompt();
     if (c === 'show long') return printLines(LONG, showPrompt);
-    if (c === 'show version') return printLines([`${hostname} uptime is 1 week`, 'Cisco IOS XE Software, Version 17.9.4a'], showPrompt);
+    if (c === 'show version')
+      return printLines(
+        [`${hostname} uptime is 1 week`, 'Cisco IOS XE Software, Version 17.9.4a'],
+        showPrompt,
+      );
     if (c === 'show color') {
       write('\x1b[1mbold\x1b[0m and \x1b[32mgreen\x1b[0m\r\n');
       return showPrompt();
@@ -256,7 +266,9 @@ function shell(stream: ServerChannel, o: FakeDeviceOptions, hostname: string, de
       configMode = false;
       return showPrompt();
     }
-    write(`${' '.repeat(prompt().length + c.indexOf(' ') + 1)}^\r\n% Invalid input detected at '^' marker.\r\n`);
+    write(
+      `${' '.repeat(prompt().length + c.indexOf(' ') + 1)}^\r\n% Invalid input detected at '^' marker.\r\n`,
+    );
     showPrompt();
   };
 

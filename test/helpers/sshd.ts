@@ -4,7 +4,15 @@
  * UsePAM no). Also ssh-keygen and ssh-agent helpers.
  */
 import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
-import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync, appendFileSync } from 'node:fs';
+import {
+  existsSync,
+  mkdirSync,
+  mkdtempSync,
+  readFileSync,
+  rmSync,
+  writeFileSync,
+  appendFileSync,
+} from 'node:fs';
 import { createServer, connect } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -31,8 +39,15 @@ export function tempDir(prefix = 'runbook-ssh-'): string {
 }
 
 /** Generates a key pair at `path` (and `path.pub`). */
-export function keygen(path: string, opts: { type?: 'ed25519' | 'rsa' | 'ecdsa'; passphrase?: string } = {}): string {
-  execFileSync('ssh-keygen', ['-q', '-t', opts.type ?? 'ed25519', '-N', opts.passphrase ?? '', '-C', 'runbook-test', '-f', path], { stdio: 'ignore' });
+export function keygen(
+  path: string,
+  opts: { type?: 'ed25519' | 'rsa' | 'ecdsa'; passphrase?: string } = {},
+): string {
+  execFileSync(
+    'ssh-keygen',
+    ['-q', '-t', opts.type ?? 'ed25519', '-N', opts.passphrase ?? '', '-C', 'runbook-test', '-f', path],
+    { stdio: 'ignore' },
+  );
   return path;
 }
 
@@ -59,7 +74,9 @@ function canConnect(port: number): Promise<boolean> {
   });
 }
 
-export async function startSshd(opts: { extraConfig?: string[]; hostKeyType?: 'ed25519' | 'rsa' | 'ecdsa' } = {}): Promise<Sshd> {
+export async function startSshd(
+  opts: { extraConfig?: string[]; hostKeyType?: 'ed25519' | 'rsa' | 'ecdsa' } = {},
+): Promise<Sshd> {
   if (!SSHD) throw new Error('sshd not found: install openssh-server');
   if (process.getuid?.() === 0 && !existsSync('/run/sshd')) mkdirSync('/run/sshd', { mode: 0o755 });
   const dir = tempDir('runbook-sshd-');
@@ -154,7 +171,8 @@ export async function startAgent(): Promise<Agent | undefined> {
   }
   return {
     sock,
-    add: (keyFile) => execFileSync('ssh-add', [keyFile], { env: { ...process.env, SSH_AUTH_SOCK: sock }, stdio: 'ignore' }),
+    add: (keyFile) =>
+      execFileSync('ssh-add', [keyFile], { env: { ...process.env, SSH_AUTH_SOCK: sock }, stdio: 'ignore' }),
     stop: () => {
       proc.kill();
       rmSync(dir, { recursive: true, force: true });

@@ -11,7 +11,6 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { SSHD, keygen, startSshd, tempDir, type Sshd } from '../helpers/sshd.js';
 import { runCli, type CliRun } from '../helpers/cli.js';
 
-
 let sshd: Sshd | undefined;
 let dir = '';
 let key = '';
@@ -30,11 +29,33 @@ afterAll(async () => {
   await sshd?.stop();
 });
 
-type Doc = { hosts: { outcome: string; message: string; steps: { id: string; outcome: string; captures: Record<string, unknown> }[] }[] };
+type Doc = {
+  hosts: {
+    outcome: string;
+    message: string;
+    steps: { id: string; outcome: string; captures: Record<string, unknown> }[];
+  }[];
+};
 
 async function exec(vars: string[]): Promise<CliRun & { doc: Doc }> {
-  const args = ['exec', 'examples/linux-disk-check.yaml', '--host', `127.0.0.1:${sshd!.port}`, '--user', process.env.USER ?? 'root',
-    '--identity', key, '--known-hosts', known, '--ssh-config', 'none', '--state-dir', join(dir, 'state'), '--json', ...vars.flatMap((v) => ['--var', v])];
+  const args = [
+    'exec',
+    'examples/linux-disk-check.yaml',
+    '--host',
+    `127.0.0.1:${sshd!.port}`,
+    '--user',
+    process.env.USER ?? 'root',
+    '--identity',
+    key,
+    '--known-hosts',
+    known,
+    '--ssh-config',
+    'none',
+    '--state-dir',
+    join(dir, 'state'),
+    '--json',
+    ...vars.flatMap((v) => ['--var', v]),
+  ];
   const ran = await runCli(args, { SSH_AUTH_SOCK: '' });
   return { ...ran, doc: JSON.parse(ran.stdout || '{"hosts":[]}') as Doc };
 }

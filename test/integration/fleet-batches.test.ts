@@ -7,7 +7,17 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import type { ResultDocument } from '../../src/report/json.js';
 import {
-  REKEY, SHOW_SA, VERIFY, commandsOf, edges, execFleet, recovered, scenarios, spanOf, startFleetLab, type FleetLab,
+  REKEY,
+  SHOW_SA,
+  VERIFY,
+  commandsOf,
+  edges,
+  execFleet,
+  recovered,
+  scenarios,
+  spanOf,
+  startFleetLab,
+  type FleetLab,
 } from './fleet-lab.js';
 
 const labs: FleetLab[] = [];
@@ -65,7 +75,9 @@ describe('serial batches and max-fail against 50 lab routers', () => {
     expect(outcome.get('edge13')).toBe('failed');
     expect(outcome.get('edge12')).toBe('ok');
     expect(outcome.get('edge21')).toBe('pending');
-    expect(doc.messages.join('\n')).toMatch(/2 of 10 hosts in batch 2 failed \(20%\), more than --max-fail 10%/);
+    expect(doc.messages.join('\n')).toMatch(
+      /2 of 10 hosts in batch 2 failed \(20%\), more than --max-fail 10%/,
+    );
   });
 
   it('goes on through every batch while each batch stays within --max-fail', async () => {

@@ -7,7 +7,16 @@ import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import type { ResultDocument } from '../../src/report/json.js';
 import {
-  REKEY, SHOW_SA, commandsOf, edges, execFleet, recovered, scenarios, spanOf, startFleetLab, type FleetLab,
+  REKEY,
+  SHOW_SA,
+  commandsOf,
+  edges,
+  execFleet,
+  recovered,
+  scenarios,
+  spanOf,
+  startFleetLab,
+  type FleetLab,
 } from './fleet-lab.js';
 
 const labs: FleetLab[] = [];
@@ -23,7 +32,12 @@ async function fleet(...args: Parameters<typeof startFleetLab>): Promise<FleetLa
 
 /** Sessions the routers saw: the lab numbers sessions per router from 1. */
 function sessionsOf(f: FleetLab, name: string): Set<number> {
-  return new Set(f.router(name).audit().map((e) => e.session));
+  return new Set(
+    f
+      .router(name)
+      .audit()
+      .map((e) => e.session),
+  );
 }
 
 /** Largest number of routers whose audit spans overlap at one instant (a lower bound of the real concurrency). */
@@ -45,23 +59,26 @@ function maxOverlap(spans: { first: number; last: number }[]): number {
 const SITES = (i: number): string[] => [i < 25 ? 'site_a' : 'site_b', ...(i % 10 === 0 ? ['hubs'] : [])];
 
 describe('--limit against a 50-router inventory', () => {
-  it.each(['yaml', 'ini'] as const)('runs only the hosts of a group minus an exclusion (%s inventory)', async (format) => {
-    const f = await fleet({ scenarios: scenarios(50), groups: SITES, format });
-    const run = await execFleet(f, ['--limit', 'site_b:!hubs:!edge30', '--forks', '25', '--json']);
-    expect(run.code, run.stderr).toBe(0);
-    // site_b is edge26-edge50; hubs are edge1, edge11, ..., edge41
-    const chosen = edges(26, 50).filter((n) => !['edge31', 'edge41', 'edge30'].includes(n));
-    for (const r of f.lab.routers) {
-      if (chosen.includes(r.name)) {
-        expect(commandsOf(r), r.name).toContain(REKEY);
-        expect(recovered(r), r.name).toBe(true);
-      } else {
-        expect(r.audit(), `${r.name} is outside the limit`).toEqual([]);
+  it.each(['yaml', 'ini'] as const)(
+    'runs only the hosts of a group minus an exclusion (%s inventory)',
+    async (format) => {
+      const f = await fleet({ scenarios: scenarios(50), groups: SITES, format });
+      const run = await execFleet(f, ['--limit', 'site_b:!hubs:!edge30', '--forks', '25', '--json']);
+      expect(run.code, run.stderr).toBe(0);
+      // site_b is edge26-edge50; hubs are edge1, edge11, ..., edge41
+      const chosen = edges(26, 50).filter((n) => !['edge31', 'edge41', 'edge30'].includes(n));
+      for (const r of f.lab.routers) {
+        if (chosen.includes(r.name)) {
+          expect(commandsOf(r), r.name).toContain(REKEY);
+          expect(recovered(r), r.name).toBe(true);
+        } else {
+          expect(r.audit(), `${r.name} is outside the limit`).toEqual([]);
+        }
       }
-    }
-    const doc = JSON.parse(run.stdout) as ResultDocument;
-    expect(doc.hosts.map((h) => h.host)).toEqual(chosen);
-  });
+      const doc = JSON.parse(run.stdout) as ResultDocument;
+      expect(doc.hosts.map((h) => h.host)).toEqual(chosen);
+    },
+  );
 
   it('refuses a pattern part that matches nothing, before connecting to any router', async () => {
     const f = await fleet({ scenarios: scenarios(50), groups: SITES });
@@ -93,7 +110,10 @@ describe('retry files', () => {
       const again = ['edge4', 'edge22', 'edge39'].includes(r.name);
       expect(sessionsOf(f, r.name), r.name).toEqual(new Set(again ? [1, 2] : [1]));
       if (again) {
-        const second = r.audit().filter((e) => e.session === 2).map((e) => e.command);
+        const second = r
+          .audit()
+          .filter((e) => e.session === 2)
+          .map((e) => e.command);
         expect(second, r.name).toContain(SHOW_SA);
         expect(second, r.name).not.toContain(REKEY);
       }

@@ -8,7 +8,19 @@ import { spawn } from 'node:child_process';
 import { afterEach, describe, expect, it } from 'vitest';
 import type { ResultDocument } from '../../src/report/json.js';
 import {
-  CLI, REKEY, VERIFY, cliEnv, count, hasScript, ptyCli, runCli, shq, startRunLab, waitFor, type RunLab, type RunLabOptions,
+  CLI,
+  REKEY,
+  VERIFY,
+  cliEnv,
+  count,
+  hasScript,
+  ptyCli,
+  runCli,
+  shq,
+  startRunLab,
+  waitFor,
+  type RunLab,
+  type RunLabOptions,
 } from './resume-lab.js';
 
 const labs: RunLab[] = [];
@@ -38,9 +50,17 @@ describe.skipIf(!hasScript)('live progress on a terminal', () => {
     expect(screen).toMatch(/▸ verify {2}\S+ {2}(retry \d+\/200 in 50ms|show sdwan bfd sessions)/);
     expect(screen).toMatch(/✔ verify {2}ok {2}\S+/);
     // the last frame: the host's outcome, duration and disruptive actions
-    expect(screen).toMatch(new RegExp(`✔ ${l.host.replace(/\./g, '\\.')}  ok  \\d+(\\.\\d)?m?s\\n\\s+completed \\(4 command steps run\\)\\n\\s+disruptive: ${REKEY}`));
+    expect(screen).toMatch(
+      new RegExp(
+        `✔ ${l.host.replace(/\./g, '\\.')}  ok  \\d+(\\.\\d)?m?s\\n\\s+completed \\(4 command steps run\\)\\n\\s+disruptive: ${REKEY}`,
+      ),
+    );
     // then the summary
-    expect(screen).toMatch(new RegExp(`Run ${id}: resume-rekey, 1 host: 1 ok\\n  ${l.host.replace(/\./g, '\\.')}  ok  \\S+  completed \\(4 command steps run\\)\\n      disruptive: ${REKEY}`));
+    expect(screen).toMatch(
+      new RegExp(
+        `Run ${id}: resume-rekey, 1 host: 1 ok\\n  ${l.host.replace(/\./g, '\\.')}  ok  \\S+  completed \\(4 command steps run\\)\\n      disruptive: ${REKEY}`,
+      ),
+    );
     // drawing uses the terminal (cursor movement), which the line log never does
     expect(cli.raw()).toMatch(/\x1b\[1A/);
   });
@@ -49,7 +69,11 @@ describe.skipIf(!hasScript)('live progress on a terminal', () => {
     const l = await lab();
     const yes = ptyCli(l.execArgs(l.runbook('rekey-verify.yaml')));
     await waitFor('the approval question', () => /Run it\? \[y\/N\]/.test(yes.screen()));
-    expect(yes.screen()).toMatch(new RegExp(`${l.host.replace(/\./g, '\\.')}: step rekey wants to run\\n\\s+${REKEY}\\n\\s+impact: Generates new keys for ALL SD-WAN tunnels of the device`));
+    expect(yes.screen()).toMatch(
+      new RegExp(
+        `${l.host.replace(/\./g, '\\.')}: step rekey wants to run\\n\\s+${REKEY}\\n\\s+impact: Generates new keys for ALL SD-WAN tunnels of the device`,
+      ),
+    );
     expect(count(l.commands(), REKEY)).toBe(0);
     yes.type('y\r');
     const ok = await yes.done;
@@ -62,7 +86,9 @@ describe.skipIf(!hasScript)('live progress on a terminal', () => {
     const refused = await no.done;
     expect(refused.code, no.screen()).toBe(1);
     expect(count(l.commands(), REKEY)).toBe(1);
-    expect(no.screen()).toMatch(/failed .*at rekey: step rekey: approval refused; `request platform software sdwan security ipsec-rekey` was not sent/);
+    expect(no.screen()).toMatch(
+      /failed .*at rekey: step rekey: approval refused; `request platform software sdwan security ipsec-rekey` was not sent/,
+    );
   });
 });
 
@@ -76,10 +102,18 @@ describe('output without a terminal', () => {
     expect(lines[0]).toMatch(/^run \S+: resume-rekey on 1 host, record in /);
     for (const line of lines.slice(1)) expect(line).toMatch(new RegExp(`^\\d\\d:\\d\\d:\\d\\d ${h} `));
     expect(r.stderr).toMatch(new RegExp(`^\\d\\d:\\d\\d:\\d\\d ${h} connected$`, 'm'));
-    expect(r.stderr).toMatch(new RegExp(`^\\d\\d:\\d\\d:\\d\\d ${h} rekey: awaiting approval: ${REKEY} \\[Generates new keys`, 'm'));
-    expect(r.stderr).toMatch(new RegExp(`^\\d\\d:\\d\\d:\\d\\d ${h} rekey: sent \\[disruptive\\]: ${REKEY}$`, 'm'));
-    expect(r.stderr).toMatch(new RegExp(`^\\d\\d:\\d\\d:\\d\\d ${h} verify: retry 1/200 in 50ms: until .* does not hold yet`, 'm'));
-    expect(r.stderr).toMatch(new RegExp(`^\\d\\d:\\d\\d:\\d\\d ${h} ok: completed \\(4 command steps run\\) \\(\\S+\\)$`, 'm'));
+    expect(r.stderr).toMatch(
+      new RegExp(`^\\d\\d:\\d\\d:\\d\\d ${h} rekey: awaiting approval: ${REKEY} \\[Generates new keys`, 'm'),
+    );
+    expect(r.stderr).toMatch(
+      new RegExp(`^\\d\\d:\\d\\d:\\d\\d ${h} rekey: sent \\[disruptive\\]: ${REKEY}$`, 'm'),
+    );
+    expect(r.stderr).toMatch(
+      new RegExp(`^\\d\\d:\\d\\d:\\d\\d ${h} verify: retry 1/200 in 50ms: until .* does not hold yet`, 'm'),
+    );
+    expect(r.stderr).toMatch(
+      new RegExp(`^\\d\\d:\\d\\d:\\d\\d ${h} ok: completed \\(4 command steps run\\) \\(\\S+\\)$`, 'm'),
+    );
     expect(r.stderr + r.stdout).not.toMatch(/\x1b/);
     expect(r.stdout).toMatch(/^\nRun \S+: resume-rekey, 1 host: 1 ok\n/);
   });
@@ -94,7 +128,11 @@ describe('output without a terminal', () => {
     const host = doc.hosts[0]!;
     expect(host).toMatchObject({ host: l.host, outcome: 'ok', disruptive: [REKEY] });
     expect(host.steps.map((s) => [s.key, s.outcome])).toEqual([
-      ['show-version', 'ok'], ['show-sa', 'ok'], ['rekey', 'ok'], ['verify', 'ok'], ['sa-was-up', 'ok'],
+      ['show-version', 'ok'],
+      ['show-sa', 'ok'],
+      ['rekey', 'ok'],
+      ['verify', 'ok'],
+      ['sa-was-up', 'ok'],
     ]);
     expect(host.steps.find((s) => s.key === 'verify')!.commands.every((c) => c === VERIFY)).toBe(true);
     expect(host.approvals).toEqual([expect.objectContaining({ stepId: 'rekey', approved: true })]);
@@ -107,7 +145,9 @@ describe('output without a terminal', () => {
     expect(quiet.stderr).toBe('');
     expect(quiet.stdout.trim().split('\n')).toEqual([
       expect.stringMatching(/^Run \S+: resume-rekey, 1 host: 1 ok$/),
-      expect.stringMatching(new RegExp(`^  ${l.host.replace(/\./g, '\\.')}  ok  \\S+  completed \\(4 command steps run\\)$`)),
+      expect.stringMatching(
+        new RegExp(`^  ${l.host.replace(/\./g, '\\.')}  ok  \\S+  completed \\(4 command steps run\\)$`),
+      ),
       `      disruptive: ${REKEY}`,
     ]);
 
@@ -122,7 +162,12 @@ describe('output without a terminal', () => {
     const r = await runCli(l.execArgs(fleetRunbook, ['--yes', '--var', 'check_sa=false']));
     expect(r.code, r.stderr).toBe(1);
     const h = l.host.replace(/\./g, '\\.');
-    expect(r.stdout).toMatch(new RegExp(`^  ${h}  failed  \\S+  at verify: step verify failed: until .* did not hold after 20 attempts`, 'm'));
+    expect(r.stdout).toMatch(
+      new RegExp(
+        `^  ${h}  failed  \\S+  at verify: step verify failed: until .* did not hold after 20 attempts`,
+        'm',
+      ),
+    );
     expect(r.stdout).toContain(`      disruptive: ${REKEY}`);
     const retry = /^To retry \S+: (runbook exec .*)$/m.exec(r.stdout)?.[1];
     expect(retry).toBeDefined();
@@ -133,7 +178,10 @@ describe('output without a terminal', () => {
     // the retry command, as printed, runs the same runbook on the same host again
     const before = l.router.audit().length;
     // (async: the lab serves from this process)
-    const sh = spawn('sh', ['-c', retry!.replace(/^runbook /, `${shq(process.execPath)} ${shq(CLI)} `)], { env: cliEnv(), stdio: ['ignore', 'ignore', 'pipe'] });
+    const sh = spawn('sh', ['-c', retry!.replace(/^runbook /, `${shq(process.execPath)} ${shq(CLI)} `)], {
+      env: cliEnv(),
+      stdio: ['ignore', 'ignore', 'pipe'],
+    });
     let stderr = '';
     sh.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
     const status = await new Promise((resolve) => sh.on('close', resolve));

@@ -7,7 +7,19 @@
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { startLab, type Lab } from '../../src/lab/index.js';
-import { CLEAR_CONTROL, LAB_PASSWORD, REKEY, VERIFY, count, runCli, spawnCli, startRunLab, waitFor, type RunLab, type RunLabOptions } from './resume-lab.js';
+import {
+  CLEAR_CONTROL,
+  LAB_PASSWORD,
+  REKEY,
+  VERIFY,
+  count,
+  runCli,
+  spawnCli,
+  startRunLab,
+  waitFor,
+  type RunLab,
+  type RunLabOptions,
+} from './resume-lab.js';
 
 const labs: RunLab[] = [];
 const extra: Lab[] = [];
@@ -26,7 +38,10 @@ async function lab(o: RunLabOptions): Promise<RunLab> {
 const FAST = { RUNBOOK_RECONNECT_DELAYS_MS: '20,50,100' };
 
 function sessionsOf(l: RunLab, command: string): number[] {
-  return l.router.audit().filter((e) => e.command === command).map((e) => e.session);
+  return l.router
+    .audit()
+    .filter((e) => e.command === command)
+    .map((e) => e.session);
 }
 
 describe('reconnect', () => {
@@ -51,7 +66,9 @@ describe('reconnect', () => {
     expect(r.code, r.stderr).toBe(0);
     expect(sessionsOf(l, CLEAR_CONTROL)).toHaveLength(1);
     expect(Math.min(...sessionsOf(l, VERIFY))).toBeGreaterThan(sessionsOf(l, CLEAR_CONTROL)[0]!);
-    expect(r.stderr).toMatch(/clear-control: ok \(\S+\): the session dropped during the command \(it was sent\); reconnected/);
+    expect(r.stderr).toMatch(
+      /clear-control: ok \(\S+\): the session dropped during the command \(it was sent\); reconnected/,
+    );
   });
 
   it('the lab drops every session during a read-only poll: the run reconnects and polls on, nothing disruptive is re-sent', async () => {
@@ -78,12 +95,26 @@ describe('reconnect', () => {
     const r = await cli.done;
     expect(r.code, r.stderr).toBe(3);
     expect(r.stderr).toMatch(/verify: reconnecting \(attempt 3\)/);
-    expect(r.stdout).toMatch(/unreachable .*at verify: the session dropped during step verify \(`show sdwan bfd sessions`\) and reconnecting failed/);
+    expect(r.stdout).toMatch(
+      /unreachable .*at verify: the session dropped during step verify \(`show sdwan bfd sessions`\) and reconnecting failed/,
+    );
     expect(r.stdout).toContain(`To continue ${l.host}: runbook resume ${id} --state-dir ${l.stateDir}`);
-    expect(l.journal(id).at(-1)).toMatchObject({ type: 'host-end', outcome: 'unreachable', stoppedAt: 'verify' });
+    expect(l.journal(id).at(-1)).toMatchObject({
+      type: 'host-end',
+      outcome: 'unreachable',
+      stoppedAt: 'verify',
+    });
 
     // the device is back (same address and host key; its tunnels came up meanwhile)
-    const back = await startLab({ scenario: 'healthy', count: 1, port, stateDir: join(l.dir, 'lab'), user: 'admin', password: LAB_PASSWORD, device: { bfdDelayMs: 50 } });
+    const back = await startLab({
+      scenario: 'healthy',
+      count: 1,
+      port,
+      stateDir: join(l.dir, 'lab'),
+      user: 'admin',
+      password: LAB_PASSWORD,
+      device: { bfdDelayMs: 50 },
+    });
     extra.push(back);
     const resumed = await runCli(l.resumeArgs(id));
     expect(resumed.code, resumed.stderr).toBe(0);

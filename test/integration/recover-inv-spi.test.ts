@@ -9,7 +9,13 @@ import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import type { EngineEvent } from '../../src/engine/events.js';
 import { runHost } from '../../src/engine/executor.js';
-import { startLab, type DeviceOptions, type Lab, type LabRouter, type Scenario } from '../../src/lab/index.js';
+import {
+  startLab,
+  type DeviceOptions,
+  type Lab,
+  type LabRouter,
+  type Scenario,
+} from '../../src/lab/index.js';
 import { getProfile } from '../../src/platforms/index.js';
 import { loadRunbook } from '../../src/runbook/load.js';
 import { resolveVars } from '../../src/runbook/vars.js';
@@ -27,7 +33,13 @@ afterAll(async () => {
 });
 
 async function lab(scenario: Scenario, device: DeviceOptions = {}): Promise<LabRouter> {
-  const l = await startLab({ scenario, port: 0, user: 'admin', password: 'lab-pass', device: { bfdDelayMs: BFD_DELAY_MS, ...device } });
+  const l = await startLab({
+    scenario,
+    port: 0,
+    user: 'admin',
+    password: 'lab-pass',
+    device: { bfdDelayMs: BFD_DELAY_MS, ...device },
+  });
   labs.push(l);
   return l.routers[0]!;
 }
@@ -65,7 +77,11 @@ async function recover(router: LabRouter, opts: { vars?: string[]; mode?: 'exec'
   return { result, events };
 }
 
-const stateChanging = (r: LabRouter) => r.audit().filter((a) => a.stateChanging).map((a) => a.command);
+const stateChanging = (r: LabRouter) =>
+  r
+    .audit()
+    .filter((a) => a.stateChanging)
+    .map((a) => a.command);
 const allUp = (r: LabRouter) => r.state().peers.map((p) => `${p.peer} ${p.sa} ${p.bfd ?? 'up'}`);
 const UP = ['10.40.40.1 ok up', '10.20.20.1 ok up', '10.20.21.1 ok up', '10.20.30.1 ok up'];
 
@@ -136,21 +152,26 @@ describe.concurrent('recover-inv-spi --dry-run over SSH, per scenario', () => {
     ['sdwan-cleared', 'request platform software sdwan port_hop biz-internet'],
     ['healthy', ''],
     ['mixed', REKEY],
-  ])('%s: sends nothing that changes state; names the first command %j with impact and evidence', async (scenario, first) => {
-    const router = await lab(scenario);
-    const before = router.state().peers.map((p) => p.sa);
-    const { result } = await recover(router, { mode: 'dry-run' });
-    expect(result.outcome, result.message).toBe('ok');
-    expect(stateChanging(router)).toEqual([]);
-    expect(router.state().peers.map((p) => p.sa)).toEqual(before);
-    if (first === '') {
-      expect(result.wouldRun).toEqual([]);
-      return;
-    }
-    expect(result.wouldRun[0]!.command).toBe(first);
-    for (const w of result.wouldRun) {
-      expect(w.impact).not.toBe('');
-      expect(w.evidence.flatMap((e) => e.lines ?? []).some((l) => l.includes('%CRYPTO-4-RECVD_PKT_INV_SPI'))).toBe(true);
-    }
-  });
+  ])(
+    '%s: sends nothing that changes state; names the first command %j with impact and evidence',
+    async (scenario, first) => {
+      const router = await lab(scenario);
+      const before = router.state().peers.map((p) => p.sa);
+      const { result } = await recover(router, { mode: 'dry-run' });
+      expect(result.outcome, result.message).toBe('ok');
+      expect(stateChanging(router)).toEqual([]);
+      expect(router.state().peers.map((p) => p.sa)).toEqual(before);
+      if (first === '') {
+        expect(result.wouldRun).toEqual([]);
+        return;
+      }
+      expect(result.wouldRun[0]!.command).toBe(first);
+      for (const w of result.wouldRun) {
+        expect(w.impact).not.toBe('');
+        expect(
+          w.evidence.flatMap((e) => e.lines ?? []).some((l) => l.includes('%CRYPTO-4-RECVD_PKT_INV_SPI')),
+        ).toBe(true);
+      }
+    },
+  );
 });

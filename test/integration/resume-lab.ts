@@ -10,7 +10,13 @@ import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { copyFileSync, existsSync, mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
-import { startLab, type DeviceOptions, type Lab, type LabRouter, type Scenario } from '../../src/lab/index.js';
+import {
+  startLab,
+  type DeviceOptions,
+  type Lab,
+  type LabRouter,
+  type Scenario,
+} from '../../src/lab/index.js';
 import { readJournal, type JournalRecord } from '../../src/store/journal.js';
 import { fileSafeName } from '../../src/store/paths.js';
 
@@ -82,7 +88,16 @@ export async function startRunLab(o: RunLabOptions = {}): Promise<RunLab> {
   const stateDir = join(dir, 'state');
   const host = `${router.host}:${router.port}`;
   let stopped = false;
-  const connection = ['--user', 'admin', '--password-env', PASSWORD_ENV, '--known-hosts', knownHosts, '--ssh-config', 'none'];
+  const connection = [
+    '--user',
+    'admin',
+    '--password-env',
+    PASSWORD_ENV,
+    '--known-hosts',
+    knownHosts,
+    '--ssh-config',
+    'none',
+  ];
   const runsDir = join(stateDir, 'runs');
   return {
     lab,
@@ -96,11 +111,24 @@ export async function startRunLab(o: RunLabOptions = {}): Promise<RunLab> {
       copyFileSync(join(FIXTURES, fixture), path);
       return path;
     },
-    execArgs: (runbook, args = []) => ['exec', runbook, '--host', host, ...connection, '--state-dir', stateDir, ...args],
+    execArgs: (runbook, args = []) => [
+      'exec',
+      runbook,
+      '--host',
+      host,
+      ...connection,
+      '--state-dir',
+      stateDir,
+      ...args,
+    ],
     resumeArgs: (id, args = []) => ['resume', id, '--state-dir', stateDir, ...args],
     runIds: () => (existsSync(runsDir) ? readdirSync(runsDir).sort().reverse() : []),
     journal: (runId) => readJournal(join(runsDir, runId, 'hosts', `${fileSafeName(host)}.jsonl`)),
-    commands: (from = 0) => router.audit().slice(from).map((e) => e.command),
+    commands: (from = 0) =>
+      router
+        .audit()
+        .slice(from)
+        .map((e) => e.command),
     stopLab: async () => {
       stopped = true;
       await lab.close();
@@ -114,14 +142,23 @@ export async function startRunLab(o: RunLabOptions = {}): Promise<RunLab> {
 
 /** Environment of every CLI child: the lab password, no live progress unless asked, no colour. */
 export function cliEnv(extra: Record<string, string> = {}): NodeJS.ProcessEnv {
-  const env: NodeJS.ProcessEnv = { ...process.env, [PASSWORD_ENV]: LAB_PASSWORD, RUNBOOK_NO_PROGRESS: '1', NO_COLOR: '1', ...extra };
+  const env: NodeJS.ProcessEnv = {
+    ...process.env,
+    [PASSWORD_ENV]: LAB_PASSWORD,
+    RUNBOOK_NO_PROGRESS: '1',
+    NO_COLOR: '1',
+    ...extra,
+  };
   delete env.FORCE_COLOR;
   return env;
 }
 
 /** Start the CLI; stdin is /dev/null (not a terminal), so nothing is ever asked. */
 export function spawnCli(args: string[], env: Record<string, string> = {}): RunningCli {
-  const child = spawn(process.execPath, [CLI, ...args], { env: cliEnv(env), stdio: ['ignore', 'pipe', 'pipe'] });
+  const child = spawn(process.execPath, [CLI, ...args], {
+    env: cliEnv(env),
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
   let stdout = '';
   let stderr = '';
   child.stdout!.on('data', (d: Buffer) => (stdout += d.toString()));
@@ -141,7 +178,11 @@ export function runCli(args: string[], env: Record<string, string> = {}): Promis
  * Resolve once `cond` returns a truthy value (polled every 5 ms); reject after `timeoutMs` with
  * `what` and the running CLI's output, or as soon as that CLI exits.
  */
-export async function waitFor<T>(what: string, cond: () => T | undefined | false, opts: { cli?: RunningCli; timeoutMs?: number } = {}): Promise<T> {
+export async function waitFor<T>(
+  what: string,
+  cond: () => T | undefined | false,
+  opts: { cli?: RunningCli; timeoutMs?: number } = {},
+): Promise<T> {
   const deadline = Date.now() + (opts.timeoutMs ?? 15_000);
   let exited = false;
   void opts.cli?.done.then(() => (exited = true));

@@ -46,7 +46,10 @@ describe('host locks', () => {
     const second = await runCli(l.execArgs(rb, ['--yes']));
     expect(second.code).toBe(2);
     expect(second.stderr).toMatch(
-      new RegExp(`^error: host ${l.host.replace(/\./g, '\\.')} is locked by run ${firstId} \\(pid ${first.child.pid}, since \\S+\\)$`, 'm'),
+      new RegExp(
+        `^error: host ${l.host.replace(/\./g, '\\.')} is locked by run ${firstId} \\(pid ${first.child.pid}, since \\S+\\)$`,
+        'm',
+      ),
     );
     expect(second.stderr).toContain(`hint: wait for that run to finish (see \`runbook runs ${firstId}\`)`);
     expect(second.stdout).toBe('');
@@ -70,19 +73,29 @@ describe('host locks', () => {
     const pid = await deadPid();
     const path = lockPath(l.stateDir, l.host);
     mkdirSync(`${l.stateDir}/locks`, { recursive: true });
-    writeFileSync(path, `${JSON.stringify({ pid, runId: '20200101-000000-dead', hostname: hostname(), startedAt: '2020-01-01T00:00:00.000Z' })}\n`);
+    writeFileSync(
+      path,
+      `${JSON.stringify({ pid, runId: '20200101-000000-dead', hostname: hostname(), startedAt: '2020-01-01T00:00:00.000Z' })}\n`,
+    );
 
     const text = await runCli(l.execArgs(rb, ['--yes']));
     expect(text.code, text.stderr).toBe(0);
-    expect(text.stderr).toContain(`warning: ${l.host}: took over a stale lock of run 20200101-000000-dead (its process ${pid} is gone)`);
+    expect(text.stderr).toContain(
+      `warning: ${l.host}: took over a stale lock of run 20200101-000000-dead (its process ${pid} is gone)`,
+    );
     expect(text.stdout).toContain(`note: ${l.host}: took over a stale lock of run 20200101-000000-dead`);
     expect(existsSync(path)).toBe(false);
 
-    writeFileSync(path, `${JSON.stringify({ pid, runId: '20200101-000000-dead', hostname: hostname(), startedAt: '2020-01-01T00:00:00.000Z' })}\n`);
+    writeFileSync(
+      path,
+      `${JSON.stringify({ pid, runId: '20200101-000000-dead', hostname: hostname(), startedAt: '2020-01-01T00:00:00.000Z' })}\n`,
+    );
     const json = await runCli(l.execArgs(rb, ['--yes', '--json']));
     expect(json.code, json.stderr).toBe(0);
     const doc = JSON.parse(json.stdout) as ResultDocument;
-    expect(doc.messages).toEqual([`${l.host}: took over a stale lock of run 20200101-000000-dead (its process ${pid} is gone)`]);
+    expect(doc.messages).toEqual([
+      `${l.host}: took over a stale lock of run 20200101-000000-dead (its process ${pid} is gone)`,
+    ]);
     expect(existsSync(path)).toBe(false);
   });
 });

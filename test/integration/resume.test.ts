@@ -9,8 +9,21 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { startLab, type Lab } from '../../src/lab/index.js';
 import { fileSafeName } from '../../src/store/paths.js';
 import {
-  CLEAR_CONTROL, FIXTURES, LAB_PASSWORD, PASSWORD_ENV, REKEY, VERIFY, count, hasScript, ptyCli, runCli, spawnCli, startRunLab, waitFor,
-  type RunLab, type RunLabOptions,
+  CLEAR_CONTROL,
+  FIXTURES,
+  LAB_PASSWORD,
+  PASSWORD_ENV,
+  REKEY,
+  VERIFY,
+  count,
+  hasScript,
+  ptyCli,
+  runCli,
+  spawnCli,
+  startRunLab,
+  waitFor,
+  type RunLab,
+  type RunLabOptions,
 } from './resume-lab.js';
 
 const labs: RunLab[] = [];
@@ -33,10 +46,18 @@ const SHOW_SA = 'show crypto ipsec sa peer 10.20.20.1';
  * dropped, while the step waits to reconnect (a minute): the step is in doubt. Returns the run id.
  */
 async function killInDoubt(l: RunLab): Promise<string> {
-  const cli = spawnCli(l.execArgs(l.runbook('clear-control.yaml'), ['--yes']), { RUNBOOK_RECONNECT_DELAYS_MS: '60000' });
+  const cli = spawnCli(l.execArgs(l.runbook('clear-control.yaml'), ['--yes']), {
+    RUNBOOK_RECONNECT_DELAYS_MS: '60000',
+  });
   const id = await waitFor('the run record', () => l.runIds()[0], { cli });
-  await waitFor('the reconnect after the clear', () => /clear-control: reconnecting/.test(cli.stderr()), { cli });
-  expect(l.journal(id).some((r) => r.type === 'command' && r.key === 'clear-control' && r.command === CLEAR_CONTROL)).toBe(true);
+  await waitFor('the reconnect after the clear', () => /clear-control: reconnecting/.test(cli.stderr()), {
+    cli,
+  });
+  expect(
+    l
+      .journal(id)
+      .some((r) => r.type === 'command' && r.key === 'clear-control' && r.command === CLEAR_CONTROL),
+  ).toBe(true);
   cli.child.kill('SIGKILL');
   await cli.done;
   expect(count(l.commands(), CLEAR_CONTROL)).toBe(1);
@@ -54,12 +75,19 @@ describe('resume after SIGKILL', () => {
     const rb = l.runbook('rekey-verify.yaml');
     const cli = spawnCli(l.execArgs(rb, ['--yes']));
     const id = await waitFor('the run record', () => l.runIds()[0], { cli });
-    await waitFor('verify to start', () => l.journal(id).some((r) => r.type === 'step-start' && r.key === 'verify'), { cli });
+    await waitFor(
+      'verify to start',
+      () => l.journal(id).some((r) => r.type === 'step-start' && r.key === 'verify'),
+      { cli },
+    );
     cli.child.kill('SIGKILL');
     const killed = await cli.done;
     expect(killed.signal).toBe('SIGKILL');
     expect(count(l.commands(), REKEY)).toBe(1);
-    const ended = l.journal(id).filter((r) => r.type === 'step-end').map((r) => r.type === 'step-end' && r.key);
+    const ended = l
+      .journal(id)
+      .filter((r) => r.type === 'step-end')
+      .map((r) => r.type === 'step-end' && r.key);
     expect(ended).toEqual(['show-version', 'show-sa', 'rekey']);
 
     const listed = await runCli(['runs', '--state-dir', l.stateDir]);
@@ -70,7 +98,8 @@ describe('resume after SIGKILL', () => {
     expect(resumed.code, resumed.stderr).toBe(0);
     const sent = l.commands(before);
     expect(sent).toContain(VERIFY);
-    for (const done of ['show version', SHOW_SA, REKEY]) expect(sent, `${done} finished before the kill`).not.toContain(done);
+    for (const done of ['show version', SHOW_SA, REKEY])
+      expect(sent, `${done} finished before the kill`).not.toContain(done);
     expect(count(l.commands(), REKEY)).toBe(1);
     expect(peerUp(l)).toBe(true);
     // the killed run's lock is stale: taken over, with a warning
@@ -81,7 +110,9 @@ describe('resume after SIGKILL', () => {
     expect(last.type === 'host-end' && last.outcome).toBe('ok');
     const finalAssert = records.find((r) => r.type === 'step-end' && r.key === 'sa-was-up');
     expect(finalAssert?.type === 'step-end' && finalAssert.outcome).toBe('ok');
-    const restored = records.filter((r) => r.type === 'step-end' && r.outcome === 'restored').map((r) => r.type === 'step-end' && r.key);
+    const restored = records
+      .filter((r) => r.type === 'step-end' && r.outcome === 'restored')
+      .map((r) => r.type === 'step-end' && r.key);
     expect(restored).toEqual(['show-version', 'show-sa', 'rekey']);
     expect(resumed.stdout).toMatch(/1 ok/);
 
@@ -101,9 +132,13 @@ describe('resume after SIGKILL', () => {
     for (let i = 0; i < 2; i++) {
       const stopped = await runCli(l.resumeArgs(id));
       expect(stopped.code, stopped.stderr).toBe(4);
-      expect(stopped.stderr).toMatch(/step clear-control is IN DOUBT: .* sent `clear sdwan control connections` but never finished/);
+      expect(stopped.stderr).toMatch(
+        /step clear-control is IN DOUBT: .* sent `clear sdwan control connections` but never finished/,
+      );
       expect(stopped.stdout).toMatch(/awaiting-approval .*at clear-control: step clear-control is in doubt/);
-      expect(stopped.stdout).toContain(`To continue ${l.host}: runbook resume ${id} --state-dir ${l.stateDir}`);
+      expect(stopped.stdout).toContain(
+        `To continue ${l.host}: runbook resume ${id} --state-dir ${l.stateDir}`,
+      );
     }
     const meanwhile = l.commands(before);
     expect(meanwhile).not.toContain(CLEAR_CONTROL);
@@ -127,18 +162,52 @@ describe('resume after SIGKILL', () => {
 describe('resume a fleet', () => {
   it('interrupted on the second of three hosts: resume leaves the finished one alone, continues the second, runs the third', async () => {
     const l = await lab(); // for its temp and state dirs
-    const fleet = await startLab({ scenario: 'sdwan', count: 3, port: 0, stateDir: join(l.dir, 'fleet'), user: 'admin', password: LAB_PASSWORD, device: { bfdDelayMs: 800 } });
+    const fleet = await startLab({
+      scenario: 'sdwan',
+      count: 3,
+      port: 0,
+      stateDir: join(l.dir, 'fleet'),
+      user: 'admin',
+      password: LAB_PASSWORD,
+      device: { bfdDelayMs: 800 },
+    });
     fleets.push(fleet);
     const [e1, e2, e3] = fleet.routers as [Lab['routers'][0], Lab['routers'][0], Lab['routers'][0]];
     const inventory = join(l.dir, 'hosts.yml');
-    writeFileSync(inventory, ['all:', '  vars: {ansible_host: 127.0.0.1}', '  hosts:', ...fleet.routers.map((r) => `    ${r.name}: {ansible_port: ${r.port}}`), ''].join('\n'));
+    writeFileSync(
+      inventory,
+      [
+        'all:',
+        '  vars: {ansible_host: 127.0.0.1}',
+        '  hosts:',
+        ...fleet.routers.map((r) => `    ${r.name}: {ansible_port: ${r.port}}`),
+        '',
+      ].join('\n'),
+    );
     writeFileSync(l.knownHosts, fleet.routers.map((r) => `[127.0.0.1]:${r.port} ${r.hostKey}\n`).join(''));
     const rb = join(l.dir, 'rekey-verify.yaml');
     copyFileSync(join(FIXTURES, 'rekey-verify.yaml'), rb);
     const cmds = (r: Lab['routers'][0]) => r.audit().map((e) => e.command);
 
-    const cli = spawnCli(['exec', rb, '-i', inventory, '--forks', '1', '--yes', '--user', 'admin', '--password-env', PASSWORD_ENV,
-      '--known-hosts', l.knownHosts, '--ssh-config', 'none', '--state-dir', l.stateDir]);
+    const cli = spawnCli([
+      'exec',
+      rb,
+      '-i',
+      inventory,
+      '--forks',
+      '1',
+      '--yes',
+      '--user',
+      'admin',
+      '--password-env',
+      PASSWORD_ENV,
+      '--known-hosts',
+      l.knownHosts,
+      '--ssh-config',
+      'none',
+      '--state-dir',
+      l.stateDir,
+    ]);
     const id = await waitFor('the run record', () => l.runIds()[0], { cli });
     await waitFor('edge2 to verify', () => cmds(e2).includes(VERIFY), { cli, timeoutMs: 20_000 });
     cli.child.kill('SIGINT');
@@ -173,11 +242,15 @@ describe.skipIf(!hasScript)('resume on a terminal', () => {
 
     const asked = ptyCli(l.resumeArgs(id));
     await waitFor('the question', () => /Run it\? \[y\/N\]/.test(asked.screen()));
-    expect(asked.screen()).toMatch(/step clear-control wants to run\n\s+clear sdwan control connections\n.*\n\s+\(IN DOUBT: an earlier run started this step and never finished it; it may already have run\)/);
+    expect(asked.screen()).toMatch(
+      /step clear-control wants to run\n\s+clear sdwan control connections\n.*\n\s+\(IN DOUBT: an earlier run started this step and never finished it; it may already have run\)/,
+    );
     asked.type('\x03');
     const stopped = await asked.done;
     expect(stopped.code, asked.screen()).toBe(4);
-    expect(asked.screen()).toMatch(/interrupted .*at clear-control: interrupted while step clear-control waited for approval; nothing was sent/);
+    expect(asked.screen()).toMatch(
+      /interrupted .*at clear-control: interrupted while step clear-control waited for approval; nothing was sent/,
+    );
     expect(asked.screen()).toContain(`To continue ${l.host}: runbook resume ${id} --state-dir ${l.stateDir}`);
     expect(count(l.commands(), CLEAR_CONTROL)).toBe(1);
 
@@ -226,7 +299,9 @@ describe('resume refuses what it cannot trust', () => {
     const refused = await runCli(l.resumeArgs(id!, ['--yes']));
     expect(refused.code).toBe(2);
     expect(refused.stderr).toContain(`error: run ${id}: ${rb} changed since the run started`);
-    expect(refused.stderr).toContain(`then resume with --force: runbook resume ${id} --state-dir ${l.stateDir} --force`);
+    expect(refused.stderr).toContain(
+      `then resume with --force: runbook resume ${id} --state-dir ${l.stateDir} --force`,
+    );
     expect(refused.stderr).not.toMatch(/\n\s+at /); // no stack trace
     expect(l.commands(before)).toEqual([]);
 
@@ -264,18 +339,29 @@ describe('--start-at on a fresh run', () => {
     const rb = l.runbook('clear-control.yaml');
     const bad = await runCli(l.execArgs(rb, ['--yes', '--start-at', 'clear-contrl']));
     expect(bad.code).toBe(2);
-    expect(bad.stderr).toContain('error: --start-at clear-contrl: runbook resume-clear-control has no step with that id');
+    expect(bad.stderr).toContain(
+      'error: --start-at clear-contrl: runbook resume-clear-control has no step with that id',
+    );
     expect(bad.stderr).toContain('hint: use one of: show-version, show-control, clear-control, verify');
     expect(l.runIds()).toEqual([]);
     expect(l.router.audit()).toEqual([]);
 
-    const r = await runCli(l.execArgs(rb, ['--yes', '--start-at', 'clear-control']), { RUNBOOK_RECONNECT_DELAYS_MS: '20,100' });
+    const r = await runCli(l.execArgs(rb, ['--yes', '--start-at', 'clear-control']), {
+      RUNBOOK_RECONNECT_DELAYS_MS: '20,100',
+    });
     expect(r.code, r.stderr).toBe(0);
     expect(l.commands()).not.toContain('show version');
     expect(l.commands()).not.toContain('show sdwan control connections');
     expect(count(l.commands(), CLEAR_CONTROL)).toBe(1);
-    const ends = l.journal(l.runIds()[0]!).flatMap((x) => (x.type === 'step-end' ? [[x.key, x.outcome]] : []));
-    expect(ends).toEqual([['show-version', 'skipped'], ['show-control', 'skipped'], ['clear-control', 'ok'], ['verify', 'ok']]);
+    const ends = l
+      .journal(l.runIds()[0]!)
+      .flatMap((x) => (x.type === 'step-end' ? [[x.key, x.outcome]] : []));
+    expect(ends).toEqual([
+      ['show-version', 'skipped'],
+      ['show-control', 'skipped'],
+      ['clear-control', 'ok'],
+      ['verify', 'ok'],
+    ]);
   });
 });
 

@@ -54,8 +54,24 @@ describe('secrets over the CLI', () => {
         '',
       ].join('\n'),
     );
-    const common = ['--host', `127.0.0.1:${r.port}`, '--user', 'admin', '--password-env', 'LAB_PASSWORD', '--known-hosts', known,
-      '--ssh-config', 'none', '--state-dir', join(dir, 'state'), '--transcript', join(dir, 'transcripts'), '--var', `token=${TOKEN}`];
+    const common = [
+      '--host',
+      `127.0.0.1:${r.port}`,
+      '--user',
+      'admin',
+      '--password-env',
+      'LAB_PASSWORD',
+      '--known-hosts',
+      known,
+      '--ssh-config',
+      'none',
+      '--state-dir',
+      join(dir, 'state'),
+      '--transcript',
+      join(dir, 'transcripts'),
+      '--var',
+      `token=${TOKEN}`,
+    ];
     const verbose = await run(['exec', runbook, ...common, '--verbose']);
     const json = await run(['exec', runbook, ...common, '--json']);
     expect(verbose.code, verbose.stderr).toBe(0);

@@ -8,7 +8,17 @@ import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import type { ResultDocument } from '../../src/report/json.js';
 import { startFakeDevice, type FakeDevice } from '../helpers/fake-device.js';
-import { FIXTURES, REKEY, VERIFY, count, runCli, spawnCli, startRunLab, waitFor, type RunLab } from './resume-lab.js';
+import {
+  FIXTURES,
+  REKEY,
+  VERIFY,
+  count,
+  runCli,
+  spawnCli,
+  startRunLab,
+  waitFor,
+  type RunLab,
+} from './resume-lab.js';
 
 const labs: RunLab[] = [];
 const devices: FakeDevice[] = [];
@@ -42,7 +52,11 @@ describe('SIGINT and SIGTERM', () => {
     const records = l.journal(id);
     const last = records.at(-1)!;
     expect(last).toMatchObject({ type: 'host-end', outcome: 'interrupted', stoppedAt: 'verify' });
-    expect(records.filter((x) => x.type === 'step-end').map((x) => x.type === 'step-end' && x.key)).toEqual(['show-version', 'show-sa', 'rekey']);
+    expect(records.filter((x) => x.type === 'step-end').map((x) => x.type === 'step-end' && x.key)).toEqual([
+      'show-version',
+      'show-sa',
+      'rekey',
+    ]);
     const listed = await runCli(['runs', '--state-dir', l.stateDir]);
     expect(listed.stdout).toMatch(new RegExp(`${id}.*interrupted`));
 
@@ -66,7 +80,12 @@ describe('SIGINT and SIGTERM', () => {
     expect(r.code, r.stderr).toBe(4);
     const doc = JSON.parse(r.stdout) as ResultDocument;
     expect(doc.outcome).toBe('interrupted');
-    expect(doc.hosts[0]).toMatchObject({ host: l.host, outcome: 'interrupted', stoppedAt: 'verify', disruptive: [REKEY] });
+    expect(doc.hosts[0]).toMatchObject({
+      host: l.host,
+      outcome: 'interrupted',
+      stoppedAt: 'verify',
+      disruptive: [REKEY],
+    });
     expect(r.stderr).toMatch(/SIGTERM: stopping after the running step/);
   });
 
@@ -78,13 +97,29 @@ describe('SIGINT and SIGTERM', () => {
     writeFileSync(knownHosts, `[127.0.0.1]:${dev.port} ${dev.hostKeyLine}\n`);
     const stateDir = join(dir, 'fake-state');
     const cli = spawnCli(
-      ['exec', join(FIXTURES, 'hang.yaml'), '--host', `127.0.0.1:${dev.port}`, '--user', 'admin', '--password-env', 'FAKE_PW',
-        '--known-hosts', knownHosts, '--ssh-config', 'none', '--state-dir', stateDir],
+      [
+        'exec',
+        join(FIXTURES, 'hang.yaml'),
+        '--host',
+        `127.0.0.1:${dev.port}`,
+        '--user',
+        'admin',
+        '--password-env',
+        'FAKE_PW',
+        '--known-hosts',
+        knownHosts,
+        '--ssh-config',
+        'none',
+        '--state-dir',
+        stateDir,
+      ],
       { FAKE_PW: 'cisco123' },
     );
     await waitFor('the hanging command', () => dev.commands.includes('show hang'), { cli });
     cli.child.kill('SIGINT');
-    await waitFor('the first signal noted', () => /stopping after the running step/.test(cli.stderr()), { cli });
+    await waitFor('the first signal noted', () => /stopping after the running step/.test(cli.stderr()), {
+      cli,
+    });
     expect(cli.child.exitCode).toBe(null); // the first signal waits for the step to end
     cli.child.kill('SIGINT');
     const r = await cli.done;

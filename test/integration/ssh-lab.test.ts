@@ -22,7 +22,14 @@ afterEach(async () => {
 });
 
 async function lab(o: LabOptions = {}): Promise<LabRouter> {
-  const l: Lab = await startLab({ port: 0, user: 'admin', password: 'lab-pw', scenario: 'sdwan', ...o, device: { bfdDelayMs: 0, ...o.device } });
+  const l: Lab = await startLab({
+    port: 0,
+    user: 'admin',
+    password: 'lab-pw',
+    scenario: 'sdwan',
+    ...o,
+    device: { bfdDelayMs: 0, ...o.device },
+  });
   cleanup.push(() => l.close());
   return l.routers[0]!;
 }
@@ -33,7 +40,10 @@ function knownHostsWith(line: string): string {
   return f;
 }
 
-function transport(r: { port: number; hostKey: string }, over: Partial<SshOptions> & { platform?: PlatformName } = {}): Transport {
+function transport(
+  r: { port: number; hostKey: string },
+  over: Partial<SshOptions> & { platform?: PlatformName } = {},
+): Transport {
   const platform = over.platform ?? 'cisco-iosxe';
   const t = createSshTransport({
     target: { name: 'edge', address: '127.0.0.1', port: r.port, platform },
@@ -93,9 +103,14 @@ describe('shell transport against the lab emulator', () => {
     const r = await lab({ device: { confirm: true } });
     const t = transport(r);
     await t.open();
-    await t.run('request platform software sdwan security ipsec-rekey', { dialogs: [{ prompt: '\\[confirm\\]', answer: 'y', newline: false }] });
+    await t.run('request platform software sdwan security ipsec-rekey', {
+      dialogs: [{ prompt: '\\[confirm\\]', answer: 'y', newline: false }],
+    });
     const last = r.audit().at(-1)!;
-    expect(last).toMatchObject({ command: 'request platform software sdwan security ipsec-rekey', stateChanging: true });
+    expect(last).toMatchObject({
+      command: 'request platform software sdwan security ipsec-rekey',
+      stateChanging: true,
+    });
     expect(last.outcome).not.toBe('aborted');
   });
 
@@ -105,7 +120,9 @@ describe('shell transport against the lab emulator', () => {
     await t.open();
     const e = await caught(t.run('clear logging', { stepId: 'wipe' }));
     expect(e.code).toBe('E_UNEXPECTED_PROMPT');
-    expect(e.message).toContain('"clear logging" raised a prompt no dialog answers: "Clear logging buffer [confirm]"');
+    expect(e.message).toContain(
+      '"clear logging" raised a prompt no dialog answers: "Clear logging buffer [confirm]"',
+    );
     expect(r.audit().at(-1)).toMatchObject({ command: 'clear logging', outcome: 'aborted' });
     expect((await t.run('show logging')).output).toContain('RECVD_PKT_INV_SPI');
   });
@@ -137,7 +154,9 @@ describe('shell transport against the lab emulator', () => {
     const r = await lab();
     const e = await caught(transport(r, { password: 'not-it' }).open());
     expect(e.code).toBe('E_AUTH');
-    expect(e.message).toBe(`authentication failed for admin@edge (127.0.0.1:${r.port}): tried keyboard-interactive, password; the server accepts: publickey, keyboard-interactive, password`);
+    expect(e.message).toBe(
+      `authentication failed for admin@edge (127.0.0.1:${r.port}): tried keyboard-interactive, password; the server accepts: publickey, keyboard-interactive, password`,
+    );
   });
 
   it('logs in with an authorized key', async () => {
@@ -150,7 +169,11 @@ describe('shell transport against the lab emulator', () => {
 });
 
 describe('lab host keys under each policy', () => {
-  const otherKey = (): string => readFileSync(`${keygen(join(tempDir(), 'k'))}.pub`, 'utf8').split(' ').slice(0, 2).join(' ');
+  const otherKey = (): string =>
+    readFileSync(`${keygen(join(tempDir(), 'k'))}.pub`, 'utf8')
+      .split(' ')
+      .slice(0, 2)
+      .join(' ');
 
   it('unknown: strict stops with the fingerprint, accept-new records it, off accepts silently', async () => {
     const r = await lab();
@@ -183,16 +206,24 @@ describe('lab timeouts, one per phase', () => {
   it('connect: a listening socket that never speaks', async () => {
     const s = await startSilentServer();
     cleanup.push(() => s.close());
-    const e = await caught(transport({ port: s.port, hostKey: 'x y' }, { timeouts: { connectMs: 250 } }).open());
-    expect(e.message).toBe(`connect timeout on edge (127.0.0.1:${s.port}): 250 ms waiting for the SSH server greeting and host key; last bytes received: (nothing)`);
+    const e = await caught(
+      transport({ port: s.port, hostKey: 'x y' }, { timeouts: { connectMs: 250 } }).open(),
+    );
+    expect(e.message).toBe(
+      `connect timeout on edge (127.0.0.1:${s.port}): 250 ms waiting for the SSH server greeting and host key; last bytes received: (nothing)`,
+    );
   });
 
   it('auth: a server that takes the connection but never answers the login', async () => {
     const dev = await startFakeDevice({ hangAuth: true });
     cleanup.push(() => dev.close());
-    const e = await caught(transport({ port: dev.port, hostKey: dev.hostKeyLine }, { timeouts: { authMs: 250 } }).open());
+    const e = await caught(
+      transport({ port: dev.port, hostKey: dev.hostKeyLine }, { timeouts: { authMs: 250 } }).open(),
+    );
     expect(e.code).toBe('E_TIMEOUT');
-    expect(e.message).toMatch(/^auth timeout on edge .*: 250 ms waiting for the server to accept the login; last bytes received: "SSH-2\.0-[^"]*" and \d+ bytes of SSH packets$/);
+    expect(e.message).toMatch(
+      /^auth timeout on edge .*: 250 ms waiting for the server to accept the login; last bytes received: "SSH-2\.0-[^"]*" and \d+ bytes of SSH packets$/,
+    );
   });
 
   it('prompt: the profile prompt never shows', async () => {
@@ -200,7 +231,9 @@ describe('lab timeouts, one per phase', () => {
     const profile: PlatformProfile = { ...getProfile('cisco-iosxe'), prompt: '^NEVER>$' };
     const e = await caught(transport(r, { profile, timeouts: { promptMs: 400 } }).open());
     expect(e.code).toBe('E_TIMEOUT');
-    expect(e.message).toBe(`prompt timeout on edge (127.0.0.1:${r.port}): 400 ms waiting for the prompt /^NEVER>$/; last bytes received: "\\r\\nedge1#\\r\\nedge1#"`);
+    expect(e.message).toBe(
+      `prompt timeout on edge (127.0.0.1:${r.port}): 400 ms waiting for the prompt /^NEVER>$/; last bytes received: "\\r\\nedge1#\\r\\nedge1#"`,
+    );
   });
 
   it('inactivity and total: a question nobody answers', async () => {
@@ -208,11 +241,24 @@ describe('lab timeouts, one per phase', () => {
     const profile: PlatformProfile = { ...getProfile('cisco-iosxe'), dialogPrompts: [] };
     const t = transport(r, { profile });
     await t.open();
-    const a = await caught(t.run('clear logging', { stepId: 'c1', inactivityTimeoutMs: 1_000, totalTimeoutMs: 10_000 }));
-    expect(a.message).toBe(`inactivity timeout on edge (127.0.0.1:${r.port}) in step c1 running "clear logging": no data for 1000 ms waiting for the prompt /${profile.prompt}/; last bytes received: "clear logging\\r\\nClear logging buffer [confirm]"`);
-    const b = await caught(t.run('clear logging', { stepId: 'c2', inactivityTimeoutMs: 10_000, totalTimeoutMs: 300 }));
-    expect(b.message).toMatch(/^total timeout on edge .* in step c2 running "clear logging": 300 ms waiting for the prompt /);
+    const a = await caught(
+      t.run('clear logging', { stepId: 'c1', inactivityTimeoutMs: 1_000, totalTimeoutMs: 10_000 }),
+    );
+    expect(a.message).toBe(
+      `inactivity timeout on edge (127.0.0.1:${r.port}) in step c1 running "clear logging": no data for 1000 ms waiting for the prompt /${profile.prompt}/; last bytes received: "clear logging\\r\\nClear logging buffer [confirm]"`,
+    );
+    const b = await caught(
+      t.run('clear logging', { stepId: 'c2', inactivityTimeoutMs: 10_000, totalTimeoutMs: 300 }),
+    );
+    expect(b.message).toMatch(
+      /^total timeout on edge .* in step c2 running "clear logging": 300 ms waiting for the prompt /,
+    );
     expect((await t.run('show clock')).output.length).toBeGreaterThan(0);
-    expect(r.audit().filter((e) => e.command === 'clear logging').map((e) => e.outcome)).toEqual(['aborted', 'aborted']);
+    expect(
+      r
+        .audit()
+        .filter((e) => e.command === 'clear logging')
+        .map((e) => e.outcome),
+    ).toEqual(['aborted', 'aborted']);
   });
 });

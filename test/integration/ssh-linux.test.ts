@@ -90,7 +90,9 @@ describe.skipIf(!SSHD)('ssh exec transport against OpenSSH sshd', () => {
     const t = transport({ identityFiles: [otherKey] });
     const e = await caught(t.open());
     expect(e.code).toBe('E_AUTH');
-    expect(e.message).toContain(`authentication failed for ${user}@srv (127.0.0.1:${sshd.port}): tried publickey ${otherKey}`);
+    expect(e.message).toContain(
+      `authentication failed for ${user}@srv (127.0.0.1:${sshd.port}): tried publickey ${otherKey}`,
+    );
     expect(e.message).toContain('the server accepts: publickey');
     expect(e.hint).toContain('--identity FILE');
   });
@@ -103,7 +105,10 @@ describe.skipIf(!SSHD)('ssh exec transport against OpenSSH sshd', () => {
     expect((await t1.run('true')).exitCode).toBe(0);
     await t1.close();
     const asked: string[] = [];
-    const t2 = transport({ identityFiles: [enc], askPassword: async (p) => (asked.push(p), 'pass phrase 42') });
+    const t2 = transport({
+      identityFiles: [enc],
+      askPassword: async (p) => (asked.push(p), 'pass phrase 42'),
+    });
     await t2.open();
     expect(asked).toEqual([`Enter passphrase for key '${enc}': `]);
     await t2.close();
@@ -132,7 +137,9 @@ describe.skipIf(!SSHD)('ssh exec transport against OpenSSH sshd', () => {
     await t.open();
     expect((await t.run('echo ok')).output).toBe('ok\n');
     await t.close();
-    const e = await caught(transport({ agent: join(dir, 'no-agent.sock'), identityFiles: [otherKey] }).open());
+    const e = await caught(
+      transport({ agent: join(dir, 'no-agent.sock'), identityFiles: [otherKey] }).open(),
+    );
     expect(e.message).toContain(`tried agent (${join(dir, 'no-agent.sock')}), publickey ${otherKey}`);
     expect(e.message).toContain(`ssh-agent ${join(dir, 'no-agent.sock')} could not be used`);
   });
@@ -143,7 +150,9 @@ describe.skipIf(!SSHD)('ssh exec transport against OpenSSH sshd', () => {
       const e = await caught(transport({ knownHostsFile: file }).open());
       const fp = sshFingerprint(sshd.hostKeyLine, dir);
       expect(e.code).toBe('E_HOSTKEY_UNKNOWN');
-      expect(e.message).toBe(`host key for srv (127.0.0.1:${sshd.port}) is not known: the server offered ssh-ed25519 key ${fp}, which is not in ${file}`);
+      expect(e.message).toBe(
+        `host key for srv (127.0.0.1:${sshd.port}) is not known: the server offered ssh-ed25519 key ${fp}, which is not in ${file}`,
+      );
       expect(e.hint).toContain('--host-key-policy accept-new');
       expect(e.hint).toContain(`ssh-keyscan -p ${sshd.port} 127.0.0.1 >> ${file}`);
       expect(readFileSync(file, 'utf8')).toBe('');
@@ -171,23 +180,34 @@ describe.skipIf(!SSHD)('ssh exec transport against OpenSSH sshd', () => {
     });
 
     it('does not take a plain-host entry for a non-22 port', async () => {
-      const e = await caught(transport({ knownHostsFile: knownHosts(`127.0.0.1 ${sshd.hostKeyLine}\n`) }).open());
+      const e = await caught(
+        transport({ knownHostsFile: knownHosts(`127.0.0.1 ${sshd.hostKeyLine}\n`) }).open(),
+      );
       expect(e.code).toBe('E_HOSTKEY_UNKNOWN');
     });
 
-    it.each(['strict', 'accept-new'] as const)('%s: a changed key is refused naming the known_hosts line', async (policy) => {
-      const old = readFileSync(`${keygen(join(tempDir(), 'old'))}.pub`, 'utf8').split(' ').slice(0, 2).join(' ');
-      const file = knownHosts(`# comment\nother.example ${old}\n[127.0.0.1]:${sshd.port} ${old}\n`);
-      const e = await caught(transport({ knownHostsFile: file, hostKeyPolicy: policy }).open());
-      expect(e.code).toBe('E_HOSTKEY_CHANGED');
-      expect(e.message).toContain(`HOST KEY CHANGED for srv (127.0.0.1:${sshd.port})`);
-      expect(e.message).toContain(`${file}:3 holds a different ssh-ed25519 key`);
-      expect(e.hint).toContain(`ssh-keygen -R '[127.0.0.1]:${sshd.port}' -f ${file}`);
-      expect(readFileSync(file, 'utf8').split('\n')).toHaveLength(4);
-    });
+    it.each(['strict', 'accept-new'] as const)(
+      '%s: a changed key is refused naming the known_hosts line',
+      async (policy) => {
+        const old = readFileSync(`${keygen(join(tempDir(), 'old'))}.pub`, 'utf8')
+          .split(' ')
+          .slice(0, 2)
+          .join(' ');
+        const file = knownHosts(`# comment\nother.example ${old}\n[127.0.0.1]:${sshd.port} ${old}\n`);
+        const e = await caught(transport({ knownHostsFile: file, hostKeyPolicy: policy }).open());
+        expect(e.code).toBe('E_HOSTKEY_CHANGED');
+        expect(e.message).toContain(`HOST KEY CHANGED for srv (127.0.0.1:${sshd.port})`);
+        expect(e.message).toContain(`${file}:3 holds a different ssh-ed25519 key`);
+        expect(e.hint).toContain(`ssh-keygen -R '[127.0.0.1]:${sshd.port}' -f ${file}`);
+        expect(readFileSync(file, 'utf8').split('\n')).toHaveLength(4);
+      },
+    );
 
     it('off: connects whatever the key, writing nothing', async () => {
-      const old = readFileSync(`${keygen(join(tempDir(), 'old'))}.pub`, 'utf8').split(' ').slice(0, 2).join(' ');
+      const old = readFileSync(`${keygen(join(tempDir(), 'old'))}.pub`, 'utf8')
+        .split(' ')
+        .slice(0, 2)
+        .join(' ');
       const file = knownHosts(`[127.0.0.1]:${sshd.port} ${old}\n`);
       const t = transport({ knownHostsFile: file, hostKeyPolicy: 'off' });
       await t.open();
@@ -201,7 +221,9 @@ describe.skipIf(!SSHD)('ssh exec transport against OpenSSH sshd', () => {
     });
 
     it('refuses a key marked @revoked', async () => {
-      const file = knownHosts(`@revoked [127.0.0.1]:${sshd.port} ${sshd.hostKeyLine}\n[127.0.0.1]:${sshd.port} ${sshd.hostKeyLine}\n`);
+      const file = knownHosts(
+        `@revoked [127.0.0.1]:${sshd.port} ${sshd.hostKeyLine}\n[127.0.0.1]:${sshd.port} ${sshd.hostKeyLine}\n`,
+      );
       const e = await caught(transport({ knownHostsFile: file, hostKeyPolicy: 'accept-new' }).open());
       expect(e.code).toBe('E_HOSTKEY_CHANGED');
       expect(e.message).toContain(`marked @revoked at ${file}:1`);
@@ -228,7 +250,9 @@ describe.skipIf(!SSHD)('ssh exec transport against OpenSSH sshd', () => {
           '',
         ].join('\n'),
       );
-      const known = knownHosts(`[127.0.0.1]:${sshd.port} ${sshd.hostKeyLine}\n[127.0.0.1]:${jump.port} ${jump.hostKeyLine}\n`);
+      const known = knownHosts(
+        `[127.0.0.1]:${sshd.port} ${sshd.hostKeyLine}\n[127.0.0.1]:${jump.port} ${jump.hostKeyLine}\n`,
+      );
       const before = (jump.log().match(/Accepted publickey/g) ?? []).length;
       const t = createSshTransport({
         target: { name: 'target', address: 'target', port: 22, platform: 'linux' },
@@ -251,7 +275,17 @@ describe.skipIf(!SSHD)('ssh exec transport against OpenSSH sshd', () => {
       const known = join(cfgDir, 'lab_known_hosts');
       const cfg = join(cfgDir, 'config');
       const write = (strict: string): void =>
-        writeFileSync(cfg, ['Host srv', '  HostName 127.0.0.1', `  Port ${sshd.port}`, `  UserKnownHostsFile ${known}`, `  StrictHostKeyChecking ${strict}`, ''].join('\n'));
+        writeFileSync(
+          cfg,
+          [
+            'Host srv',
+            '  HostName 127.0.0.1',
+            `  Port ${sshd.port}`,
+            `  UserKnownHostsFile ${known}`,
+            `  StrictHostKeyChecking ${strict}`,
+            '',
+          ].join('\n'),
+        );
       const viaConfig = (over: Partial<SshOptions> = {}): Transport => {
         const t = createSshTransport({
           target: { name: 'srv', address: 'srv', port: 22, platform: 'linux' },
@@ -308,10 +342,19 @@ describe.skipIf(!SSHD)('ssh exec transport against OpenSSH sshd', () => {
       await t.open();
       const a = await caught(t.run('echo started; sleep 5', { stepId: 's1', inactivityTimeoutMs: 1_500 }));
       expect(a.code).toBe('E_TIMEOUT');
-      expect(a.message).toBe(`inactivity timeout on srv (127.0.0.1:${sshd.port}) in step s1 running "echo started; sleep 5": no data for 1500 ms waiting for the command to exit; last bytes received: "started\\n"`);
-      const b = await caught(t.run('while true; do echo tick; sleep 0.05; done', { totalTimeoutMs: 400, inactivityTimeoutMs: 5_000 }));
+      expect(a.message).toBe(
+        `inactivity timeout on srv (127.0.0.1:${sshd.port}) in step s1 running "echo started; sleep 5": no data for 1500 ms waiting for the command to exit; last bytes received: "started\\n"`,
+      );
+      const b = await caught(
+        t.run('while true; do echo tick; sleep 0.05; done', {
+          totalTimeoutMs: 400,
+          inactivityTimeoutMs: 5_000,
+        }),
+      );
       expect(b.code).toBe('E_TIMEOUT');
-      expect(b.message).toMatch(/^total timeout on srv .* 400 ms waiting for the command to exit; last bytes received: .*tick\\n"$/);
+      expect(b.message).toMatch(
+        /^total timeout on srv .* 400 ms waiting for the command to exit; last bytes received: .*tick\\n"$/,
+      );
       expect((await t.run('echo still-usable')).output).toBe('still-usable\n');
       await t.close();
     });
@@ -319,7 +362,9 @@ describe.skipIf(!SSHD)('ssh exec transport against OpenSSH sshd', () => {
     it('refused connection is E_CONNECT', async () => {
       const { freePort } = await import('../helpers/sshd.js');
       const port = await freePort();
-      const e = await caught(transport({ target: { name: 'srv', address: '127.0.0.1', port, platform: 'linux' } }).open());
+      const e = await caught(
+        transport({ target: { name: 'srv', address: '127.0.0.1', port, platform: 'linux' } }).open(),
+      );
       expect(e.code).toBe('E_CONNECT');
       expect(e.message).toBe(`cannot connect to srv (127.0.0.1:${port}): connection refused`);
     });

@@ -11,7 +11,12 @@ import type { PlatformName } from '../../src/platforms/types.js';
 import { createSshTransport, type SshOptions } from '../../src/transport/ssh.js';
 import { openTranscript } from '../../src/transport/transcript.js';
 import type { Transport } from '../../src/transport/types.js';
-import { startFakeDevice, startSilentServer, type FakeDevice, type FakeDeviceOptions } from '../helpers/fake-device.js';
+import {
+  startFakeDevice,
+  startSilentServer,
+  type FakeDevice,
+  type FakeDeviceOptions,
+} from '../helpers/fake-device.js';
 import { tempDir } from '../helpers/sshd.js';
 import { caught } from '../helpers/errors.js';
 
@@ -26,7 +31,10 @@ async function device(o: FakeDeviceOptions = {}): Promise<FakeDevice> {
   return d;
 }
 
-function transport(dev: { port: number; hostKeyLine: string }, over: Partial<SshOptions> & { platform?: PlatformName } = {}): Transport {
+function transport(
+  dev: { port: number; hostKeyLine: string },
+  over: Partial<SshOptions> & { platform?: PlatformName } = {},
+): Transport {
   const known = join(tempDir(), 'known_hosts');
   writeFileSync(known, `[127.0.0.1]:${dev.port} ${dev.hostKeyLine}\n`);
   const platform = over.platform ?? 'cisco-iosxe';
@@ -86,16 +94,22 @@ describe('shell transport against an IOS-like device', () => {
     const t = transport(dev);
     await t.open();
     expect((await t.run('show color')).output).toBe('bold and green');
-    expect((await t.run('show fake-prompt')).output).toBe('a line that looks like a prompt:\nR9#\nmore after it');
+    expect((await t.run('show fake-prompt')).output).toBe(
+      'a line that looks like a prompt:\nR9#\nmore after it',
+    );
   });
 
   it('answers the dialogs a step declares', async () => {
     const dev = await device();
     const t = transport(dev);
     await t.open();
-    const r = await t.run('clear counters', { dialogs: [{ prompt: '\\[confirm\\]', answer: 'y', newline: false }] });
+    const r = await t.run('clear counters', {
+      dialogs: [{ prompt: '\\[confirm\\]', answer: 'y', newline: false }],
+    });
     expect(r.output).toContain('cleared');
-    const c = await t.run('copy running-config startup-config', { dialogs: [{ prompt: 'Destination filename \\[', answer: '', newline: true }] });
+    const c = await t.run('copy running-config startup-config', {
+      dialogs: [{ prompt: 'Destination filename \\[', answer: '', newline: true }],
+    });
     expect(c.output).toContain('[OK]');
     expect(dev.answers).toEqual(['y', '\\n']);
   });
@@ -106,7 +120,9 @@ describe('shell transport against an IOS-like device', () => {
     await t.open();
     const e = await caught(t.run('reload', { stepId: 'reboot' }));
     expect(e.code).toBe('E_UNEXPECTED_PROMPT');
-    expect(e.message).toBe(`r1 (127.0.0.1:${dev.port}) in step reboot: "reload" raised a prompt no dialog answers: "Proceed with reload? [confirm]"; Ctrl-C was sent instead of an answer`);
+    expect(e.message).toBe(
+      `r1 (127.0.0.1:${dev.port}) in step reboot: "reload" raised a prompt no dialog answers: "Proceed with reload? [confirm]"; Ctrl-C was sent instead of an answer`,
+    );
     expect(e.hint).toContain("dialogs: [{prompt: 'Proceed with reload\\? \\[confirm\\]'");
     expect(dev.answers).toEqual(['^C']);
     expect((await t.run('show version')).output).toContain('uptime');
@@ -118,7 +134,9 @@ describe('shell transport against an IOS-like device', () => {
     await t.open();
     const r = await t.run('show bogus');
     expect(r.output).toContain("% Invalid input detected at '^' marker.");
-    expect(findDeviceError(t.profile, r.output)?.message).toBe('the device rejected the command (% Invalid input)');
+    expect(findDeviceError(t.profile, r.output)?.message).toBe(
+      'the device rejected the command (% Invalid input)',
+    );
   });
 
   it('reports a dropped session, or a disconnect when expected, and reconnects', async () => {
@@ -127,7 +145,9 @@ describe('shell transport against an IOS-like device', () => {
     await t.open();
     const e = await caught(t.run('drop', { stepId: 'd1' }));
     expect(e.code).toBe('E_DISCONNECTED');
-    expect(e.message).toBe(`the session to r1 (127.0.0.1:${dev.port}) closed in step d1 while running "drop"`);
+    expect(e.message).toBe(
+      `the session to r1 (127.0.0.1:${dev.port}) closed in step d1 while running "drop"`,
+    );
     await t.reconnect();
     const r = await t.run('drop', { expectDisconnect: true });
     expect(r.disconnected).toBe(true);
@@ -162,7 +182,9 @@ describe('shell transport against an IOS-like device', () => {
     expect(asked).toEqual(["admin's password: "]);
     const e = await caught(transport(dev, { password: 'wrong-pw' }).open());
     expect(e.code).toBe('E_AUTH');
-    expect(e.message).toBe(`authentication failed for admin@r1 (127.0.0.1:${dev.port}): tried keyboard-interactive, password; the server accepts: password, keyboard-interactive`);
+    expect(e.message).toBe(
+      `authentication failed for admin@r1 (127.0.0.1:${dev.port}): tried keyboard-interactive, password; the server accepts: password, keyboard-interactive`,
+    );
     expect(e.message + e.hint).not.toContain('wrong-pw');
     const none = await caught(transport(dev, { password: undefined }).open());
     expect(none.message).toContain('tried nothing');
@@ -174,24 +196,34 @@ describe('timeouts, one per phase', () => {
   it('connect: a listening socket that never speaks', async () => {
     const silent = await startSilentServer();
     cleanup.push(() => silent.close());
-    const e = await caught(transport({ port: silent.port, hostKeyLine: 'x y' }, { timeouts: { connectMs: 300 } }).open());
+    const e = await caught(
+      transport({ port: silent.port, hostKeyLine: 'x y' }, { timeouts: { connectMs: 300 } }).open(),
+    );
     expect(e.code).toBe('E_TIMEOUT');
-    expect(e.message).toBe(`connect timeout on r1 (127.0.0.1:${silent.port}): 300 ms waiting for the SSH server greeting and host key; last bytes received: (nothing)`);
+    expect(e.message).toBe(
+      `connect timeout on r1 (127.0.0.1:${silent.port}): 300 ms waiting for the SSH server greeting and host key; last bytes received: (nothing)`,
+    );
   });
 
   it('auth: a server that never answers the login', async () => {
     const dev = await device({ hangAuth: true });
     const e = await caught(transport(dev, { timeouts: { authMs: 300 } }).open());
     expect(e.code).toBe('E_TIMEOUT');
-    expect(e.message).toMatch(/^auth timeout on r1 \(127\.0\.0\.1:\d+\): 300 ms waiting for the server to accept the login; last bytes received: /);
+    expect(e.message).toMatch(
+      /^auth timeout on r1 \(127\.0\.0\.1:\d+\): 300 ms waiting for the server to accept the login; last bytes received: /,
+    );
   });
 
   it('prompt: a shell that never shows a prompt', async () => {
     const dev = await device({ noPrompt: true });
     const e = await caught(transport(dev, { timeouts: { promptMs: 600 } }).open());
     expect(e.code).toBe('E_TIMEOUT');
-    expect(e.message).toContain(`prompt timeout on r1 (127.0.0.1:${dev.port}): 600 ms waiting for the prompt /${getProfile('cisco-iosxe').prompt}/`);
-    expect(e.message).toContain('last bytes received: "\\r\\n\\r\\nUser Access Verification banner: authorised use only #\\r\\n\\r\\n"');
+    expect(e.message).toContain(
+      `prompt timeout on r1 (127.0.0.1:${dev.port}): 600 ms waiting for the prompt /${getProfile('cisco-iosxe').prompt}/`,
+    );
+    expect(e.message).toContain(
+      'last bytes received: "\\r\\n\\r\\nUser Access Verification banner: authorised use only #\\r\\n\\r\\n"',
+    );
   });
 
   it('inactivity and total: the command fails, the session carries on', async () => {
@@ -200,13 +232,17 @@ describe('timeouts, one per phase', () => {
     await t.open();
     const a = await caught(t.run('show hang', { stepId: 'h', inactivityTimeoutMs: 1_000 }));
     expect(a.code).toBe('E_TIMEOUT');
-    expect(a.message).toMatch(/^inactivity timeout on r1 \(127\.0\.0\.1:\d+\) in step h running "show hang": no data for 1000 ms waiting for the prompt \/.*\/; last bytes received: ".*starting\.\.\.\\r\\n"$/);
+    expect(a.message).toMatch(
+      /^inactivity timeout on r1 \(127\.0\.0\.1:\d+\) in step h running "show hang": no data for 1000 ms waiting for the prompt \/.*\/; last bytes received: ".*starting\.\.\.\\r\\n"$/,
+    );
     const slow = await t.run('show slow', { inactivityTimeoutMs: 1_000 });
     expect(slow.output).toBe('slow 1\nslow 2\nslow 3\nslow 4\nslow 5');
     const b = await caught(t.run('show forever', { totalTimeoutMs: 800, inactivityTimeoutMs: 5_000 }));
     expect(b.code).toBe('E_TIMEOUT');
     expect(b.message).toMatch(/^total timeout on .* 800 ms waiting for the prompt .*tick\\r\\n"$/);
-    expect((await t.run('show version')).output).toBe('R1 uptime is 1 week\nCisco IOS XE Software, Version 17.9.4a');
+    expect((await t.run('show version')).output).toBe(
+      'R1 uptime is 1 week\nCisco IOS XE Software, Version 17.9.4a',
+    );
   });
 });
 
@@ -220,7 +256,9 @@ describe('interrupting a command', () => {
     setTimeout(() => ac.abort(), 200);
     const e = await caught(running);
     expect(e.code).toBe('E_INTERRUPTED');
-    expect(e.message).toBe(`r1 (127.0.0.1:${dev.port}): interrupted while running "show hang"; Ctrl-C was sent to the device`);
+    expect(e.message).toBe(
+      `r1 (127.0.0.1:${dev.port}): interrupted while running "show hang"; Ctrl-C was sent to the device`,
+    );
     expect((await t.run('show version')).output).toContain('uptime');
   });
 });
@@ -238,7 +276,9 @@ describe('transcripts and secrets', () => {
     const file = join(dir, 'r1.log');
     expect(statSync(file).mode & 0o777).toBe(0o600);
     const text = readFileSync(file, 'utf8');
-    expect(text).toMatch(/^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}Z \[-\] # connected to r1 \(127\.0\.0\.1:\d+\) as admin$/m);
+    expect(text).toMatch(
+      /^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}Z \[-\] # connected to r1 \(127\.0\.0\.1:\d+\) as admin$/m,
+    );
     expect(text).toMatch(/Z \[ver\] > show version$/m);
     expect(text).toMatch(/Z \[ver\] < Cisco IOS XE Software, Version 17\.9\.4a$/m);
   });
@@ -252,7 +292,12 @@ describe('transcripts and secrets', () => {
     const trDir = join(dir, 'transcripts');
     const tr = openTranscript(trDir, 'r1', []);
     const password = process.env.RUNBOOK_TEST_PASSWORD;
-    const t = transport(dev, { password, knownHostsFile: known, hostKeyPolicy: 'accept-new', transcript: tr });
+    const t = transport(dev, {
+      password,
+      knownHostsFile: known,
+      hostKeyPolicy: 'accept-new',
+      transcript: tr,
+    });
     await t.open();
     await t.run(`show run | include ${secret}`, { stepId: 'leak' });
     const errors: string[] = [];

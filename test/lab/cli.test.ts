@@ -13,7 +13,12 @@ const MAIN = new URL('../../dist/src/cli/main.js', import.meta.url).pathname;
 const dir = mkdtempSync(join(tmpdir(), 'runbook-lab-cli-'));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
-function start(args: string[]): { p: ChildProcess; out: () => string; err: () => string; exit: Promise<number | null> } {
+function start(args: string[]): {
+  p: ChildProcess;
+  out: () => string;
+  err: () => string;
+  exit: Promise<number | null>;
+} {
   const p = spawn(process.execPath, [MAIN, 'lab', ...args], { stdio: ['ignore', 'pipe', 'pipe'] });
   let out = '';
   let err = '';
@@ -33,10 +38,34 @@ async function waitFor(get: () => string, re: RegExp, timeoutMs = 15_000): Promi
 
 describe.skipIf(!existsSync(MAIN))('runbook lab (CLI)', () => {
   it('prints routers with credentials, fingerprint and an ssh line; SIGTERM stops it with exit 0', async () => {
-    const lab = start(['--port', '0', '--count', '2', '--scenario', 'classic,sdwan', '--state-dir', dir, '--user', 'ops', '--password', 'pw', '--bfd-delay', '100']);
+    const lab = start([
+      '--port',
+      '0',
+      '--count',
+      '2',
+      '--scenario',
+      'classic,sdwan',
+      '--state-dir',
+      dir,
+      '--user',
+      'ops',
+      '--password',
+      'pw',
+      '--bfd-delay',
+      '100',
+    ]);
     await waitFor(lab.out, /Press Ctrl-C to stop/);
-    const routers = [...lab.out().matchAll(/^(\S+) +127\.0\.0\.1 port (\d+) +scenario (\S+) +user ops password pw +fingerprint (SHA256:\S+)$/gm)];
-    expect(routers.map((m) => [m[1], m[3]])).toEqual([['edge1', 'classic'], ['edge2', 'sdwan']]);
+    const routers = [
+      ...lab
+        .out()
+        .matchAll(
+          /^(\S+) +127\.0\.0\.1 port (\d+) +scenario (\S+) +user ops password pw +fingerprint (SHA256:\S+)$/gm,
+        ),
+    ];
+    expect(routers.map((m) => [m[1], m[3]])).toEqual([
+      ['edge1', 'classic'],
+      ['edge2', 'sdwan'],
+    ]);
     for (const m of routers) expect(lab.out()).toContain(`ssh -p ${m[2]} ops@127.0.0.1`);
     expect(existsSync(join(dir, 'ssh_host_ed25519_key'))).toBe(true);
     lab.p.kill('SIGTERM');
@@ -55,7 +84,11 @@ describe.skipIf(!existsSync(MAIN))('runbook lab (CLI)', () => {
   });
 
   it('bad flags are usage errors (exit 2) with a hint, no stack trace', async () => {
-    for (const args of [['--bind', '0.0.0.0'], ['--scenario', 'broken'], ['--count', 'x']]) {
+    for (const args of [
+      ['--bind', '0.0.0.0'],
+      ['--scenario', 'broken'],
+      ['--count', 'x'],
+    ]) {
       const lab = start(['--port', '0', '--state-dir', dir, ...args]);
       expect(await lab.exit).toBe(2);
       expect(lab.err()).toMatch(/^error: .+\nhint: .+/);

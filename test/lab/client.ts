@@ -31,7 +31,11 @@ export function connect(r: Pick<LabRouter, 'host' | 'port'>, login: Login = {}):
 }
 
 /** `ssh host 'command'`: stdout and exit status; `stdin` is written then closed. */
-export async function execOnce(r: Pick<LabRouter, 'host' | 'port'>, command: string, stdin?: string): Promise<{ out: string; code: number | null }> {
+export async function execOnce(
+  r: Pick<LabRouter, 'host' | 'port'>,
+  command: string,
+  stdin?: string,
+): Promise<{ out: string; code: number | null }> {
   const c = await connect(r);
   try {
     return await new Promise((resolve, reject) => {
@@ -55,7 +59,10 @@ export class Shell {
   closed = false;
   private waiters: (() => void)[] = [];
 
-  private constructor(readonly client: ClientT, readonly ch: ssh2.ClientChannel) {
+  private constructor(
+    readonly client: ClientT,
+    readonly ch: ssh2.ClientChannel,
+  ) {
     ch.on('data', (d: Buffer) => {
       this.buf += d.toString();
       this.wake();

@@ -30,9 +30,18 @@ beforeAll(async () => {
   dir = mkdtempSync(join(tmpdir(), 'runbook-lab-clients-'));
   if (HAS_SSH) execFileSync('ssh-keygen', ['-q', '-t', 'ed25519', '-N', '', '-f', join(dir, 'id')]);
   const authorizedKeys = HAS_SSH ? [readFileSync(join(dir, 'id.pub'), 'utf8')] : [];
-  lab = await startLab({ port: 0, count: 2, scenario: ['sdwan', 'healthy'], authorizedKeys, device: { refuseTerminalLength: false } });
+  lab = await startLab({
+    port: 0,
+    count: 2,
+    scenario: ['sdwan', 'healthy'],
+    authorizedKeys,
+    device: { refuseTerminalLength: false },
+  });
   [r, strict] = [lab.routers[0]!, lab.routers[1]!];
-  writeFileSync(join(dir, 'known_hosts'), lab.routers.map((x) => `[${x.host}]:${x.port} ${x.hostKey}\n`).join(''));
+  writeFileSync(
+    join(dir, 'known_hosts'),
+    lab.routers.map((x) => `[${x.host}]:${x.port} ${x.hostKey}\n`).join(''),
+  );
   chmodSync(join(dir, 'id'), 0o600);
 });
 afterAll(async () => {
@@ -42,12 +51,31 @@ afterAll(async () => {
 
 function sshArgs(x: LabRouter): string[] {
   return [
-    '-F', '/dev/null', '-i', join(dir, 'id'), '-o', 'BatchMode=yes', '-o', 'IdentitiesOnly=yes', '-o', 'StrictHostKeyChecking=yes',
-    '-o', `UserKnownHostsFile=${join(dir, 'known_hosts')}`, '-o', 'GlobalKnownHostsFile=/dev/null', '-p', String(x.port), `admin@${x.host}`,
+    '-F',
+    '/dev/null',
+    '-i',
+    join(dir, 'id'),
+    '-o',
+    'BatchMode=yes',
+    '-o',
+    'IdentitiesOnly=yes',
+    '-o',
+    'StrictHostKeyChecking=yes',
+    '-o',
+    `UserKnownHostsFile=${join(dir, 'known_hosts')}`,
+    '-o',
+    'GlobalKnownHostsFile=/dev/null',
+    '-p',
+    String(x.port),
+    `admin@${x.host}`,
   ];
 }
 
-function run(cmd: string, args: string[], input?: string): Promise<{ code: number | null; out: string; err: string }> {
+function run(
+  cmd: string,
+  args: string[],
+  input?: string,
+): Promise<{ code: number | null; out: string; err: string }> {
   return new Promise((resolve) => {
     const p = spawn(cmd, args, { stdio: ['pipe', 'pipe', 'pipe'] });
     let out = '';
@@ -69,18 +97,30 @@ describe.skipIf(!HAS_SSH)('OpenSSH ssh client', () => {
   });
 
   it('drives an interactive session with a PTY: terminal length 0, a show, exit', async () => {
-    const res = await run('ssh', ['-tt', ...sshArgs(strict)], 'terminal length 0\nshow sdwan bfd sessions\nexit\n');
+    const res = await run(
+      'ssh',
+      ['-tt', ...sshArgs(strict)],
+      'terminal length 0\nshow sdwan bfd sessions\nexit\n',
+    );
     expect(res.code).toBe(0);
     expect(res.out).toMatch(/edge2#terminal length 0\r\nedge2#show sdwan bfd sessions\r\n/);
     expect(res.out).toMatch(/172\.16\.255\.20 +200 +up/);
-    expect(strict.audit().map((a) => a.command)).toEqual(['terminal length 0', 'show sdwan bfd sessions', 'exit']);
+    expect(strict.audit().map((a) => a.command)).toEqual([
+      'terminal length 0',
+      'show sdwan bfd sessions',
+      'exit',
+    ]);
   });
 
   it('refuses to connect when the known host key does not match', async () => {
     const wrong = join(dir, 'known_hosts_wrong');
-    const other = execFileSync('ssh-keygen', ['-q', '-t', 'ed25519', '-N', '', '-f', join(dir, 'other')]) && readFileSync(join(dir, 'other.pub'), 'utf8');
+    const other =
+      execFileSync('ssh-keygen', ['-q', '-t', 'ed25519', '-N', '', '-f', join(dir, 'other')]) &&
+      readFileSync(join(dir, 'other.pub'), 'utf8');
     writeFileSync(wrong, `[${r.host}]:${r.port} ${other.split(' ').slice(0, 2).join(' ')}\n`);
-    const args = sshArgs(r).map((a) => (a.startsWith('UserKnownHostsFile=') ? `UserKnownHostsFile=${wrong}` : a));
+    const args = sshArgs(r).map((a) =>
+      a.startsWith('UserKnownHostsFile=') ? `UserKnownHostsFile=${wrong}` : a,
+    );
     const res = await run('ssh', [...args, 'show clock']);
     expect(res.code).not.toBe(0);
     expect(res.err).toMatch(/Host key verification failed|REMOTE HOST IDENTIFICATION HAS CHANGED/);
@@ -91,8 +131,14 @@ describe.skipIf(!PYTHON)('Netmiko cisco_ios driver (python3-netmiko)', () => {
   const script = new URL('./netmiko_check.py', import.meta.url).pathname;
   const netmiko = (x: LabRouter, extra: string[] = []): Promise<Record<string, string>> =>
     new Promise((resolve, reject) =>
-      execFile(PYTHON!, [script, x.host, String(x.port), 'admin', 'admin', ...extra], { timeout: 60_000 }, (err, stdout, stderr) =>
-        err ? reject(new Error(`${err.message}\n${stderr}`)) : resolve(JSON.parse(stdout) as Record<string, string>),
+      execFile(
+        PYTHON!,
+        [script, x.host, String(x.port), 'admin', 'admin', ...extra],
+        { timeout: 60_000 },
+        (err, stdout, stderr) =>
+          err
+            ? reject(new Error(`${err.message}\n${stderr}`))
+            : resolve(JSON.parse(stdout) as Record<string, string>),
       ),
     );
 
@@ -105,7 +151,9 @@ describe.skipIf(!PYTHON)('Netmiko cisco_ios driver (python3-netmiko)', () => {
     expect(res.bfd).toMatch(/172\.16\.255\.20 +200 +down/);
     expect(res.logging).toMatch(/srcaddr=10\.20\.20\.1, input interface=Tunnel10001/);
     const commands = r.audit().map((a) => a.command);
-    expect(commands).toEqual(expect.arrayContaining(['terminal length 0', 'terminal width 511', 'show version', 'exit']));
+    expect(commands).toEqual(
+      expect.arrayContaining(['terminal length 0', 'terminal width 511', 'show version', 'exit']),
+    );
   }, 60_000);
 
   it('falls back to screen-length 0 on an image that refuses terminal length', async () => {
@@ -113,7 +161,9 @@ describe.skipIf(!PYTHON)('Netmiko cisco_ios driver (python3-netmiko)', () => {
     try {
       const res = await netmiko(refusing.routers[0]!, ['screen-length 0']);
       expect(res.version).toMatch(/Configuration register is 0x2102$/);
-      expect(refusing.routers[0]!.audit().find((a) => a.command === 'terminal length 0')!.outcome).toBe('error');
+      expect(refusing.routers[0]!.audit().find((a) => a.command === 'terminal length 0')!.outcome).toBe(
+        'error',
+      );
     } finally {
       await refusing.close();
     }

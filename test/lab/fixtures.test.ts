@@ -42,7 +42,11 @@ describe('lab outputs parse like real device captures', () => {
 
   it('show crypto ipsec sa: the same captures read counters, SPI, tag, peer and idents', async () => {
     const lab = await show('show crypto ipsec sa');
-    for (const text of [fixture('show-crypto-ipsec-sa__1.txt'), fixture('show-crypto-ipsec-sa-detail__2.txt'), lab]) {
+    for (const text of [
+      fixture('show-crypto-ipsec-sa__1.txt'),
+      fixture('show-crypto-ipsec-sa-detail__2.txt'),
+      lab,
+    ]) {
       expect(Number(one(text, RX.decaps).n)).toBeGreaterThanOrEqual(0);
       expect(Number(one(text, RX.encaps).n)).toBeGreaterThanOrEqual(0);
       const spi = one(text, RX.outboundSpi);
@@ -59,7 +63,10 @@ describe('lab outputs parse like real device captures', () => {
   it('QFP datapath drops: the IN_US_V4_PKT_SA_NOT_FOUND_SPI line and the table header match', async () => {
     const all = fixture('show-platform-hardware-qfp-active-feature-ipsec-datapath-drops__1.txt');
     expect(one(all, RX.qfpInvalidSpi).code).toBe('4');
-    expect(one(fixture('show-platform-hardware-qfp-active-feature-ipsec-datapath-drops__2.txt'), RX.qfpInvalidSpi).n).toBe('9393888');
+    expect(
+      one(fixture('show-platform-hardware-qfp-active-feature-ipsec-datapath-drops__2.txt'), RX.qfpInvalidSpi)
+        .n,
+    ).toBe('9393888');
     const mine = await show('show platform hardware qfp active feature ipsec datapath drops all');
     expect(Number(one(mine, RX.qfpInvalidSpi).n)).toBeGreaterThan(0);
     expect(headerLines(mine, /^-{72}$/, 3)).toEqual(headerLines(all, /^-{72}$/, 3));
@@ -67,7 +74,11 @@ describe('lab outputs parse like real device captures', () => {
     const names = (t: string): string[] => rows(t, RX.qfpRow).map((x) => `${x.code} ${x.name}`);
     expect(names(mine)).toEqual(names(all));
     const lineOf = (t: string): Map<string, number> =>
-      new Map(t.split('\n').flatMap((l) => (RX.qfpRow.test(l) ? [[RX.qfpRow.exec(l)!.groups!.name!, l.length] as const] : [])));
+      new Map(
+        t
+          .split('\n')
+          .flatMap((l) => (RX.qfpRow.test(l) ? [[RX.qfpRow.exec(l)!.groups!.name!, l.length] as const] : [])),
+      );
     const realWidths = lineOf(all);
     for (const [name, width] of lineOf(mine)) expect(width, name).toBe(realWidths.get(name));
   });
@@ -97,7 +108,9 @@ describe('lab outputs parse like real device captures', () => {
       expect(kv['time-since-last-port-hop']).toMatch(/^\d+:\d\d:\d\d:\d\d$/);
       expect(rows(text, RX.tlocRow).length).toBe(2);
     }
-    expect(headerLines(mine, /^ +PUBLIC +PUBLIC PRIVATE/, 4)).toEqual(headerLines(real, /^ +PUBLIC +PUBLIC PRIVATE/, 4));
+    expect(headerLines(mine, /^ +PUBLIC +PUBLIC PRIVATE/, 4)).toEqual(
+      headerLines(real, /^ +PUBLIC +PUBLIC PRIVATE/, 4),
+    );
   });
 
   it('show sdwan omp peers, show version and show crypto session read with the same regexes', async () => {
@@ -110,7 +123,11 @@ describe('lab outputs parse like real device captures', () => {
       expect(one(text, RX.configRegister).reg).toBe('0x2102');
     }
 
-    for (const text of [fixture('show-crypto-session__1.txt'), fixture('show-crypto-session-detail__2.txt'), await show('show crypto session')]) {
+    for (const text of [
+      fixture('show-crypto-session__1.txt'),
+      fixture('show-crypto-session-detail__2.txt'),
+      await show('show crypto session'),
+    ]) {
       expect(one(text, RX.sessionStatus).status).toMatch(/^(UP|DOWN)/);
       expect(one(text, RX.sessionPeer).peer).toMatch(/^\d/);
       expect(Number(one(text, RX.activeSas).n)).toBeGreaterThanOrEqual(0);

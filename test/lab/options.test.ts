@@ -161,7 +161,9 @@ describe('CLI behaviour', () => {
     expect(await s.cmd('sh sdw bfd sess')).toMatch(/SYSTEM IP/);
     expect(await s.cmd('show logging | include no-such-text')).toBe('');
     expect(await s.cmd('show sdwan omp peers | exclude vsmart|routes|^$')).not.toMatch(/vsmart/);
-    expect(await s.cmd('show version | begin Configuration register')).toBe('Configuration register is 0x2102');
+    expect(await s.cmd('show version | begin Configuration register')).toBe(
+      'Configuration register is 0x2102',
+    );
   });
 
   it('config-transaction enters config mode minimally; end leaves it', async () => {
@@ -186,8 +188,12 @@ describe('CLI behaviour', () => {
 describe('SSH server', () => {
   it('rejects a wrong password and accepts the configured one', async () => {
     const l = await lab({ user: 'netops', password: 's3cret' });
-    await expect(connect(l.routers[0]!, { username: 'netops', password: 'wrong' })).rejects.toThrow(/authentication/i);
-    await expect(connect(l.routers[0]!, { username: 'admin', password: 's3cret' })).rejects.toThrow(/authentication/i);
+    await expect(connect(l.routers[0]!, { username: 'netops', password: 'wrong' })).rejects.toThrow(
+      /authentication/i,
+    );
+    await expect(connect(l.routers[0]!, { username: 'admin', password: 's3cret' })).rejects.toThrow(
+      /authentication/i,
+    );
     const c = await connect(l.routers[0]!, { username: 'netops', password: 's3cret' });
     c.end();
   });
@@ -221,7 +227,10 @@ describe('SSH server', () => {
         resolve();
       }).on('error', reject);
       c.connect({
-        host: '127.0.0.1', port: second.routers[0]!.port, username: 'admin', password: 'admin',
+        host: '127.0.0.1',
+        port: second.routers[0]!.port,
+        username: 'admin',
+        password: 'admin',
         hostVerifier: (key: Buffer) => {
           seen = key.toString('base64');
           return true;
@@ -229,7 +238,10 @@ describe('SSH server', () => {
       });
     });
     expect(second.routers[0]!.hostKey).toBe(`ssh-ed25519 ${seen}`);
-    const lines = readFileSync(join(dir, 'audit', 'edge1.jsonl'), 'utf8').trim().split('\n').map((x) => JSON.parse(x));
+    const lines = readFileSync(join(dir, 'audit', 'edge1.jsonl'), 'utf8')
+      .trim()
+      .split('\n')
+      .map((x) => JSON.parse(x));
     expect(lines).toMatchObject([
       { router: 'edge1', session: 1, command: 'clear crypto sa peer 10.40.40.1', stateChanging: true },
       { router: 'edge1', session: 2, command: 'show clock', stateChanging: false },
@@ -241,11 +253,17 @@ describe('SSH server', () => {
 
   it('refuses to listen beyond loopback and reports a port in use', async () => {
     for (const bind of ['0.0.0.0', '192.168.1.10', 'example.com', '::']) {
-      await expect(startLab({ port: 0, bind })).rejects.toMatchObject({ code: 'E_USAGE', message: expect.stringMatching(/loopback/) });
+      await expect(startLab({ port: 0, bind })).rejects.toMatchObject({
+        code: 'E_USAGE',
+        message: expect.stringMatching(/loopback/),
+      });
     }
     await expect(startLab({ port: 0, scenario: 'nope' as never })).rejects.toBeInstanceOf(RunbookError);
     const l = await lab();
-    await expect(startLab({ port: l.routers[0]!.port })).rejects.toMatchObject({ code: 'E_USAGE', message: expect.stringMatching(/in use/) });
+    await expect(startLab({ port: l.routers[0]!.port })).rejects.toMatchObject({
+      code: 'E_USAGE',
+      message: expect.stringMatching(/in use/),
+    });
     const alt = await lab({ bind: '127.0.0.2' });
     expect(alt.routers[0]!.host).toBe('127.0.0.2');
     expect((await execOnce(alt.routers[0]!, 'show clock')).code).toBe(0);

@@ -12,7 +12,8 @@ export const RX = {
   outboundSpi: /current outbound spi: 0x(?<hex>[0-9A-F]+)\((?<dec>\d+)\)/,
   cryptoMapTag: /Crypto map tag: (?<tag>\S+), local addr (?<local>[\d.]+)/,
   currentPeer: /current_peer (?<peer>[\d.]+) port (?<port>\d+)/,
-  ident: /(?<side>local|remote) +ident \(addr\/mask\/prot\/port\): \((?<addr>[\d.]+)\/(?<mask>[\d.]+)\/(?<prot>\d+)\/(?<port>\d+)\)/,
+  ident:
+    /(?<side>local|remote) +ident \(addr\/mask\/prot\/port\): \((?<addr>[\d.]+)\/(?<mask>[\d.]+)\/(?<prot>\d+)\/(?<port>\d+)\)/,
   qfpInvalidSpi: /^\s*(?<code>\d+)\s+IN_US_V4_PKT_SA_NOT_FOUND_SPI\s+(?<n>\d+)/m,
   qfpRow: /^\s*(?<code>\d+)\s+(?<name>[A-Z0-9_]+)\s+(?<n>\d+)/,
   bfdRow:
@@ -22,7 +23,8 @@ export const RX = {
   tlocRow:
     /^(?<iface>\S+)\s+(?<pubIp>[\d.]+)\s+(?<pubPort>\d+)\s+(?<privIp>[\d.]+)\s+(?<privIpv6>\S+)\s+(?<privPort>\d+)\s+(?<vsvm>\d+\/\d+)\s+(?<color>\S+)\s+(?<state>up|down)\s/,
   localProp: /^(?<key>[a-z][\w/-]+)\s+(?<value>\S.*)$/,
-  ompRow: /^\s*(?<peer>[\d.]+)\s+(?<type>vsmart|vedge)\s+(?<domain>\d+)\s+(?<overlay>\d+)\s+(?<site>\d+)\s+(?<state>\S+)\s+(?<uptime>\S+)\s+(?<ris>\d+\/\d+\/\d+)\s*$/,
+  ompRow:
+    /^\s*(?<peer>[\d.]+)\s+(?<type>vsmart|vedge)\s+(?<domain>\d+)\s+(?<overlay>\d+)\s+(?<site>\d+)\s+(?<state>\S+)\s+(?<uptime>\S+)\s+(?<ris>\d+\/\d+\/\d+)\s*$/,
   version: /Cisco IOS XE Software, Version (?<v>\S+)/,
   uptime: /^\s*(?<host>\S+) uptime is (?<uptime>.+)$/m,
   configRegister: /Configuration register is (?<reg>0x[0-9A-Fa-f]+)/,

@@ -32,9 +32,12 @@ async function eventually(check: () => Promise<boolean>, what: string, timeoutMs
   }
 }
 
-const decaps = async (s: Shell, peer: string): Promise<number> => Number(one(await s.cmd(`show crypto ipsec sa peer ${peer}`), RX.decaps).n);
+const decaps = async (s: Shell, peer: string): Promise<number> =>
+  Number(one(await s.cmd(`show crypto ipsec sa peer ${peer}`), RX.decaps).n);
 const qfpDrops = async (s: Shell): Promise<number> =>
-  Number(one(await s.cmd('show platform hardware qfp active feature ipsec datapath drops'), RX.qfpInvalidSpi).n);
+  Number(
+    one(await s.cmd('show platform hardware qfp active feature ipsec datapath drops'), RX.qfpInvalidSpi).n,
+  );
 
 describe('lab scenarios as a client sees them', () => {
   it('classic: INV_SPI lines without interface, frozen decaps, growing QFP drops, SD-WAN BFD all up', async () => {
@@ -79,7 +82,9 @@ describe('lab scenarios as a client sees them', () => {
   it('healthy: no INV_SPI lines, no invalid-SPI drops, decaps growing everywhere', async () => {
     const { sh } = await open('healthy');
     expect(await sh.cmd('show logging | include RECVD_PKT_INV_SPI')).toBe('');
-    expect(await sh.cmd('show platform hardware qfp active feature ipsec datapath drops')).not.toMatch(RX.qfpInvalidSpi);
+    expect(await sh.cmd('show platform hardware qfp active feature ipsec datapath drops')).not.toMatch(
+      RX.qfpInvalidSpi,
+    );
     const d1 = await decaps(sh, '10.20.20.1');
     await sleep(100);
     expect(await decaps(sh, '10.20.20.1')).toBeGreaterThan(d1);
@@ -89,7 +94,13 @@ describe('lab scenarios as a client sees them', () => {
     const { r, sh } = await open('mixed');
     const log = rows(await sh.cmd('show logging | include RECVD_PKT_INV_SPI'), RX.invSpi);
     expect(new Set(log.map((l) => l.peer))).toEqual(new Set(['10.40.40.1', '10.20.20.1']));
-    expect(r.state().peers.filter((p) => p.sa !== 'ok').map((p) => p.peer).sort()).toEqual(['10.20.20.1', '10.40.40.1']);
+    expect(
+      r
+        .state()
+        .peers.filter((p) => p.sa !== 'ok')
+        .map((p) => p.peer)
+        .sort(),
+    ).toEqual(['10.20.20.1', '10.40.40.1']);
   });
 });
 
@@ -115,16 +126,21 @@ describe('recovery commands', () => {
     await sh.cmd('clear crypto sa peer 10.20.30.1');
     const p = r.state().peers.find((x) => x.peer === '10.20.30.1')!;
     expect(p).toMatchObject({ sa: 'cleared', bfd: 'down', encaps: 0, decaps: 0 });
-    expect(bfdTable(await sh.cmd('show sdwan bfd sessions'))['172.16.255.30/biz-internet']!.state).toBe('down');
+    expect(bfdTable(await sh.cmd('show sdwan bfd sessions'))['172.16.255.30/biz-internet']!.state).toBe(
+      'down',
+    );
   });
 
   it('ipsec-rekey brings an invalid-SPI SD-WAN tunnel up after the BFD delay and leaves the classic one broken', async () => {
     const { r, sh } = await open('mixed');
     const classicSpi = r.state().peers.find((p) => p.peer === '10.40.40.1')!.spiIn;
     await sh.cmd('request platform software sdwan security ipsec-rekey');
-    expect(bfdTable(await sh.cmd('show sdwan bfd sessions'))['172.16.255.20/biz-internet']!.state).toBe('down');
+    expect(bfdTable(await sh.cmd('show sdwan bfd sessions'))['172.16.255.20/biz-internet']!.state).toBe(
+      'down',
+    );
     await eventually(
-      async () => bfdTable(await sh!.cmd('show sdwan bfd sessions'))['172.16.255.20/biz-internet']!.state === 'up',
+      async () =>
+        bfdTable(await sh!.cmd('show sdwan bfd sessions'))['172.16.255.20/biz-internet']!.state === 'up',
       'BFD up after rekey',
     );
     const classic = r.state().peers.find((p) => p.peer === '10.40.40.1')!;
@@ -137,7 +153,9 @@ describe('recovery commands', () => {
     await sleep(BFD_DELAY * 2);
     const sa = await sh.cmd('show crypto ipsec sa peer 10.20.20.1');
     expect([one(sa, RX.encaps).n, one(sa, RX.decaps).n]).toEqual(['0', '0']);
-    expect(bfdTable(await sh.cmd('show sdwan bfd sessions'))['172.16.255.20/biz-internet']!.state).toBe('down');
+    expect(bfdTable(await sh.cmd('show sdwan bfd sessions'))['172.16.255.20/biz-internet']!.state).toBe(
+      'down',
+    );
     expect(r.state().peers.find((p) => p.peer === '10.20.20.1')!.sa).toBe('cleared');
   });
 
@@ -157,7 +175,9 @@ describe('recovery commands', () => {
       expect(rows(props, RX.tlocRow).find((t) => t.color === 'biz-internet')!.pubPort).not.toBe('12346');
       await eventually(async () => {
         const b = bfdTable(await sh!.cmd('show sdwan bfd sessions'));
-        return b['172.16.255.20/biz-internet']!.state === 'up' && b['172.16.255.30/biz-internet']!.state === 'up';
+        return (
+          b['172.16.255.20/biz-internet']!.state === 'up' && b['172.16.255.30/biz-internet']!.state === 'up'
+        );
       }, 'biz-internet BFD up after port hop');
       expect(r.state().portHopped).toEqual({ 'biz-internet': true, mpls: false });
       // decaps count from the moment the SA came back: give the clock a tick under load
@@ -168,10 +188,15 @@ describe('recovery commands', () => {
   it('clear sdwan omp all fixes a cleared SA and flaps every BFD session, not control connections', async () => {
     const { r, sh } = await open('sdwan-cleared');
     await sh.cmd('clear sdwan omp all');
-    expect(Object.values(bfdTable(await sh.cmd('show sdwan bfd sessions'))).every((b) => b.state === 'down')).toBe(true);
-    expect(rows(await sh.cmd('show sdwan control connections'), RX.controlRow).every((c) => c.state === 'up')).toBe(true);
+    expect(
+      Object.values(bfdTable(await sh.cmd('show sdwan bfd sessions'))).every((b) => b.state === 'down'),
+    ).toBe(true);
+    expect(
+      rows(await sh.cmd('show sdwan control connections'), RX.controlRow).every((c) => c.state === 'up'),
+    ).toBe(true);
     await eventually(
-      async () => Object.values(bfdTable(await sh!.cmd('show sdwan bfd sessions'))).every((b) => b.state === 'up'),
+      async () =>
+        Object.values(bfdTable(await sh!.cmd('show sdwan bfd sessions'))).every((b) => b.state === 'up'),
       'all BFD up after OMP clear',
     );
     expect(r.state().peers.every((p) => p.sa === 'ok')).toBe(true);
@@ -181,9 +206,14 @@ describe('recovery commands', () => {
     const { r, sh } = await open('sdwan');
     await sh.cmd('clear sdwan control connections');
     expect(r.state().controlConnections.every((c) => c.state === 'connect')).toBe(true);
-    expect(Object.values(bfdTable(await sh.cmd('show sdwan bfd sessions'))).every((b) => b.state === 'down')).toBe(true);
+    expect(
+      Object.values(bfdTable(await sh.cmd('show sdwan bfd sessions'))).every((b) => b.state === 'down'),
+    ).toBe(true);
     await eventually(async () => r.state().controlConnections.every((c) => c.state === 'up'), 'control up');
-    await eventually(async () => r.state().peers.every((p) => p.sa === 'ok' && (p.kind === 'classic' || p.bfd === 'up')), 'all healthy');
+    await eventually(
+      async () => r.state().peers.every((p) => p.sa === 'ok' && (p.kind === 'classic' || p.bfd === 'up')),
+      'all healthy',
+    );
   });
 
   it('the QFP clear variant resets the counters and is audited as a state change; `all` lists every drop type', async () => {
@@ -191,8 +221,18 @@ describe('recovery commands', () => {
     expect(await qfpDrops(sh)).toBeGreaterThan(1000);
     await sh.cmd('show platform hardware qfp active feature ipsec datapath drops clear');
     // right after the clear the counter may still be 0, and the plain variant hides zero rows: read `all`
-    expect(Number(one(await sh.cmd('show platform hardware qfp active feature ipsec datapath drops all'), RX.qfpInvalidSpi).n)).toBeLessThan(1000);
-    expect(rows(await sh.cmd('show platform hardware qfp active feature ipsec datapath drops all'), RX.qfpRow).length).toBe(73);
+    expect(
+      Number(
+        one(
+          await sh.cmd('show platform hardware qfp active feature ipsec datapath drops all'),
+          RX.qfpInvalidSpi,
+        ).n,
+      ),
+    ).toBeLessThan(1000);
+    expect(
+      rows(await sh.cmd('show platform hardware qfp active feature ipsec datapath drops all'), RX.qfpRow)
+        .length,
+    ).toBe(73);
     const audit = r.audit();
     expect(audit.find((a) => a.command.endsWith('drops clear'))!.stateChanging).toBe(true);
     expect(audit.find((a) => a.command.endsWith('drops all'))!.stateChanging).toBe(false);

@@ -15,7 +15,15 @@ const contains = (text: string): Matcher => ({ kind: 'contains', text, pos });
 const notContains = (text: string): Matcher => ({ kind: 'not_contains', text, pos });
 const regex = (re: string, flags = ''): Matcher => ({ kind: 'regex', regex: re, flags, pos });
 
-const decapsSpec: CaptureSpec = { name: 'decaps', regex: '#pkts decaps: (?<n>\\d+)', flags: '', mode: 'first', types: { n: 'int' }, optional: false, pos };
+const decapsSpec: CaptureSpec = {
+  name: 'decaps',
+  regex: '#pkts decaps: (?<n>\\d+)',
+  flags: '',
+  mode: 'first',
+  types: { n: 'int' },
+  optional: false,
+  pos,
+};
 const env = new ExprEnv([
   { name: 'decaps', type: captureDeclType(decapsSpec) },
   { name: 'output', type: { kind: 'scalar', spec: { type: 'string' } } },
@@ -25,11 +33,19 @@ const run = (m: Matcher, output = session, scope = {}) => evaluateExpect(m, { ou
 
 describe('contains / not_contains', () => {
   it('contains holds with the matching lines as evidence', () => {
-    expect(run(contains('UP-ACTIVE'))).toEqual({ ok: true, reason: "output contains 'UP-ACTIVE'", lines: ['Session status: UP-ACTIVE     '] });
+    expect(run(contains('UP-ACTIVE'))).toEqual({
+      ok: true,
+      reason: "output contains 'UP-ACTIVE'",
+      lines: ['Session status: UP-ACTIVE     '],
+    });
   });
 
   it('contains fails with a sentence saying what was not found', () => {
-    expect(run(contains('DOWN-NEGOTIATING'))).toEqual({ ok: false, reason: "expected output to contain 'DOWN-NEGOTIATING' (not found)", lines: [] });
+    expect(run(contains('DOWN-NEGOTIATING'))).toEqual({
+      ok: false,
+      reason: "expected output to contain 'DOWN-NEGOTIATING' (not found)",
+      lines: [],
+    });
   });
 
   it('contains is case-sensitive', () => {
@@ -40,7 +56,9 @@ describe('contains / not_contains', () => {
     expect(run(notContains('DOWN')).ok).toBe(true);
     const r = run(notContains('Inactive'));
     expect(r.ok).toBe(false);
-    expect(r.reason).toBe("expected output not to contain 'Inactive' (found on line 10: 'IKE SA: local 10.1.1.1/500 remote 10.1.1.2/500 Inactive')");
+    expect(r.reason).toBe(
+      "expected output not to contain 'Inactive' (found on line 10: 'IKE SA: local 10.1.1.1/500 remote 10.1.1.2/500 Inactive')",
+    );
     expect(r.lines).toEqual(['  IKE SA: local 10.1.1.1/500 remote 10.1.1.2/500 Inactive ']);
   });
 });
@@ -59,7 +77,11 @@ describe('regex', () => {
   });
 
   it('fails with a sentence', () => {
-    expect(run(regex('Session status: DOWN'))).toEqual({ ok: false, reason: 'expected output to match /Session status: DOWN/ (no match)', lines: [] });
+    expect(run(regex('Session status: DOWN'))).toEqual({
+      ok: false,
+      reason: 'expected output to match /Session status: DOWN/ (no match)',
+      lines: [],
+    });
   });
 });
 
@@ -67,8 +89,16 @@ describe('expression', () => {
   const scope = runCaptures([decapsSpec], sa).values;
 
   it('reads captures', () => {
-    expect(run(expression('decaps.n > 0'), sa, scope)).toEqual({ ok: true, reason: '`decaps.n > 0` holds', lines: [] });
-    expect(run(expression('decaps.n > 10'), sa, scope)).toEqual({ ok: false, reason: 'expected `decaps.n > 10` to hold (it is false)', lines: [] });
+    expect(run(expression('decaps.n > 0'), sa, scope)).toEqual({
+      ok: true,
+      reason: '`decaps.n > 0` holds',
+      lines: [],
+    });
+    expect(run(expression('decaps.n > 10'), sa, scope)).toEqual({
+      ok: false,
+      reason: 'expected `decaps.n > 10` to hold (it is false)',
+      lines: [],
+    });
   });
 
   it('reads the output', () => {
@@ -82,7 +112,9 @@ describe('expression', () => {
       throw new Error('no error');
     } catch (err) {
       expect((err as RunbookError).code).toBe('E_EXPR');
-      expect((err as RunbookError).message).toBe('rb.yaml:30:9: decaps.n: expect expression must be true or false, got 4');
+      expect((err as RunbookError).message).toBe(
+        'rb.yaml:30:9: decaps.n: expect expression must be true or false, got 4',
+      );
     }
   });
 
@@ -93,22 +125,36 @@ describe('expression', () => {
 
 describe('all / any / nested', () => {
   it('all holds when every matcher holds, and reports every failure', () => {
-    expect(run({ kind: 'all', of: [contains('UP-ACTIVE'), regex('Peer: 10\\.1\\.1\\.2')], pos }).ok).toBe(true);
-    const r = run({ kind: 'all', of: [contains('UP-ACTIVE'), contains('DOWN'), notContains('Inactive')], pos });
+    expect(run({ kind: 'all', of: [contains('UP-ACTIVE'), regex('Peer: 10\\.1\\.1\\.2')], pos }).ok).toBe(
+      true,
+    );
+    const r = run({
+      kind: 'all',
+      of: [contains('UP-ACTIVE'), contains('DOWN'), notContains('Inactive')],
+      pos,
+    });
     expect(r.ok).toBe(false);
-    expect(r.reason).toBe("expected output to contain 'DOWN' (not found); expected output not to contain 'Inactive' (found on line 10: 'IKE SA: local 10.1.1.1/500 remote 10.1.1.2/500 Inactive')");
+    expect(r.reason).toBe(
+      "expected output to contain 'DOWN' (not found); expected output not to contain 'Inactive' (found on line 10: 'IKE SA: local 10.1.1.1/500 remote 10.1.1.2/500 Inactive')",
+    );
     expect(r.lines).toEqual(['  IKE SA: local 10.1.1.1/500 remote 10.1.1.2/500 Inactive ']);
   });
 
   it('any holds when one matcher holds and gives its reason', () => {
     const r = run({ kind: 'any', of: [contains('DOWN'), contains('UP-ACTIVE')], pos });
-    expect(r).toEqual({ ok: true, reason: "output contains 'UP-ACTIVE'", lines: ['Session status: UP-ACTIVE     '] });
+    expect(r).toEqual({
+      ok: true,
+      reason: "output contains 'UP-ACTIVE'",
+      lines: ['Session status: UP-ACTIVE     '],
+    });
   });
 
   it('any fails listing every alternative', () => {
     const r = run({ kind: 'any', of: [contains('DOWN'), regex('UP-IDLE')], pos });
     expect(r.ok).toBe(false);
-    expect(r.reason).toBe("none of 2 alternatives held: expected output to contain 'DOWN' (not found); or expected output to match /UP-IDLE/ (no match)");
+    expect(r.reason).toBe(
+      "none of 2 alternatives held: expected output to contain 'DOWN' (not found); or expected output to match /UP-IDLE/ (no match)",
+    );
   });
 
   it('nests: all of (any of ..., not_contains ...)', () => {

@@ -33,23 +33,52 @@ describe('read-only commands per platform', () => {
   });
 
   it('validation refuses a read-only-looking command that writes, unless it declares changes', () => {
-    const src = ['runbook: r', 'platform: cisco-iosxe', 'steps:', '  - id: save', '    run: show running-config | redirect bootflash:cfg.txt', ''].join('\n');
+    const src = [
+      'runbook: r',
+      'platform: cisco-iosxe',
+      'steps:',
+      '  - id: save',
+      '    run: show running-config | redirect bootflash:cfg.txt',
+      '',
+    ].join('\n');
     expect(() => compileRunbookSource(src, 'r.yaml')).toThrow(/not a read-only command/);
   });
 });
 
 describe('interpolated values', () => {
   const iosRunbook = compileRunbookSource(
-    ['runbook: r', 'platform: cisco-iosxe', 'vars:', '  name: {type: string, required: true}', 'steps:', '  - id: show', '    run: show interfaces {{ name }}', ''].join('\n'),
+    [
+      'runbook: r',
+      'platform: cisco-iosxe',
+      'vars:',
+      '  name: {type: string, required: true}',
+      'steps:',
+      '  - id: show',
+      '    run: show interfaces {{ name }}',
+      '',
+    ].join('\n'),
     'r.yaml',
   );
   const linuxRunbook = compileRunbookSource(
-    ['runbook: r', 'platform: linux', 'vars:', '  path: {type: string, required: true}', 'steps:', '  - id: ls', '    run: ls -l {{ path }}', ''].join('\n'),
+    [
+      'runbook: r',
+      'platform: linux',
+      'vars:',
+      '  path: {type: string, required: true}',
+      'steps:',
+      '  - id: ls',
+      '    run: ls -l {{ path }}',
+      '',
+    ].join('\n'),
     'r.yaml',
   );
 
   it('an IOS value with a pipe is refused before anything is sent', async () => {
-    const ran = await run(iosRunbook, { 'show interfaces Gi1 | redirect flash:x': 'x' }, { vars: { name: 'Gi1 | redirect flash:x' } });
+    const ran = await run(
+      iosRunbook,
+      { 'show interfaces Gi1 | redirect flash:x': 'x' },
+      { vars: { name: 'Gi1 | redirect flash:x' } },
+    );
     expect(ran.transport.sent).toEqual([]);
     expect(ran.result.outcome).toBe('failed');
     expect(ran.end('show').error?.code).toBe('E_TEMPLATE');
@@ -57,7 +86,11 @@ describe('interpolated values', () => {
   });
 
   it('a plain IOS value goes through', async () => {
-    const ran = await run(iosRunbook, { 'show interfaces GigabitEthernet0/0/1': 'GigabitEthernet0/0/1 is up, line protocol is up' }, { vars: { name: 'GigabitEthernet0/0/1' } });
+    const ran = await run(
+      iosRunbook,
+      { 'show interfaces GigabitEthernet0/0/1': 'GigabitEthernet0/0/1 is up, line protocol is up' },
+      { vars: { name: 'GigabitEthernet0/0/1' } },
+    );
     expect(ran.transport.sent).toEqual(['show interfaces GigabitEthernet0/0/1']);
     expect(ran.result.outcome).toBe('ok');
   });
@@ -71,7 +104,11 @@ describe('interpolated values', () => {
   });
 
   it('a plain Linux path goes through', async () => {
-    const ran = await run(linuxRunbook, { 'ls -l /var/log/syslog.1': '-rw-r----- 1 root adm 10 syslog.1' }, { vars: { path: '/var/log/syslog.1' } });
+    const ran = await run(
+      linuxRunbook,
+      { 'ls -l /var/log/syslog.1': '-rw-r----- 1 root adm 10 syslog.1' },
+      { vars: { path: '/var/log/syslog.1' } },
+    );
     expect(ran.transport.sent).toEqual(['ls -l /var/log/syslog.1']);
   });
 });

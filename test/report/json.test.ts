@@ -45,7 +45,15 @@ describe('JSON result document', () => {
     expect(e1!.steps[2]!.commands).toHaveLength(2);
     expect(e1!.steps[2]!.captures).toEqual({ decaps: { n: 42n } });
     expect(e1!.steps[1]).toMatchObject({ id: 'clear-sa', title: 'Clear the SA', disruptive: true });
-    expect(e1!.approvals).toEqual([{ key: 'clear-sa', stepId: 'clear-sa', command: 'clear crypto sa peer 10.0.0.2', impact: 'renegotiates the SA with 10.0.0.2', approved: true }]);
+    expect(e1!.approvals).toEqual([
+      {
+        key: 'clear-sa',
+        stepId: 'clear-sa',
+        command: 'clear crypto sa peer 10.0.0.2',
+        impact: 'renegotiates the SA with 10.0.0.2',
+        approved: true,
+      },
+    ]);
     expect(e2!.message).toBe('connection refused by 127.0.0.1:2202');
     expect(e2!.steps).toEqual([]);
   });
@@ -55,7 +63,18 @@ describe('JSON result document', () => {
     const events: EngineEvent[] = [
       { host: 'edge-1', at: T0, kind: 'host-start', runbook: 'rb', dryRun: false },
       { host: 'edge-1', at: T0, kind: 'step-start', key: 's', stepId: 's', title: 's', disruptive: false },
-      { host: 'edge-1', at: T0, kind: 'step-end', key: 's', stepId: 's', outcome: 'ok', durationMs: 1, commands: [], captures: { big: 9007199254740993n, small: 7n, nan: Number.NaN }, scope: {} },
+      {
+        host: 'edge-1',
+        at: T0,
+        kind: 'step-end',
+        key: 's',
+        stepId: 's',
+        outcome: 'ok',
+        durationMs: 1,
+        commands: [],
+        captures: { big: 9007199254740993n, small: 7n, nan: Number.NaN },
+        scope: {},
+      },
     ];
     events.forEach(c.report);
     const text = stringifyResult(c.document());
@@ -66,9 +85,33 @@ describe('JSON result document', () => {
 
   it('dry run: would-run items with their evidence', () => {
     const c = collector(['edge-1']);
-    const evidence = [{ stepId: 'find-events', captures: { events: [{ peer: '10.0.0.2' }] }, lines: ['%CRYPTO-4-RECVD_PKT_INV_SPI: srcaddr=10.0.0.2'], conditions: ['size(events) > 0'] }];
-    c.report({ host: 'edge-1', at: T0, kind: 'would-run', key: 'clear-sa', stepId: 'clear-sa', command: 'clear crypto sa peer 10.0.0.2', impact: 'renegotiates', evidence });
-    expect(c.document().hosts[0]!.wouldRun).toEqual([{ key: 'clear-sa', stepId: 'clear-sa', command: 'clear crypto sa peer 10.0.0.2', impact: 'renegotiates', evidence }]);
+    const evidence = [
+      {
+        stepId: 'find-events',
+        captures: { events: [{ peer: '10.0.0.2' }] },
+        lines: ['%CRYPTO-4-RECVD_PKT_INV_SPI: srcaddr=10.0.0.2'],
+        conditions: ['size(events) > 0'],
+      },
+    ];
+    c.report({
+      host: 'edge-1',
+      at: T0,
+      kind: 'would-run',
+      key: 'clear-sa',
+      stepId: 'clear-sa',
+      command: 'clear crypto sa peer 10.0.0.2',
+      impact: 'renegotiates',
+      evidence,
+    });
+    expect(c.document().hosts[0]!.wouldRun).toEqual([
+      {
+        key: 'clear-sa',
+        stepId: 'clear-sa',
+        command: 'clear crypto sa peer 10.0.0.2',
+        impact: 'renegotiates',
+        evidence,
+      },
+    ]);
   });
 
   it('a host that started and never ended is interrupted at its running step; one never started is pending', () => {
@@ -79,6 +122,9 @@ describe('JSON result document', () => {
     expect(doc.hosts[0]).toMatchObject({ outcome: 'interrupted', stoppedAt: 'clear-sa' });
     expect(doc.hosts[0]!.steps[1]).toMatchObject({ key: 'clear-sa', outcome: 'running' });
     const fresh = collector(['edge-9']);
-    expect(fresh.document()).toMatchObject({ outcome: 'interrupted', hosts: [{ host: 'edge-9', outcome: 'pending' }] });
+    expect(fresh.document()).toMatchObject({
+      outcome: 'interrupted',
+      hosts: [{ host: 'edge-9', outcome: 'pending' }],
+    });
   });
 });

@@ -48,12 +48,38 @@ describe('line log reporter', () => {
 
   it('--quiet prints only errors', () => {
     const failing: EngineEvent[] = [
-      { host: 'edge-3', at: T0, kind: 'step-start', key: 'verify-sa', stepId: 'verify-sa', title: 'verify-sa', disruptive: false },
       {
-        host: 'edge-3', at: T0 + 60_000, kind: 'step-end', key: 'verify-sa', stepId: 'verify-sa', outcome: 'failed', durationMs: 60_000,
-        commands: [], captures: {}, scope: {}, error: { code: 'E_STEP_FAILED', message: 'decaps.n > 0 still false after 12 attempts' },
+        host: 'edge-3',
+        at: T0,
+        kind: 'step-start',
+        key: 'verify-sa',
+        stepId: 'verify-sa',
+        title: 'verify-sa',
+        disruptive: false,
       },
-      { host: 'edge-3', at: T0 + 60_000, kind: 'host-end', outcome: 'failed', message: 'verify-sa failed', durationMs: 61_000, disruptive: [], stoppedAt: 'verify-sa' },
+      {
+        host: 'edge-3',
+        at: T0 + 60_000,
+        kind: 'step-end',
+        key: 'verify-sa',
+        stepId: 'verify-sa',
+        outcome: 'failed',
+        durationMs: 60_000,
+        commands: [],
+        captures: {},
+        scope: {},
+        error: { code: 'E_STEP_FAILED', message: 'decaps.n > 0 still false after 12 attempts' },
+      },
+      {
+        host: 'edge-3',
+        at: T0 + 60_000,
+        kind: 'host-end',
+        outcome: 'failed',
+        message: 'verify-sa failed',
+        durationMs: 61_000,
+        disruptive: [],
+        stoppedAt: 'verify-sa',
+      },
     ];
     expect(render([...recoveryEvents(), ...failing], 'quiet')).toEqual([
       '16:45:03 edge-2 unreachable: connection refused by 127.0.0.1:2202 (2.0s)',
@@ -65,9 +91,37 @@ describe('line log reporter', () => {
   it('dry run: would-run lines carry command and impact', () => {
     const e: EngineEvent[] = [
       { host: 'edge-1', at: T0, kind: 'host-start', runbook: 'rb', dryRun: true },
-      { host: 'edge-1', at: T0, kind: 'step-start', key: 'per-peer[0]/clear-sa', stepId: 'clear-sa', title: 'clear-sa', disruptive: true },
-      { host: 'edge-1', at: T0, kind: 'would-run', key: 'per-peer[0]/clear-sa', stepId: 'clear-sa', command: 'clear crypto sa peer 10.0.0.2', impact: 'renegotiates', evidence: [] },
-      { host: 'edge-1', at: T0, kind: 'step-end', key: 'per-peer[0]/clear-sa', stepId: 'clear-sa', outcome: 'would-run', durationMs: 0, commands: [], captures: {}, scope: {} },
+      {
+        host: 'edge-1',
+        at: T0,
+        kind: 'step-start',
+        key: 'per-peer[0]/clear-sa',
+        stepId: 'clear-sa',
+        title: 'clear-sa',
+        disruptive: true,
+      },
+      {
+        host: 'edge-1',
+        at: T0,
+        kind: 'would-run',
+        key: 'per-peer[0]/clear-sa',
+        stepId: 'clear-sa',
+        command: 'clear crypto sa peer 10.0.0.2',
+        impact: 'renegotiates',
+        evidence: [],
+      },
+      {
+        host: 'edge-1',
+        at: T0,
+        kind: 'step-end',
+        key: 'per-peer[0]/clear-sa',
+        stepId: 'clear-sa',
+        outcome: 'would-run',
+        durationMs: 0,
+        commands: [],
+        captures: {},
+        scope: {},
+      },
       { host: 'edge-1', at: T0, kind: 'reconnecting', key: 'reload', attempt: 2, delayMs: 3000 },
     ];
     expect(render(e, 'normal')).toEqual([

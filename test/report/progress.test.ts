@@ -13,7 +13,14 @@ function setup(hosts = ['edge-1', 'edge-2'], extra: { verbose?: boolean; maxStep
   const term = new FakeTerminal();
   const input = new PassThrough();
   let now = T0;
-  const p = createProgressReporter({ hosts, stream: term as unknown as NodeJS.WriteStream, input, lazy: true, now: () => now, ...extra });
+  const p = createProgressReporter({
+    hosts,
+    stream: term as unknown as NodeJS.WriteStream,
+    input,
+    lazy: true,
+    now: () => now,
+    ...extra,
+  });
   const feed = (events: EngineEvent[]) =>
     events.forEach((e) => {
       now = e.at;
@@ -28,16 +35,18 @@ describe('listr2 live progress', () => {
     await tick();
     const events = recoveryEvents();
     feed(events.slice(0, 18)); // edge-1 polling verify-sa, edge-2 unreachable
-    await eventually(() => expect(term.screen()).toBe(
-      [
-        '❯ edge-1  verify-sa  4.8s',
-        '  ✔ find-events  ok  1.2s',
-        '  ✔ clear-sa  ok  3.0s',
-        '  ▸ verify-sa  0.3s  retry 2/12 in 5.0s (decaps.n > 0 is false)',
-        '✖ edge-2  unreachable  2.0s',
-        '  connection refused by 127.0.0.1:2202',
-      ].join('\n'),
-    ));
+    await eventually(() =>
+      expect(term.screen()).toBe(
+        [
+          '❯ edge-1  verify-sa  4.8s',
+          '  ✔ find-events  ok  1.2s',
+          '  ✔ clear-sa  ok  3.0s',
+          '  ▸ verify-sa  0.3s  retry 2/12 in 5.0s (decaps.n > 0 is false)',
+          '✖ edge-2  unreachable  2.0s',
+          '  connection refused by 127.0.0.1:2202',
+        ].join('\n'),
+      ),
+    );
     feed(events.slice(18));
     await p.done();
     expect(term.screen()).toBe(
@@ -56,33 +65,61 @@ describe('listr2 live progress', () => {
     await tick();
     feed(recoveryEvents().slice(0, 18));
     await eventually(() =>
-      expect(term.screen()).toBe(['❯ edge-1  verify-sa  4.8s', '✖ edge-2  unreachable  2.0s', '  connection refused by 127.0.0.1:2202'].join('\n')),
+      expect(term.screen()).toBe(
+        [
+          '❯ edge-1  verify-sa  4.8s',
+          '✖ edge-2  unreachable  2.0s',
+          '  connection refused by 127.0.0.1:2202',
+        ].join('\n'),
+      ),
     );
   });
 
   it('shows an approval wait and the command being run', async () => {
     const { term, p, feed } = setup(['edge-1']);
     await tick();
-    feed(recoveryEvents().filter((e) => e.host === 'edge-1').slice(0, 9));
+    feed(
+      recoveryEvents()
+        .filter((e) => e.host === 'edge-1')
+        .slice(0, 9),
+    );
     // (lines are cut at the terminal width)
-    await eventually(() => expect(term.screen()).toContain('  ▸ clear-sa  0ms  awaiting approval: clear crypto sa peer 10.0.0.2 [renego'));
+    await eventually(() =>
+      expect(term.screen()).toContain(
+        '  ▸ clear-sa  0ms  awaiting approval: clear crypto sa peer 10.0.0.2 [renego',
+      ),
+    );
     expect(term.screen()).toContain('edge-1  clear-sa: awaiting approval');
-    feed(recoveryEvents().filter((e) => e.host === 'edge-1').slice(9, 11));
-    await eventually(() => expect(term.screen()).toContain('  ▸ clear-sa  2.5s  [disruptive] clear crypto sa peer 10.0.0.2'));
+    feed(
+      recoveryEvents()
+        .filter((e) => e.host === 'edge-1')
+        .slice(9, 11),
+    );
+    await eventually(() =>
+      expect(term.screen()).toContain('  ▸ clear-sa  2.5s  [disruptive] clear crypto sa peer 10.0.0.2'),
+    );
     await p.done();
   });
 
   it('prompt() stops drawing while asking and draws again below the answer', async () => {
     const { term, input, p, feed } = setup(['edge-1']);
     await tick();
-    feed(recoveryEvents().filter((e) => e.host === 'edge-1').slice(0, 8));
+    feed(
+      recoveryEvents()
+        .filter((e) => e.host === 'edge-1')
+        .slice(0, 8),
+    );
     await eventually(() => expect(term.screen()).toContain('clear-sa'));
     const answer = p.prompt('edge-1: run clear crypto sa peer 10.0.0.2? [y/N] ');
     await tick();
     // the live area is erased; only the question is on screen
     expect(term.screen()).toBe('edge-1: run clear crypto sa peer 10.0.0.2? [y/N]');
     // events while asking change nothing on screen
-    feed(recoveryEvents().filter((e) => e.host === 'edge-1').slice(8, 10));
+    feed(
+      recoveryEvents()
+        .filter((e) => e.host === 'edge-1')
+        .slice(8, 10),
+    );
     await tick();
     expect(term.screen()).toBe('edge-1: run clear crypto sa peer 10.0.0.2? [y/N]');
     input.write('y\n');
@@ -90,9 +127,17 @@ describe('listr2 live progress', () => {
     await tick();
     const lines = term.screen().split('\n');
     expect(lines[0]).toBe('edge-1: run clear crypto sa peer 10.0.0.2? [y/N] y');
-    expect(lines.slice(1)).toEqual(['❯ edge-1  clear-sa  4.0s', '  ✔ find-events  ok  1.2s', '  ▸ clear-sa  2.5s  approved']);
+    expect(lines.slice(1)).toEqual([
+      '❯ edge-1  clear-sa  4.0s',
+      '  ✔ find-events  ok  1.2s',
+      '  ▸ clear-sa  2.5s  approved',
+    ]);
     // the next frame replaces the redrawn one in place: nothing duplicated
-    feed(recoveryEvents().filter((e) => e.host === 'edge-1').slice(10));
+    feed(
+      recoveryEvents()
+        .filter((e) => e.host === 'edge-1')
+        .slice(10),
+    );
     await p.done();
     expect(term.screen()).toBe(
       [
@@ -126,34 +171,63 @@ describe('listr2 live progress', () => {
     feed(recoveryEvents().slice(0, 2));
     await eventually(() => expect(term.screen()).toContain('connecting'));
     p.note('edge-1: took over a stale lock of run x');
-    expect(term.screen().split('\n')).toEqual(['edge-1: took over a stale lock of run x', '❯ edge-1  connecting to 127.0.0.1:2201  0ms']);
+    expect(term.screen().split('\n')).toEqual([
+      'edge-1: took over a stale lock of run x',
+      '❯ edge-1  connecting to 127.0.0.1:2201  0ms',
+    ]);
     await p.done();
   });
 
   it('done() closes hosts that never ended as interrupted at their running step, and unstarted ones', async () => {
     const { term, p, feed, setNow } = setup(['edge-1', 'edge-2']);
     await tick();
-    feed(recoveryEvents().filter((e) => e.host === 'edge-1').slice(0, 6));
+    feed(
+      recoveryEvents()
+        .filter((e) => e.host === 'edge-1')
+        .slice(0, 6),
+    );
     setNow(T0 + 3000);
     await p.done();
-    expect(term.screen()).toBe(['↓ edge-1  interrupted at find-events  3.0s', '  not finished', '↓ edge-2  interrupted  0ms', '  not started'].join('\n'));
+    expect(term.screen()).toBe(
+      [
+        '↓ edge-1  interrupted at find-events  3.0s',
+        '  not finished',
+        '↓ edge-2  interrupted  0ms',
+        '  not started',
+      ].join('\n'),
+    );
   });
 
   it('verbose shows the last line of device output under the running step', async () => {
     const { term, p, feed } = setup(['edge-1'], { verbose: true });
     await tick();
-    feed(recoveryEvents().filter((e) => e.host === 'edge-1').slice(0, 6));
-    await eventually(() => expect(term.screen()).toContain('  │ %CRYPTO-4-RECVD_PKT_INV_SPI: srcaddr=10.0.0.2'));
+    feed(
+      recoveryEvents()
+        .filter((e) => e.host === 'edge-1')
+        .slice(0, 6),
+    );
+    await eventually(() =>
+      expect(term.screen()).toContain('  │ %CRYPTO-4-RECVD_PKT_INV_SPI: srcaddr=10.0.0.2'),
+    );
     await p.done();
   });
 
   it('animated mode (spinner, ticking clocks) ends with the same final frame', async () => {
     const term = new FakeTerminal();
-    const p = createProgressReporter({ hosts: ['edge-1', 'edge-2'], stream: term as unknown as NodeJS.WriteStream });
+    const p = createProgressReporter({
+      hosts: ['edge-1', 'edge-2'],
+      stream: term as unknown as NodeJS.WriteStream,
+    });
     recoveryEvents().forEach(p.report);
     await p.done();
     expect(term.screen()).toBe(
-      ['✔ edge-1  ok  10.1s', '  recovered', '  disruptive: clear crypto sa peer 10.0.0.2', '✖ edge-2  unreachable  2.0s', '  connection refused by 127.0.0.1:2202'].join('\n'),
+      [
+        '✔ edge-1  ok  10.1s',
+        '  recovered',
+        '  disruptive: clear crypto sa peer 10.0.0.2',
+        '✖ edge-2  unreachable  2.0s',
+        '  connection refused by 127.0.0.1:2202',
+      ].join('\n'),
     );
   });
 });

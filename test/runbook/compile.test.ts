@@ -5,7 +5,16 @@ import { resolve } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { ValidationError } from '../../src/errors.js';
 import { compileRunbookSource, loadRunbook } from '../../src/runbook/load.js';
-import type { AssertStep, ChooseStep, CommandStep, EndStep, GroupStep, Runbook, SetStep, Step } from '../../src/runbook/model.js';
+import type {
+  AssertStep,
+  ChooseStep,
+  CommandStep,
+  EndStep,
+  GroupStep,
+  Runbook,
+  SetStep,
+  Step,
+} from '../../src/runbook/model.js';
 
 const FIXTURE = 'test/fixtures/valid/all-constructs.yaml';
 
@@ -36,7 +45,8 @@ function diagnosticsOf(text: string): string[] {
   try {
     compileRunbookSource(text, 'rb.yaml');
   } catch (err) {
-    if (err instanceof ValidationError) return err.diagnostics.map((d) => `${d.pos.line}:${d.pos.col} ${d.message}`);
+    if (err instanceof ValidationError)
+      return err.diagnostics.map((d) => `${d.pos.line}:${d.pos.col} ${d.message}`);
     throw err;
   }
   return [];
@@ -55,11 +65,20 @@ describe('compiling all-constructs.yaml', () => {
 
   it('types vars and checks their defaults (ints as bigint)', () => {
     const byName = Object.fromEntries(rb.vars.map((v) => [v.name, v]));
-    expect(byName.peer).toMatchObject({ type: 'ipv4', required: false, secret: false, description: 'Peer to recover' });
+    expect(byName.peer).toMatchObject({
+      type: 'ipv4',
+      required: false,
+      secret: false,
+      description: 'Peer to recover',
+    });
     expect(byName.peer!.default).toBeUndefined();
     expect(byName.attempts!.default).toBe(3n);
     expect(byName.force!.default).toBe(false);
-    expect(byName.escalation).toMatchObject({ type: 'list', items: { type: 'enum', values: ['port_hop', 'omp', 'control'] }, default: ['port_hop', 'omp'] });
+    expect(byName.escalation).toMatchObject({
+      type: 'list',
+      items: { type: 'enum', values: ['port_hop', 'omp', 'control'] },
+      default: ['port_hop', 'omp'],
+    });
     expect(byName.token).toMatchObject({ secret: true, required: true });
     expect(byName.tunnel).toMatchObject({ pattern: 'Tunnel[0-9]+', default: 'Tunnel10001' });
     expect(byName.peer!.pos).toMatchObject({ line: 7, col: 3 });
@@ -73,7 +92,13 @@ describe('compiling all-constructs.yaml', () => {
     expect(s.dialogs).toEqual([]);
     expect(s.expectDisconnect).toBe(false);
     expect(s.disruptive).toBe(false);
-    expect(s.captures[0]).toMatchObject({ name: 'decaps', mode: 'first', flags: 'm', optional: false, types: { n: 'int' } });
+    expect(s.captures[0]).toMatchObject({
+      name: 'decaps',
+      mode: 'first',
+      flags: 'm',
+      optional: false,
+      types: { n: 'int' },
+    });
     const find = step(rb, 'find-events', 'command');
     expect(find.name).toBe('Find invalid-SPI events');
     expect(find.timeoutMs).toBe(30_000);
@@ -116,7 +141,9 @@ describe('compiling all-constructs.yaml', () => {
     ]);
     const hop = step(rb, 'port-hop', 'command');
     expect(hop.disruptive).toBe(true);
-    expect(hop.impact?.render({ color: 'mpls' })).toBe('Moves the mpls TLOC to the next port; flaps its BFD sessions');
+    expect(hop.impact?.render({ color: 'mpls' })).toBe(
+      'Moves the mpls TLOC to the next port; flaps its BFD sessions',
+    );
     const harmless = step(rb, 'harmless', 'command');
     expect(harmless.disruptive).toBe(false);
     expect(harmless.impact).toBeUndefined();
@@ -125,7 +152,8 @@ describe('compiling all-constructs.yaml', () => {
   it('compiles recovery steps and on_failure continue', () => {
     const rekey = step(rb, 'rekey', 'command');
     expect(rekey.onFailure.kind).toBe('steps');
-    if (rekey.onFailure.kind === 'steps') expect(rekey.onFailure.steps.map((s) => s.id)).toEqual(['recover', 'give-up']);
+    if (rekey.onFailure.kind === 'steps')
+      expect(rekey.onFailure.steps.map((s) => s.id)).toEqual(['recover', 'give-up']);
     expect(step(rb, 'per-peer', 'group').onFailure).toEqual({ kind: 'continue' });
   });
 
@@ -148,7 +176,9 @@ describe('compiling all-constructs.yaml', () => {
   it('compiles set values in order, end, assert with message, and when', () => {
     const set: SetStep = step(rb, 'pick', 'set');
     expect(set.values.map((v) => v.name)).toEqual(['target', 'count', 'sdwan']);
-    expect(set.values[0]!.expr.evaluate({ vars: {}, events: [{ peer: '10.0.0.1' }, { peer: '10.0.0.2' }] })).toBe('10.0.0.2');
+    expect(
+      set.values[0]!.expr.evaluate({ vars: {}, events: [{ peer: '10.0.0.1' }, { peer: '10.0.0.2' }] }),
+    ).toBe('10.0.0.2');
     expect(set.values[1]!.expr.evaluate({})).toBe(0n);
     const end: EndStep = step(rb, 'nothing-to-do', 'end');
     expect(end.status).toBe('ok');
@@ -183,15 +213,22 @@ steps:
   });
 
   it('treats a read-only command with changes as disruptive', async () => {
-    const rb = compileRunbookSource('runbook: x\nplatform: linux\nsteps:\n  - id: a\n    run: cat /etc/hostname\n    changes: Reads a file (declared anyway)\n', 'x.yaml');
+    const rb = compileRunbookSource(
+      'runbook: x\nplatform: linux\nsteps:\n  - id: a\n    run: cat /etc/hostname\n    changes: Reads a file (declared anyway)\n',
+      'x.yaml',
+    );
     expect((rb.steps[0] as CommandStep).disruptive).toBe(true);
   });
 
   it('checks templates with placeholders against read-only patterns', () => {
-    const ok = 'runbook: x\nplatform: cisco-iosxe\nvars: {peer: {type: ipv4}}\nsteps:\n  - id: a\n    run: show crypto ipsec sa peer {{ peer }}\n';
+    const ok =
+      'runbook: x\nplatform: cisco-iosxe\nvars: {peer: {type: ipv4}}\nsteps:\n  - id: a\n    run: show crypto ipsec sa peer {{ peer }}\n';
     expect(diagnosticsOf(ok)).toEqual([]);
-    const whole = 'runbook: x\nplatform: cisco-iosxe\nvars: {cmd: {type: string}}\nsteps:\n  - id: a\n    run: "{{ cmd }}"\n';
-    expect(diagnosticsOf(whole)[0]).toMatch(/^6:10 step 'a' runs '\{\{ cmd \}\}', which is not a read-only command/);
+    const whole =
+      'runbook: x\nplatform: cisco-iosxe\nvars: {cmd: {type: string}}\nsteps:\n  - id: a\n    run: "{{ cmd }}"\n';
+    expect(diagnosticsOf(whole)[0]).toMatch(
+      /^6:10 step 'a' runs '\{\{ cmd \}\}', which is not a read-only command/,
+    );
   });
 
   it('makes captures visible to later steps, inside nested groups, and after the group', () => {
@@ -256,7 +293,9 @@ steps:
     changes: Resets counters
     dialog: [{prompt: 'confirm', answer: "y\\n"}]
 `;
-    expect(diagnosticsOf(text)).toEqual(["7:42 dialog answer of step 'a' contains a newline or control character"]);
+    expect(diagnosticsOf(text)).toEqual([
+      "7:42 dialog answer of step 'a' contains a newline or control character",
+    ]);
   });
 
   it('refuses regex flags other than i, m, s, u', () => {
@@ -267,7 +306,9 @@ steps:
     run: show version
     expect: {regex: 'x', flags: g}
 `;
-    expect(diagnosticsOf(text)).toEqual(["6:33 'flags' in expect of step 'a' must be regex flags: any of i, m, s, u, each at most once"]);
+    expect(diagnosticsOf(text)).toEqual([
+      "6:33 'flags' in expect of step 'a' must be regex flags: any of i, m, s, u, each at most once",
+    ]);
   });
 
   it('points at the first character inside quotes and block scalars', () => {
@@ -299,7 +340,11 @@ describe('loadRunbook', () => {
 
   it('names the file as given in diagnostics', async () => {
     await expect(loadRunbook('test/fixtures/invalid/unknown-step-field.yaml')).rejects.toMatchObject({
-      diagnostics: [expect.objectContaining({ pos: { file: 'test/fixtures/invalid/unknown-step-field.yaml', line: 6, col: 5 } })],
+      diagnostics: [
+        expect.objectContaining({
+          pos: { file: 'test/fixtures/invalid/unknown-step-field.yaml', line: 6, col: 5 },
+        }),
+      ],
     });
   });
 });

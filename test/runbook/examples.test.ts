@@ -54,7 +54,14 @@ describe('examples/linux-disk-check.yaml', async () => {
   const rb = await loadRunbook('examples/linux-disk-check.yaml');
 
   it('captures df, df -i, free and uptime output', () => {
-    expect(capture(rb, 'disk', DF).usage).toEqual({ device: '/dev/sda1', blocks: 41152736n, used: 38094800n, avail: 1058000n, pct: 98n, mounted: '/' });
+    expect(capture(rb, 'disk', DF).usage).toEqual({
+      device: '/dev/sda1',
+      blocks: 41152736n,
+      used: 38094800n,
+      avail: 1058000n,
+      pct: 98n,
+      mounted: '/',
+    });
     expect(capture(rb, 'inodes', DF_INODES).inode).toEqual({ pct: '12' });
     expect(capture(rb, 'free', FREE).mem).toEqual({ total: 7951n, used: 2210n, available: 5400n });
     expect(capture(rb, 'load', UPTIME).load).toEqual({ one: '0.15', five: '0.10', fifteen: '0.05' });
@@ -69,7 +76,12 @@ describe('examples/linux-disk-check.yaml', async () => {
 
   it('fails a 98% full disk, warns at 85%, and passes at 21%', () => {
     const vars = varsScope(resolveVars(rb, []));
-    const scope = (pct: bigint): Record<string, Value> => ({ ...vars, ...capture(rb, 'disk', DF), usage: { ...(capture(rb, 'disk', DF).usage as Record<string, Value>), pct }, inode: { pct: '12' } });
+    const scope = (pct: bigint): Record<string, Value> => ({
+      ...vars,
+      ...capture(rb, 'disk', DF),
+      usage: { ...(capture(rb, 'disk', DF).usage as Record<string, Value>), pct },
+      inode: { pct: '12' },
+    });
     expect(branchTaken(rb, 'verdict', scope(98n))).toBe(0);
     expect(branchTaken(rb, 'verdict', scope(85n))).toBe(1);
     expect(branchTaken(rb, 'verdict', scope(21n))).toBe(2);
@@ -80,7 +92,12 @@ describe('examples/linux-disk-check.yaml', async () => {
 
   it('only the du step is declared, and it changes nothing', () => {
     const largest = find(rb.steps, 'largest');
-    expect(largest).toMatchObject({ kind: 'command', disruptive: false, okExitCodes: [0, 1], onFailure: { kind: 'continue' } });
+    expect(largest).toMatchObject({
+      kind: 'command',
+      disruptive: false,
+      okExitCodes: [0, 1],
+      onFailure: { kind: 'continue' },
+    });
   });
 });
 
@@ -116,8 +133,12 @@ describe('examples/iosxe-interface-check.yaml', async () => {
     const present = find(rb.steps, 'present');
     if (present.kind !== 'assert') throw new Error('present');
     const rows = capture(rb, 'brief', BRIEF);
-    expect(present.that.evaluate({ ...varsScope(resolveVars(rb, ['interface=GigabitEthernet1'])), ...rows })).toBe(true);
-    expect(present.that.evaluate({ ...varsScope(resolveVars(rb, ['interface=GigabitEthernet9'])), ...rows })).toBe(false);
+    expect(
+      present.that.evaluate({ ...varsScope(resolveVars(rb, ['interface=GigabitEthernet1'])), ...rows }),
+    ).toBe(true);
+    expect(
+      present.that.evaluate({ ...varsScope(resolveVars(rb, ['interface=GigabitEthernet9'])), ...rows }),
+    ).toBe(false);
   });
 
   it('takes the error branch for an up/up interface with input errors', () => {
@@ -139,6 +160,8 @@ describe('examples/iosxe-interface-check.yaml', async () => {
     expect(clear.disruptive).toBe(true);
     expect(clear.dialogs).toEqual([{ prompt: '\\[confirm\\]', answer: '', newline: true }]);
     expect(clear.when?.evaluate(varsScope(resolveVars(rb, ['interface=GigabitEthernet2'])))).toBe(false);
-    expect(clear.run.render(varsScope(resolveVars(rb, ['interface=GigabitEthernet2'])))).toBe('clear counters GigabitEthernet2');
+    expect(clear.run.render(varsScope(resolveVars(rb, ['interface=GigabitEthernet2'])))).toBe(
+      'clear counters GigabitEthernet2',
+    );
   });
 });

@@ -9,7 +9,9 @@ import { ValidationError } from '../../src/errors.js';
 import { compileRunbookSource } from '../../src/runbook/load.js';
 
 const dir = 'test/fixtures/invalid';
-const files = readdirSync(dir).filter((f) => f.endsWith('.yaml')).sort();
+const files = readdirSync(dir)
+  .filter((f) => f.endsWith('.yaml'))
+  .sort();
 
 function expectedOf(text: string): string[] {
   return text

@@ -25,24 +25,55 @@ describe('buildPlan', () => {
   it('is the whole tree as JSON-safe data with placeholders for device values', () => {
     const plan = buildPlan(book(), { color: 'gold' });
     expect(JSON.parse(JSON.stringify(plan))).toEqual(plan);
-    expect(plan.steps.map((s) => [s.kind, s.id])).toEqual([['command', 'find-events'], ['end', 'nothing-to-do'], ['group', 'per-peer'], ['end', 'done']]);
+    expect(plan.steps.map((s) => [s.kind, s.id])).toEqual([
+      ['command', 'find-events'],
+      ['end', 'nothing-to-do'],
+      ['group', 'per-peer'],
+      ['end', 'done'],
+    ]);
     const perPeer = plan.steps[2] as PlanGroup;
     expect(perPeer.forEach).toEqual({ items: 'events', as: 'ev' });
     const clear = find(plan.steps, 'clear-sa') as PlanCommand;
-    expect(clear).toMatchObject({ key: 'per-peer[*]/fix/clear-sa', command: 'clear crypto sa peer <ev.peer>', disruptive: true, impact: 'Renegotiates the IKE SA with <ev.peer> only' });
+    expect(clear).toMatchObject({
+      key: 'per-peer[*]/fix/clear-sa',
+      command: 'clear crypto sa peer <ev.peer>',
+      disruptive: true,
+      impact: 'Renegotiates the IKE SA with <ev.peer> only',
+    });
     const hop = find(plan.steps, 'port-hop') as PlanCommand;
     expect(hop.command).toBe('request platform software sdwan port_hop gold');
     expect(hop.expectDisconnect).toBe(true);
-    expect(find(plan.steps, 'verify-sa')).toMatchObject({ disruptive: false, retry: { times: 5, delayMs: 5000, until: 'after.n > before.n' }, captures: ['after'] });
-    expect(find(plan.steps, 'nothing-to-do')).toMatchObject({ when: 'size(events) == 0', status: 'ok', message: 'No invalid-SPI events in the log' });
+    expect(find(plan.steps, 'verify-sa')).toMatchObject({
+      disruptive: false,
+      retry: { times: 5, delayMs: 5000, until: 'after.n > before.n' },
+      captures: ['after'],
+    });
+    expect(find(plan.steps, 'nothing-to-do')).toMatchObject({
+      when: 'size(events) == 0',
+      status: 'ok',
+      message: 'No invalid-SPI events in the log',
+    });
     expect(find(plan.steps, 'done')).toMatchObject({ message: 'recovered <size(events)> peer(s)' });
     expect(plan.approvals.map((a) => [a.stepId, a.conditions])).toEqual([
       ['clear-sa', ['for each ev in events', '!has(ev.iface)']],
       ['port-hop', ['for each ev in events', 'otherwise (none of: !has(ev.iface))']],
     ]);
     expect(plan.vars).toEqual([
-      { name: 'peer', type: 'ipv4', required: false, secret: false, description: 'Peer to recover (default every peer in the log)' },
-      { name: 'color', type: 'string', required: false, secret: false, description: 'TLOC colour to port-hop', value: 'gold' },
+      {
+        name: 'peer',
+        type: 'ipv4',
+        required: false,
+        secret: false,
+        description: 'Peer to recover (default every peer in the log)',
+      },
+      {
+        name: 'color',
+        type: 'string',
+        required: false,
+        secret: false,
+        description: 'TLOC colour to port-hop',
+        value: 'gold',
+      },
     ]);
   });
 
@@ -68,9 +99,13 @@ describe('renderPlan', () => {
     expect(lines).toContain('  3. per-peer: for each ev in events');
     expect(lines).toContain('     3.1. sa-before: run show crypto ipsec sa peer <ev.peer>');
     expect(lines).toContain('          when !has(ev.iface):');
-    expect(lines).toContain(`            3.2.1. clear-sa: run clear crypto sa peer <ev.peer>  ${DISRUPTIVE_MARK}`);
+    expect(lines).toContain(
+      `            3.2.1. clear-sa: run clear crypto sa peer <ev.peer>  ${DISRUPTIVE_MARK}`,
+    );
     expect(lines).toContain('                   impact: Renegotiates the IKE SA with <ev.peer> only');
-    expect(lines).toContain('            3.2.2. port-hop: run request platform software sdwan port_hop biz-internet  [DISRUPTIVE: approval required]');
+    expect(lines).toContain(
+      '            3.2.2. port-hop: run request platform software sdwan port_hop biz-internet  [DISRUPTIVE: approval required]',
+    );
     expect(lines).toContain('          poll up to 5 times every 5s until after.n > before.n');
     const summary = text.slice(text.indexOf('Disruptive commands (2)'));
     expect(summary).toContain('1. clear crypto sa peer <ev.peer>');
@@ -83,10 +118,14 @@ describe('renderPlan', () => {
     expect(md).toMatch(/^# Plan: recover-inv-spi-mini\n/);
     expect(md).toContain('## Steps');
     expect(md).toContain('- **1** `find-events`: run `show logging | include RECVD_PKT_INV_SPI`');
-    expect(md).toContain('      - **3.2.1** `clear-sa`: run `clear crypto sa peer <ev.peer>` — **[DISRUPTIVE: approval required]**');
+    expect(md).toContain(
+      '      - **3.2.1** `clear-sa`: run `clear crypto sa peer <ev.peer>` — **[DISRUPTIVE: approval required]**',
+    );
     expect(md).toContain('        - impact: Renegotiates the IKE SA with \\<ev.peer\\> only');
     expect(md).toContain('| # | Step | Command | Impact | When |');
-    expect(md).toContain('| 1 | `per-peer[*]/fix/clear-sa` | `clear crypto sa peer <ev.peer>` | Renegotiates the IKE SA with \\<ev.peer\\> only | `for each ev in events` and `!has(ev.iface)` |');
+    expect(md).toContain(
+      '| 1 | `per-peer[*]/fix/clear-sa` | `clear crypto sa peer <ev.peer>` | Renegotiates the IKE SA with \\<ev.peer\\> only | `for each ev in events` and `!has(ev.iface)` |',
+    );
     // every table row has the same number of unescaped cell separators
     const rows = md.split('\n').filter((l) => l.startsWith('| ') && l.includes('per-peer'));
     for (const r of rows) expect(r.replace(/\\\|/g, '').split('|').length).toBe(7);
@@ -98,7 +137,10 @@ describe('renderPlan', () => {
   });
 
   it('a runbook without disruptive steps says no approval is needed', () => {
-    const rb = compileRunbookSource('runbook: r\ndescription: r\nplatform: cisco-iosxe\nsteps:\n  - id: v\n    run: show version\n', 'r.yaml');
+    const rb = compileRunbookSource(
+      'runbook: r\ndescription: r\nplatform: cisco-iosxe\nsteps:\n  - id: v\n    run: show version\n',
+      'r.yaml',
+    );
     expect(renderPlan(buildPlan(rb, {}), 'text')).toContain('Disruptive commands: none');
     expect(renderPlan(buildPlan(rb, {}), 'markdown')).toContain('None: every command is read-only.');
   });

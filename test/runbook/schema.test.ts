@@ -14,9 +14,11 @@ function* walk(node: unknown, path: string): Generator<[string, Node]> {
   const n = node as Node;
   yield [path, n];
   for (const key of ['properties', 'definitions']) {
-    for (const [k, v] of Object.entries((n[key] as Node | undefined) ?? {})) yield* walk(v, `${path}/${key}/${k}`);
+    for (const [k, v] of Object.entries((n[key] as Node | undefined) ?? {}))
+      yield* walk(v, `${path}/${key}/${k}`);
   }
-  for (const key of ['items', 'additionalProperties', 'then']) if (typeof n[key] === 'object') yield* walk(n[key], `${path}/${key}`);
+  for (const key of ['items', 'additionalProperties', 'then'])
+    if (typeof n[key] === 'object') yield* walk(n[key], `${path}/${key}`);
 }
 
 describe('schemas/runbook.schema.json', () => {
@@ -34,7 +36,9 @@ describe('schemas/runbook.schema.json', () => {
   });
 
   it('closes every object with properties (additionalProperties: false)', () => {
-    const open = [...walk(schema, '#')].filter(([, n]) => n.properties !== undefined && n.additionalProperties !== false).map(([p]) => p);
+    const open = [...walk(schema, '#')]
+      .filter(([, n]) => n.properties !== undefined && n.additionalProperties !== false)
+      .map(([p]) => p);
     expect(open).toEqual([]);
   });
 
@@ -62,7 +66,10 @@ describe('schemas/runbook.schema.json', () => {
 
   it('hints where a misplaced field belongs', () => {
     try {
-      compileRunbookSource('runbook: x\nplatform: linux\nsteps:\n  - id: a\n    run: uptime\n    until: "true"\n', 'x.yaml');
+      compileRunbookSource(
+        'runbook: x\nplatform: linux\nsteps:\n  - id: a\n    run: uptime\n    until: "true"\n',
+        'x.yaml',
+      );
       throw new Error('valid');
     } catch (err) {
       expect(err).toBeInstanceOf(ValidationError);

@@ -26,7 +26,8 @@ describe('valid runbooks', () => {
       const runbook = await loadRunbook(file);
       expect(runbook.steps.length).toBeGreaterThan(0);
     } catch (err) {
-      if (err instanceof ValidationError) throw new Error(`${file} is invalid:\n${err.diagnostics.map(formatDiagnostic).join('\n')}`);
+      if (err instanceof ValidationError)
+        throw new Error(`${file} is invalid:\n${err.diagnostics.map(formatDiagnostic).join('\n')}`);
       throw err;
     }
   });

@@ -58,7 +58,9 @@ describe('resolveVars', () => {
 
   it('refuses an unknown var with a suggestion and the list of vars', () => {
     const e = errorOf(['peer=10.0.0.1', 'colour=lte']);
-    expect(e.message).toBe("--var colour: runbook 'vars-test' has no variable 'colour' (did you mean 'color'?)");
+    expect(e.message).toBe(
+      "--var colour: runbook 'vars-test' has no variable 'colour' (did you mean 'color'?)",
+    );
     expect(e.hint).toContain('color (enum of mpls|lte)');
   });
 
@@ -66,8 +68,12 @@ describe('resolveVars', () => {
     const e = errorOf(['peer=10.0.0.999']);
     expect(e.code).toBe('E_VAR_INVALID');
     expect(e.message).toBe("--var peer: '10.0.0.999' is not an IPv4 address (variable 'peer' is ipv4)");
-    expect(errorOf(['peer=10.0.0.1', 'count=x']).message).toBe("--var count: 'x' is not an integer (variable 'count' is int)");
-    expect(errorOf(['peer=10.0.0.1', 'iface=Gi1; reload']).message).toContain("(variable 'iface' is string matching /Tunnel[0-9]+/)");
+    expect(errorOf(['peer=10.0.0.1', 'count=x']).message).toBe(
+      "--var count: 'x' is not an integer (variable 'count' is int)",
+    );
+    expect(errorOf(['peer=10.0.0.1', 'iface=Gi1; reload']).message).toContain(
+      "(variable 'iface' is string matching /Tunnel[0-9]+/)",
+    );
   });
 
   it('refuses a pair without "="', () => {

@@ -32,7 +32,13 @@ export function labDevice(opts: LabDeviceOptions): LabDevice {
   let now = Date.UTC(2025, 0, 10, 12, 0, 0);
   const bfdDelayMs = opts.bfdDelayMs ?? 3000;
   const router = new Router({ name: 'edge1', scenario: opts.scenario, index: 0, bfdDelayMs, now });
-  const settings = { confirm: false, pager: false, refuseTerminalLength: false, dropOnControlClear: opts.dropOnControlClear ?? false, bfdDelayMs };
+  const settings = {
+    confirm: false,
+    pager: false,
+    refuseTerminalLength: false,
+    dropOnControlClear: opts.dropOnControlClear ?? false,
+    bfdDelayMs,
+  };
   const audit: LabDevice['audit'] = [];
 
   const device: DeviceFn = (command) => {
@@ -52,7 +58,8 @@ export function labDevice(opts: LabDeviceOptions): LabDevice {
     now += 20;
     const reply: DeviceReply = { output: out.replace(/\r\n/g, '\n') };
     const last = audit.at(-1);
-    if (opts.confirm && last?.command === command && last.stateChanging) reply.prompts = [`${command} [confirm]`];
+    if (opts.confirm && last?.command === command && last.stateChanging)
+      reply.prompts = [`${command} [confirm]`];
     if (dropped) reply.disconnect = true;
     return reply;
   };

@@ -29,7 +29,10 @@ interface RecoverOptions extends LabDeviceOptions {
 async function recover(opts: RecoverOptions) {
   const runbook = await loadRunbook(RUNBOOK);
   const lab = opts.lab ?? labDevice(opts);
-  const transport = new MemoryTransport({ profile: getProfile(runbook.platform), device: opts.wrap ? opts.wrap(lab.device) : lab.device });
+  const transport = new MemoryTransport({
+    profile: getProfile(runbook.platform),
+    device: opts.wrap ? opts.wrap(lab.device) : lab.device,
+  });
   const events: EngineEvent[] = [];
   const result: HostResult = await runHost({
     runbook,
@@ -65,11 +68,13 @@ describe('recover-inv-spi over the in-memory lab edge', () => {
 
   it('reports per peer what was wrong, what was done and the evidence before and after', async () => {
     const { result } = await recover({ scenario: 'mixed' });
-    const [sdwan, classic, qfp] = result.message.split(/\n(?=peer |QFP )/);
+    const [sdwan = '', classic = '', qfp = ''] = result.message.split(/\n(?=peer |QFP )/);
     expect(sdwan).toMatch(
       /^peer 10\.20\.20\.1 \(SD-WAN biz-internet Tunnel10001\): invalid SPI now \(decaps frozen while encaps grew, BFD down\)\n  did: ipsec-rekey \(all SD-WAN tunnels\) -> recovered\n  before: inbound SPI 0x[0-9A-F]+, encaps \d+->\d+, decaps (\d+)->\1, BFD down \(newest log event spi=0x[0-9A-F]+\(\d+\) on Tunnel10001\)\n  after: inbound SPI 0x[0-9A-F]+, encaps \d+->\d+, decaps \d+->\d+, BFD up$/,
     );
-    expect(classic).toMatch(/^peer 10\.40\.40\.1 \(classic IKE\): invalid SPI now \(decaps frozen while encaps grew\)\n  did: clear crypto sa peer 10\.40\.40\.1 -> recovered\n  before: .*\n  after: inbound SPI 0x/);
+    expect(classic).toMatch(
+      /^peer 10\.40\.40\.1 \(classic IKE\): invalid SPI now \(decaps frozen while encaps grew\)\n  did: clear crypto sa peer 10\.40\.40\.1 -> recovered\n  before: .*\n  after: inbound SPI 0x/,
+    );
     expect(qfp).toMatch(/^QFP IN_US_V4_PKT_SA_NOT_FOUND_SPI \d+ before, \d+ after \(not growing\)$/);
     // new SPIs: the SPI after differs from the SPI before
     const spis = /before: inbound SPI (0x[0-9A-F]+)[^]*after: inbound SPI (0x[0-9A-F]+)/.exec(classic)!;
@@ -78,8 +83,13 @@ describe('recover-inv-spi over the in-memory lab edge', () => {
 
   it('the healthy log says nothing to do', async () => {
     const { result, transport } = await recover({ scenario: 'healthy' });
-    expect(result.message).toBe('Nothing to do: no %CRYPTO-4-RECVD_PKT_INV_SPI event in the log (QFP IN_US_V4_PKT_SA_NOT_FOUND_SPI = 0)');
-    expect(transport.sent).toEqual(['show logging | include RECVD_PKT_INV_SPI', 'show platform hardware qfp active feature ipsec datapath drops']);
+    expect(result.message).toBe(
+      'Nothing to do: no %CRYPTO-4-RECVD_PKT_INV_SPI event in the log (QFP IN_US_V4_PKT_SA_NOT_FOUND_SPI = 0)',
+    );
+    expect(transport.sent).toEqual([
+      'show logging | include RECVD_PKT_INV_SPI',
+      'show platform hardware qfp active feature ipsec datapath drops',
+    ]);
   });
 
   it('a second run finds the peers healthy now (the log still has them) and leaves them alone', async () => {
@@ -90,7 +100,9 @@ describe('recover-inv-spi over the in-memory lab edge', () => {
     const { result } = await recover({ scenario: 'mixed', lab });
     expect(result.outcome).toBe('ok');
     expect(lab.stateChanging()).toHaveLength(first);
-    expect(result.message).toMatch(/^peer 10\.20\.20\.1 \(SD-WAN biz-internet Tunnel10001\): healthy now, was broken, left alone \(newest log event spi=.*BFD up\)\npeer 10\.40\.40\.1 \(classic IKE\): healthy now, was broken, left alone/);
+    expect(result.message).toMatch(
+      /^peer 10\.20\.20\.1 \(SD-WAN biz-internet Tunnel10001\): healthy now, was broken, left alone \(newest log event spi=.*BFD up\)\npeer 10\.40\.40\.1 \(classic IKE\): healthy now, was broken, left alone/,
+    );
   });
 
   it('the peer var restricts the run to that peer', async () => {
@@ -105,14 +117,18 @@ describe('recover-inv-spi over the in-memory lab edge', () => {
     const { result, lab } = await recover({ scenario: 'healthy', vars: ['peer=10.20.30.1'] });
     expect(result.outcome).toBe('ok');
     expect(lab.stateChanging()).toEqual([]);
-    expect(result.message).toMatch(/^peer 10\.20\.30\.1 \(SD-WAN biz-internet\): healthy now, left alone \(no log event;/);
+    expect(result.message).toMatch(
+      /^peer 10\.20\.30\.1 \(SD-WAN biz-internet\): healthy now, left alone \(no log event;/,
+    );
   });
 
   it('a peer var for a peer without an SA fails, saying so, and changes nothing', async () => {
     const { result, lab } = await recover({ scenario: 'healthy', vars: ['peer=10.99.99.1'] });
     expect(result.outcome).toBe('failed');
     expect(lab.stateChanging()).toEqual([]);
-    expect(result.message).toContain('peer 10.99.99.1: no IPsec SA on the device (no log event); nothing done');
+    expect(result.message).toContain(
+      'peer 10.99.99.1: no IPsec SA on the device (no log event); nothing done',
+    );
   });
 
   it('the escalation var sets the order: omp first', async () => {
@@ -123,22 +139,35 @@ describe('recover-inv-spi over the in-memory lab edge', () => {
   });
 
   it('the port-hop command form is a var', async () => {
-    const { lab } = await recover({ scenario: 'sdwan-cleared', vars: ['port_hop_command=request platform software sdwan port_hop color'] });
+    const { lab } = await recover({
+      scenario: 'sdwan-cleared',
+      vars: ['port_hop_command=request platform software sdwan port_hop color'],
+    });
     expect(lab.stateChanging()).toEqual(['request platform software sdwan port_hop color biz-internet']);
     expect(lab.state().portHopped).toEqual({ 'biz-internet': true, mpls: false });
   });
 
   it('refuses a port-hop command outside the two known forms', async () => {
-    await expect(recover({ scenario: 'sdwan-cleared', vars: ['port_hop_command=clear crypto sa'] })).rejects.toThrow(/port_hop_command/);
+    await expect(
+      recover({ scenario: 'sdwan-cleared', vars: ['port_hop_command=clear crypto sa'] }),
+    ).rejects.toThrow(/port_hop_command/);
   });
 
   it('when ipsec-rekey does not help, escalates to the port hop and stops there', async () => {
     // a release where the rekey is accepted but changes nothing
-    const wrap = (device: DeviceFn): DeviceFn => (command, session) => (command === REKEY ? '' : device(command, session));
+    const wrap =
+      (device: DeviceFn): DeviceFn =>
+      (command, session) =>
+        command === REKEY ? '' : device(command, session);
     const { result, lab, transport } = await recover({ scenario: 'sdwan', wrap });
     expect(result.outcome).toBe('ok');
-    expect(transport.sent.filter((c) => !c.startsWith('show '))).toEqual([REKEY, 'request platform software sdwan port_hop biz-internet']);
-    expect(result.message).toContain('did: ipsec-rekey (all SD-WAN tunnels), request platform software sdwan port_hop biz-internet -> recovered');
+    expect(transport.sent.filter((c) => !c.startsWith('show '))).toEqual([
+      REKEY,
+      'request platform software sdwan port_hop biz-internet',
+    ]);
+    expect(result.message).toContain(
+      'did: ipsec-rekey (all SD-WAN tunnels), request platform software sdwan port_hop biz-internet -> recovered',
+    );
     expect(allUp(lab)).toBe(true);
   });
 
@@ -150,8 +179,14 @@ describe('recover-inv-spi over the in-memory lab edge', () => {
     lab.advance(1_000);
     const { result } = await recover({ scenario: 'sdwan', lab });
     expect(result.outcome, result.message).toBe('ok');
-    expect(lab.stateChanging()).toEqual(['clear crypto sa peer 10.20.21.1', 'request platform software sdwan port_hop mpls', REKEY]);
-    expect(result.message).toMatch(/^peer 10\.20\.21\.1 \(SD-WAN mpls Tunnel10002\): SA already cleared \(encaps and decaps 0, no SPI\)\n  did: request platform software sdwan port_hop mpls -> recovered/);
+    expect(lab.stateChanging()).toEqual([
+      'clear crypto sa peer 10.20.21.1',
+      'request platform software sdwan port_hop mpls',
+      REKEY,
+    ]);
+    expect(result.message).toMatch(
+      /^peer 10\.20\.21\.1 \(SD-WAN mpls Tunnel10002\): SA already cleared \(encaps and decaps 0, no SPI\)\n  did: request platform software sdwan port_hop mpls -> recovered/,
+    );
     expect(allUp(lab)).toBe(true);
   });
 
@@ -163,16 +198,25 @@ describe('recover-inv-spi over the in-memory lab edge', () => {
     const { result } = await recover({ scenario: 'sdwan', lab });
     expect(result.outcome, result.message).toBe('ok');
     // the port hop of biz-internet rebuilt 10.20.20.1's SA too: no rekey
-    expect(lab.stateChanging()).toEqual(['clear crypto sa peer 10.20.30.1', 'request platform software sdwan port_hop biz-internet']);
-    expect(result.message).toContain('peer 10.20.20.1 (SD-WAN biz-internet Tunnel10001): healthy now, was broken, left alone');
+    expect(lab.stateChanging()).toEqual([
+      'clear crypto sa peer 10.20.30.1',
+      'request platform software sdwan port_hop biz-internet',
+    ]);
+    expect(result.message).toContain(
+      'peer 10.20.20.1 (SD-WAN biz-internet Tunnel10001): healthy now, was broken, left alone',
+    );
     expect(allUp(lab)).toBe(true);
   });
 
   it('fails when the QFP invalid-SPI counter is still growing after the recovery', async () => {
     let drops = 1000;
     const qfp = 'show platform hardware qfp active feature ipsec datapath drops';
-    const wrap = (device: DeviceFn): DeviceFn => (command, session) =>
-      command === qfp ? `Drop Type  Name  Packets\n        4  IN_US_V4_PKT_SA_NOT_FOUND_SPI   ${(drops += 500)}\n` : device(command, session);
+    const wrap =
+      (device: DeviceFn): DeviceFn =>
+      (command, session) =>
+        command === qfp
+          ? `Drop Type  Name  Packets\n        4  IN_US_V4_PKT_SA_NOT_FOUND_SPI   ${(drops += 500)}\n`
+          : device(command, session);
     const { result, lab } = await recover({ scenario: 'classic', wrap });
     expect(result.outcome).toBe('failed');
     expect(lab.stateChanging()).toEqual(['clear crypto sa peer 10.40.40.1']);
@@ -190,7 +234,11 @@ describe('recover-inv-spi over the in-memory lab edge', () => {
   });
 
   it('reconnects when clear sdwan control connections drops the session, then verifies', async () => {
-    const { result, lab, transport } = await recover({ scenario: 'sdwan-cleared', vars: ['escalation=control'], dropOnControlClear: true });
+    const { result, lab, transport } = await recover({
+      scenario: 'sdwan-cleared',
+      vars: ['escalation=control'],
+      dropOnControlClear: true,
+    });
     expect(result.outcome).toBe('ok');
     expect(lab.stateChanging()).toEqual(['clear sdwan control connections']);
     expect(transport.opens).toBe(2);
@@ -209,31 +257,62 @@ describe('recover-inv-spi over the in-memory lab edge', () => {
 describe('recover-inv-spi dry-run over the in-memory lab edge', () => {
   it.each<[Scenario, string[]]>([
     ['classic', ['clear crypto sa peer 10.40.40.1']],
-    ['sdwan', [REKEY, 'request platform software sdwan port_hop biz-internet', 'clear sdwan omp all', 'clear sdwan control connections']],
-    ['sdwan-cleared', ['request platform software sdwan port_hop biz-internet', 'clear sdwan omp all', 'clear sdwan control connections']],
-    ['mixed', [REKEY, 'request platform software sdwan port_hop biz-internet', 'clear sdwan omp all', 'clear sdwan control connections', 'clear crypto sa peer 10.40.40.1']],
+    [
+      'sdwan',
+      [
+        REKEY,
+        'request platform software sdwan port_hop biz-internet',
+        'clear sdwan omp all',
+        'clear sdwan control connections',
+      ],
+    ],
+    [
+      'sdwan-cleared',
+      [
+        'request platform software sdwan port_hop biz-internet',
+        'clear sdwan omp all',
+        'clear sdwan control connections',
+      ],
+    ],
+    [
+      'mixed',
+      [
+        REKEY,
+        'request platform software sdwan port_hop biz-internet',
+        'clear sdwan omp all',
+        'clear sdwan control connections',
+        'clear crypto sa peer 10.40.40.1',
+      ],
+    ],
     ['healthy', []],
-  ])('%s: sends nothing that changes state and names %j with blast radius and evidence', async (scenario, commands) => {
-    const { result, lab } = await recover({ scenario, mode: 'dry-run' });
-    expect(result.outcome).toBe('ok');
-    expect(lab.stateChanging()).toEqual([]);
-    expect(result.disruptive).toEqual([]);
-    expect(result.wouldRun.map((w) => w.command)).toEqual(commands);
-    for (const w of result.wouldRun) {
-      expect(w.impact.length).toBeGreaterThan(20);
-      const lines = w.evidence.flatMap((e) => e.lines ?? []);
-      expect(lines.some((l) => l.includes('%CRYPTO-4-RECVD_PKT_INV_SPI'))).toBe(true);
-      expect(w.evidence.some((e) => e.stepId === 'sa-watch')).toBe(true);
-    }
-  });
+  ])(
+    '%s: sends nothing that changes state and names %j with blast radius and evidence',
+    async (scenario, commands) => {
+      const { result, lab } = await recover({ scenario, mode: 'dry-run' });
+      expect(result.outcome).toBe('ok');
+      expect(lab.stateChanging()).toEqual([]);
+      expect(result.disruptive).toEqual([]);
+      expect(result.wouldRun.map((w) => w.command)).toEqual(commands);
+      for (const w of result.wouldRun) {
+        expect(w.impact.length).toBeGreaterThan(20);
+        const lines = w.evidence.flatMap((e) => e.lines ?? []);
+        expect(lines.some((l) => l.includes('%CRYPTO-4-RECVD_PKT_INV_SPI'))).toBe(true);
+        expect(w.evidence.some((e) => e.stepId === 'sa-watch')).toBe(true);
+      }
+    },
+  );
 
   it('names the blast radius of each command', async () => {
     const { result } = await recover({ scenario: 'mixed', mode: 'dry-run' });
     const impact = Object.fromEntries(result.wouldRun.map((w) => [w.stepId, w.impact]));
     expect(impact['clear-sa']).toMatch(/^Deletes the IPsec SAs with 10\.40\.40\.1 only/);
     expect(impact['rekey']).toMatch(/ALL SD-WAN tunnels of this device/);
-    expect(impact['port-hop']).toMatch(/flaps the BFD sessions AND control connections of colour biz-internet/);
+    expect(impact['port-hop']).toMatch(
+      /flaps the BFD sessions AND control connections of colour biz-internet/,
+    );
     expect(impact['clear-omp']).toMatch(/flaps EVERY BFD session/);
-    expect(impact['clear-control']).toMatch(/EVERY control connection and EVERY BFD session.*may drop this management session/);
+    expect(impact['clear-control']).toMatch(
+      /EVERY control connection and EVERY BFD session.*may drop this management session/,
+    );
   });
 });

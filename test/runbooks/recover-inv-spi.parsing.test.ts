@@ -11,7 +11,8 @@ import type { CaptureSpec, Runbook, SetStep, Step } from '../../src/runbook/mode
 import { loadRunbook } from '../../src/runbook/load.js';
 
 const RUNBOOK = new URL('../../runbooks/recover-inv-spi.yaml', import.meta.url).pathname;
-const fixture = (name: string) => readFileSync(new URL(`../fixtures/recover-inv-spi/${name}`, import.meta.url), 'utf8');
+const fixture = (name: string) =>
+  readFileSync(new URL(`../fixtures/recover-inv-spi/${name}`, import.meta.url), 'utf8');
 
 let runbook: Runbook;
 beforeAll(async () => {
@@ -21,7 +22,8 @@ beforeAll(async () => {
 function find(steps: readonly Step[], id: string): Step | undefined {
   for (const s of steps) {
     if (s.id === id) return s;
-    const children = s.kind === 'group' ? s.steps : s.kind === 'choose' ? s.branches.flatMap((b) => b.steps) : [];
+    const children =
+      s.kind === 'group' ? s.steps : s.kind === 'choose' ? s.branches.flatMap((b) => b.steps) : [];
     const hit = find(children, id);
     if (hit) return hit;
   }
@@ -70,7 +72,9 @@ describe('find-events on the technote log lines', () => {
   });
 
   it('keeps the newest event of a peer logged many times', () => {
-    const older = sdwanLine.replace('12:18:43.404', '12:18:13.404').replace('spi=0x241BBFF1(605913993)', 'spi=0x100(256)');
+    const older = sdwanLine
+      .replace('12:18:43.404', '12:18:13.404')
+      .replace('spi=0x241BBFF1(605913993)', 'spi=0x100(256)');
     const { events, sdwan_events } = capture('find-events', `${older}\n${classicLine}\n${sdwanLine}\n`);
     expect((events as { peer: string; spi: string }[]).map((e) => [e.peer, e.spi])).toEqual([
       ['10.20.20.1', '0x241BBFF1'],
@@ -86,11 +90,15 @@ describe('find-events on the technote log lines', () => {
 
 describe('the QFP invalid-SPI counter', () => {
   it('reads IN_US_V4_PKT_SA_NOT_FOUND_SPI from the technote sample (collapsed columns, annotation)', () => {
-    expect(capture('qfp-before', fixture('show-platform-hardware-qfp-active-feature-ipsec-datapath-drops__2.txt'))).toEqual({ qfp_before: [{ n: 9393888n }] });
+    expect(
+      capture('qfp-before', fixture('show-platform-hardware-qfp-active-feature-ipsec-datapath-drops__2.txt')),
+    ).toEqual({ qfp_before: [{ n: 9393888n }] });
   });
 
   it('reads it from the real `drops all` table, and not the IPv6 or TRANS rows', () => {
-    expect(capture('qfp-before', fixture('show-platform-hardware-qfp-active-feature-ipsec-datapath-drops__1.txt'))).toEqual({ qfp_before: [{ n: 0n }] });
+    expect(
+      capture('qfp-before', fixture('show-platform-hardware-qfp-active-feature-ipsec-datapath-drops__1.txt')),
+    ).toEqual({ qfp_before: [{ n: 0n }] });
   });
 
   it('the same regex is used before, after and for the steady check', () => {
@@ -105,7 +113,11 @@ describe('the SA of a peer', () => {
     // three SAs: two proxy identities on a crypto map (one without SAs), one on a tunnel interface
     expect(capture('sa-before', fixture('show-crypto-ipsec-sa__1.txt'))).toEqual({
       b_tag: [{ tag: 'vpn-crypto-map' }, { tag: 'Tunnel0-head-0' }],
-      b_ident: [{ addr: '20.20.20.0', port: 0n }, { addr: '40.40.40.0', port: 0n }, { addr: '0.0.0.0', port: 0n }],
+      b_ident: [
+        { addr: '20.20.20.0', port: 0n },
+        { addr: '40.40.40.0', port: 0n },
+        { addr: '0.0.0.0', port: 0n },
+      ],
       b_enc: [{ n: 4n }, { n: 0n }, { n: 0n }],
       b_dec: [{ n: 4n }, { n: 0n }, { n: 0n }],
       b_spi: [
@@ -126,7 +138,10 @@ describe('the SA of a peer', () => {
     const out = fixture('show-crypto-ipsec-sa__1.txt');
     const counts = [{ n: 4n }, { n: 0n }, { n: 0n }];
     expect(capture('sa-watch', out)).toEqual({ w_enc: counts, w_dec: counts });
-    expect(capture('verify-sa', out)).toMatchObject({ v_spi: [{ spi: '0x658F7C11' }, { spi: '0xA54D38A4' }], v_dec: counts });
+    expect(capture('verify-sa', out)).toMatchObject({
+      v_spi: [{ spi: '0x658F7C11' }, { spi: '0xA54D38A4' }],
+      v_dec: counts,
+    });
     expect(capture('verify-growing', out)).toEqual({ g_enc: counts, g_dec: counts });
   });
 });
@@ -140,47 +155,105 @@ describe('classify and judge on real outputs', () => {
   });
 
   it('the technote cleared SD-WAN SA is SD-WAN by its tag and TLOC ports, even without a log line', () => {
-    const s = evalSet('classify', base('', fixture('show-crypto-ipsec-sa-peer-sdwan-cleared.txt'), '10.20.20.1'));
-    expect(s).toMatchObject({ has_sa: true, sdwan: true, enc0: 0n, dec0: 0n, spi0: 'none', local_addr: '10.10.10.1', logged: 'no log event' });
-    const j = evalSet('judge', { ...s, ...capture('sa-watch', fixture('show-crypto-ipsec-sa-peer-sdwan-cleared.txt')), bfd0: 'down', color: 'biz-internet' });
+    const s = evalSet(
+      'classify',
+      base('', fixture('show-crypto-ipsec-sa-peer-sdwan-cleared.txt'), '10.20.20.1'),
+    );
+    expect(s).toMatchObject({
+      has_sa: true,
+      sdwan: true,
+      enc0: 0n,
+      dec0: 0n,
+      spi0: 'none',
+      local_addr: '10.10.10.1',
+      logged: 'no log event',
+    });
+    const j = evalSet('judge', {
+      ...s,
+      ...capture('sa-watch', fixture('show-crypto-ipsec-sa-peer-sdwan-cleared.txt')),
+      bfd0: 'down',
+      color: 'biz-internet',
+    });
     expect(j).toMatchObject({ healthy: false, cleared: true, broken: true, kind: 'SD-WAN biz-internet' });
   });
 
   it('the real classic SA (genieparser) with the technote classic log line is classic', () => {
-    const s = evalSet('classify', base(`${classicLine}\n`, fixture('show-crypto-ipsec-sa__1.txt'), '10.40.40.1'));
-    expect(s).toMatchObject({ has_sa: true, sdwan: false, enc0: 4n, dec0: 4n, spi0: '0x658F7C11', logged: 'newest log event spi=0x215EBFF1(605998893)' });
+    const s = evalSet(
+      'classify',
+      base(`${classicLine}\n`, fixture('show-crypto-ipsec-sa__1.txt'), '10.40.40.1'),
+    );
+    expect(s).toMatchObject({
+      has_sa: true,
+      sdwan: false,
+      enc0: 4n,
+      dec0: 4n,
+      spi0: '0x658F7C11',
+      logged: 'newest log event spi=0x215EBFF1(605998893)',
+    });
   });
 
   it('the SD-WAN log line alone makes a peer SD-WAN', () => {
-    const s = evalSet('classify', base(`${sdwanLine}\n`, fixture('show-crypto-ipsec-sa__1.txt'), '10.20.20.1'));
-    expect(s).toMatchObject({ sdwan: true, logged: 'newest log event spi=0x241BBFF1(605913993) on Tunnel10001' });
+    const s = evalSet(
+      'classify',
+      base(`${sdwanLine}\n`, fixture('show-crypto-ipsec-sa__1.txt'), '10.20.20.1'),
+    );
+    expect(s).toMatchObject({
+      sdwan: true,
+      logged: 'newest log event spi=0x241BBFF1(605913993) on Tunnel10001',
+    });
   });
 
   it('judges by decaps moving between two reads, not by one value', () => {
-    const s = evalSet('classify', base(`${classicLine}\n`, fixture('show-crypto-ipsec-sa__1.txt'), '10.40.40.1'));
-    const watch = (enc: number, dec: number) => ({ w_enc: [{ n: BigInt(enc) }], w_dec: [{ n: BigInt(dec) }] });
+    const s = evalSet(
+      'classify',
+      base(`${classicLine}\n`, fixture('show-crypto-ipsec-sa__1.txt'), '10.40.40.1'),
+    );
+    const watch = (enc: number, dec: number) => ({
+      w_enc: [{ n: BigInt(enc) }],
+      w_dec: [{ n: BigInt(dec) }],
+    });
     expect(evalSet('judge', { ...s, ...watch(5, 5) })).toMatchObject({ healthy: true, broken: false });
-    expect(evalSet('judge', { ...s, ...watch(14, 4) })).toMatchObject({ healthy: false, broken: true, cleared: false });
+    expect(evalSet('judge', { ...s, ...watch(14, 4) })).toMatchObject({
+      healthy: false,
+      broken: true,
+      cleared: false,
+    });
     // nothing moved: not judged broken (left alone)
     expect(evalSet('judge', { ...s, ...watch(4, 4) })).toMatchObject({ healthy: false, broken: false });
   });
 });
 
 describe('the BFD session of a peer (real genieparser table)', () => {
-  const rows = () => capture('bfd-before', fixture('show-sdwan-bfd-sessions__1.txt'))['bfd_rows'] as Record<string, Value>[];
+  const rows = () =>
+    capture('bfd-before', fixture('show-sdwan-bfd-sessions__1.txt'))['bfd_rows'] as Record<string, Value>[];
 
   it('reads every row with its columns', () => {
     expect(rows()).toHaveLength(4);
     expect(rows()[1]).toEqual({
-      system_ip: '172.16.241.1', site: '30001001', state: 'up', color: 'private1', remote_color: 'mpls',
-      src: '172.16.16.2', dst: '172.16.171.2', port: 12346n,
+      system_ip: '172.16.241.1',
+      site: '30001001',
+      state: 'up',
+      color: 'private1',
+      remote_color: 'mpls',
+      src: '172.16.16.2',
+      dst: '172.16.171.2',
+      port: 12346n,
     });
   });
 
   it('finds the local colour by DST PUBLIC IP, preferring the row whose SOURCE IP is the SA local address', () => {
     const scope = { bfd_rows: rows(), target: '172.16.171.2' };
-    expect(evalSet('tloc', { ...scope, local_addr: '172.16.16.2' })).toMatchObject({ color: 'private1', bfd0: 'up' });
-    expect(evalSet('tloc', { ...scope, local_addr: '10.0.0.1' })).toMatchObject({ color: 'mpls', bfd0: 'up' });
-    expect(evalSet('tloc', { ...scope, target: '10.9.9.9', local_addr: '' })).toMatchObject({ color: '', bfd0: 'no session' });
+    expect(evalSet('tloc', { ...scope, local_addr: '172.16.16.2' })).toMatchObject({
+      color: 'private1',
+      bfd0: 'up',
+    });
+    expect(evalSet('tloc', { ...scope, local_addr: '10.0.0.1' })).toMatchObject({
+      color: 'mpls',
+      bfd0: 'up',
+    });
+    expect(evalSet('tloc', { ...scope, target: '10.9.9.9', local_addr: '' })).toMatchObject({
+      color: '',
+      bfd0: 'no session',
+    });
   });
 });

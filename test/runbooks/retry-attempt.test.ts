@@ -22,7 +22,10 @@ ${extra}`;
 
 async function run(text: string, replies: string[]) {
   const runbook = compileRunbookSource(text, 'rb.yaml');
-  const transport = new MemoryTransport({ profile: getProfile('cisco-iosxe'), device: { 'show counter': replies } });
+  const transport = new MemoryTransport({
+    profile: getProfile('cisco-iosxe'),
+    device: { 'show counter': replies },
+  });
   const slept: number[] = [];
   const result = await runHost({
     runbook,
@@ -56,7 +59,9 @@ describe('attempt in retry.until', () => {
   });
 
   it('is visible in expect.expression, and not after the step', () => {
-    expect(() => compileRunbookSource(book('    expect: {expression: attempt >= 1}\n'), 'rb.yaml')).not.toThrow();
+    expect(() =>
+      compileRunbookSource(book('    expect: {expression: attempt >= 1}\n'), 'rb.yaml'),
+    ).not.toThrow();
     const later = book('  - id: later\n    assert: attempt == 1\n');
     try {
       compileRunbookSource(later, 'rb.yaml');

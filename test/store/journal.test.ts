@@ -10,7 +10,17 @@ import { Journal, readJournal, type JournalRecord } from '../../src/store/journa
 const tmp = () => mkdtempSync(join(tmpdir(), 'runbook-journal-'));
 
 const stepEnd = (key: string, scope: Record<string, unknown>): JournalRecord =>
-  ({ type: 'step-end', at: 2, key, stepId: key, outcome: 'ok', durationMs: 5, commands: ['show x'], captures: scope, scope }) as JournalRecord;
+  ({
+    type: 'step-end',
+    at: 2,
+    key,
+    stepId: key,
+    outcome: 'ok',
+    durationMs: 5,
+    commands: ['show x'],
+    captures: scope,
+    scope,
+  }) as JournalRecord;
 
 describe('value codec', () => {
   it('round-trips bigint, non-finite doubles, nested values and $-prefixed keys', () => {
@@ -35,9 +45,21 @@ describe('Journal', () => {
   it('appends records that read back identically, ints as bigint', () => {
     const path = join(tmp(), 'hosts', 'edge-1.jsonl');
     const j = new Journal(path);
-    const scope = { peer: '10.0.0.2', events: [{ peer: '10.0.0.2', count: 3n }], decaps: { n: 9007199254740993n } };
+    const scope = {
+      peer: '10.0.0.2',
+      events: [{ peer: '10.0.0.2', count: 3n }],
+      decaps: { n: 9007199254740993n },
+    };
     j.append({ type: 'host-start', at: 1, runbook: 'rb', dryRun: false });
-    j.append({ type: 'step-start', at: 1, key: 'per-peer[0]/clear-sa', stepId: 'clear-sa', title: 'Clear', disruptive: true, item: { peer: '10.0.0.2' } });
+    j.append({
+      type: 'step-start',
+      at: 1,
+      key: 'per-peer[0]/clear-sa',
+      stepId: 'clear-sa',
+      title: 'Clear',
+      disruptive: true,
+      item: { peer: '10.0.0.2' },
+    });
     j.append(stepEnd('per-peer[0]/clear-sa', scope));
     j.close();
     const recs = readJournal(path);
@@ -59,18 +81,60 @@ describe('Journal', () => {
       { ...base, kind: 'connecting', address: '127.0.0.1', port: 22 },
       { ...base, kind: 'connected' },
       { ...base, kind: 'step-start', key: 'a', stepId: 'a', title: 'A', disruptive: false },
-      { ...base, kind: 'command-sent', key: 'a', stepId: 'a', command: 'show a', disruptive: false, attempt: 1 },
+      {
+        ...base,
+        kind: 'command-sent',
+        key: 'a',
+        stepId: 'a',
+        command: 'show a',
+        disruptive: false,
+        attempt: 1,
+      },
       { ...base, kind: 'command-output', key: 'a', stepId: 'a', output: 'x' },
-      { ...base, kind: 'step-end', key: 'a', stepId: 'a', outcome: 'ok', durationMs: 3, commands: ['show a'], captures: { c: 1n }, scope: { c: 1n } },
+      {
+        ...base,
+        kind: 'step-end',
+        key: 'a',
+        stepId: 'a',
+        outcome: 'ok',
+        durationMs: 3,
+        commands: ['show a'],
+        captures: { c: 1n },
+        scope: { c: 1n },
+      },
       { ...base, kind: 'step-start', key: 'b', stepId: 'b', title: 'B', disruptive: true },
       { ...base, kind: 'approval-request', key: 'b', stepId: 'b', command: 'clear b', impact: 'drops b' },
       { ...base, kind: 'approval-result', key: 'b', stepId: 'b', approved: true },
-      { ...base, kind: 'command-sent', key: 'b', stepId: 'b', command: 'clear b', disruptive: true, attempt: 1 },
-      { ...base, kind: 'host-end', outcome: 'interrupted', message: 'stopped', durationMs: 50, disruptive: ['clear b'], stoppedAt: 'b' },
+      {
+        ...base,
+        kind: 'command-sent',
+        key: 'b',
+        stepId: 'b',
+        command: 'clear b',
+        disruptive: true,
+        attempt: 1,
+      },
+      {
+        ...base,
+        kind: 'host-end',
+        outcome: 'interrupted',
+        message: 'stopped',
+        durationMs: 50,
+        disruptive: ['clear b'],
+        stoppedAt: 'b',
+      },
     ];
     events.forEach(on);
     j.close();
-    expect(readJournal(path).map((r) => r.type)).toEqual(['host-start', 'step-start', 'step-end', 'step-start', 'approval', 'command', 'host-end']);
+    expect(readJournal(path).map((r) => r.type)).toEqual([
+      'host-start',
+      'step-start',
+      'step-end',
+      'step-start',
+      'approval',
+      'command',
+      'host-end',
+    ]);
     const cmd = readJournal(path)[5];
     expect(cmd).toEqual({ type: 'command', at: 10, key: 'b', stepId: 'b', command: 'clear b', attempt: 1 });
   });
@@ -102,7 +166,15 @@ describe('Journal', () => {
 
   it('reports a damaged line in the middle with file:line', () => {
     const path = join(tmp(), 'j.jsonl');
-    writeFileSync(path, ['{"type":"host-start","at":1,"runbook":"rb","dryRun":false}', '{"type":"step-st', '{"type":"host-end","at":2,"outcome":"ok","message":"","durationMs":1,"disruptive":[]}', ''].join('\n'));
+    writeFileSync(
+      path,
+      [
+        '{"type":"host-start","at":1,"runbook":"rb","dryRun":false}',
+        '{"type":"step-st',
+        '{"type":"host-end","at":2,"outcome":"ok","message":"","durationMs":1,"disruptive":[]}',
+        '',
+      ].join('\n'),
+    );
     let err: unknown;
     try {
       readJournal(path);

@@ -18,7 +18,11 @@ afterEach(() => {
   for (const c of children.splice(0)) if (c.exitCode === null) c.kill();
 });
 
-function spawnHolder(stateDir: string, host: string, runId: string): Promise<{ child: ChildProcessWithoutNullStreams; line: string }> {
+function spawnHolder(
+  stateDir: string,
+  host: string,
+  runId: string,
+): Promise<{ child: ChildProcessWithoutNullStreams; line: string }> {
   const child = spawn(viteNode, [holder, stateDir, host, runId], { cwd: root });
   children.push(child);
   return new Promise((resolve, reject) => {
@@ -48,7 +52,11 @@ describe('host locks', () => {
     const dir = tmp();
     const a = acquireHostLock(dir, 'edge-1', 'run-a');
     expect(a.tookOverStale).toBeUndefined();
-    expect(readHostLock(dir, 'edge-1')).toMatchObject({ pid: process.pid, runId: 'run-a', hostname: hostname() });
+    expect(readHostLock(dir, 'edge-1')).toMatchObject({
+      pid: process.pid,
+      runId: 'run-a',
+      hostname: hostname(),
+    });
     const err = lockedError(() => acquireHostLock(dir, 'edge-1', 'run-b'));
     expect(err.code).toBe('E_LOCKED');
     expect(err.message).toContain('run-a');
@@ -78,7 +86,9 @@ describe('host locks', () => {
     expect(err.message).toContain('run-child');
     expect(err.message).toContain(`pid ${child.pid}`);
 
-    const released = new Promise<void>((resolve) => child.stdout.on('data', (d: string) => d.includes('released') && resolve()));
+    const released = new Promise<void>((resolve) =>
+      child.stdout.on('data', (d: string) => d.includes('released') && resolve()),
+    );
     child.stdin.write('release\n');
     await released;
     const mine = acquireHostLock(dir, 'edge-1', 'run-parent');
@@ -114,7 +124,10 @@ describe('host locks', () => {
     // a pid that is certainly dead: a finished child's
     const dead = spawnSync(process.execPath, ['-e', '0']).pid!;
     mkdirSync(join(dir, 'locks'), { recursive: true });
-    writeFileSync(lockPath(dir, 'edge-1'), JSON.stringify({ pid: dead, runId: 'old', hostname: hostname(), startedAt: '2026-01-01T00:00:00Z' }));
+    writeFileSync(
+      lockPath(dir, 'edge-1'),
+      JSON.stringify({ pid: dead, runId: 'old', hostname: hostname(), startedAt: '2026-01-01T00:00:00Z' }),
+    );
     const lock = acquireHostLock(dir, 'edge-1', 'new');
     expect(lock.tookOverStale).toEqual({ pid: dead, runId: 'old' });
     lock.release();
@@ -123,7 +136,15 @@ describe('host locks', () => {
   it('a lock held on another machine is never judged stale', () => {
     const dir = tmp();
     mkdirSync(join(dir, 'locks'), { recursive: true });
-    writeFileSync(lockPath(dir, 'edge-1'), JSON.stringify({ pid: 999999, runId: 'remote', hostname: `${hostname()}-other`, startedAt: '2026-01-01T00:00:00Z' }));
+    writeFileSync(
+      lockPath(dir, 'edge-1'),
+      JSON.stringify({
+        pid: 999999,
+        runId: 'remote',
+        hostname: `${hostname()}-other`,
+        startedAt: '2026-01-01T00:00:00Z',
+      }),
+    );
     const err = lockedError(() => acquireHostLock(dir, 'edge-1', 'new'));
     expect(err.message).toContain(`on ${hostname()}-other`);
   });
@@ -131,7 +152,10 @@ describe('host locks', () => {
   it('release does not remove a lock that is no longer ours', () => {
     const dir = tmp();
     const lock = acquireHostLock(dir, 'edge-1', 'mine');
-    writeFileSync(lock.path, JSON.stringify({ pid: process.pid, runId: 'someone-else', hostname: hostname(), startedAt: 'x' }));
+    writeFileSync(
+      lock.path,
+      JSON.stringify({ pid: process.pid, runId: 'someone-else', hostname: hostname(), startedAt: 'x' }),
+    );
     lock.release();
     expect(readHostLock(dir, 'edge-1')?.runId).toBe('someone-else');
   });

@@ -59,12 +59,21 @@ describe('RunStore', () => {
     const store = new RunStore(dir);
     const ok = await store.create(meta(['edge-1']));
     ok.journal('edge-1').append({ type: 'host-start', at: 1, runbook: 'rb', dryRun: false });
-    ok.journal('edge-1').append({ type: 'host-end', at: 2, outcome: 'ok', message: '', durationMs: 1, disruptive: [] });
+    ok.journal('edge-1').append({
+      type: 'host-end',
+      at: 2,
+      outcome: 'ok',
+      message: '',
+      durationMs: 1,
+      disruptive: [],
+    });
     ok.close();
 
     const mixed = await store.create(meta(['edge-1', 'edge-2', 'edge-3']));
     mixed.journal('edge-1').append({ type: 'host-start', at: 1, runbook: 'rb', dryRun: false });
-    mixed.journal('edge-1').append({ type: 'host-end', at: 2, outcome: 'failed', message: 'x', durationMs: 1, disruptive: [] });
+    mixed
+      .journal('edge-1')
+      .append({ type: 'host-end', at: 2, outcome: 'failed', message: 'x', durationMs: 1, disruptive: [] });
     mixed.journal('edge-2').append({ type: 'host-start', at: 1, runbook: 'rb', dryRun: false }); // killed: no host-end
     mixed.close();
 
@@ -76,8 +85,15 @@ describe('RunStore', () => {
     const list = await store.list();
     expect(list.map((r) => r.id)).toEqual([live.meta.id, mixed.meta.id, ok.meta.id]);
     const byId = new Map(list.map((r) => [r.id, r]));
-    expect(byId.get(ok.meta.id)).toMatchObject({ outcome: 'ok', hosts: ['edge-1'], runbookName: 'recover-inv-spi' });
-    expect(byId.get(mixed.meta.id)).toMatchObject({ outcome: 'failed', hostStates: { 'edge-1': 'failed', 'edge-2': 'interrupted', 'edge-3': 'pending' } });
+    expect(byId.get(ok.meta.id)).toMatchObject({
+      outcome: 'ok',
+      hosts: ['edge-1'],
+      runbookName: 'recover-inv-spi',
+    });
+    expect(byId.get(mixed.meta.id)).toMatchObject({
+      outcome: 'failed',
+      hostStates: { 'edge-1': 'failed', 'edge-2': 'interrupted', 'edge-3': 'pending' },
+    });
     expect(byId.get(live.meta.id)).toMatchObject({ outcome: 'running', hostStates: { 'edge-9': 'running' } });
     lock.release();
     expect((await store.list()).find((r) => r.id === live.meta.id)?.outcome).toBe('interrupted');

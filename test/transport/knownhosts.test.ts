@@ -5,7 +5,14 @@ import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { RunbookError } from '../../src/errors.js';
 import { verifyHostKey } from '../../src/transport/hostkey.js';
-import { appendKnownHost, checkHostKey, fingerprint, hostFieldMatches, keyTypeOf, parseKnownHosts } from '../../src/transport/knownhosts.js';
+import {
+  appendKnownHost,
+  checkHostKey,
+  fingerprint,
+  hostFieldMatches,
+  keyTypeOf,
+  parseKnownHosts,
+} from '../../src/transport/knownhosts.js';
 
 function blob(type: string, seed: string): Buffer {
   const t = Buffer.from(type);
@@ -40,13 +47,29 @@ describe('known_hosts parsing and lookup', () => {
 
   it('tells known, unknown, changed and revoked apart, with line numbers', () => {
     const entries = parseKnownHosts(
-      ['# comment', '', line('[10.0.0.1]:2222', A), line('10.0.0.2', B), `@revoked ${line('10.0.0.3', A)}`, `@cert-authority ${line('*', B)}`, 'garbage'].join('\n'),
+      [
+        '# comment',
+        '',
+        line('[10.0.0.1]:2222', A),
+        line('10.0.0.2', B),
+        `@revoked ${line('10.0.0.3', A)}`,
+        `@cert-authority ${line('*', B)}`,
+        'garbage',
+      ].join('\n'),
     );
     expect(entries.map((e) => e.line)).toEqual([3, 4, 5, 6]);
     expect(checkHostKey(entries, '10.0.0.1', 2222, A)).toEqual({ status: 'known', line: 3 });
     expect(checkHostKey(entries, '10.0.0.1', 22, A)).toEqual({ status: 'unknown', otherTypes: [] });
-    expect(checkHostKey(entries, '10.0.0.2', 22, A)).toEqual({ status: 'changed', line: 4, keyType: 'ssh-ed25519', knownFingerprint: fingerprint(B) });
-    expect(checkHostKey(entries, '10.0.0.2', 22, R)).toEqual({ status: 'unknown', otherTypes: ['ssh-ed25519'] });
+    expect(checkHostKey(entries, '10.0.0.2', 22, A)).toEqual({
+      status: 'changed',
+      line: 4,
+      keyType: 'ssh-ed25519',
+      knownFingerprint: fingerprint(B),
+    });
+    expect(checkHostKey(entries, '10.0.0.2', 22, R)).toEqual({
+      status: 'unknown',
+      otherTypes: ['ssh-ed25519'],
+    });
     expect(checkHostKey(entries, '10.0.0.3', 22, A)).toEqual({ status: 'revoked', line: 5 });
   });
 
@@ -64,7 +87,14 @@ describe('known_hosts parsing and lookup', () => {
 });
 
 describe('host key policy', () => {
-  const q = (file: string, policy: 'strict' | 'accept-new' | 'off', key: Buffer) => ({ file, policy, host: '127.0.0.1', port: 2222, label: 'r1 (127.0.0.1:2222)', key });
+  const q = (file: string, policy: 'strict' | 'accept-new' | 'off', key: Buffer) => ({
+    file,
+    policy,
+    host: '127.0.0.1',
+    port: 2222,
+    label: 'r1 (127.0.0.1:2222)',
+    key,
+  });
 
   it('strict refuses unknown keys with the fingerprint and both fixes', () => {
     const file = join(mkdtempSync(join(tmpdir(), 'kh-')), 'known_hosts');
@@ -75,15 +105,21 @@ describe('host key policy', () => {
       err = e as RunbookError;
     }
     expect(err?.code).toBe('E_HOSTKEY_UNKNOWN');
-    expect(err?.message).toBe(`host key for r1 (127.0.0.1:2222) is not known: the server offered ssh-ed25519 key ${fingerprint(A)}, which is not in ${file}`);
-    expect(err?.hint).toBe(`check the fingerprint ${fingerprint(A)} with the device owner, then trust it with --host-key-policy accept-new, or run: ssh-keyscan -p 2222 127.0.0.1 >> ${file}`);
+    expect(err?.message).toBe(
+      `host key for r1 (127.0.0.1:2222) is not known: the server offered ssh-ed25519 key ${fingerprint(A)}, which is not in ${file}`,
+    );
+    expect(err?.hint).toBe(
+      `check the fingerprint ${fingerprint(A)} with the device owner, then trust it with --host-key-policy accept-new, or run: ssh-keyscan -p 2222 127.0.0.1 >> ${file}`,
+    );
   });
 
   it('accept-new records, then a different key is a loud change; off accepts anything', () => {
     const file = join(mkdtempSync(join(tmpdir(), 'kh-')), 'known_hosts');
     verifyHostKey(q(file, 'accept-new', A));
     verifyHostKey(q(file, 'strict', A));
-    expect(() => verifyHostKey(q(file, 'accept-new', B))).toThrow(/HOST KEY CHANGED for r1 \(127\.0\.0\.1:2222\).*known_hosts:1 holds a different ssh-ed25519 key/);
+    expect(() => verifyHostKey(q(file, 'accept-new', B))).toThrow(
+      /HOST KEY CHANGED for r1 \(127\.0\.0\.1:2222\).*known_hosts:1 holds a different ssh-ed25519 key/,
+    );
     verifyHostKey(q(file, 'off', B));
     expect(readFileSync(file, 'utf8').trim().split('\n')).toHaveLength(1);
   });

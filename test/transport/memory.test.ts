@@ -7,10 +7,14 @@ const ios = getProfile('cisco-iosxe');
 
 describe('MemoryTransport', () => {
   it('answers from a script map, consuming reply lists in order and repeating the last', async () => {
-    const t = new MemoryTransport({ profile: ios, device: { 'show clock': ['one', 'two'], 'show version': 'IOS XE' } });
+    const t = new MemoryTransport({
+      profile: ios,
+      device: { 'show clock': ['one', 'two'], 'show version': 'IOS XE' },
+    });
     await t.open();
     const outs = [];
-    for (const c of ['show clock', 'show clock', 'show clock', 'show version']) outs.push((await t.run(c)).output);
+    for (const c of ['show clock', 'show clock', 'show clock', 'show version'])
+      outs.push((await t.run(c)).output);
     expect(outs).toEqual(['one', 'two', 'two', 'IOS XE']);
     expect(t.sent).toEqual(['show clock', 'show clock', 'show clock', 'show version']);
   });
@@ -22,9 +26,16 @@ describe('MemoryTransport', () => {
   });
 
   it('gives exit status and stderr only for exec-session platforms', async () => {
-    const linux = new MemoryTransport({ profile: getProfile('linux'), device: { 'cat /x': { output: '', exitCode: 1, stderr: 'no such file' } } });
+    const linux = new MemoryTransport({
+      profile: getProfile('linux'),
+      device: { 'cat /x': { output: '', exitCode: 1, stderr: 'no such file' } },
+    });
     await linux.open();
-    expect(await linux.run('cat /x')).toMatchObject({ exitCode: 1, stderr: 'no such file', disconnected: false });
+    expect(await linux.run('cat /x')).toMatchObject({
+      exitCode: 1,
+      stderr: 'no such file',
+      disconnected: false,
+    });
     const shell = new MemoryTransport({ profile: ios, device: { 'show x': 'x' } });
     await shell.open();
     expect((await shell.run('show x')).exitCode).toBeUndefined();
@@ -40,7 +51,10 @@ describe('MemoryTransport', () => {
   });
 
   it('a dropped session is `disconnected` when expected, E_DISCONNECTED otherwise, until reconnect', async () => {
-    const t = new MemoryTransport({ profile: ios, device: (c, s) => (c === 'drop' ? { disconnect: true } : `session ${s.number}`) });
+    const t = new MemoryTransport({
+      profile: ios,
+      device: (c, s) => (c === 'drop' ? { disconnect: true } : `session ${s.number}`),
+    });
     await t.open();
     expect((await t.run('drop', { expectDisconnect: true })).disconnected).toBe(true);
     await expect(t.run('show x')).rejects.toMatchObject({ code: 'E_DISCONNECTED' });
@@ -53,7 +67,7 @@ describe('MemoryTransport', () => {
     const t = new MemoryTransport({
       profile: ios,
       reconnectFailures: 2,
-      device: (c, s) => {
+      device: (_c, s) => {
         s.state.count = ((s.state.count as number | undefined) ?? 0) + 1;
         return String(s.state.count);
       },
@@ -69,7 +83,10 @@ describe('MemoryTransport', () => {
   });
 
   it('answers prompts through dialog rules and refuses unexpected ones', async () => {
-    const t = new MemoryTransport({ profile: ios, device: { 'clear x': { output: 'done', prompts: ['Proceed? [confirm]'] } } });
+    const t = new MemoryTransport({
+      profile: ios,
+      device: { 'clear x': { output: 'done', prompts: ['Proceed? [confirm]'] } },
+    });
     await t.open();
     await expect(t.run('clear x')).rejects.toMatchObject({ code: 'E_UNEXPECTED_PROMPT' });
     const r = await t.run('clear x', { dialogs: [{ prompt: '\\[confirm\\]', answer: 'y', newline: true }] });
@@ -80,13 +97,21 @@ describe('MemoryTransport', () => {
   it('slow commands time out after the step timeout; errors and open failures are thrown', async () => {
     const t = new MemoryTransport({
       profile: ios,
-      device: { slow: { output: 'late', delayMs: 200 }, quick: { output: 'ok', delayMs: 1 }, broken: { error: new RunbookError('E_DEVICE_ERROR', 'boom') } },
+      device: {
+        slow: { output: 'late', delayMs: 200 },
+        quick: { output: 'ok', delayMs: 1 },
+        broken: { error: new RunbookError('E_DEVICE_ERROR', 'boom') },
+      },
     });
     await t.open();
     await expect(t.run('slow', { totalTimeoutMs: 5 })).rejects.toMatchObject({ code: 'E_TIMEOUT' });
     expect((await t.run('quick', { totalTimeoutMs: 1000 })).output).toBe('ok');
     await expect(t.run('broken')).rejects.toMatchObject({ code: 'E_DEVICE_ERROR' });
-    const down = new MemoryTransport({ profile: ios, device: {}, openError: new RunbookError('E_CONNECT', 'refused') });
+    const down = new MemoryTransport({
+      profile: ios,
+      device: {},
+      openError: new RunbookError('E_CONNECT', 'refused'),
+    });
     await expect(down.open()).rejects.toMatchObject({ code: 'E_CONNECT' });
   });
 });

@@ -16,7 +16,13 @@ describe('platform profiles as the shell transport reads them', () => {
   });
 
   it('IOS questions are recognised as dialogs', () => {
-    for (const q of ['Proceed with reload? [confirm]', 'Save? [yes/no]: ', 'Continue? (y/n)? ', 'Destination filename [startup-config]? ', 'Password: ']) {
+    for (const q of [
+      'Proceed with reload? [confirm]',
+      'Save? [yes/no]: ',
+      'Continue? (y/n)? ',
+      'Destination filename [startup-config]? ',
+      'Password: ',
+    ]) {
       expect(any(ios.dialogPrompts, q), q).toBe(true);
     }
     expect(any(ios.dialogPrompts, 'R1#')).toBe(false);

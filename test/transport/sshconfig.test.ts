@@ -14,7 +14,19 @@ function config(text: string): string {
 describe('ssh config', () => {
   it('applies Host patterns first-match-wins, with IdentityFile accumulating', () => {
     const f = config(
-      ['Host r1 r2', '  HostName 10.0.0.1', '  Port 2222', '  IdentityFile ~/.ssh/lab', 'Host r*', '  User netops', '  Port 22', '  IdentityFile %d/.ssh/%r-%h', 'Host *', '  User nobody', ''].join('\n'),
+      [
+        'Host r1 r2',
+        '  HostName 10.0.0.1',
+        '  Port 2222',
+        '  IdentityFile ~/.ssh/lab',
+        'Host r*',
+        '  User netops',
+        '  Port 22',
+        '  IdentityFile %d/.ssh/%r-%h',
+        'Host *',
+        '  User nobody',
+        '',
+      ].join('\n'),
     );
     expect(resolveHostConfig('r1', f)).toEqual({
       hostName: '10.0.0.1',
@@ -24,7 +36,12 @@ describe('ssh config', () => {
       identitiesOnly: false,
       proxyJump: [],
     });
-    expect(resolveHostConfig('x', f)).toEqual({ user: 'nobody', identityFiles: [], identitiesOnly: false, proxyJump: [] });
+    expect(resolveHostConfig('x', f)).toEqual({
+      user: 'nobody',
+      identityFiles: [],
+      identitiesOnly: false,
+      proxyJump: [],
+    });
   });
 
   it('reads ProxyJump hops and Include files', () => {
@@ -38,12 +55,18 @@ describe('ssh config', () => {
   });
 
   it('refuses ProxyCommand and a missing -F file; a missing default file is empty', () => {
-    expect(() => resolveHostConfig('r1', config('Host r1\n  ProxyCommand nc %h %p\n'))).toThrow(/ProxyCommand for r1 is not supported/);
-    expect(() => resolveHostConfig('r1', '/nonexistent/config')).toThrow('ssh config file /nonexistent/config does not exist');
+    expect(() => resolveHostConfig('r1', config('Host r1\n  ProxyCommand nc %h %p\n'))).toThrow(
+      /ProxyCommand for r1 is not supported/,
+    );
+    expect(() => resolveHostConfig('r1', '/nonexistent/config')).toThrow(
+      'ssh config file /nonexistent/config does not exist',
+    );
     expect(resolveHostConfig('r1', false).proxyJump).toEqual([]);
   });
 
   it('expands ~ and % tokens in identity paths', () => {
-    expect(expandPath('~/.ssh/%r@%h:%p%%', { host: 'r1', port: 22, user: 'ops' })).toBe(`${homedir()}/.ssh/ops@r1:22%`);
+    expect(expandPath('~/.ssh/%r@%h:%p%%', { host: 'r1', port: 22, user: 'ops' })).toBe(
+      `${homedir()}/.ssh/ops@r1:22%`,
+    );
   });
 });

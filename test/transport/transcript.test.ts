@@ -19,7 +19,10 @@ describe('transcripts', () => {
     const file = join(dir, transcriptFileName('edge/1:22'));
     expect(file.endsWith('edge_1_22.log')).toBe(true);
     expect(statSync(file).mode & 0o777).toBe(0o600);
-    const lines = readFileSync(file, 'utf8').trimEnd().split('\n').map((l) => l.replace(/^\S+Z /, ''));
+    const lines = readFileSync(file, 'utf8')
+      .trimEnd()
+      .split('\n')
+      .map((l) => l.replace(/^\S+Z /, ''));
     expect(lines).toEqual([
       '[-] # connected',
       '[find] > show run | include [redacted]',
