@@ -230,6 +230,7 @@ async function runLocked(
         signal: stop.signal,
         commandSignal: hard.signal,
         ...(reconnectDelaysMs ? { reconnectDelaysMs } : {}),
+        secrets: o.connection.secrets,
         startAt: o.restore?.has(t.name) ? undefined : o.startAt,
         restore: o.restore?.get(t.name),
       });

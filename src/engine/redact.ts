@@ -25,9 +25,14 @@ function secretStrings(v: Value | undefined): string[] {
   return [String(v)];
 }
 
-export function makeRedactor(decls: readonly VarDecl[], vars: Record<string, Value>): Redactor {
+/** `extra`: more secret text (passwords, enable secrets, decrypted vault values) to mask wherever it appears. */
+export function makeRedactor(
+  decls: readonly VarDecl[],
+  vars: Record<string, Value>,
+  extra: readonly string[] = [],
+): Redactor {
   const names = new Set(decls.filter((d) => d.secret).map((d) => d.name));
-  const secrets = [...new Set([...names].flatMap((n) => secretStrings(vars[n])))]
+  const secrets = [...new Set([...[...names].flatMap((n) => secretStrings(vars[n])), ...extra])]
     .filter((s) => s.length > 0)
     .sort((a, b) => b.length - a.length);
   const text = (s: string): string => {
