@@ -109,11 +109,13 @@ function readVarsFile(
     }
     return out;
   }
-  // inline values: which ones were vaulted is known before they are replaced
-  const inline = new Set<Node>();
+  // inline values, known before they are replaced: node -> offset of its `!vault` tag (messages point there)
+  const inline = new Map<Node, number>();
   if (isMap(doc.contents)) {
-    for (const p of doc.contents.items)
-      if (isScalar(p.value) && p.value.tag === '!vault') inline.add(p.value);
+    for (const p of doc.contents.items) {
+      if (isScalar(p.value) && p.value.tag === '!vault')
+        inline.set(p.value, Math.max(0, text.lastIndexOf('!vault', p.value.range?.[0] ?? 0)));
+    }
   }
   decryptVaultTags(doc, { file: label, text, lc, vault });
   const root = doc.contents;
@@ -151,7 +153,12 @@ function readVarsFile(
     } catch (e) {
       if (!(e instanceof RunbookError)) throw e;
       diagnostics.push({
-        pos: pos(valueNode?.range?.[0] ?? keyNode?.range?.[0] ?? 0),
+        pos: pos(
+          (valueNode !== null ? inline.get(valueNode) : undefined) ??
+            valueNode?.range?.[0] ??
+            keyNode?.range?.[0] ??
+            0,
+        ),
         message: secret
           ? `${e.message.split(':')[0]}: the value is not valid for its type (the value is secret, so it is not shown)`
           : e.message,
