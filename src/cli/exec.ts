@@ -3,6 +3,7 @@
  * Flags -> options -> runSession. Exit codes: 0 ok, 1 failed, 2 usage/validation, 3 connection,
  * 4 awaiting approval or interrupted.
  */
+import { MASK } from '../redact.js';
 import type { Command } from 'commander';
 import { resolve } from 'node:path';
 import { RunbookError } from '../errors.js';
@@ -225,7 +226,7 @@ export function redactedVars(
   const out: Record<string, unknown> = {};
   for (const [k, v] of Object.entries(vars)) {
     const decl = runbook.vars.find((d) => d.name === k);
-    out[k] = decl?.secret ? '********' : typeof v === 'bigint' ? v.toString() : v;
+    out[k] = decl?.secret ? MASK : typeof v === 'bigint' ? v.toString() : v;
   }
   return out;
 }

@@ -77,7 +77,6 @@ export class RunContext {
   }
   /** Set while `--start-at` has not been reached. */
   startAtPending: string | undefined;
-  readonly errorPatterns: { re: RegExp; message: string }[];
   readonly sleep: (ms: number, signal?: AbortSignal) => Promise<void>;
   /** Names bound by the step being run, collected by enclosing groups (stack). */
   private readonly bindings: Record<string, Value>[] = [];
@@ -100,10 +99,6 @@ export class RunContext {
     this.reserved = new Set(Object.keys(this.scope));
     this.timeline = newHostTimeline(this.host);
     this.startAtPending = opts.startAt;
-    this.errorPatterns = opts.transport.profile.errorPatterns.map((p) => ({
-      re: new RegExp(p.pattern),
-      message: p.message,
-    }));
     this.sleep = opts.sleep ?? abortableSleep;
   }
 
