@@ -83,9 +83,8 @@ export async function runCommand(
         impact,
         evidence: ctx.evidence(step.id, refs, frame.conditions),
       });
-      frame.afterWouldRun = true;
       ctx.stepEnd(step, key, started, { outcome: 'would-run', message: `dry-run: not sent: ${command}` });
-      return NEXT;
+      return { kind: 'next', afterWouldRun: true };
     }
     const inDoubt = ctx.opts.restore?.inDoubt.has(key) ?? false;
     const evidence = ctx.evidence(

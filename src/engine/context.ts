@@ -16,13 +16,24 @@ import { abortableSleep } from '../sleep.js';
 /** Delays before each reconnect attempt after a dropped session (ms). */
 export const RECONNECT_DELAYS_MS = [1000, 2000, 5000, 10_000, 20_000];
 
-/** How a step (or a list of steps) left the walk. */
-export type Flow =
+/**
+ * How a step (or a list of steps) left the walk. `afterWouldRun`: in a dry-run, a would-run
+ * happened in this step or before it in its branch, so later verification cannot be expected to
+ * hold; the taint travels back to the enclosing lists in the returned flow (frames are never
+ * mutated).
+ */
+export type Flow = (
   | { kind: 'next' }
   /** The step failed; the enclosing list applies the step's on_failure. */
   | { kind: 'failed'; key: string; message: string }
   /** The host's walk is over (end step, approval missing or refused, interrupt, unreachable). */
-  | { kind: 'stop'; outcome: HostOutcome; message: string; stoppedAt?: string };
+  | { kind: 'stop'; outcome: HostOutcome; message: string; stoppedAt?: string }
+) & { afterWouldRun?: boolean };
+
+/** `flow`, marked as after a would-run when `tainted`. */
+export function tainted(flow: Flow, taint: boolean | undefined): Flow {
+  return taint && !flow.afterWouldRun ? { ...flow, afterWouldRun: true } : flow;
+}
 
 export const NEXT: Flow = { kind: 'next' };
 
@@ -34,10 +45,10 @@ export interface Condition {
 
 /** Where a list of steps sits: its key prefix, the conditions that held, dry-run state. */
 export interface Frame {
-  prefix: string;
-  conditions: Condition[];
+  readonly prefix: string;
+  readonly conditions: readonly Condition[];
   /** Dry-run: a would-run happened earlier in this branch, so verification cannot be expected to hold. */
-  afterWouldRun: boolean;
+  readonly afterWouldRun: boolean;
 }
 
 /** What a finished command step saw, for evidence. */
@@ -149,7 +160,7 @@ export class RunContext {
    * lines are narrowed to those that mention a value the step uses (e.g. the loop item's peer),
    * when any does.
    */
-  evidence(stepId: string, refs: Iterable<string>, conditions: Condition[]): Evidence[] {
+  evidence(stepId: string, refs: Iterable<string>, conditions: readonly Condition[]): Evidence[] {
     const names = [...refs, ...conditions.flatMap((c) => c.refs)];
     const keys = this.sourcesOf(names);
     const focus = new Set<string>();
