@@ -8,7 +8,7 @@ import type { CompiledExpr, Value } from '../expr/types.js';
 import type { Step } from '../runbook/model.js';
 import type { Transport } from '../transport/types.js';
 import type { EngineEvent, Evidence, HostOutcome, StepOutcome } from './events.js';
-import type { ApprovalRequest, ExecutorOptions } from './executor.js';
+import type { ApprovalRequest, ExecutorOptions } from './options.js';
 import { applyEvent, newHostTimeline, type HostTimeline } from './timeline.js';
 import { makeRedactor, type Redactor } from './redact.js';
 import { abortableSleep } from '../sleep.js';

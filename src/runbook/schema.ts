@@ -9,8 +9,6 @@ import type { DocPath, SourceDoc } from './source.js';
 import { closest, orList } from '../suggest.js';
 import { describeWhere, subject } from './where.js';
 
-export const runbookSchema: unknown = schema;
-
 const ajv = new Ajv({ allErrors: true, allowUnionTypes: true, verbose: true });
 const validateDoc = ajv.compile(schema);
 
