@@ -9,7 +9,7 @@ import { RunbookError } from '../errors.js';
 import type { HostBecome } from '../fleet/inventory-credentials.js';
 import { getProfile } from '../platforms/index.js';
 import type { PrivilegeOptions } from '../transport/ssh.js';
-import type { Target } from './targets.js';
+import type { Target } from '../fleet/target.js';
 
 /** The flags' become settings with the host's inventory ones put over them. */
 function becomeOf(t: Target, flags: HostBecome | undefined): HostBecome {

@@ -8,8 +8,8 @@ import { openTranscript } from '../transport/transcript.js';
 import type { Transport } from '../transport/types.js';
 import type { PlatformProfile } from '../platforms/types.js';
 import type { HostBecome } from '../fleet/inventory-credentials.js';
+import type { Target } from '../fleet/target.js';
 import { privilegeFor } from './become.js';
-import type { Target } from './targets.js';
 
 export interface ConnectionOptions {
   password?: string;

@@ -15,7 +15,7 @@ import { checkVarValue } from '../expr/values.js';
 import { isVaultText, type VaultKeyring } from '../fleet/vault.js';
 import { decryptVaultTags } from '../fleet/vault-yaml.js';
 import type { Runbook, VarDecl } from '../runbook/model.js';
-import { closest } from '../runbook/suggest.js';
+import { closest } from '../suggest.js';
 import { resolveVars } from '../runbook/vars.js';
 
 export interface ExtraVars {

@@ -16,7 +16,8 @@ import { runSession, type SessionOptions } from './session.js';
 import { addConnectionOptions, addFleetOptions } from './exec.js';
 import { connectionFromFlags, type ConnectionFlags } from './connection-flags.js';
 import { fleetFromFlags, type FleetFlags } from './fleet-flags.js';
-import type { Target } from './targets.js';
+import type { Target } from '../fleet/target.js';
+import { MASK } from '../redact.js';
 import { checkBecome } from './become.js';
 import { resolveExtraVars } from './extra-vars.js';
 import { keyringFromFlags } from './vault-flags.js';
@@ -147,7 +148,7 @@ async function resumeCommand(id: string, flags: ResumeFlags): Promise<number> {
   for (const [k, v] of Object.entries(meta.vars)) {
     const decl = loaded.vars.find((d) => d.name === k);
     // a var recorded masked (secret, or its value came from the vault) must be given again
-    if (v === '********') continue;
+    if (v === MASK) continue;
     if (!decl || decl.secret) continue;
     pairs.push(`${k}=${Array.isArray(v) ? v.join(',') : String(v)}`);
   }

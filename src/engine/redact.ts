@@ -5,8 +5,7 @@
  */
 import type { Value } from '../expr/types.js';
 import type { VarDecl } from '../runbook/model.js';
-
-export const MASK = '********';
+import { MASK, orderSecrets } from '../redact.js';
 
 export interface Redactor {
   /** Names of secret vars. */
@@ -32,9 +31,7 @@ export function makeRedactor(
   extra: readonly string[] = [],
 ): Redactor {
   const names = new Set(decls.filter((d) => d.secret).map((d) => d.name));
-  const secrets = [...new Set([...[...names].flatMap((n) => secretStrings(vars[n])), ...extra])]
-    .filter((s) => s.length > 0)
-    .sort((a, b) => b.length - a.length);
+  const secrets = orderSecrets([...[...names].flatMap((n) => secretStrings(vars[n])), ...extra]);
   const text = (s: string): string => {
     let out = s;
     for (const secret of secrets) out = out.split(secret).join(MASK);

@@ -21,7 +21,7 @@ import { extname, join } from 'node:path';
 import { RunbookError, ValidationError, formatPos, type Diagnostic, type SourcePos } from '../errors.js';
 import { isPlatformName, platformNames } from '../platforms/index.js';
 import type { PlatformName } from '../platforms/types.js';
-import { redact } from '../transport/redact.js';
+import { maskSecrets } from '../redact.js';
 import { hostCredentials, type HostBecome } from './inventory-credentials.js';
 import { parseIniInventory } from './inventory-ini.js';
 import { ALL, UNGROUPED, report, show, type Located, type RawInventory } from './inventory-raw.js';
@@ -165,8 +165,8 @@ function finish(raw: RawInventory, varsFiles: readonly VarsFile[], vault: VaultK
     // a value from a vaulted file may be quoted in a message: never show it
     const list = sortDiagnostics(raw.diagnostics, raw.file).map((d) => ({
       ...d,
-      message: redact(d.message, inv.secrets),
-      ...(d.hint !== undefined ? { hint: redact(d.hint, inv.secrets) } : {}),
+      message: maskSecrets(d.message, inv.secrets),
+      ...(d.hint !== undefined ? { hint: maskSecrets(d.hint, inv.secrets) } : {}),
     }));
     throw new ValidationError(list, 'E_INVENTORY');
   }
