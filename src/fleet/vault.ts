@@ -61,12 +61,15 @@ export class VaultKeyring {
   }
 
   /**
-   * Remembers the secret strings of a decrypted document: every string leaf except those of
-   * NOT_SECRET_KEYS (ansible_host, ansible_user, ...), which say where and how to connect.
+   * Remembers the secret strings of a decrypted document: every string leaf of 4 characters or
+   * more except those of NOT_SECRET_KEYS (ansible_host, ansible_user, ...), which say where and how
+   * to connect. (Shorter leaves such as `yes` or `on` would mask ordinary words everywhere;
+   * credentials of any length are registered by the inventory itself, and vars set from a vaulted
+   * `-e @file` become secret vars.)
    */
   revealLeaves(value: unknown, key?: string): void {
     if (typeof value === 'string') {
-      if (key === undefined || !NOT_SECRET_KEYS.has(key)) this.reveal(value);
+      if (value.length >= 4 && (key === undefined || !NOT_SECRET_KEYS.has(key))) this.reveal(value);
     } else if (Array.isArray(value)) {
       for (const v of value) this.revealLeaves(v, key);
     } else if (value !== null && typeof value === 'object') {

@@ -136,6 +136,29 @@ describe.runIf(existsSync(CLI) && !skipVault)('vaulted group_vars and enable ove
     expect(transcript).toContain('privileged EXEC reached');
   });
 
+  it('resume reads the inventory and the vault password file again (recorded as paths only)', async () => {
+    const r = await router();
+    const dir = tempDir('runbook-vault-cli-');
+    const inv = inventory(dir, r, GROUP_VARS);
+    const pw = join(dir, 'in', 'vault.pw');
+    // no terminal and no --yes: the run stops before the first disruptive step (exit 4)
+    const first = await run(args(dir, inv, ['--vault-password-file', pw]));
+    expect(first.code, first.stderr + first.stdout).toBe(4);
+    const id = /runbook resume (\S+)/.exec(first.stdout + first.stderr)![1]!;
+    const resumed = await runCli(['resume', id, '--state-dir', join(dir, 'out', 'state'), '--yes'], {
+      SSH_AUTH_SOCK: '',
+    });
+    expect(resumed.code, resumed.stderr + resumed.stdout).toBe(0);
+    expect(r.audit().filter((a) => a.command === 'enable')).toHaveLength(2);
+    expect(r.audit().map((a) => a.command)).toContain(REKEY);
+    for (const f of filesUnder(join(dir, 'out'))) {
+      const text = readFileSync(f, 'utf8');
+      for (const secret of [LOGIN, ENABLE, VAULT_PW]) expect(text, f).not.toContain(secret);
+    }
+    for (const out of [first.stdout, first.stderr, resumed.stdout, resumed.stderr])
+      for (const secret of [LOGIN, ENABLE, VAULT_PW]) expect(out).not.toContain(secret);
+  });
+
   it('a wrong enable secret (vault password from an executable script) is exit 3 with a clear message', async () => {
     const r = await router();
     const dir = tempDir('runbook-vault-cli-');
