@@ -116,4 +116,24 @@ describe('-e @file', () => {
     expect(message).toContain(`${g}:2:8: variable 'token'`);
     expect(message).not.toContain('has space');
   });
+
+  it('a vaulted file: every var it sets is secret; a wrong password is E_VAULT naming the file', () => {
+    const enc = new Vault({ password: 'pw-2' }).encryptSync('peer: 10.0.0.7\ntoken: Tok-77\n', 'ops');
+    const f = file('whole.yml', enc);
+    const vault = new VaultKeyring([{ label: 'ops', password: 'pw-2', source: 'test' }]);
+    const { vars, runbook } = resolveExtraVars(rb, [`@${f}`], vault);
+    expect(vars).toMatchObject({ peer: '10.0.0.7', token: 'Tok-77' });
+    expect(runbook.vars.filter((d) => d.secret).map((d) => d.name)).toEqual(['peer', 'token']);
+    const wrong = new VaultKeyring([{ label: 'ops', password: 'nope', source: '/etc/pw' }]);
+    let err: unknown;
+    try {
+      resolveExtraVars(rb, [`@${f}`], wrong);
+    } catch (e) {
+      err = e;
+    }
+    expect((err as { code?: string }).code).toBe('E_VAULT');
+    expect((err as Error).message).toBe(
+      `${f}: cannot decrypt with the vault password given (ops@/etc/pw): wrong vault password for vault id ops?`,
+    );
+  });
 });
