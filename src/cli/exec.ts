@@ -7,18 +7,11 @@ import { MASK } from '../redact.js';
 import type { Command } from 'commander';
 import { resolve } from 'node:path';
 import { RunbookError } from '../errors.js';
-import { loadRunbook } from '../runbook/load.js';
-import { RunStore, DEFAULT_STATE_DIR } from '../store/runs.js';
+import { DEFAULT_STATE_DIR } from '../store/runs.js';
 import { action, collect } from './output.js';
-import { resolveTargets, toPort } from './targets.js';
 import type { Target } from '../fleet/target.js';
-import { runSession } from './session.js';
-import { connectionFromFlags, connectionArgv, type ConnectionFlags } from './connection-flags.js';
-import { startEmbeddedLab } from './lab-target.js';
-import { fleetFromFlags, fleetArgv, type FleetFlags } from './fleet-flags.js';
-import { checkBecome } from './become.js';
-import { resolveExtraVars } from './extra-vars.js';
-import { keyringFromFlags } from './vault-flags.js';
+import type { ConnectionFlags } from './connection-flags.js';
+import type { FleetFlags } from './fleet-flags.js';
 
 interface ExecFlags extends ConnectionFlags, FleetFlags {
   host?: string[];
@@ -143,6 +136,30 @@ async function execCommand(file: string, flags: ExecFlags): Promise<number> {
       hint: 'use one target source',
     });
   }
+  // loaded here, not at start-up: `runbook --help` and `validate` do not pay for SSH and the renderers
+  const [
+    { loadRunbook },
+    { RunStore },
+    { resolveTargets, toPort },
+    { runSession },
+    { connectionFromFlags, connectionArgv },
+    { startEmbeddedLab },
+    { fleetFromFlags, fleetArgv },
+    { checkBecome },
+    { resolveExtraVars },
+    { keyringFromFlags },
+  ] = await Promise.all([
+    import('../runbook/load.js'),
+    import('../store/runs.js'),
+    import('./targets.js'),
+    import('./session.js'),
+    import('./connection-flags.js'),
+    import('./lab-target.js'),
+    import('./fleet-flags.js'),
+    import('./become.js'),
+    import('./extra-vars.js'),
+    import('./vault-flags.js'),
+  ]);
   const loaded = await loadRunbook(file);
   const vault = await keyringFromFlags(flags);
   const { runbook, vars } = resolveExtraVars(loaded, flags.var ?? [], vault);

@@ -5,12 +5,9 @@
  */
 import type { Command } from 'commander';
 import { RunbookError } from '../errors.js';
-import { PLAN_FORMATS, renderPlan, type PlanFormat } from '../report/plan-render.js';
-import { loadRunbook } from '../runbook/load.js';
-import { buildPlan } from '../runbook/plan.js';
-import { resolveExtraVars } from './extra-vars.js';
+import { PLAN_FORMATS, type PlanFormat } from '../report/plan-render.js';
 import { action, collect } from './output.js';
-import { keyringFromFlags, type VaultFlags } from './vault-flags.js';
+import type { VaultFlags } from './vault-flags.js';
 
 interface PlanFlags extends VaultFlags {
   var?: string[];
@@ -43,6 +40,14 @@ export async function planCommand(file: string, flags: PlanFlags): Promise<numbe
       hint: `use one of: ${PLAN_FORMATS.join(', ')}`,
     });
   }
+  const [{ loadRunbook }, { resolveExtraVars }, { keyringFromFlags }, { buildPlan }, { renderPlan }] =
+    await Promise.all([
+      import('../runbook/load.js'),
+      import('./extra-vars.js'),
+      import('./vault-flags.js'),
+      import('../runbook/plan.js'),
+      import('../report/plan-render.js'),
+    ]);
   const runbook = await loadRunbook(file);
   // A plan may leave required vars unset: they render as placeholders.
   const relaxed = { ...runbook, vars: runbook.vars.map((v) => ({ ...v, required: false })) };

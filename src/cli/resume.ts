@@ -7,21 +7,16 @@ import { Command } from 'commander';
 import { resolve } from 'node:path';
 import { existsSync } from 'node:fs';
 import { RunbookError } from '../errors.js';
-import { loadRunbook } from '../runbook/load.js';
-import { RunStore, DEFAULT_STATE_DIR } from '../store/runs.js';
-import { resumeState } from '../store/resume.js';
-import { isPlatformName } from '../platforms/index.js';
+import { DEFAULT_STATE_DIR } from '../store/runs.js';
+import type { RestoreState } from '../run/orchestrator.js';
 import { action, collect } from './output.js';
-import { runSession, type SessionOptions } from './session.js';
 import { addConnectionOptions, addFleetOptions } from './exec.js';
-import { connectionFromFlags, type ConnectionFlags } from './connection-flags.js';
-import { fleetFromFlags, type FleetFlags } from './fleet-flags.js';
+import type { ConnectionFlags } from './connection-flags.js';
+import type { FleetFlags } from './fleet-flags.js';
 import type { Target } from '../fleet/target.js';
 import { MASK } from '../redact.js';
-import { checkBecome } from './become.js';
-import { resolveExtraVars } from './extra-vars.js';
-import { keyringFromFlags } from './vault-flags.js';
-import { loadInventory, type InventoryHost } from '../fleet/inventory.js';
+import type { InventoryHost } from '../fleet/inventory.js';
+import type { VaultKeyring } from '../fleet/vault.js';
 
 interface ResumeFlags extends Partial<ConnectionFlags> {
   stateDir: string;
@@ -99,10 +94,11 @@ function recordedFlags(argv: string[]): ConnectionFlags & FleetFlags & { invento
  */
 async function inventoryHosts(
   file: string | undefined,
-  vault: Awaited<ReturnType<typeof keyringFromFlags>>,
+  vault: VaultKeyring,
   secrets: string[],
 ): Promise<Map<string, InventoryHost> | undefined> {
   if (file === undefined) return undefined;
+  const { loadInventory } = await import('../fleet/inventory.js');
   if (!existsSync(file)) {
     throw new RunbookError('E_INVENTORY', `the run's inventory ${file} is gone`, {
       hint: 'put the inventory back where it was (resume reads it again for passwords and become settings)',
@@ -114,6 +110,30 @@ async function inventoryHosts(
 }
 
 async function resumeCommand(id: string, flags: ResumeFlags): Promise<number> {
+  // loaded here, not at start-up (see exec.ts)
+  const [
+    { loadRunbook },
+    { RunStore },
+    { resumeState },
+    { isPlatformName },
+    { runSession },
+    { connectionFromFlags },
+    { fleetFromFlags },
+    { checkBecome },
+    { resolveExtraVars },
+    { keyringFromFlags },
+  ] = await Promise.all([
+    import('../runbook/load.js'),
+    import('../store/runs.js'),
+    import('../store/resume.js'),
+    import('../platforms/index.js'),
+    import('./session.js'),
+    import('./connection-flags.js'),
+    import('./fleet-flags.js'),
+    import('./become.js'),
+    import('./extra-vars.js'),
+    import('./vault-flags.js'),
+  ]);
   const stateDir = resolve(flags.stateDir);
   const store = new RunStore(stateDir);
   const run = await store.open(id);
@@ -155,12 +175,11 @@ async function resumeCommand(id: string, flags: ResumeFlags): Promise<number> {
   const recordedArgv = recordedFlags(meta.argv);
   const recorded = withOverrides(recordedArgv, flags);
   const vault = await keyringFromFlags(recorded);
-  const extra = resolveExtraVars(loaded, [...pairs, ...(flags.var ?? [])], vault);
-  const { runbook, vars } = extra;
+  const { runbook, vars } = resolveExtraVars(loaded, [...pairs, ...(flags.var ?? [])], vault);
   const connection = await connectionFromFlags(recorded, runbook, vars);
   connection.secrets.push(...vault.passwords, ...vault.revealed);
   const fromInventory = await inventoryHosts(recordedArgv.inventory, vault, connection.secrets);
-  const restore: NonNullable<SessionOptions['restore']> = new Map();
+  const restore: RestoreState = new Map();
   const targets: Target[] = [];
   const finished: string[] = [];
   const notes: string[] = [];
