@@ -26,6 +26,7 @@ export type ErrorCode =
   | 'E_RUN_CORRUPT'
   | 'E_RUNBOOK_CHANGED'
   | 'E_INVENTORY'
+  | 'E_PLATFORM_INVALID'
   | 'E_STEP_FAILED'
   | 'E_INTERNAL';
 
@@ -98,6 +99,7 @@ const EXIT: Record<ErrorCode, ExitCode> = {
   E_RUN_CORRUPT: 2,
   E_RUNBOOK_CHANGED: 2,
   E_INVENTORY: 2,
+  E_PLATFORM_INVALID: 2,
   E_STEP_FAILED: 1,
   E_INTERNAL: 1,
 };

@@ -16,6 +16,10 @@ export interface ScalarSpec {
   pattern?: string;
   /** For enum: allowed values. */
   values?: string[];
+  /** Longest value put into a command (default DEFAULT_MAX_LENGTH, 256). */
+  maxLength?: number;
+  /** A value may start with `-` where the platform refuses that (an option is meant). */
+  allowLeadingDash?: boolean;
 }
 
 export interface VarDecl {
@@ -27,6 +31,10 @@ export interface VarDecl {
   default?: Value;
   pattern?: string;
   values?: string[];
+  /** `max_length`: longest value put into a command (default 256). */
+  maxLength?: number;
+  /** `allow_leading_dash`: the value may start with `-` (an option is meant). */
+  allowLeadingDash?: boolean;
   /** For list: the type of each item. */
   items?: ScalarSpec;
   /** Never written to output, journals or transcripts. */
