@@ -20,7 +20,8 @@ const validateRaw = ajv.compile(schema);
 interface LoadedFile {
   file: string;
   raw: RawProfile;
-  pos: (path: readonly (string | number)[]) => SourcePos;
+  /** Position of the value at `path` (of its key with `key`), or of the nearest existing ancestor. */
+  pos: (path: readonly (string | number)[], key?: 'key') => SourcePos;
 }
 
 /** The YAML files of a profile dir, sorted; a missing or unreadable dir is a diagnostic. */
@@ -56,15 +57,16 @@ function readProfile(file: string, diagnostics: Diagnostic[]): LoadedFile | unde
       });
     return undefined;
   }
-  const pos = (path: readonly (string | number)[]): SourcePos => {
+  const pos = (path: readonly (string | number)[], key?: 'key'): SourcePos => {
     let node: unknown = doc.contents;
     let best = 0;
-    for (const seg of path) {
+    for (const [i, seg] of path.entries()) {
       if (isMap(node)) {
         const pair = node.items.find((p) => isScalar(p.key) && p.key.value === seg);
         if (!pair) break;
         best = (pair.key as Node).range?.[0] ?? best;
         node = pair.value;
+        if (key && i === path.length - 1) break;
         if ((node as Node | null)?.range) best = (node as Node).range![0];
       } else if (isSeq(node) && typeof seg === 'number' && node.items[seg]) {
         node = node.items[seg];
@@ -92,14 +94,17 @@ function schemaDiagnostics(f: LoadedFile, errors: ErrorObject[]): Diagnostic[] {
       const key = (e.params as { additionalProperty: string }).additionalProperty;
       path.push(key);
       message = `${where === 'the profile' ? 'the profile' : where} has an unknown field '${key}'`;
-      hint = 'remove it or fix its spelling (see docs/platforms.md)';
+      hint =
+        path.length === 1 && ['runbook', 'steps'].includes(key)
+          ? 'this looks like a runbook: keep runbooks out of the platforms dir'
+          : 'remove it or fix its spelling (see docs/platforms.md)';
     } else if (e.keyword === 'enum') {
       message = `${where} must be one of ${(e.params as { allowedValues: unknown[] }).allowedValues.join(', ')}`;
     }
     const key = `${path.join('.')}|${message}`;
     if (seen.has(key)) continue;
     seen.add(key);
-    out.push({ pos: f.pos(path), message, hint });
+    out.push({ pos: f.pos(path, e.keyword === 'additionalProperties' ? 'key' : undefined), message, hint });
   }
   return out;
 }
