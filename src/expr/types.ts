@@ -60,3 +60,39 @@ export interface Template {
   /** Render for a plan: parts whose names are not in `known` become `<expr>` placeholders. */
   renderPlaceholders(known: Scope): string;
 }
+
+/** Scalar types a variable, a capture group or a list item can have. */
+export type ScalarType = 'string' | 'int' | 'bool' | 'ipv4' | 'ipv6' | 'enum';
+export type VarType = ScalarType | 'list';
+
+export interface ScalarSpec {
+  type: ScalarType;
+  /** For string: an anchored-by-us regular expression the value must match entirely. */
+  pattern?: string;
+  /** For enum: allowed values. */
+  values?: string[];
+  /** Longest value put into a command (default DEFAULT_MAX_LENGTH, 256). */
+  maxLength?: number;
+  /** A value may start with `-` where the platform refuses that (an option is meant). */
+  allowLeadingDash?: boolean;
+}
+
+export interface VarDecl {
+  name: string;
+  type: VarType;
+  description?: string;
+  required: boolean;
+  /** Already checked against the type. */
+  default?: Value;
+  pattern?: string;
+  values?: string[];
+  /** `max_length`: longest value put into a command (default 256). */
+  maxLength?: number;
+  /** `allow_leading_dash`: the value may start with `-` (an option is meant). */
+  allowLeadingDash?: boolean;
+  /** For list: the type of each item. */
+  items?: ScalarSpec;
+  /** Never written to output, journals or transcripts. */
+  secret: boolean;
+  pos: SourcePos;
+}

@@ -9,7 +9,7 @@ import type { NameDecl } from '../expr/decls.js';
 import { checkVarValue, runbookVarDecls, wholePattern } from '../expr/values.js';
 import { getProfile, isPlatformName, platformNames } from '../platforms/index.js';
 import { valueGates, type ValueGates } from '../platforms/gates.js';
-import { closest } from './suggest.js';
+import { closest } from '../suggest.js';
 import type { Runbook, ScalarSpec, VarDecl } from './model.js';
 import { bindProblem, isBroken, isRecord, type CompileCtx } from './ctx.js';
 import { HOST_DECL, NameScope, RESULT_DECLS, RUN_DECL } from './scope.js';

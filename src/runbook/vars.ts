@@ -5,7 +5,7 @@ import { parseVarValue, quoteForMessage } from '../expr/values.js';
 import { valueGates } from '../platforms/gates.js';
 import { getProfile } from '../platforms/index.js';
 import type { Runbook, VarDecl } from './model.js';
-import { closest } from './suggest.js';
+import { closest } from '../suggest.js';
 
 /**
  * Resolve runtime vars from `--var k=v` pairs: unknown names, bad values, missing required ones ->
