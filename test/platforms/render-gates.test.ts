@@ -4,6 +4,9 @@
  * look-alikes, leading dash) refuse bad `--var` values before anything connects; a host whose
  * platform is laxer than the runbook's never weakens the runbook's gates.
  */
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import type { EngineEvent } from '../../src/engine/events.js';
 import { runHost } from '../../src/engine/executor.js';
@@ -13,6 +16,7 @@ import type { PlatformProfile } from '../../src/platforms/types.js';
 import { compileRunbookSource } from '../../src/runbook/load.js';
 import { resolveVars } from '../../src/runbook/vars.js';
 import { MemoryTransport } from '../../src/transport/memory.js';
+import { runCli } from '../helpers/cli.js';
 import { run } from '../engine/harness.js';
 
 const dateFromFile = compileRunbookSource(
@@ -191,5 +195,22 @@ describe('value gates on --var, before anything connects', () => {
         'r.yaml',
       ),
     ).toThrow(/r\.yaml:4:\d+: default of var 'm' is invalid: '-rf' starts with '-'/);
+  });
+
+  it('plan and exec refuse such a --var with exit 2 before connecting', async () => {
+    const file = join(mkdtempSync(join(tmpdir(), 'runbook-gates-')), 'df.yaml');
+    writeFileSync(
+      file,
+      'runbook: df\nplatform: linux\nvars:\n  mount: {type: string}\nsteps:\n  - id: df\n    run: df -P {{ mount }}\n',
+    );
+    for (const cmd of [
+      ['plan', file, '--var', 'mount=--help'],
+      ['exec', file, '--host', '127.0.0.1:1', '--var', 'mount=--help'],
+    ]) {
+      const r = await runCli(cmd);
+      expect(r.code, cmd[0]).toBe(2);
+      expect(r.stderr).toContain("--var mount: '--help' starts with '-'");
+      expect(r.stderr).not.toMatch(/connect/i);
+    }
   });
 });
