@@ -14,21 +14,22 @@ export interface CommandPolicy {
   gates: ValueGates;
   /**
    * Why `rendered` may not be sent by a step that does not change state, or undefined: the written
-   * form (values as placeholders) was read-only but the rendered one is not.
+   * form (values as placeholders) was read-only on the runbook's platform, but the rendered command
+   * is not read-only on the runbook's platform and the host's.
    */
   renderedRefusal(source: string, rendered: string): string | undefined;
 }
 
 export function commandPolicy(runbookPlatform: string, host: PlatformProfile): CommandPolicy {
-  const profiles =
-    isPlatformName(runbookPlatform) && runbookPlatform !== host.name
-      ? [getProfile(runbookPlatform), host]
-      : [host];
+  const own = isPlatformName(runbookPlatform) ? getProfile(runbookPlatform) : host;
+  const profiles = own.name === host.name ? [host] : [own, host];
   const names = profiles.map((p) => p.name).join(' and ');
   return {
     gates: valueGates(profiles),
     renderedRefusal(source, rendered) {
-      if (!classifyOnAll(profiles, placeholderCommand(source)).readOnly) return undefined;
+      // not read-only as written on the runbook's platform: the step passed validation by
+      // declaring `changes: false`, the author's word for the command (values still pass the gates)
+      if (!classifyOnAll([own], placeholderCommand(source)).readOnly) return undefined;
       const v = classifyOnAll(profiles, rendered);
       if (v.readOnly) return undefined;
       return `the rendered command is not read-only for ${names} (${v.reason}) and the step does not declare \`changes\``;

@@ -56,6 +56,12 @@ describe('shipped platform files', () => {
     expect(platformNames()).toEqual(SHIPPED);
   });
 
+  it('ship in the package: package.json files lists their dir, which resolves from dist/ too', () => {
+    const pkg = JSON.parse(readFileSync('package.json', 'utf8')) as { files: string[] };
+    expect(pkg.files).toContain('src/platforms/profiles');
+    expect(shippedProfilesDir()).toBe(join(process.cwd(), 'src', 'platforms', 'profiles'));
+  });
+
   it('map ansible_network_os and ntc-templates names', () => {
     expect(platformForNetworkOs('cisco.ios.ios')).toBe('cisco-iosxe');
     expect(platformForNetworkOs('ios')).toBe('cisco-iosxe');

@@ -131,6 +131,34 @@ describe('render-time gates and re-classification', () => {
   });
 });
 
+describe("a host platform stricter than the runbook's", () => {
+  it("a command read-only on the runbook's platform but not on the host's is refused", async () => {
+    const rb = compileRunbookSource(
+      'runbook: r\nplatform: linux\nsteps:\n  - id: names\n    run: hostname -f\n',
+      'r.yaml',
+    );
+    const strict: PlatformProfile = {
+      ...getProfile('linux'),
+      name: 'strict-linux',
+      readOnly: { style: 'shell', commands: [{ name: 'uptime', deny: [] }], never: [] },
+    };
+    const transport = new MemoryTransport({ profile: strict, device: { 'hostname -f': 'h1.lab' } });
+    const events: EngineEvent[] = [];
+    const result = await runHost({
+      runbook: rb,
+      host: { name: 'h1', address: '127.0.0.1', port: 22, platform: 'strict-linux' },
+      transport,
+      vars: {},
+      mode: 'dry-run',
+      approve: async () => true,
+      emit: (e) => events.push(e),
+    });
+    expect(transport.sent).toEqual([]);
+    expect(result.outcome).toBe('failed');
+    expect(JSON.stringify(events)).toMatch(/not read-only for linux and strict-linux/);
+  });
+});
+
 describe('value gates on --var, before anything connects', () => {
   const rb = compileRunbookSource(
     [
