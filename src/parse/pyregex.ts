@@ -1,0 +1,308 @@
+/**
+ * Python `re` syntax (as TextFSM templates are written) translated to a JavaScript RegExp source.
+ * Contract: the result matches what Python's `re.match` would on the same single line (no newline
+ * inside), or the translation is refused with the 0-based offset of the construct and a fix.
+ * - `(?P<name>...)` becomes a plain capturing group; `groups[i]` is the name of capture group i+1
+ *   (null for an unnamed one), so callers read captures by index and no `groups` object is built.
+ *   Group numbering is unchanged, so `\1` keeps its meaning; `(?P=name)` becomes `(?:\N)`.
+ * - `\A` -> `^`, `\Z` -> `$` (no `m` flag, so both anchor the whole string), `\a` -> `\x07`,
+ *   `{,n}` -> `{0,n}`, a `]` first in a class is escaped, `(?#...)` comments are dropped.
+ * - Global flags `(?i)`, `(?s)`, `(?m)` at the start become RegExp flags (Python 3.11 refuses them
+ *   elsewhere); `(?a)` and `(?u)` are accepted (no-op here).
+ * - Refused: atomic groups and possessive quantifiers, conditionals, scoped flags `(?i:...)`,
+ *   verbose `(?x)`, `\N{...}`, `\U...`, unknown letter escapes (Python refuses those too).
+ */
+
+/** A translated pattern: JS source, flags and the name of each capture group by number - 1. */
+export interface JsPattern {
+  source: string;
+  flags: string;
+  groups: (string | null)[];
+}
+
+/** A construct we cannot translate; `offset` is 0-based in the Python source. */
+export class PyRegexError extends Error {
+  readonly offset: number;
+  readonly hint: string;
+  constructor(message: string, offset: number, hint: string) {
+    super(message);
+    this.offset = offset;
+    this.hint = hint;
+  }
+}
+
+const KEEP_LETTER_ESCAPES = new Set(['d', 'D', 's', 'S', 'w', 'W', 'b', 'B', 'n', 'r', 't', 'f', 'v']);
+const GROUP_NAME = /^[A-Za-z_][A-Za-z0-9_]*/;
+
+/** Translate a Python regex source. Throws PyRegexError for what has no JS equivalent. */
+export function translatePyRegex(py: string): JsPattern {
+  const groups: (string | null)[] = [];
+  const byName = new Map<string, number>();
+  let flags = '';
+  let out = '';
+  let i = 0;
+  let inClass = false;
+  /** True right after a quantifier (`*`, `+`, `?`, `{m,n}`), to spot a possessive `+`. */
+  let afterQuantifier = false;
+  /** Output offsets of open groups, and whether each is a lookaround. */
+  const open: { start: number; look: boolean }[] = [];
+  /** The group that just closed, when it is a lookaround (Python lets one be quantified, JS not). */
+  let lastLook: number | null = null;
+  const n = py.length;
+  while (i < n) {
+    const c = py[i]!;
+    const look = lastLook;
+    lastLook = null;
+    if (look !== null) {
+      // A quantified assertion: at least once is the assertion itself; possibly zero times is nothing.
+      const q = /^(?:([*?])|(\+)|\{(\d*)(?:,\d*)?\})\??/.exec(py.slice(i, i + 24));
+      if (q && (q[1] || q[2] || q[3] !== undefined)) {
+        if (q[1] || q[3] === '' || q[3] === '0') out = out.slice(0, look);
+        i += q[0].length;
+        continue;
+      }
+    }
+    if (c === '\\') {
+      const esc = escape(py, i, inClass, groups.length);
+      out += esc.out;
+      i = esc.next;
+      afterQuantifier = false;
+      continue;
+    }
+    if (inClass) {
+      if (c === ']') inClass = false;
+      out += c;
+      i++;
+      continue;
+    }
+    if (c === '[') {
+      inClass = true;
+      out += '[';
+      i++;
+      if (py[i] === '^') {
+        out += '^';
+        i++;
+      }
+      if (py[i] === ']') {
+        out += '\\]';
+        i++;
+      }
+      afterQuantifier = false;
+      continue;
+    }
+    if (c === '(') {
+      const g = group(py, i, { groups, byName, atStart: out === '' });
+      if (g.flags) flags += g.flags;
+      if (g.out !== '') open.push({ start: out.length, look: /^\(\?<?[=!]/.test(g.out) });
+      out += g.out;
+      i = g.next;
+      afterQuantifier = false;
+      continue;
+    }
+    if (c === ')') {
+      const g = open.pop();
+      out += ')';
+      i++;
+      afterQuantifier = false;
+      lastLook = g?.look ? g.start : null;
+      continue;
+    }
+    if (c === '*' || c === '+' || c === '?') {
+      if (afterQuantifier && c === '+') {
+        throw new PyRegexError(
+          'possessive quantifier (a `+` after a quantifier) has no JavaScript equivalent',
+          i,
+          'drop the extra `+` (a greedy quantifier matches the same lines in almost every template)',
+        );
+      }
+      out += c;
+      i++;
+      if (afterQuantifier && c === '?') {
+        afterQuantifier = false; // lazy modifier
+      } else {
+        afterQuantifier = true;
+        if (py[i] === '?') {
+          out += '?';
+          i++;
+          afterQuantifier = false;
+        }
+      }
+      continue;
+    }
+    if (c === '{') {
+      const q = /^\{(\d*)(,?)(\d*)\}/.exec(py.slice(i, i + 24));
+      if (q && (q[1] !== '' || (q[2] === ',' && q[3] !== ''))) {
+        out += `{${q[1] === '' ? '0' : q[1]}${q[2]}${q[3]}}`;
+        i += q[0].length;
+        afterQuantifier = true;
+        if (py[i] === '?') {
+          out += '?';
+          i++;
+          afterQuantifier = false;
+        }
+        continue;
+      }
+      out += '\\{';
+      i++;
+      afterQuantifier = false;
+      continue;
+    }
+    if (c === '}') {
+      out += '\\}';
+      i++;
+      afterQuantifier = false;
+      continue;
+    }
+    if (c === '/') {
+      out += '\\/';
+      i++;
+      afterQuantifier = false;
+      continue;
+    }
+    out += c;
+    i++;
+    afterQuantifier = false;
+  }
+  if (inClass) {
+    throw new PyRegexError('unterminated character set `[`', py.lastIndexOf('['), 'close the set with `]`');
+  }
+  return { source: out, flags, groups };
+}
+
+function escape(py: string, i: number, inClass: boolean, groupCount: number): { out: string; next: number } {
+  const d = py[i + 1];
+  if (d === undefined) {
+    throw new PyRegexError('trailing backslash', i, 'escape it as `\\\\` or remove it');
+  }
+  if (d === 'A' || d === 'Z') {
+    if (inClass) throw new PyRegexError(`bad escape \\${d} in a character set`, i, `remove \\${d}`);
+    return { out: d === 'A' ? '^' : '$', next: i + 2 };
+  }
+  if (d === 'a') return { out: '\\x07', next: i + 2 };
+  if (d === 'x') {
+    if (!/^[0-9A-Fa-f]{2}$/.test(py.slice(i + 2, i + 4))) {
+      throw new PyRegexError('incomplete escape \\x', i, 'write two hex digits, as in \\x41');
+    }
+    return { out: py.slice(i, i + 4), next: i + 4 };
+  }
+  if (d === 'u') {
+    if (!/^[0-9A-Fa-f]{4}$/.test(py.slice(i + 2, i + 6))) {
+      throw new PyRegexError('incomplete escape \\u', i, 'write four hex digits, as in \\u00e9');
+    }
+    return { out: py.slice(i, i + 6), next: i + 6 };
+  }
+  if (d >= '0' && d <= '9') {
+    if (inClass || d === '0') {
+      const oct = /^[0-7]{1,3}/.exec(py.slice(i + 1, i + 4))![0];
+      return { out: `\\x${parseInt(oct, 8).toString(16).padStart(2, '0')}`, next: i + 1 + oct.length };
+    }
+    const num = /^\d{1,2}/.exec(py.slice(i + 1, i + 3))![0];
+    if (Number(num) > groupCount) {
+      throw new PyRegexError(`invalid group reference \\${num}`, i, 'refer only to a group opened before');
+    }
+    return { out: `(?:\\${num})`, next: i + 1 + num.length };
+  }
+  if (/[A-Za-z]/.test(d)) {
+    if (KEEP_LETTER_ESCAPES.has(d) && !(inClass && (d === 'B' || d === 'b'))) {
+      return { out: `\\${d}`, next: i + 2 };
+    }
+    if (inClass && d === 'b') return { out: '\\x08', next: i + 2 };
+    throw new PyRegexError(
+      `bad escape \\${d}`,
+      i,
+      d === 'N' || d === 'U'
+        ? 'write the character itself or a \\uXXXX escape'
+        : `Python refuses \\${d} too; write ${d} without the backslash`,
+    );
+  }
+  return { out: `\\${d}`, next: i + 2 };
+}
+
+interface GroupCtx {
+  groups: (string | null)[];
+  byName: Map<string, number>;
+  atStart: boolean;
+}
+
+function group(py: string, i: number, ctx: GroupCtx): { out: string; next: number; flags?: string } {
+  if (py[i + 1] !== '?') {
+    ctx.groups.push(null);
+    return { out: '(', next: i + 1 };
+  }
+  const rest = py.slice(i + 2, i + 64);
+  if (rest.startsWith('P<')) {
+    const m = GROUP_NAME.exec(rest.slice(2));
+    if (!m || rest[2 + m[0].length] !== '>') {
+      throw new PyRegexError('bad group name in (?P<...>)', i, 'a group name is letters, digits and _');
+    }
+    if (ctx.byName.has(m[0])) {
+      throw new PyRegexError(
+        `redefinition of group name '${m[0]}'`,
+        i,
+        'give each group (and each ${Value} used in a rule) one occurrence',
+      );
+    }
+    ctx.groups.push(m[0]);
+    ctx.byName.set(m[0], ctx.groups.length);
+    return { out: '(', next: i + 2 + 2 + m[0].length + 1 };
+  }
+  if (rest.startsWith('P=')) {
+    const m = /^P=([A-Za-z_][A-Za-z0-9_]*)\)/.exec(rest);
+    const idx = m ? ctx.byName.get(m[1]!) : undefined;
+    if (!m || idx === undefined) {
+      throw new PyRegexError('unknown group in (?P=name)', i, 'name a (?P<name>...) group opened before');
+    }
+    return { out: `(?:\\${idx})`, next: i + 2 + m[0].length };
+  }
+  if (rest.startsWith(':') || rest.startsWith('=') || rest.startsWith('!')) {
+    return { out: py.slice(i, i + 3), next: i + 3 };
+  }
+  if (rest.startsWith('<=') || rest.startsWith('<!')) {
+    return { out: py.slice(i, i + 4), next: i + 4 };
+  }
+  if (rest.startsWith('#')) {
+    const end = py.indexOf(')', i);
+    if (end < 0) throw new PyRegexError('unterminated comment (?#', i, 'close it with )');
+    return { out: '', next: end + 1 };
+  }
+  if (rest.startsWith('>')) {
+    throw new PyRegexError(
+      'atomic group (?>...) has no JavaScript equivalent',
+      i,
+      'use a plain group (?:...); it matches the same lines unless the template relies on no backtracking',
+    );
+  }
+  if (rest.startsWith('(')) {
+    throw new PyRegexError('conditional group (?(...)...) is not supported', i, 'use an alternation (a|b)');
+  }
+  const fl = /^([aiLmsux]+)(-[imsx]+)?([:)])/.exec(rest);
+  if (fl) {
+    if (fl[3] === ':' || fl[2]) {
+      throw new PyRegexError(
+        `scoped flags (?${fl[1]}${fl[2] ?? ''}:...) are not supported`,
+        i,
+        'put global flags such as (?i) at the start of the regex instead',
+      );
+    }
+    if (!ctx.atStart) {
+      throw new PyRegexError(
+        'global flags not at the start of the expression',
+        i,
+        'move (?i) to the very start of the rule or Value regex',
+      );
+    }
+    let flags = '';
+    for (const f of fl[1]!) {
+      if (f === 'i' || f === 's' || f === 'm') flags += f;
+      else if (f === 'x' || f === 'L') {
+        throw new PyRegexError(
+          `flag (?${f}) is not supported`,
+          i,
+          f === 'x' ? 'write the regex without verbose whitespace and comments' : 'remove (?L)',
+        );
+      }
+    }
+    return { out: '', next: i + 2 + fl[0].length, flags };
+  }
+  throw new PyRegexError(`unknown extension (?${py[i + 2] ?? ''}`, i, 'see Python re syntax');
+}
