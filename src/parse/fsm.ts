@@ -8,7 +8,7 @@
  * state. Rows are arrays in header order: '' for an unset value, a list for a List value.
  */
 import { RunbookError, formatPos } from '../errors.js';
-import { TO_END, TO_EOF, type TfRule, type TfTemplate, type TfValue } from './template.js';
+import { TO_END, TO_EOF, type Replay, type TfRule, type TfTemplate, type TfValue } from './template.js';
 
 /** A List item: the matched text, or a record of the List regex's named groups. */
 export type ListItem = string | null | Record<string, string | null>;
@@ -136,6 +136,7 @@ class Run {
           const m = rule.re.exec(line);
           if (m === null) continue;
           const assign = rule.assign;
+          if (rule.replays.length > 0) replay(rule.replays, m, line);
           for (let g = 0; g < assign.length; g++) {
             const v = assign[g]!;
             if (v >= 0) this.assign(v, m[g + 1] ?? null);
@@ -155,6 +156,30 @@ class Run {
     }
     if (ended !== TO_END && !this.t.eofState) this.append();
     return this.rows;
+  }
+}
+
+/**
+ * Python's value for captures inside a repeated group that JS left undefined: the last iteration
+ * in which the capture took part. Iterations are replayed with the body regex from the group's
+ * start; when they do not tile the group's span exactly, the JS value (undefined) stands.
+ */
+function replay(replays: Replay[], m: RegExpExecArray, line: string): void {
+  for (const r of replays) {
+    if (m[r.capture] !== undefined) continue;
+    const span = r.span.exec(line)?.indices?.[r.group];
+    if (!span) continue;
+    const [start, end] = span;
+    let last: string | undefined;
+    let p = start;
+    while (p < end) {
+      r.body.lastIndex = p;
+      const it = r.body.exec(line);
+      if (!it || it[0].length === 0 || p + it[0].length > end) break;
+      if (it[r.inner] !== undefined) last = it[r.inner];
+      p += it[0].length;
+    }
+    if (p === end && last !== undefined) m[r.capture] = last;
   }
 }
 

@@ -32,7 +32,10 @@ export interface IndexQuery {
 
 /** `sh[[ow]]` -> `sh(o(w)?)?`, clitable's completion syntax. */
 export function expandCompletions(command: string): string {
-  return command.replace(/\[\[(.+?)\]\]/g, (_, word: string) => `(${[...word].join('(')}${')?'.repeat(word.length)}`);
+  return command.replace(
+    /\[\[(.+?)\]\]/g,
+    (_, word: string) => `(${[...word].join('(')}${')?'.repeat(word.length)}`,
+  );
 }
 
 /** Parse index text; `file` names it in errors. A bad regex is RunbookError E_TEXTFSM_TEMPLATE. */
@@ -48,9 +51,13 @@ export function parseIndex(text: string, file: string): IndexFile {
     }
   }
   if (!header.includes('Template')) {
-    throw new RunbookError('E_TEXTFSM_TEMPLATE', `${file}:${n}:1: index file does not have a 'Template' column`, {
-      hint: 'the first line of an index is `Template, Hostname, Platform, Command`',
-    });
+    throw new RunbookError(
+      'E_TEXTFSM_TEMPLATE',
+      `${file}:${n}:1: index file does not have a 'Template' column`,
+      {
+        hint: 'the first line of an index is `Template, Hostname, Platform, Command`',
+      },
+    );
   }
   const rows: IndexRow[] = [];
   for (; n < lines.length; n++) {
@@ -76,10 +83,17 @@ export function parseIndex(text: string, file: string): IndexFile {
         const p = translatePyRegex(src);
         row.match.set(col, new RegExp(`^(?:${p.source})`, p.flags));
       } catch (err) {
-        const at = { ...pos, col: fieldCol + (err instanceof PyRegexError && col !== 'Command' ? err.offset : 0) };
-        throw new RunbookError('E_TEXTFSM_TEMPLATE', `${formatPos(at)}: bad regex in ${col}: ${(err as Error).message}`, {
-          hint: err instanceof PyRegexError ? err.hint : 'fix the regex (a comma inside a field splits it)',
-        });
+        const at = {
+          ...pos,
+          col: fieldCol + (err instanceof PyRegexError && col !== 'Command' ? err.offset : 0),
+        };
+        throw new RunbookError(
+          'E_TEXTFSM_TEMPLATE',
+          `${formatPos(at)}: bad regex in ${col}: ${(err as Error).message}`,
+          {
+            hint: err instanceof PyRegexError ? err.hint : 'fix the regex (a comma inside a field splits it)',
+          },
+        );
       }
     });
     rows.push(row);

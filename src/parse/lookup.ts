@@ -50,7 +50,8 @@ export function findTemplates(dirs: string[], platform: string, command: string)
     const index = loadIndex(dir);
     if (!index) continue;
     const row = findRow(index, { Platform: platform, Command: command });
-    if (row) return { dir, paths: row.templates.map((t) => join(dir, t)), where: `${index.file}:${row.pos.line}` };
+    if (row)
+      return { dir, paths: row.templates.map((t) => join(dir, t)), where: `${index.file}:${row.pos.line}` };
   }
   return undefined;
 }
@@ -67,7 +68,12 @@ export function noTemplateError(dirs: string[], platform: string, command: strin
 }
 
 /** Parse output by index lookup (ntc-templates' parse_output). Throws when no template matches. */
-export function parseOutput(opts: { dirs: string[]; platform: string; command: string; text: string }): ParsedRecord[] {
+export function parseOutput(opts: {
+  dirs: string[];
+  platform: string;
+  command: string;
+  text: string;
+}): ParsedRecord[] {
   const found = findTemplates(opts.dirs, opts.platform, opts.command);
   if (!found) throw noTemplateError(opts.dirs, opts.platform, opts.command);
   return parseWithTemplates(found.paths, opts.text);

@@ -18,6 +18,64 @@ export interface JsPattern {
   source: string;
   flags: string;
   groups: (string | null)[];
+  /** Captures inside one repeated group (see RepeatedCapture). */
+  repeated: RepeatedCapture[];
+}
+
+/**
+ * A capture group inside exactly one group repeated more than once, e.g. `(\w+)` in `((\w+)?\s)+`.
+ * Python keeps the value of the last iteration in which the capture took part; JavaScript resets it
+ * every iteration, so an iteration without it leaves it undefined. The runner replays the
+ * iterations with `body` to recover Python's value (fsm.ts).
+ */
+export interface RepeatedCapture {
+  /** 1-based capture number in `source`. */
+  capture: number;
+  /** Output offsets of the repeated group, from its `(` to the end of its quantifier. */
+  start: number;
+  end: number;
+  /** Captures opened before `start` (the group inserted there to find its span is number this + 1). */
+  before: number;
+  /** JS source of one iteration, and the capture's 1-based number within it. */
+  body: string;
+  inner: number;
+}
+
+interface Node {
+  start: number;
+  end: number;
+  /** Length of the opening, `(` or `(?:`. */
+  open: number;
+  capture: number | null;
+  look: boolean;
+  parent: Node | null;
+  many: boolean;
+  quantEnd: number;
+  /** Captures opened before this group. */
+  before: number;
+}
+
+function repeatedCaptures(nodes: Node[], source: string): RepeatedCapture[] {
+  const out: RepeatedCapture[] = [];
+  for (const node of nodes) {
+    if (node.capture === null) continue;
+    const many: Node[] = [];
+    for (let p = node.parent; p; p = p.parent) if (p.many) many.push(p);
+    const q = many[0];
+    if (many.length !== 1 || !q) continue;
+    const body = source.slice(q.start + q.open, q.end - 1);
+    if (/\\[1-9]/.test(body)) continue;
+    const first = q.before + (q.capture === null ? 1 : 2);
+    out.push({
+      capture: node.capture,
+      start: q.start,
+      end: q.quantEnd,
+      before: q.before,
+      body,
+      inner: node.capture - first + 1,
+    });
+  }
+  return out;
 }
 
 /** A construct we cannot translate; `offset` is 0-based in the Python source. */
@@ -44,15 +102,30 @@ export function translatePyRegex(py: string): JsPattern {
   let inClass = false;
   /** True right after a quantifier (`*`, `+`, `?`, `{m,n}`), to spot a possessive `+`. */
   let afterQuantifier = false;
-  /** Output offsets of open groups, and whether each is a lookaround. */
-  const open: { start: number; look: boolean }[] = [];
-  /** The group that just closed, when it is a lookaround (Python lets one be quantified, JS not). */
-  let lastLook: number | null = null;
+  /** Groups in opening order, and the stack of open ones. */
+  const nodes: Node[] = [];
+  const open: Node[] = [];
+  /** The group that just closed: a quantifier after it applies to it. */
+  let lastClosed: Node | null = null;
+  /** A repeated group whose quantifier is being written: its quantEnd is set after it. */
+  let quantTarget: Node | null = null;
+  const endQuant = (): void => {
+    if (quantTarget) quantTarget.quantEnd = out.length;
+    quantTarget = null;
+  };
   const n = py.length;
   while (i < n) {
     const c = py[i]!;
-    const look = lastLook;
-    lastLook = null;
+    const closed = lastClosed;
+    lastClosed = null;
+    const look = closed?.look ? closed.start : null;
+    if (closed && !closed.look) {
+      const q = /^(?:[*+]|\{\d*,\d*\}|\{(\d+)\})/.exec(py.slice(i, i + 24));
+      if (q && !(q[1] !== undefined && Number(q[1]) <= 1) && !/^\{\d*,[01]\}/.test(q[0])) {
+        closed.many = true;
+        quantTarget = closed;
+      }
+    }
     if (look !== null) {
       // A quantified assertion: at least once is the assertion itself; possibly zero times is nothing.
       const q = /^(?:([*?])|(\+)|\{(\d*)(?:,\d*)?\})\??/.exec(py.slice(i, i + 24));
@@ -93,7 +166,22 @@ export function translatePyRegex(py: string): JsPattern {
     if (c === '(') {
       const g = group(py, i, { groups, byName, atStart: out === '' });
       if (g.flags) flags += g.flags;
-      if (g.out !== '') open.push({ start: out.length, look: /^\(\?<?[=!]/.test(g.out) });
+      if (g.out !== '') {
+        const isCapture = g.out === '(';
+        const node: Node = {
+          start: out.length,
+          end: -1,
+          open: g.out.length,
+          capture: isCapture ? groups.length : null,
+          look: /^\(\?<?[=!]/.test(g.out),
+          parent: open[open.length - 1] ?? null,
+          many: false,
+          quantEnd: -1,
+          before: isCapture ? groups.length - 1 : groups.length,
+        };
+        nodes.push(node);
+        open.push(node);
+      }
       out += g.out;
       i = g.next;
       afterQuantifier = false;
@@ -104,7 +192,8 @@ export function translatePyRegex(py: string): JsPattern {
       out += ')';
       i++;
       afterQuantifier = false;
-      lastLook = g?.look ? g.start : null;
+      if (g) g.end = out.length;
+      lastClosed = g ?? null;
       continue;
     }
     if (c === '*' || c === '+' || c === '?') {
@@ -127,6 +216,7 @@ export function translatePyRegex(py: string): JsPattern {
           afterQuantifier = false;
         }
       }
+      endQuant();
       continue;
     }
     if (c === '{') {
@@ -140,6 +230,7 @@ export function translatePyRegex(py: string): JsPattern {
           i++;
           afterQuantifier = false;
         }
+        endQuant();
         continue;
       }
       out += '\\{';
@@ -166,7 +257,7 @@ export function translatePyRegex(py: string): JsPattern {
   if (inClass) {
     throw new PyRegexError('unterminated character set `[`', py.lastIndexOf('['), 'close the set with `]`');
   }
-  return { source: out, flags, groups };
+  return { source: out, flags, groups, repeated: repeatedCaptures(nodes, out) };
 }
 
 function escape(py: string, i: number, inClass: boolean, groupCount: number): { out: string; next: number } {

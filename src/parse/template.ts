@@ -47,6 +47,8 @@ export interface TfRule {
   assign: Int32Array;
   /** True when some group assigns a Value (else `re.test` is enough). */
   assigns: boolean;
+  /** Value captures inside a repeated group, recovered as Python keeps them (see Replay). */
+  replays: Replay[];
   lineOp: LineOp;
   recordOp: RecordOp;
   /** A state index, STAY, TO_END or TO_EOF. */
@@ -56,6 +58,20 @@ export interface TfRule {
   /** The rule as written (trimmed), for messages. */
   text: string;
   pos: SourcePos;
+}
+
+/**
+ * How to recover a capture inside a repeated group when JS left it undefined: `span` is the rule's
+ * regex with one more group around the repeated one (number `group`, 'd' flag for its indices);
+ * `body` (sticky) matches one iteration, its capture `inner` being the Value's.
+ */
+export interface Replay {
+  /** 1-based capture number in the rule's regex. */
+  capture: number;
+  span: RegExp;
+  group: number;
+  body: RegExp;
+  inner: number;
 }
 
 export interface TfTemplate {
@@ -95,7 +111,8 @@ function translate(src: string, pos: SourcePos, map?: (offset: number) => number
 
 function parseValue(line: string, pos: SourcePos): { value: TfValue; regex: string } {
   const tokens = line.split(' ');
-  if (tokens.length < 3) fail(pos, 'expect at least 3 tokens on a Value line', 'write `Value [Options] Name (regex)`');
+  if (tokens.length < 3)
+    fail(pos, 'expect at least 3 tokens on a Value line', 'write `Value [Options] Name (regex)`');
   let name: string;
   let regex: string;
   const options: ValueOption[] = [];
@@ -104,7 +121,11 @@ function parseValue(line: string, pos: SourcePos): { value: TfValue; regex: stri
     for (const o of tokens[1]!.split(',')) {
       const opt = OPTIONS.find((x) => x === o);
       if (!opt) {
-        fail({ ...pos, col: 7 }, `unknown option "${o}"`, `options are ${OPTIONS.join(', ')}, comma-separated, no spaces`);
+        fail(
+          { ...pos, col: 7 },
+          `unknown option "${o}"`,
+          `options are ${OPTIONS.join(', ')}, comma-separated, no spaces`,
+        );
       }
       if (options.includes(opt)) fail({ ...pos, col: 7 }, `duplicate option "${o}"`, 'name each option once');
       options.push(opt);
@@ -118,7 +139,8 @@ function parseValue(line: string, pos: SourcePos): { value: TfValue; regex: stri
     regexCol = tokens[0]!.length + name.length + 3;
   }
   const namePos = { ...pos, col: line.indexOf(name, 6) + 1 };
-  if (name.length > MAX_NAME_LEN) fail(namePos, `invalid Value name '${name}' or name too long`, 'use at most 48 characters');
+  if (name.length > MAX_NAME_LEN)
+    fail(namePos, `invalid Value name '${name}' or name too long`, 'use at most 48 characters');
   const count = (ch: string) => regex.split(ch).length - 1;
   if (!/^\(.*\)$/.test(regex) || count('(') !== count(')')) {
     fail(
@@ -171,11 +193,19 @@ function substitute(
     const name = m[2] ?? m[3];
     const col = { ...pos, col: pos.col + m.index };
     if (name === undefined) {
-      fail(col, 'invalid variable substitution: a lone `$`', 'write `$$` for an end-of-line `$`, or ${Name} for a Value');
+      fail(
+        col,
+        'invalid variable substitution: a lone `$`',
+        'write `$$` for an end-of-line `$`, or ${Name} for a Value',
+      );
     }
     const sub = vars.get(name);
     if (sub === undefined) {
-      fail(col, `unknown Value '${name}' in substitution`, `declare Value ${name} or write $$ for a literal $`);
+      fail(
+        col,
+        `unknown Value '${name}' in substitution`,
+        `declare Value ${name} or write $$ for a literal $`,
+      );
     }
     segments.push({ outStart: text.length, outEnd: text.length + sub.length, src: m.index });
     text += sub;
@@ -198,7 +228,12 @@ interface RawRule {
   target: string;
 }
 
-function parseRule(line: string, pos: SourcePos, vars: Map<string, string>, valueIndex: Map<string, number>): RawRule {
+function parseRule(
+  line: string,
+  pos: SourcePos,
+  vars: Map<string, string>,
+  valueIndex: Map<string, number>,
+): RawRule {
   const lead = line.length - line.trimStart().length;
   const stripped = line.trim();
   const rulePos = { ...pos, col: lead + 1 };
@@ -214,6 +249,20 @@ function parseRule(line: string, pos: SourcePos, vars: Map<string, string>, valu
     assign[i] = v ?? -1;
     if (v !== undefined) assigns = true;
   });
+  const replays = p.repeated
+    .filter((r) => assign[r.capture - 1]! >= 0)
+    .map((r): Replay => {
+      const shift = (src: string) =>
+        src.replace(/\(\?:\\(\d+)\)/g, (_, k: string) => `(?:\\${Number(k) > r.before ? Number(k) + 1 : k})`);
+      const src = `${p.source.slice(0, r.start)}(${p.source.slice(r.start, r.end)})${p.source.slice(r.end)}`;
+      return {
+        capture: r.capture,
+        span: new RegExp(`^(?:${shift(src)})`, `${p.flags}d`),
+        group: r.before + 1,
+        body: new RegExp(r.body, `${p.flags}y`),
+        inner: r.inner,
+      };
+    });
   let lineOp: LineOp = 'Next';
   let recordOp: RecordOp = 'NoRecord';
   let target = '';
@@ -251,6 +300,7 @@ function parseRule(line: string, pos: SourcePos, vars: Map<string, string>, valu
       re,
       assign,
       assigns,
+      replays,
       lineOp,
       recordOp,
       message: lineOp === 'Error' ? target : '',
@@ -279,7 +329,11 @@ export function compileTemplate(text: string, file: string): TfTemplate {
     if (line.startsWith('Value ')) {
       const { value, regex } = parseValue(line, at());
       if (valueIndex.has(value.name)) {
-        fail(value.pos, `duplicate declarations for Value '${value.name}'`, 'give each Value a distinct name');
+        fail(
+          value.pos,
+          `duplicate declarations for Value '${value.name}'`,
+          'give each Value a distinct name',
+        );
       }
       valueIndex.set(value.name, values.length);
       values.push(value);
@@ -287,7 +341,11 @@ export function compileTemplate(text: string, file: string): TfTemplate {
     } else if (values.length === 0) {
       fail(at(), 'no Value definitions found', 'a template starts with `Value Name (regex)` lines');
     } else {
-      fail(at(), 'expected a blank line after the last Value entry', 'end the Value block with an empty line');
+      fail(
+        at(),
+        'expected a blank line after the last Value entry',
+        'end the Value block with an empty line',
+      );
     }
   }
   const stateNames: string[] = [];
@@ -298,7 +356,12 @@ export function compileTemplate(text: string, file: string): TfTemplate {
     while (n < lines.length) {
       const line = lines[n++]!.trimEnd();
       if (!line || comment.test(line)) continue;
-      if (!/^\w+$/.test(line) || line.length > MAX_NAME_LEN || LINE_OPS.includes(line) || RECORD_OPS.includes(line)) {
+      if (
+        !/^\w+$/.test(line) ||
+        line.length > MAX_NAME_LEN ||
+        LINE_OPS.includes(line) ||
+        RECORD_OPS.includes(line)
+      ) {
         fail(
           at(),
           `invalid state name: '${line}'`,
@@ -321,7 +384,11 @@ export function compileTemplate(text: string, file: string): TfTemplate {
       if (!line) break;
       if (comment.test(line)) continue;
       if (!(line.startsWith(' ^') || line.startsWith('  ^') || line.startsWith('\t^'))) {
-        fail(at(), "missing white space or caret ('^') before rule", 'indent each rule by one or two spaces and start it with ^');
+        fail(
+          at(),
+          "missing white space or caret ('^') before rule",
+          'indent each rule by one or two spaces and start it with ^',
+        );
       }
       rules.push(parseRule(line, at(), vars, valueIndex));
     }
@@ -337,11 +404,20 @@ function link(t: {
   statePos: SourcePos[];
 }): TfTemplate {
   const startIdx = t.stateNames.indexOf('Start');
-  if (startIdx < 0) fail({ file: t.file, line: 1, col: 1 }, "missing state 'Start'", 'add a Start state: the FSM begins there');
+  if (startIdx < 0)
+    fail(
+      { file: t.file, line: 1, col: 1 },
+      "missing state 'Start'",
+      'add a Start state: the FSM begins there',
+    );
   for (const special of ['End', 'EOF']) {
     const i = t.stateNames.indexOf(special);
     if (i >= 0 && t.raw[i]!.length > 0) {
-      fail(t.statePos[i]!, `non-empty '${special}' state`, `leave ${special} empty, or name the state differently`);
+      fail(
+        t.statePos[i]!,
+        `non-empty '${special}' state`,
+        `leave ${special} empty, or name the state differently`,
+      );
     }
   }
   const eofState = t.stateNames.includes('EOF');
@@ -368,5 +444,12 @@ function link(t: {
       return { ...rule, next };
     }),
   );
-  return { file: t.file, values: t.values, header: t.values.map((v) => v.name), stateNames, states, eofState };
+  return {
+    file: t.file,
+    values: t.values,
+    header: t.values.map((v) => v.name),
+    stateNames,
+    states,
+    eofState,
+  };
 }

@@ -7,6 +7,7 @@
 import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { isDeepStrictEqual } from 'node:util';
 import { parse } from 'yaml';
 
 const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '..', '..');
@@ -72,6 +73,28 @@ export function corpusCases(): CorpusCase[] {
 
 /** The expected records of a case (`parsed_sample`), read as PyYAML would. */
 export function expected(c: CorpusCase): unknown[] {
-  const doc = parse(readFileSync(c.ymlPath, 'utf8'), { version: '1.1' }) as { parsed_sample?: unknown[] } | null;
+  const doc = parse(readFileSync(c.ymlPath, 'utf8'), { version: '1.1' }) as {
+    parsed_sample?: unknown[];
+  } | null;
   return doc?.parsed_sample ?? [];
+}
+
+/** Compare like tests/test_structured_data_against_parsed_reference_files.py; '' when equal. */
+export function runnerDiff(processed: unknown[], reference: unknown[]): string {
+  if (processed.length !== reference.length)
+    return `${processed.length} records, expected ${reference.length}`;
+  for (let i = 0; i < reference.length; i++) {
+    const p = processed[i] as Record<string, unknown>;
+    const r = reference[i] as Record<string, unknown>;
+    const pk = Object.keys(p);
+    const rk = Object.keys(r);
+    const diff = [...pk.filter((k) => !rk.includes(k)), ...rk.filter((k) => !pk.includes(k))];
+    if (diff.length > 0) return `entry #${i}: key diffs: ${diff.join(', ')}`;
+    for (const k of rk) {
+      if (!isDeepStrictEqual(p[k], r[k])) {
+        return `entry #${i}, key: ${k}: ${JSON.stringify(p[k])} != ${JSON.stringify(r[k])}`;
+      }
+    }
+  }
+  return '';
 }
