@@ -268,7 +268,7 @@ function parseRule(
   let target = '';
   if (ma) {
     const action = ma[2]!;
-    const actionPos = { ...pos, col: lead + ma[1]!.length + 4 };
+    const actionPos = { ...pos, col: lead + ma[1]!.length + 4 + (action.length - action.trimStart().length) };
     const a1 = ACTION1.exec(action);
     const a2 = a1 ? null : ACTION2.exec(action);
     const a3 = a1 || a2 ? null : ACTION3.exec(action);
