@@ -11,5 +11,6 @@ export const ciscoIosxeSdwan = {
   description:
     'Cisco IOS XE Catalyst SD-WAN edge (controller mode): interactive shell, privileged EXEC prompt',
   configPrompts: ['\\(config[^)]*\\)#\\s*$'],
+  ntcPlatform: 'cisco_ios',
   pagingCommands: ['terminal length 0', 'screen-length 0'],
 } satisfies PlatformProfile;

@@ -37,6 +37,7 @@ export const ciscoIosxe = {
   name: 'cisco-iosxe',
   description: 'Cisco IOS XE (autonomous mode): interactive shell, privileged EXEC prompt',
   session: 'shell',
+  ntcPlatform: 'cisco_ios',
   prompt: '(?:^|[\\r\\n])[\\w.\\-@/:]{1,63}[>#]\\s*$',
   configPrompts: ['\\(config[^)]*\\)#\\s*$'],
   errorPatterns: IOS_ERRORS,

@@ -5,6 +5,7 @@ export const linux = {
   name: 'linux',
   description: 'Linux host over SSH exec channels (exit status, stdout and stderr apart)',
   session: 'exec',
+  ntcPlatform: 'linux',
   prompt: '[$#]\\s*$',
   configPrompts: [],
   errorPatterns: [],

@@ -37,4 +37,9 @@ export interface PlatformProfile {
   dialogPrompts: string[];
   /** ANSI/escape sequences are stripped from output when true. */
   stripAnsi: boolean;
+  /**
+   * The platform's name in ntc-templates' index (its `Platform` column), used to find the TextFSM
+   * template of a command, e.g. `cisco_ios` for IOS XE.
+   */
+  ntcPlatform: string;
 }
