@@ -4,7 +4,7 @@
  * position when it has none, as clitable's TextTable.extend does), then one record per row with
  * lower-cased column names. Compiled templates and parsed indexes are cached by path.
  */
-import { readFileSync } from 'node:fs';
+import { readFileSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { RunbookError } from '../errors.js';
 import { parseRows, type Cell, type ListItem } from './fsm.js';
@@ -14,7 +14,7 @@ import { compileTemplate, type TfTemplate } from './template.js';
 /** One parsed record: lower-cased column name -> text, or a list for a List value. */
 export type ParsedRecord = Record<string, Cell>;
 
-const templates = new Map<string, TfTemplate>();
+const templates = new Map<string, { stamp: string; template: TfTemplate }>();
 const indexes = new Map<string, IndexFile | null>();
 
 function readText(path: string, what: string): string {
@@ -27,14 +27,20 @@ function readText(path: string, what: string): string {
   }
 }
 
-/** A compiled template from a file (cached). */
+/** A compiled template from a file (cached until the file changes). */
 export function loadTemplate(path: string): TfTemplate {
-  let t = templates.get(path);
-  if (!t) {
-    t = compileTemplate(readText(path, 'template'), path);
-    templates.set(path, t);
+  let stamp = '';
+  try {
+    const st = statSync(path);
+    stamp = `${st.mtimeMs}:${st.size}`;
+  } catch {
+    // unreadable: readText reports it
   }
-  return t;
+  const hit = templates.get(path);
+  if (hit && hit.stamp === stamp) return hit.template;
+  const template = compileTemplate(readText(path, 'template'), path);
+  templates.set(path, { stamp, template });
+  return template;
 }
 
 /** The parsed `index` of a folder, or null when it has none (cached). */

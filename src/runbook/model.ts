@@ -4,6 +4,7 @@
  */
 import type { SourcePos } from '../errors.js';
 import type { CompiledExpr, Template, Value } from '../expr/types.js';
+import type { TextfsmColumn } from '../parse/records.js';
 import type { PlatformName } from '../platforms/types.js';
 
 /** Scalar types a variable, a capture group or a list item can have. */
@@ -53,6 +54,12 @@ export interface CaptureSpec {
   reverse?: boolean;
   /** Mode all: keep only the first match (after `reverse`) per distinct value of this named group. */
   unique?: string;
+  /**
+   * A TextFSM capture (then `regex` is '' and mode 'all'): the output parsed with these template
+   * files (absolute paths, found at validate time) into a list of records with these columns;
+   * `types` is by column name.
+   */
+  textfsm?: { templates: string[]; columns: TextfsmColumn[] };
   pos: SourcePos;
 }
 
