@@ -1,7 +1,9 @@
 /**
  * `npm run bench`: the engine against N emulated SD-WAN edges over SSH, and the floor beside it.
  *   node dist/bench/run.js [--sizes 1,50,200,1000] [--forks F] [--runbook FILE[,FILE]] [--bfd-delay MS]
- *                          [--out bench/results.md | --no-write] [--keep]
+ *                          [--out bench/results.md | --no-write] [--keep] [--textfsm [--mb N]]
+ * --textfsm: only the TextFSM engine against python3-textfsm (bench/textfsm.ts), its section of the
+ * results file replaced in place; without it, the fleet bench runs and then the TextFSM bench.
  * Default runbooks: runbooks/recover-inv-spi.yaml (the target) and bench/rekey-poll.yaml (the floor's
  * procedure as a runbook: their ratio is the engine's own overhead). Default forks: N (at most 1000).
  * Per size N, each in fresh processes (two cores: the lab never shares a process with the measured
@@ -28,6 +30,7 @@ import type { ResultDocument } from '../src/report/json.js';
 import { loadRunbook } from '../src/runbook/load.js';
 import type { Step } from '../src/runbook/model.js';
 import type { FloorPlan, FloorResult, FloorStep } from './floor.js';
+import { BEGIN as TEXTFSM_BEGIN, benchTextfsm, formatTextfsm, spliceSection } from './textfsm.js';
 import { formatResults, percentile, type BenchRow, type Measure, type ResultsSection } from './report.js';
 
 const HERE = dirname(fileURLToPath(import.meta.url));
@@ -411,8 +414,25 @@ function failedRow(n: number, a: Args, err: unknown): BenchRow {
   };
 }
 
+/** The TextFSM bench (bench/textfsm.ts): its section spliced into the results file. */
+function textfsmMain(argv: string[], out: string | undefined): number {
+  const i = argv.indexOf('--mb');
+  const mb = i >= 0 ? Number(argv[i + 1]) : 4;
+  const repeat = 3;
+  const rows = benchTextfsm({ mb, repeat });
+  const section = formatTextfsm(rows, repeat);
+  process.stdout.write(`${section}\n`);
+  if (out) {
+    writeFileSync(out, spliceSection(existsSync(out) ? readFileSync(out, 'utf8') : '', section));
+    process.stderr.write(`bench: wrote ${out}\n`);
+  }
+  return rows.every((r) => r.same) ? 0 : 1;
+}
+
 async function main(): Promise<number> {
-  const a = parseArgs(process.argv.slice(2));
+  const argv = process.argv.slice(2);
+  const a = parseArgs(argv);
+  if (argv.includes('--textfsm')) return textfsmMain(argv, a.out);
   const work = mkdtempSync(join(tmpdir(), 'runbook-bench-'));
   const sections: ResultsSection[] = [];
   try {
@@ -454,7 +474,9 @@ async function main(): Promise<number> {
   const text = formatResults({ sections, machine, bfdDelayMs: a.bfdDelayMs });
   process.stdout.write(`${text}\n`);
   if (a.out) {
-    writeFileSync(a.out, text);
+    const kept = existsSync(a.out) ? readFileSync(a.out, 'utf8') : '';
+    const textfsm = kept.indexOf(TEXTFSM_BEGIN);
+    writeFileSync(a.out, textfsm >= 0 ? spliceSection(text, kept.slice(textfsm)) : text);
     process.stderr.write(`bench: wrote ${a.out}\n`);
   }
   const failed = sections.flatMap((sec) =>
@@ -466,7 +488,7 @@ async function main(): Promise<number> {
     );
     return 1;
   }
-  return 0;
+  return textfsmMain(argv, a.out);
 }
 
 process.exitCode = await main();

@@ -137,8 +137,13 @@ export function parseWithTemplates(paths: string[], text: string, opts: ParseOpt
     else extend(table, next, keys);
   }
   if (!table) return [];
-  const names = table.header.map((h) => h.toLowerCase());
-  return table.rows.map((row) => {
+  return toRecords(table.header, table.rows, ntc);
+}
+
+/** Rows to records with lower-cased keys; `ntc`: List items as clitable stores them (see ParseOptions). */
+export function toRecords(header: string[], rows: Cell[][], ntc: boolean): ParsedRecord[] {
+  const names = header.map((h) => h.toLowerCase());
+  return rows.map((row) => {
     const rec: ParsedRecord = {};
     names.forEach((k, i) => {
       const cell = row[i]!;

@@ -2,8 +2,10 @@
 
   textfsm_ref.py cases TEMPLATE_DIR < cases.json   -> JSON list, per case {"records": [...]} or {"error": "..."}
       cases.json: [{"platform": P, "command": C, "raw": PATH}, ...], parsed as ntc-templates' parse_output does
-  textfsm_ref.py bench TEMPLATE_DIR PLATFORM COMMAND FILE REPEAT  -> JSON {"seconds": best of REPEAT, "records": N}
+  textfsm_ref.py bench TEMPLATE_DIR PLATFORM COMMAND FILE REPEAT
+      -> JSON {"seconds": best of REPEAT, "records": N, "sha256": of the records' compact JSON}
 """
+import hashlib
 import json
 import sys
 import time
@@ -33,13 +35,15 @@ def main():
         platform, command, path, repeat = sys.argv[3], sys.argv[4], sys.argv[5], int(sys.argv[6])
         with open(path) as f:
             data = f.read()
-        best, count = None, 0
+        best, records = None, []
         for _ in range(repeat):
             start = time.perf_counter()
-            count = len(parse(tdir, platform, command, data))
+            records = parse(tdir, platform, command, data)
             took = time.perf_counter() - start
             best = took if best is None else min(best, took)
-        json.dump({'seconds': best, 'records': count}, sys.stdout)
+        digest = hashlib.sha256(
+            json.dumps(records, separators=(',', ':'), ensure_ascii=False).encode('utf-8')).hexdigest()
+        json.dump({'seconds': best, 'records': len(records), 'sha256': digest}, sys.stdout)
 
 
 main()
