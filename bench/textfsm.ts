@@ -5,8 +5,7 @@
  * End to end per run: index lookup, template compile, parse, records with lower-cased keys (ours
  * compiles the template afresh each run too: no cache). Best of REPEAT runs each side, after which
  * both sides' records must hash the same (sha256 of their JSON), or the bench fails.
- * Results: a `## TextFSM engine` section of bench/results.md (between markers, so the fleet bench
- * and this one keep each other's section).
+ * Results: the `textfsm` section of bench/results.md.
  */
 import { spawnSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
@@ -23,8 +22,6 @@ const HERE = dirname(fileURLToPath(import.meta.url));
 const ROOT = resolve(HERE, '..', '..');
 const PYTHON = '/usr/bin/python3';
 const REF = join(ROOT, 'test', 'parse', 'textfsm_ref.py');
-export const BEGIN = '<!-- textfsm-bench -->';
-export const END = '<!-- /textfsm-bench -->';
 
 interface Input {
   platform: string;
@@ -122,11 +119,10 @@ export function benchTextfsm(opts: { mb: number; repeat: number }): TextfsmRow[]
   return rows;
 }
 
-/** The results.md section, markers included. */
+/** The results.md section (bench/sections.ts wraps it in its markers). */
 export function formatTextfsm(rows: TextfsmRow[], repeat: number): string {
   const mbs = (bytes: number, s: number) => (bytes / 1e6 / s).toFixed(1);
   const lines = [
-    BEGIN,
     '## TextFSM engine vs python3-textfsm',
     '',
     `Measured by \`npm run bench -- --textfsm\` (bench/textfsm.ts) on ${new Date().toISOString().slice(0, 10)}: ${cpus().length} cores, Node ${process.version}, Debian python3-textfsm.`,
@@ -143,15 +139,6 @@ export function formatTextfsm(rows: TextfsmRow[], repeat: number): string {
     ),
     '',
     `Target: at least 5x python3-textfsm end to end: ${rows.every((r) => r.python.bestS / r.ours.bestS >= 5) ? 'met' : 'NOT met'} (lowest ${Math.min(...rows.map((r) => r.python.bestS / r.ours.bestS)).toFixed(1)}x).`,
-    END,
   ];
   return `${lines.join('\n')}\n`;
-}
-
-/** Put `section` into the results file text: replace the marked section, or append it. */
-export function spliceSection(text: string, section: string): string {
-  const a = text.indexOf(BEGIN);
-  const b = text.indexOf(END);
-  if (a >= 0 && b > a) return `${text.slice(0, a)}${section}${text.slice(b + END.length).replace(/^\n/, '')}`;
-  return `${text.replace(/\n*$/, '\n')}\n${section}`;
 }

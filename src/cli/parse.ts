@@ -12,9 +12,6 @@ import { readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { RunbookError } from '../errors.js';
 import { getProfile, isPlatformName } from '../platforms/index.js';
-import { parseWithTemplates } from '../parse/clitable.js';
-import { findTemplates, noTemplateError, templateDirs } from '../parse/lookup.js';
-import { recordsTable } from '../parse/table.js';
 import { action, collect } from './output.js';
 
 const FORMATS = ['json', 'table'] as const;
@@ -61,6 +58,10 @@ function readInput(file: string | undefined): string {
 }
 
 export async function parseCommand(file: string | undefined, flags: ParseFlags): Promise<number> {
+  // loaded here, not at start-up: other commands do not pay for the TextFSM engine
+  const { findTemplates, noTemplateError, templateDirs } = await import('../parse/lookup.js');
+  const { parseWithTemplates } = await import('../parse/clitable.js');
+  const { recordsTable } = await import('../parse/table.js');
   const format = flags.format as Format;
   if (!FORMATS.includes(format)) {
     throw new RunbookError('E_USAGE', `--format ${flags.format}: unknown format`, {

@@ -10,7 +10,8 @@ import type { Value } from '../expr/types.js';
 import { checkScalar, quoteForMessage } from '../expr/values.js';
 import type { ParsedRecord } from '../parse/clitable.js';
 import { parseRecords, type TextfsmColumn } from '../parse/records.js';
-import type { CaptureSpec, ScalarSpec } from '../runbook/model.js';
+import type { ScalarSpec } from '../expr/types.js';
+import type { CaptureSpec } from './types.js';
 
 function columnSpec(spec: CaptureSpec, col: string): ScalarSpec {
   return { type: spec.types[col] ?? 'string' };
