@@ -125,7 +125,7 @@ export function formatTextfsm(rows: TextfsmRow[], repeat: number): string {
   const lines = [
     '## TextFSM engine vs python3-textfsm',
     '',
-    `Measured by \`npm run bench -- --textfsm\` (bench/textfsm.ts) on ${new Date().toISOString().slice(0, 10)}: ${cpus().length} cores, Node ${process.version}, Debian python3-textfsm.`,
+    `Measured by \`npm run bench -- --only textfsm\` (bench/textfsm.ts) on ${new Date().toISOString().slice(0, 10)}: ${cpus().length} cores, Node ${process.version}, Debian python3-textfsm.`,
     'Inputs: the ntc-templates corpus outputs of each command repeated to several MB, parsed end to end as',
     "ntc-templates' parse_output does (index lookup, template compile, parse, records with lower-cased keys) by both",
     `sides in the same run; best of ${repeat} runs each (first run of ours, JIT cold, beside it). Both sides' records`,
