@@ -128,9 +128,19 @@ class Run {
     const states = this.t.states;
     let rules = states[0]!;
     let ended = 0;
+    const dispatch = this.t.dispatch;
+    let state = 0;
     for (let ln = 0; ln < lines.length && ended === 0; ln++) {
       const line = lines[ln]!;
-      for (let r = 0; r < rules.length; r++) {
+      let r = 0;
+      const chunks = dispatch[state];
+      if (chunks) {
+        let c = 0;
+        while (c < chunks.length && !chunks[c]!.re.test(line)) c++;
+        if (c === chunks.length) continue;
+        r = chunks[c]!.from;
+      }
+      for (; r < rules.length; r++) {
         const rule = rules[r]!;
         if (rule.assigns) {
           const m = rule.re.exec(line);
@@ -149,8 +159,10 @@ class Run {
         if (rule.lineOp === 'Error') this.error(rule, line, ln + 1);
         if (rule.lineOp === 'Continue') continue;
         const next = rule.next;
-        if (next >= 0) rules = states[next]!;
-        else if (next === TO_END || next === TO_EOF) ended = next;
+        if (next >= 0) {
+          rules = states[next]!;
+          state = next;
+        } else if (next === TO_END || next === TO_EOF) ended = next;
         break;
       }
     }

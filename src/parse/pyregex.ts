@@ -20,6 +20,8 @@ export interface JsPattern {
   groups: (string | null)[];
   /** Captures inside one repeated group (see RepeatedCapture). */
   repeated: RepeatedCapture[];
+  /** `source` with every capture group made non-capturing (same matches), or null when it has backreferences. */
+  plain: string | null;
 }
 
 /**
@@ -127,10 +129,18 @@ export function translatePyRegex(py: string): JsPattern {
       }
     }
     if (look !== null) {
-      // A quantified assertion: at least once is the assertion itself; possibly zero times is nothing.
+      // A quantified assertion: at least once is the assertion itself; possibly zero times, it or nothing.
       const q = /^(?:([*?])|(\+)|\{(\d*)(?:,\d*)?\})\??/.exec(py.slice(i, i + 24));
       if (q && (q[1] || q[2] || q[3] !== undefined)) {
-        if (q[1] || q[3] === '' || q[3] === '0') out = out.slice(0, look);
+        if (q[1] || q[3] === '' || q[3] === '0') {
+          // may hold zero times: the assertion or nothing (its groups keep their numbers)
+          out = `${out.slice(0, look)}(?:${out.slice(look)}|)`;
+          for (const node of nodes) {
+            if (node.start < look) continue;
+            node.start += 3;
+            node.end += 3;
+          }
+        }
         i += q[0].length;
         continue;
       }
@@ -257,7 +267,13 @@ export function translatePyRegex(py: string): JsPattern {
   if (inClass) {
     throw new PyRegexError('unterminated character set `[`', py.lastIndexOf('['), 'close the set with `]`');
   }
-  return { source: out, flags, groups, repeated: repeatedCaptures(nodes, out) };
+  let plain: string | null = /\(\?:\\\d+\)/.test(out) ? null : out;
+  if (plain !== null) {
+    for (const node of [...nodes].reverse()) {
+      if (node.capture !== null) plain = `${plain.slice(0, node.start)}(?:${plain.slice(node.start + 1)}`;
+    }
+  }
+  return { source: out, flags, groups, repeated: repeatedCaptures(nodes, out), plain };
 }
 
 function escape(py: string, i: number, inClass: boolean, groupCount: number): { out: string; next: number } {

@@ -57,6 +57,8 @@ export interface TfRule {
   message: string;
   /** The rule as written (trimmed), for messages. */
   text: string;
+  /** The regex without captures and its flags, for the state's dispatch regex (null: cannot join). */
+  plain: { source: string; flags: string } | null;
   pos: SourcePos;
 }
 
@@ -74,6 +76,16 @@ export interface Replay {
   inner: number;
 }
 
+/** Rules `from` (inclusive) to `to` (exclusive) of a state; `re` matches when one of them does. */
+export interface Chunk {
+  re: RegExp;
+  from: number;
+  to: number;
+}
+
+/** Rules per dispatch chunk. */
+const CHUNK = 8;
+
 export interface TfTemplate {
   file: string;
   values: TfValue[];
@@ -82,6 +94,14 @@ export interface TfTemplate {
   stateNames: string[];
   /** Rules per state index; state 0 is `Start`. */
   states: TfRule[][];
+  /**
+   * Per state, the rules in chunks of up to CHUNK, each with one regex that matches a line when some
+   * rule of the chunk does (their regexes, captures made non-capturing, as alternatives): a line is
+   * tested chunk by chunk, then rule by rule from the first chunk that matches, so most lines cost a
+   * few tests instead of one per rule. Null for a state whose rules cannot be joined (mixed flags,
+   * backreferences) or with few rules.
+   */
+  dispatch: (Chunk[] | null)[];
   /** An (empty) `EOF` state was declared: no implicit Record at end of input. */
   eofState: boolean;
 }
@@ -305,6 +325,7 @@ function parseRule(
       recordOp,
       message: lineOp === 'Error' ? target : '',
       text: stripped,
+      plain: p.plain === null ? null : { source: p.plain, flags: p.flags },
       pos: rulePos,
     },
     target: lineOp === 'Error' ? '' : target,
@@ -450,6 +471,25 @@ function link(t: {
     header: t.values.map((v) => v.name),
     stateNames,
     states,
+    dispatch: states.map(dispatchRegex),
     eofState,
   };
+}
+
+function dispatchRegex(rules: TfRule[]): Chunk[] | null {
+  if (rules.length < 4) return null;
+  const plains = rules.map((r) => r.plain);
+  const flags = plains[0]?.flags;
+  if (plains.some((p) => p === null || p.flags !== flags)) return null;
+  const chunks: Chunk[] = [];
+  for (let from = 0; from < rules.length; from += CHUNK) {
+    const to = Math.min(rules.length, from + CHUNK);
+    const alts = plains.slice(from, to).map((p) => `(?:${p!.source})`);
+    try {
+      chunks.push({ re: new RegExp(`^(?:${alts.join('|')})`, flags), from, to });
+    } catch {
+      return null;
+    }
+  }
+  return chunks;
 }

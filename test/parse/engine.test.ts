@@ -170,9 +170,11 @@ describe('Python regex translation', () => {
     expect(() => translatePyRegex('a(?i)b')).toThrow(/global flags not at the start/);
   });
 
-  it('a quantified lookbehind means the assertion once (or nothing when it may repeat zero times)', () => {
+  it('a quantified lookbehind means the assertion once, or the assertion or nothing when it may repeat zero times', () => {
     expect(translatePyRegex('a(?<=a)+b').source).toBe('a(?<=a)b');
-    expect(translatePyRegex('a(?<=a)*b').source).toBe('ab');
+    const p = translatePyRegex('x(?<=(x))*(y)');
+    expect(p.source).toBe('x(?:(?<=(x))|)(y)');
+    expect(new RegExp(p.source).exec('xy')?.slice(1)).toEqual(['x', 'y']);
   });
 });
 
