@@ -1,6 +1,7 @@
 /**
- * Captures: named regex groups over a command's output, typed and bound to a name.
- * first/last: `{group: value}` (an unmatched optional group is null); all: a list of those in
+ * Captures: named regex groups (or TextFSM records) over a command's output, typed and bound to a name.
+ * first/last: `{group: value}` (an unmatched optional group is null), or the `default` record, or
+ * null when optional; all: a list of those in
  * output order, or last match first with `reverse` (log buffers are oldest first, so reversed is
  * newest first), keeping only the first match per distinct value of the `unique` group (in the
  * resulting order) when set. A captured value is device text: it is type-checked here, and again
@@ -43,11 +44,19 @@ export function groupSpec(spec: CaptureSpec, group: string): ScalarSpec {
 
 /** The DeclType of a capture: first/last -> record of its named groups (typed), all -> list of such records. */
 export function captureDeclType(spec: CaptureSpec): DeclType {
-  if (spec.textfsm) return textfsmDeclType(spec, spec.textfsm.columns);
+  const list = spec.textfsm ? textfsmDeclType(spec, spec.textfsm.columns) : regexDeclType(spec);
+  if (spec.mode === 'all') return list;
+  const record =
+    list.kind === 'list' && list.items.kind === 'map' ? list.items : { kind: 'map' as const, fields: {} };
+  const nullable = spec.optional && !spec.required && !spec.fallback;
+  return nullable ? { ...record, nullable: true } : record;
+}
+
+/** list<{group: type}> of a regex capture. */
+function regexDeclType(spec: CaptureSpec): DeclType {
   const fields: Record<string, DeclType> = {};
   for (const g of namedGroups(spec.regex)) fields[g] = { kind: 'scalar', spec: groupSpec(spec, g) };
-  if (spec.mode === 'all') return { kind: 'list', items: { kind: 'map', fields } };
-  return spec.optional ? { kind: 'map', fields, nullable: true } : { kind: 'map', fields };
+  return { kind: 'list', items: { kind: 'map', fields } };
 }
 
 function typedGroups(spec: CaptureSpec, groups: string[], match: RegExpExecArray): Record<string, Value> {
@@ -88,11 +97,53 @@ function ordered(spec: CaptureSpec, matches: RegExpExecArray[]): RegExpExecArray
   });
 }
 
+/** At most this many output lines are quoted when a required capture matched nothing. */
+const SHOWN_LINES = 20;
+
+/** The output, quoted for a failure message: its first lines, each prefixed `  | `. */
+export function quoteOutput(text: string): string {
+  const lines = text.split('\n');
+  while (lines.length > 0 && lines[lines.length - 1]!.trim() === '') lines.pop();
+  if (lines.length === 0) return '  (the output was empty)';
+  const shown = lines.slice(0, SHOWN_LINES).map((l) => `  | ${l}`);
+  if (lines.length > SHOWN_LINES) shown.push(`  (${lines.length - SHOWN_LINES} more lines)`);
+  return shown.join('\n');
+}
+
+function nothingMatched(spec: CaptureSpec, text: string): RunbookError {
+  const what = spec.textfsm ? 'its TextFSM template found no record' : `/${spec.regex}/ matched nothing`;
+  return new RunbookError(
+    'E_STEP_FAILED',
+    `${formatPos(spec.pos)}: capture '${spec.name}': ${what} in the output:\n${quoteOutput(text)}`,
+    {
+      hint: spec.required
+        ? 'the capture is required: true; check the command and its output (--transcript), or drop required to get null'
+        : 'check the command output (--transcript) and the regex; mark the capture optional: true (or give a default:) if it may be absent',
+    },
+  );
+}
+
+/** first/last/all of the kept values, with required, optional and default applied. */
+function select(spec: CaptureSpec, all: Value[], text: string): Value {
+  if (spec.mode === 'all') {
+    if (all.length === 0 && spec.required) throw nothingMatched(spec, text);
+    return all;
+  }
+  const one = spec.mode === 'first' ? all[0] : all[all.length - 1];
+  if (one !== undefined) return one;
+  if (spec.fallback) return spec.fallback;
+  if (spec.optional && !spec.required) return null;
+  throw nothingMatched(spec, text);
+}
+
 /**
  * Run captures on output. Regexes run over the whole output with the 'm' flag added (plus
- * spec.flags), global for last/all. A required capture in first/last mode that does not match, or a
- * group value that fails its type, throws RunbookError('E_STEP_FAILED') naming the capture, the group
- * and the offending text. `lines` are the output lines the kept matches touch (evidence), in order.
+ * spec.flags), global for last/all. A first/last capture that does not match gives its `default`,
+ * or null when optional (textfsm captures are, unless required), else throws
+ * RunbookError('E_STEP_FAILED') naming the capture and quoting the output; so does a required
+ * capture in mode all that finds nothing. A group value that fails its type throws too, naming the
+ * capture, the group and the offending text. `lines` are the output lines the kept matches touch
+ * (evidence), in order.
  */
 export function runCaptures(
   specs: CaptureSpec[],
@@ -104,7 +155,7 @@ export function runCaptures(
   const lines = linesOf(text);
   for (const spec of specs) {
     if (spec.textfsm) {
-      values[spec.name] = textfsmValues(spec, spec.textfsm.templates, text);
+      values[spec.name] = select(spec, textfsmValues(spec, spec.textfsm.templates, text), text);
       continue;
     }
     const groups = namedGroups(spec.regex);
@@ -116,22 +167,12 @@ export function runCaptures(
         : spec.mode === 'first'
           ? matches.slice(0, 1)
           : matches.slice(-1);
-    if (kept.length === 0 && spec.mode !== 'all') {
-      if (spec.optional) {
-        values[spec.name] = null;
-        continue;
-      }
-      throw new RunbookError(
-        'E_STEP_FAILED',
-        `${formatPos(spec.pos)}: capture '${spec.name}': /${spec.regex}/ matched nothing in the output`,
-        {
-          hint: 'check the command output (--transcript) and the regex; mark the capture optional: true if it may be absent',
-        },
-      );
-    }
     for (const m of kept) for (const n of lines.indexesOf(m.index, m[0].length)) evidence.add(n);
-    const typed = kept.map((m) => typedGroups(spec, groups, m));
-    values[spec.name] = spec.mode === 'all' ? typed : typed[0]!;
+    values[spec.name] = select(
+      spec,
+      kept.map((m) => typedGroups(spec, groups, m)),
+      text,
+    );
   }
   return { values, lines: [...evidence].sort((a, b) => a - b).map((n) => lines.text[n]!) };
 }

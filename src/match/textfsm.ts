@@ -60,6 +60,6 @@ function record(spec: CaptureSpec, r: ParsedRecord, row: number): Record<string,
 }
 
 /** The typed records of `text` (already normalized) for a TextFSM capture. */
-export function textfsmValues(spec: CaptureSpec, templates: string[], text: string): Value {
+export function textfsmValues(spec: CaptureSpec, templates: string[], text: string): Value[] {
   return parseRecords(templates, text).map((r, i) => record(spec, r, i));
 }

@@ -20,6 +20,7 @@ import type {
   ScalarType,
 } from './model.js';
 import { RESULT_DECLS } from './scope.js';
+import { withCaptureOptions } from './capture-options.js';
 import { compileTextfsmCapture } from './textfsm.js';
 import type { DocPath } from './source.js';
 import { subject } from './where.js';
@@ -168,7 +169,10 @@ function compileCapture(
     return undefined;
   }
   if (raw.textfsm !== undefined) {
-    return compileTextfsmCapture(ctx, name, raw, path, stepId, placeholderCommand(command));
+    const spec = compileTextfsmCapture(ctx, name, raw, path, stepId, placeholderCommand(command));
+    if (!spec) return undefined;
+    const scalars = spec.textfsm!.columns.filter((c) => !c.list).map((c) => c.name);
+    return withCaptureOptions(ctx, spec, raw, path, stepId, scalars);
   }
   const regex = raw.regex as string;
   const flags = typeof raw.flags === 'string' ? raw.flags : DEFAULT_FLAGS;
@@ -213,7 +217,7 @@ function compileCapture(
     });
   }
   if (!ok) return undefined;
-  return {
+  const spec: CaptureSpec = {
     name,
     regex,
     flags,
@@ -224,6 +228,7 @@ function compileCapture(
     ...(unique !== undefined ? { unique } : {}),
     pos: doc.keyPos(path),
   };
+  return withCaptureOptions(ctx, spec, raw, path, stepId, groups);
 }
 
 function compileMatcher(

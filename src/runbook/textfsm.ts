@@ -19,7 +19,7 @@ import type { DocPath } from './source.js';
 
 type Raw = Record<string, unknown>;
 
-const REGEX_ONLY = ['match', 'reverse', 'unique', 'flags', 'optional'] as const;
+const REGEX_ONLY = ['reverse', 'unique', 'flags', 'optional'] as const;
 
 function resolveNamed(search: TemplateSearch, name: string): string | undefined {
   const direct = isAbsolute(name) ? name : resolve(search.base, name);
@@ -44,8 +44,11 @@ export function compileTextfsmCapture(
     ok = false;
     ctx.diagnostics.push({
       pos: doc.keyPos([...path, key]),
-      message: `'${key}' of capture '${name}' of step '${stepId}' applies to regex captures; a textfsm capture is always the list of records`,
-      hint: `remove '${key}' (filter the records in an expression instead, e.g. ${name}.filter(r, r.state == 'down'))`,
+      message: `'${key}' of capture '${name}' of step '${stepId}' applies to regex captures; a textfsm capture is the list of records (or with 'match: first', one record or null)`,
+      hint:
+        key === 'optional'
+          ? "a textfsm 'match: first' capture is already null when no record matched; 'required: true' makes that a failure"
+          : `remove '${key}' (filter the records in an expression instead, e.g. ${name}.filter(r, r.state == 'down'))`,
     });
   }
   const search = ctx.templates;
@@ -53,6 +56,14 @@ export function compileTextfsmCapture(
   if (raw.textfsm === true) {
     if (!ctx.profile) return undefined;
     const platform = ctx.profile.ntcPlatform;
+    if (platform === undefined) {
+      ctx.diagnostics.push({
+        pos: at,
+        message: `capture '${name}' of step '${stepId}': platform ${ctx.profile.name} has no ntc-templates name, so 'textfsm: true' cannot look up a template`,
+        hint: 'name a template file instead: `textfsm: my_template.textfsm`',
+      });
+      return undefined;
+    }
     const found = findTemplates(search.dirs, platform, command);
     if (!found) {
       ctx.diagnostics.push({
@@ -108,9 +119,9 @@ export function compileTextfsmCapture(
     name,
     regex: '',
     flags: '',
-    mode: 'all',
+    mode: (raw.match as CaptureSpec['mode'] | undefined) ?? 'all',
     types,
-    optional: false,
+    optional: true,
     textfsm: { templates: paths, columns },
     pos: doc.keyPos(path),
   };
