@@ -23,6 +23,7 @@ import { Environment, serialize } from '@marcbachmann/cel-js';
 import type { ASTNode } from '@marcbachmann/cel-js';
 import type { Value } from './types.js';
 import type { DeclType, NameDecl } from './decls.js';
+import { registerListFunctions } from './functions.js';
 
 /** Words CEL reserves; a variable, capture or loop name cannot be one of them. */
 const RESERVED = new Set([
@@ -77,6 +78,7 @@ export class CelBinding {
   constructor(decls: ReadonlyMap<string, NameDecl>) {
     this.decls = decls;
     this.env = new Environment();
+    registerListFunctions(this.env);
     for (const decl of decls.values()) {
       this.env.registerVariable(decl.name, this.celType(decl.type));
     }

@@ -11,7 +11,9 @@ import { CelBinding, declTypeOf, declaredRefs, nameProblem, undeclaredHasFields 
 import { describeDeclType } from './decls.js';
 import type { CompiledCel, NameDecl } from './decls.js';
 import { didYouMean, listNames } from '../suggest.js';
+import { MASK } from '../redact.js';
 import { buildTemplate } from './template.js';
+import { formatValue } from './values.js';
 import type { Scope, Template, Value } from './types.js';
 
 /** What the result of an expression must be, checked at compile time (a `dyn` result passes). */
@@ -118,7 +120,7 @@ export class ExprEnv {
       try {
         raw = parsed(cel.context(scope));
       } catch (err) {
-        throw evalError(err, source, pos);
+        throw evalError(err, source, pos, valuesShown(refs, secretRefs, scope));
       }
       return cel.fromCel(raw);
     };
@@ -194,11 +196,29 @@ function resultMatches(type: string, expected: ExpectedType): boolean {
   return type === expected;
 }
 
-/** A cel-js evaluation error as RunbookError E_EXPR `<file:line:col>: <expr>: <cel message>`. */
-function evalError(err: unknown, source: string, pos: SourcePos): RunbookError {
+/** Longest rendering of one value in an evaluation error. */
+const SHOWN_VALUE = 120;
+
+/** `name = value` of the names an expression reads, secrets masked, long values cut. */
+function valuesShown(refs: readonly string[], secret: readonly string[], scope: Scope): string {
+  return refs
+    .filter((r) => r !== 'vars' && scope[r] !== undefined)
+    .map((r) => {
+      if (secret.includes(r)) return `${r} = ${MASK}`;
+      const text = formatValue(scope[r]!);
+      return `${r} = ${text.length > SHOWN_VALUE ? `${text.slice(0, SHOWN_VALUE)}...` : text}`;
+    })
+    .join(', ');
+}
+
+/**
+ * A cel-js evaluation error as RunbookError E_EXPR `<file:line:col>: <expr>: <what> (<values>)`,
+ * in runbook words: an index past the end of a list says so (cel-js says `size undefined`).
+ */
+function evalError(err: unknown, source: string, pos: SourcePos, values: string): RunbookError {
   if (err instanceof RunbookError) return err;
   const e = err as { code?: string; summary?: string; message?: string; range?: { start: number } };
-  const summary = e.summary ?? e.message ?? String(err);
+  let summary = e.summary ?? e.message ?? String(err);
   const at = offsetPos(pos, source, e.range?.start ?? 0);
   let hint = 'check the values the expression reads (runbook plan shows them)';
   if (e.code === 'unknown_variable') {
@@ -206,8 +226,16 @@ function evalError(err: unknown, source: string, pos: SourcePos): RunbookError {
     hint = `'${name}' has no value here; for an optional var test has(vars.${name}) first`;
   } else if (e.code === 'division_by_zero' || e.code === 'modulus_by_zero') {
     hint = 'guard the divisor, e.g. n != 0 ? total / n : 0';
+  } else if (e.code === 'index_out_of_bounds') {
+    const index = /index (-?\d+)/.exec(summary)?.[1] ?? '?';
+    summary = `there is no item ${index} (the list has at most ${index} items)`;
+    hint = `guard it (size(list) > ${index} ? ... : ...), or capture with 'match: first' and a 'default:'`;
   } else if (e.code === 'no_such_key') {
-    hint = 'the field is absent (an optional group that did not match?); test it with has(x.field) first';
+    const field = /No such key: (\S+)/.exec(summary)?.[1];
+    if (field) summary = `field '${field}' is absent (No such key: ${field})`;
+    hint =
+      'the field is absent (an optional group that did not match, or a null capture?); test it with has(x.field) first, or give the capture a default:';
   }
-  return new RunbookError('E_EXPR', `${formatPos(at)}: ${source}: ${summary}`, { hint, cause: err });
+  const shown = values ? ` (${values})` : '';
+  return new RunbookError('E_EXPR', `${formatPos(at)}: ${source}: ${summary}${shown}`, { hint, cause: err });
 }

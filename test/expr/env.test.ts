@@ -153,7 +153,7 @@ describe('optional vars and the vars record', () => {
 describe('evaluation', () => {
   it('wraps division by zero as E_EXPR with position and expression', () => {
     const err = exprError(() => env.compile('10 / decaps.n', pos).evaluate({ decaps: { n: 0n } }));
-    expect(err.message).toBe('rb.yaml:7:15: 10 / decaps.n: division by zero');
+    expect(err.message).toBe('rb.yaml:7:15: 10 / decaps.n: division by zero (decaps = {n: 0})');
     expect(err.hint).toContain('guard');
   });
 

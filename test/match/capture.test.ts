@@ -132,7 +132,7 @@ describe('runCaptures failures and options', () => {
   it('a required capture that matches nothing fails the step, naming it', () => {
     const err = stepFailed(() => runCaptures([cap('decaps', '#pkts decaps: (?<n>\\d+)')], 'no SAs'));
     expect(err.message).toBe(
-      "rb.yaml:20:11: capture 'decaps': /#pkts decaps: (?<n>\\d+)/ matched nothing in the output",
+      "rb.yaml:20:11: capture 'decaps': /#pkts decaps: (?<n>\\d+)/ matched nothing in the output:\n  | no SAs",
     );
     expect(err.hint).toContain('optional');
   });
