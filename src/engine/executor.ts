@@ -10,7 +10,7 @@
  * reached in exec mode without an `approve` callback (nothing disruptive was sent);
  * `interrupted` when `signal` aborts; `unreachable` when the connection fails or cannot be restored.
  */
-import { RunbookError } from '../errors.js';
+import { RunbookError, formatPos } from '../errors.js';
 import type { Runbook } from '../runbook/model.js';
 import { RunContext, type Flow } from './context.js';
 import type { HostOutcome } from './events.js';
@@ -19,12 +19,29 @@ import type { EvidenceRecord, StepRecord, WouldRun } from './records.js';
 import type { TimelineStep, TimelineWouldRun } from './timeline.js';
 import { toJson } from '../expr/values.js';
 import { runSteps, startableIds } from './walk.js';
+import { unboundAtStart } from '../runbook/start-at.js';
 
 export type { ApprovalRequest, ExecutorOptions, HostResult } from './options.js';
 
-/** Throws E_USAGE when `startAt` names no step of the runbook (callers may check before a run starts). */
+/**
+ * Throws E_USAGE when `startAt` names no step of the runbook, or when a step it skips binds a name
+ * that a later step reads (callers may check before a run starts).
+ */
 export function checkStartAt(runbook: Runbook, startAt: string | undefined): void {
-  if (startAt !== undefined && !startableIds(runbook.steps).has(startAt)) {
+  if (startAt === undefined) return;
+  const unbound = unboundAtStart(runbook.steps, startAt);
+  if (unbound.length > 0) {
+    const skipped = [...new Set(unbound.map((u) => u.boundBy))];
+    const uses = unbound.map(
+      (u) => `step '${u.readBy}' (${formatPos(u.readAt)}) reads '${u.name}', bound by '${u.boundBy}'`,
+    );
+    throw new RunbookError(
+      'E_USAGE',
+      `--start-at ${startAt} skips step${skipped.length > 1 ? 's' : ''} ${skipped.map((s) => `'${s}'`).join(', ')}, whose values later steps need: ${uses.join('; ')}`,
+      { hint: `start at '${skipped[0]}' or earlier, or run the whole runbook` },
+    );
+  }
+  if (!startableIds(runbook.steps).has(startAt)) {
     const ids = [...startableIds(runbook.steps)];
     throw new RunbookError(
       'E_USAGE',
