@@ -34,7 +34,7 @@ export async function runSteps(ctx: RunContext, steps: readonly Step[], frame: F
   // a would-run taints the rest of this list (and is handed back to the enclosing one)
   let after = frame.afterWouldRun;
   for (const step of steps) {
-    const key = frame.prefix + step.id;
+    const key = frame.prefix + (step.localId ?? step.id);
     if (ctx.aborted)
       return tainted(
         {

@@ -49,6 +49,12 @@ export function compileDocument(
     ids: new Map(),
     scope: new NameScope([...runbookVarDecls(vars.decls), ...vars.loose, HOST_DECL, RUN_DECL]),
     templates: templateSearch(doc.file, data.templates),
+    parts: {
+      stack: [resolve(doc.file)],
+      params: (partDoc, raw, partBroken, partDiagnostics) =>
+        compileVars(partDoc, raw, partBroken, partDiagnostics, valueGates(profile ? [profile] : []), 'params')
+          .decls,
+    },
   };
   const steps = Array.isArray(data.steps) ? compileSteps(ctx, data.steps, ['steps']) : [];
   explainUnknownNames(doc, data.steps, diagnostics);
@@ -78,17 +84,19 @@ interface CompiledVars {
   loose: NameDecl[];
 }
 
+/** Compile `vars:` (or a part's `params:`, under `key`) into VarDecls, with diagnostics. */
 function compileVars(
   doc: SourceDoc,
   raw: unknown,
   broken: readonly string[],
   diagnostics: Diagnostic[],
   gates: ValueGates,
+  key: 'vars' | 'params' = 'vars',
 ): CompiledVars {
   const out: CompiledVars = { decls: [], loose: [] };
   if (!isRecord(raw)) return out;
   for (const [name, v] of Object.entries(raw)) {
-    const path = ['vars', name];
+    const path = [key, name];
     const problem = bindProblem(name);
     if (problem) {
       if (!isBroken(broken, path, true))

@@ -5,7 +5,7 @@ import type { NameDecl } from '../expr/decls.js';
 import type { ExpectedType } from '../expr/env.js';
 import type { CompiledExpr, Template } from '../expr/types.js';
 import type { PlatformProfile } from '../platforms/types.js';
-import type { OnFailure } from './model.js';
+import type { OnFailure, VarDecl } from './model.js';
 import { RESERVED_NAMES, type NameScope } from './scope.js';
 import type { DocPath, SourceDoc } from './source.js';
 import { subject } from './where.js';
@@ -28,6 +28,11 @@ export interface CompileCtx {
   scope: NameScope;
   /** Where TextFSM captures find their templates. */
   templates: TemplateSearch;
+  /** For `use:` (parts.ts): the part files being compiled, outermost first, and how to compile params. */
+  parts: {
+    stack: string[];
+    params: (doc: SourceDoc, raw: unknown, broken: readonly string[], diagnostics: Diagnostic[]) => VarDecl[];
+  };
 }
 
 /** The fields every step kind shares, filled with their defaults. */

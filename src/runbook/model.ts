@@ -35,6 +35,12 @@ export type EndStatus = 'ok' | 'failed';
 
 interface StepBase {
   id: string;
+  /**
+   * The step's name under its parent in keys (journals, resume, reports): a part's step is `id`
+   * `<use id>/<own id>` (unique, for --start-at) and keyed by its own id under the use group.
+   * Default: `id`.
+   */
+  localId?: string;
   /** Human title; defaults to the id. */
   name: string;
   when?: CompiledExpr;

@@ -11,6 +11,12 @@ import { describeWhere, subject } from './where.js';
 
 const ajv = new Ajv({ allErrors: true, allowUnionTypes: true, verbose: true });
 const validateDoc = ajv.compile(schema);
+/** A part file (`use:`) is checked against the schema's `part` definition. */
+const validatePart = ajv.compile({
+  $id: schema.$id.replace(/\.schema\.json$/, '.part.schema.json'),
+  definitions: schema.definitions,
+  $ref: '#/definitions/part',
+});
 
 /** Every subschema object -> its location key, e.g. `step/properties/changes/then` (root: `root/...`). */
 const schemaKeys = new Map<unknown, string>();
@@ -23,7 +29,7 @@ const schemaKeys = new Map<unknown, string>();
   }
 })(schema, 'root');
 
-export const STEP_KINDS = ['run', 'steps', 'choose', 'end', 'assert', 'set'] as const;
+export const STEP_KINDS = ['run', 'steps', 'choose', 'end', 'assert', 'set', 'use'] as const;
 const MATCHER_KINDS = ['contains', 'not_contains', 'regex', 'expression', 'all', 'any'];
 
 export interface SchemaResult {
@@ -32,9 +38,11 @@ export interface SchemaResult {
   brokenPaths: string[];
 }
 
-export function checkSchema(doc: SourceDoc): SchemaResult {
-  if (validateDoc(doc.data)) return { diagnostics: [], brokenPaths: [] };
-  const errors = (validateDoc.errors ?? []).filter((e) => e.keyword !== 'if');
+/** Schema-check a runbook document, or with `part` a part file's. */
+export function checkSchema(doc: SourceDoc, kind: 'runbook' | 'part' = 'runbook'): SchemaResult {
+  const validate = kind === 'part' ? validatePart : validateDoc;
+  if (validate(doc.data)) return { diagnostics: [], brokenPaths: [] };
+  const errors = (validate.errors ?? []).filter((e) => e.keyword !== 'if');
   const diagnostics = explain(errors, doc);
   diagnostics.sort((a, b) => a.pos.line - b.pos.line || a.pos.col - b.pos.col);
   return { diagnostics, brokenPaths: [...new Set(errors.map((e) => e.instancePath))] };
@@ -257,7 +265,7 @@ const EXPECTED: Record<string, string> = {
   duration: "a duration such as '30s', '500ms' or '2m', or a number of seconds",
   scalarType: 'one of string, int, bool, ipv4, ipv6',
   steps: 'a non-empty list of steps',
-  step: "a step: a mapping with 'id' and one of run, steps, choose, end, assert, set",
+  step: "a step: a mapping with 'id' and one of run, steps, choose, end, assert, set, use",
   matcher: 'a matcher mapping (contains, not_contains, regex, expression, all or any) or a list of matchers',
   capture:
     "a mapping with 'regex' (and optionally match, types, optional, flags) or 'textfsm' (and optionally types)",

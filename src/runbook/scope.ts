@@ -61,6 +61,12 @@ export class NameScope {
     }
   }
 
+  /** Run `fn` with several names visible (a part's parameters). */
+  withLocals<T>(decls: NameDecl[], fn: () => T): T {
+    const [first, ...rest] = decls;
+    return first ? this.withLocal(first, () => this.withLocals(rest, fn)) : fn();
+  }
+
   /** The env of the current place, plus `extra` names (step-local). */
   env(extra: NameDecl[] = []): ExprEnv {
     this.cached ??= new ExprEnv([...this.base, ...this.bound, ...this.locals]);

@@ -16,6 +16,7 @@ import {
   type Common,
 } from './ctx.js';
 import { durationMs } from './duration.js';
+import { compileUse } from './parts.js';
 import type { ChooseStep, Step } from './model.js';
 import { declTypeOfCel, declTypeOfPath } from './scope.js';
 import type { DocPath } from './source.js';
@@ -101,6 +102,8 @@ function compileStep(ctx: CompileCtx, raw: unknown, path: DocPath): Step | undef
       raw.message === undefined ? undefined : template(ctx, raw.message as string, [...path, 'message']);
     if (that && (raw.message === undefined || message))
       step = { ...common, kind: 'assert', that, ...(message ? { message } : {}) };
+  } else if (raw.use !== undefined) {
+    step = compileUse(ctx, raw, path, common, compileSteps);
   } else if (raw.set !== undefined) {
     step = compileSet(ctx, raw.set as Record<string, string | number | boolean>, path, common);
   }

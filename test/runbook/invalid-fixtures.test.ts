@@ -3,7 +3,7 @@
  * one `# expect: <line>:<col> <message>` line each, in order; the loader must report exactly those.
  */
 import { readFileSync, readdirSync } from 'node:fs';
-import { join } from 'node:path';
+import { join, relative } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { ValidationError } from '../../src/errors.js';
 import { compileRunbookSource } from '../../src/runbook/load.js';
@@ -37,8 +37,12 @@ describe('invalid runbooks are reported at file:line:col', () => {
     }
     expect(error).toBeInstanceOf(ValidationError);
     const diagnostics = (error as ValidationError).diagnostics;
-    expect(diagnostics.map((d) => `${d.pos.line}:${d.pos.col} ${d.message}`)).toEqual(expectedOf(text));
-    for (const d of diagnostics) expect(d.pos.file).toBe(file);
+    // A problem inside a part (`use:`) is at the part's file, named relative to this folder.
+    const where = (d: (typeof diagnostics)[number]): string =>
+      d.pos.file === file ? '' : `${relative(dir, d.pos.file)}:`;
+    expect(diagnostics.map((d) => `${where(d)}${d.pos.line}:${d.pos.col} ${d.message}`)).toEqual(
+      expectedOf(text),
+    );
     expect((error as ValidationError).code).toBe('E_RUNBOOK_INVALID');
   });
 });
