@@ -53,6 +53,14 @@ export function compileTextfsmCapture(
   if (raw.textfsm === true) {
     if (!ctx.profile) return undefined;
     const platform = ctx.profile.ntcPlatform;
+    if (platform === undefined) {
+      ctx.diagnostics.push({
+        pos: at,
+        message: `capture '${name}' of step '${stepId}': platform ${ctx.profile.name} names no ntc-templates platform, so no index row can be looked up`,
+        hint: 'add `ntc_platform:` to the platform profile, or name a template file: `textfsm: my_template.textfsm`',
+      });
+      return undefined;
+    }
     const found = findTemplates(search.dirs, platform, command);
     if (!found) {
       ctx.diagnostics.push({
