@@ -56,8 +56,8 @@ export function compileTextfsmCapture(
     if (platform === undefined) {
       ctx.diagnostics.push({
         pos: at,
-        message: `capture '${name}' of step '${stepId}': platform ${ctx.profile.name} names no ntc-templates platform, so no index row can be looked up`,
-        hint: 'add `ntc_platform:` to the platform profile, or name a template file: `textfsm: my_template.textfsm`',
+        message: `capture '${name}' of step '${stepId}': platform '${ctx.profile.name}' names no ntc-templates platform, so no template can be looked up for '${command}'`,
+        hint: `name the template file (textfsm: FILE), or add ntc_platform to ${ctx.profile.file}`,
       });
       return undefined;
     }
