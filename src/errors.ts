@@ -26,6 +26,7 @@ export type ErrorCode =
   | 'E_RUN_CORRUPT'
   | 'E_RUNBOOK_CHANGED'
   | 'E_INVENTORY'
+  | 'E_PLATFORM_INVALID'
   | 'E_STEP_FAILED'
   | 'E_PRIVILEGE'
   | 'E_VAULT'
@@ -100,6 +101,7 @@ const EXIT: Record<ErrorCode, ExitCode> = {
   E_RUN_CORRUPT: 2,
   E_RUNBOOK_CHANGED: 2,
   E_INVENTORY: 2,
+  E_PLATFORM_INVALID: 2,
   E_STEP_FAILED: 1,
   /** `enable` failed: wrong or missing enable secret, privilege not reached. */
   E_PRIVILEGE: 3,
