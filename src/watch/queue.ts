@@ -6,7 +6,16 @@
  * Written whole through a temp file + fsync + rename on every change: a reader sees the old or the
  * new file, never half. One watcher per state dir (see `lockQueue`).
  */
-import { closeSync, existsSync, fsyncSync, mkdirSync, openSync, readFileSync, renameSync, writeSync } from 'node:fs';
+import {
+  closeSync,
+  existsSync,
+  fsyncSync,
+  mkdirSync,
+  openSync,
+  readFileSync,
+  renameSync,
+  writeSync,
+} from 'node:fs';
 import { join } from 'node:path';
 import { RunbookError } from '../errors.js';
 import { acquireHostLock, type HostLock } from '../store/lock.js';
@@ -104,9 +113,13 @@ function readQueue(path: string): QueueFile {
     if (data.version !== 1 || !Array.isArray(data.events)) throw new Error('not a version 1 queue');
     return { version: 1, events: data.events, lastAccepted: data.lastAccepted ?? {} };
   } catch (err) {
-    throw new RunbookError('E_RUN_CORRUPT', `${path}: cannot read the watcher's event queue: ${(err as Error).message}`, {
-      hint: 'the file was edited or damaged; move it away to start with an empty queue (its events are then lost)',
-    });
+    throw new RunbookError(
+      'E_RUN_CORRUPT',
+      `${path}: cannot read the watcher's event queue: ${(err as Error).message}`,
+      {
+        hint: 'the file was edited or damaged; move it away to start with an empty queue (its events are then lost)',
+      },
+    );
   }
 }
 
