@@ -6,6 +6,7 @@
 import type { Command } from 'commander';
 import { RunbookError } from '../errors.js';
 import { SCENARIOS, startLab, type Lab, type LabOptions, type Scenario } from '../lab/index.js';
+import { startLabSyslog, type LabSyslog } from '../lab/syslog.js';
 import { action } from './output.js';
 
 interface LabFlags {
@@ -21,6 +22,9 @@ interface LabFlags {
   refuseTerminalLength?: boolean;
   dropOnControlClear?: boolean;
   bfdDelay: string;
+  addressPerRouter?: boolean;
+  syslog?: string;
+  syslogInterval: string;
 }
 
 export function register(program: Command): void {
@@ -46,6 +50,15 @@ export function register(program: Command): void {
     )
     .option('--drop-on-control-clear', '`clear sdwan control connections` drops the SSH session')
     .option('--bfd-delay <ms>', 'delay before BFD comes up after a fix, in ms', '3000')
+    .option(
+      '--address-per-router',
+      'each router on its own loopback address (--bind, +1, +2, ...), all on --port',
+    )
+    .option(
+      '--syslog <url>',
+      'send each router’s INV_SPI log lines as syslog to udp://ADDR:PORT or tcp://ADDR:PORT (loopback)',
+    )
+    .option('--syslog-interval <seconds>', 'repeat a broken peer’s syslog line every SECONDS', '30')
     .action(action(async (flags: LabFlags) => labCommand(flags)));
 }
 
@@ -69,6 +82,7 @@ export function labOptions(flags: LabFlags): LabOptions {
     count: int('--count', flags.count),
     port: int('--port', flags.port),
     bind: flags.bind,
+    ...(flags.addressPerRouter ? { addressPerRouter: true } : {}),
     stateDir: flags.stateDir,
     user: flags.user,
     password: flags.password,
@@ -99,6 +113,22 @@ async function labCommand(flags: LabFlags): Promise<number> {
   const opts = labOptions(flags);
   const lab = await startLab(opts);
   process.stdout.write(describe(lab, opts.user!, opts.password!));
+  let syslog: LabSyslog | undefined;
+  try {
+    syslog = flags.syslog
+      ? startLabSyslog(lab.routers, {
+          target: flags.syslog,
+          everyMs: int('--syslog-interval', flags.syslogInterval) * 1000,
+        })
+      : undefined;
+  } catch (err) {
+    await lab.close();
+    throw err;
+  }
+  if (syslog)
+    process.stdout.write(
+      `syslog: INV_SPI lines to ${flags.syslog} every ${flags.syslogInterval}s per broken peer\n`,
+    );
   await new Promise<void>((resolve) => {
     const stop = (): void => {
       process.off('SIGINT', stop);
@@ -108,6 +138,7 @@ async function labCommand(flags: LabFlags): Promise<number> {
     process.on('SIGINT', stop);
     process.on('SIGTERM', stop);
   });
+  await syslog?.close();
   await lab.close();
   process.stdout.write('runbook lab: stopped\n');
   return 0;
