@@ -99,7 +99,10 @@ export function startLabSyslog(routers: readonly LabRouter[], o: LabSyslogOption
       });
   };
 
-  const tick = async (): Promise<void> => {
+  // rounds never overlap (one socket per router, sequence numbers in order)
+  let chain: Promise<void> = Promise.resolve();
+  const tick = (): Promise<void> => (chain = chain.then(round, round));
+  const round = async (): Promise<void> => {
     const at = now();
     for (const r of routers) {
       if (closed) return;

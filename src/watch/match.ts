@@ -23,9 +23,14 @@ export function matchRule(rule: Rule, msg: SyslogMessage): Record<string, string
   if (m.maxSeverity !== undefined && (msg.severity === undefined || msg.severity > m.maxSeverity))
     return undefined;
   if (!m.regex) return {};
-  const found = m.regex.exec(msg.text);
+  const found = m.regex.exec(regexSubject(msg));
   if (!found) return undefined;
   return { ...found.groups };
+}
+
+/** What a rule's regex searches: the message text with its Cisco tag (`%CRYPTO-4-RECVD_PKT_INV_SPI: decaps: ...`). */
+export function regexSubject(msg: SyslogMessage): string {
+  return msg.cisco ? `%${ciscoTagName(msg.cisco)}: ${msg.text}` : msg.text;
 }
 
 export type HostLookup =

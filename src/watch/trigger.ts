@@ -139,7 +139,8 @@ export function createLauncher(o: LauncherOptions): Launcher {
               runDir: () => run.dir,
               timeoutMs: rule.approvalTimeoutMs,
               say: (t) => o.say(`run ${run.meta.id}: ${t}`),
-              approveCommand: (r) => `runbook approve ${run.meta.id}${o.stateFlag} --step ${r.key}`,
+              approveCommand: (r) =>
+                `runbook approve ${run.meta.id}${o.stateFlag} --step ${shellQuote(r.key)}`,
               signal: req.signal,
             })
           : undefined;
@@ -165,6 +166,10 @@ export function createLauncher(o: LauncherOptions): Launcher {
       message: host?.message.split('\n')[0] ?? '',
     };
   };
+}
+
+function shellQuote(s: string): string {
+  return /^[\w@%+=:,./-]+$/u.test(s) ? s : `'${s.replace(/'/g, `'\\''`)}'`;
 }
 
 /** Vars as the run record keeps them: secrets masked, JSON-safe. */
