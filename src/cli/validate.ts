@@ -6,7 +6,11 @@ import type { Command } from 'commander';
 import { RunbookError, ValidationError, formatDiagnostic } from '../errors.js';
 import type { Step } from '../runbook/model.js';
 import { loadRunbook } from '../runbook/load.js';
+import { loadRules } from '../watch/rules.js';
 import { action } from './output.js';
+
+/** Files named `*.rules.yaml` are `runbook watch` rules files. */
+const RULES_FILE = /\.rules\.ya?ml$/;
 
 export function register(program: Command): void {
   program
@@ -14,7 +18,7 @@ export function register(program: Command): void {
     .description(
       'check runbook files: YAML syntax, the schema, expressions, names and state-changing commands',
     )
-    .argument('<file...>', 'runbook YAML files')
+    .argument('<file...>', 'runbook YAML files (and `runbook watch` rules files, named *.rules.yaml)')
     .action(action(async (files: string[]) => validateFiles(files)));
 }
 
@@ -23,6 +27,12 @@ export async function validateFiles(files: string[]): Promise<number> {
   let invalid = 0;
   for (const file of files) {
     try {
+      if (RULES_FILE.test(file)) {
+        // a `runbook watch` rules file: the rules and the runbooks they name
+        const { rules } = await loadRules(file);
+        process.stdout.write(`ok: ${file} (${rules.length} watch rule${rules.length === 1 ? '' : 's'})\n`);
+        continue;
+      }
       const runbook = await loadRunbook(file);
       process.stdout.write(`ok: ${file} (${countSteps(runbook.steps)} steps)\n`);
     } catch (err) {

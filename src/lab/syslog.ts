@@ -44,7 +44,7 @@ function parseTarget(url: string): { transport: 'udp' | 'tcp'; host: string; por
 }
 
 /** The router's INV_SPI syslog lines for its currently broken peers. */
-export function invSpiMessages(
+function invSpiMessages(
   r: LabRouter,
   o: { seq: () => number; now: number; originId: boolean },
 ): string[] {

@@ -78,7 +78,7 @@ export function readPending(runDir: string): PendingApproval | undefined {
 }
 
 /** The newest decision that applies to this step, if any. */
-export function decisionFor(
+function decisionFor(
   decisions: readonly ApprovalDecision[],
   req: { key: string; stepId: string },
 ): ApprovalDecision | undefined {

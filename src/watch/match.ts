@@ -29,7 +29,7 @@ export function matchRule(rule: Rule, msg: SyslogMessage): Record<string, string
 }
 
 /** What a rule's regex searches: the message text with its Cisco tag (`%CRYPTO-4-RECVD_PKT_INV_SPI: decaps: ...`). */
-export function regexSubject(msg: SyslogMessage): string {
+function regexSubject(msg: SyslogMessage): string {
   return msg.cisco ? `%${ciscoTagName(msg.cisco)}: ${msg.text}` : msg.text;
 }
 

@@ -57,8 +57,8 @@ export interface RulesFile {
   inventory?: string;
 }
 
-export const DEFAULT_ONCE_WITHIN_MS = 10 * 60_000;
-export const DEFAULT_APPROVAL_TIMEOUT_MS = 15 * 60_000;
+const DEFAULT_ONCE_WITHIN_MS = 10 * 60_000;
+const DEFAULT_APPROVAL_TIMEOUT_MS = 15 * 60_000;
 
 const ajv = new Ajv({ allErrors: true, allowUnionTypes: true, verbose: true });
 const validate = ajv.compile(schema);

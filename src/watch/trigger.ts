@@ -61,7 +61,7 @@ export interface LauncherOptions {
 }
 
 /** The inventory host as a run target (inventory values win over the watcher's defaults). */
-export function targetOf(h: InventoryHost, runbook: Runbook, o: { port?: number; user?: string }): Target {
+function targetOf(h: InventoryHost, runbook: Runbook, o: { port?: number; user?: string }): Target {
   const user = h.user ?? o.user;
   return {
     name: h.name,
