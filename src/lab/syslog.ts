@@ -44,10 +44,7 @@ function parseTarget(url: string): { transport: 'udp' | 'tcp'; host: string; por
 }
 
 /** The router's INV_SPI syslog lines for its currently broken peers. */
-function invSpiMessages(
-  r: LabRouter,
-  o: { seq: () => number; now: number; originId: boolean },
-): string[] {
+function invSpiMessages(r: LabRouter, o: { seq: () => number; now: number; originId: boolean }): string[] {
   const out: string[] = [];
   for (const p of r.state().peers) {
     if (p.sa === 'ok') continue;
