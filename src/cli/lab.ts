@@ -5,8 +5,9 @@
  */
 import type { Command } from 'commander';
 import { RunbookError } from '../errors.js';
-import { SCENARIOS, startLab, type Lab, type LabOptions, type Scenario } from '../lab/index.js';
-import { startLabSyslog, type LabSyslog } from '../lab/syslog.js';
+import type { Lab, LabOptions } from '../lab/index.js';
+import type { LabSyslog } from '../lab/syslog.js';
+import { SCENARIOS, type Scenario } from '../lab/topology.js';
 import { action } from './output.js';
 
 interface LabFlags {
@@ -111,10 +112,12 @@ function describe(lab: Lab, user: string, password: string): string {
 
 async function labCommand(flags: LabFlags): Promise<number> {
   const opts = labOptions(flags);
+  const { startLab } = await import('../lab/index.js');
   const lab = await startLab(opts);
   process.stdout.write(describe(lab, opts.user!, opts.password!));
   let syslog: LabSyslog | undefined;
   try {
+    const { startLabSyslog } = await import('../lab/syslog.js');
     syslog = flags.syslog
       ? startLabSyslog(lab.routers, {
           target: flags.syslog,

@@ -11,8 +11,8 @@ import { appendFileSync, existsSync, mkdirSync, readFileSync, rmSync, writeFileS
 import { userInfo } from 'node:os';
 import { join } from 'node:path';
 import { RunbookError } from '../errors.js';
-import type { ApprovalRequest } from '../engine/executor.js';
-import type { Approver } from '../engine/orchestrator.js';
+import type { ApprovalRequest } from '../engine/options.js';
+import type { Approver } from '../run/orchestrator.js';
 import { abortableSleep } from '../sleep.js';
 
 export interface ApprovalDecision {

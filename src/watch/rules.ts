@@ -19,7 +19,7 @@ import { loadRunbook } from '../runbook/load.js';
 import type { Runbook, VarDecl } from '../runbook/model.js';
 import { pointerPath } from '../runbook/schema.js';
 import { parseSource, type SourceDoc } from '../runbook/source.js';
-import { closest } from '../runbook/suggest.js';
+import { closest } from '../suggest.js';
 import { resolveVars } from '../runbook/vars.js';
 import { FACILITY_NAMES, SEVERITY_NAMES } from './syslog.js';
 

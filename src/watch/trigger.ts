@@ -6,7 +6,7 @@
  */
 import { RunbookError } from '../errors.js';
 import type { Reporter } from '../engine/events.js';
-import { approveAll, runRunbook, type Approver, type RestoreState } from '../engine/orchestrator.js';
+import { approveAll, runRunbook, type Approver, type RestoreState } from '../run/orchestrator.js';
 import type { Value } from '../expr/types.js';
 import { toJson } from '../expr/values.js';
 import type { InventoryHost } from '../fleet/inventory.js';

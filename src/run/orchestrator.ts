@@ -24,8 +24,8 @@ import { acquireHostLock, type HostLock } from '../store/lock.js';
 import type { RunHandle } from '../store/runs.js';
 import { createJsonCollector, type ResultDocument } from '../report/json.js';
 import type { Transport } from '../transport/types.js';
-import type { EngineEvent, Reporter, StepOutcome } from './events.js';
-import { checkStartAt, runHost, type ApprovalRequest, type HostResult } from './executor.js';
+import type { EngineEvent, Reporter, StepOutcome } from '../engine/events.js';
+import { checkStartAt, runHost, type ApprovalRequest, type HostResult } from '../engine/executor.js';
 
 /** Decides one disruptive step: resolves true to send it. Rejecting (E_INTERRUPTED) stops the host. */
 export type Approver = (req: ApprovalRequest) => Promise<boolean>;
