@@ -74,12 +74,21 @@ export class EventQueue {
     this.save();
   }
 
-  update(id: string, change: Partial<Pick<WatchEvent, 'state' | 'runId' | 'coalesced'>>): void {
+  update(id: string, change: Partial<Pick<WatchEvent, 'state' | 'runId'>>): void {
     const e = this.data.events.find((x) => x.id === id);
     if (!e) return;
     Object.assign(e, change);
     if (change.state === 'queued' && change.runId === undefined && e.state === 'queued') delete e.runId;
     this.save();
+  }
+
+  /**
+   * Count one more match coalesced into the event, in memory only: written with the next change.
+   * (A router repeating a line must not cost an fsync per message; the count is informational.)
+   */
+  bump(id: string): void {
+    const e = this.data.events.find((x) => x.id === id);
+    if (e) e.coalesced += 1;
   }
 
   remove(id: string): void {

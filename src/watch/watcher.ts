@@ -32,6 +32,9 @@ export interface WatcherOptions {
   now?: () => number;
 }
 
+/** Lines a minute about one sender's malformed, oversized or unknown-host traffic. */
+const NOISY_LINES = 5;
+
 /** Outcomes after which an event stays queued to be resumed by the next start (nothing is lost). */
 const RESUMABLE = new Set(['interrupted', 'not-run']);
 
@@ -46,6 +49,8 @@ export class Watcher {
   private seq = 0;
   private idleWaiters: (() => void)[] = [];
   private readonly now: () => number;
+  /** Per sender address: lines logged about its drops and unknown-host matches in the current minute. */
+  private readonly noisy = new Map<string, { since: number; lines: number }>();
 
   constructor(private readonly o: WatcherOptions) {
     this.queue = new EventQueue(o.stateDir);
@@ -85,7 +90,25 @@ export class Watcher {
     this.stats.add('received');
     this.stats.add(reason === 'oversized' ? 'oversized' : 'malformed');
     this.stats.addMalformed(reason);
-    this.o.log(`dropped ${reason} from ${formatSender(from)}: ${detail}`);
+    this.logNoisy(from, `dropped ${reason} from ${formatSender(from)}: ${detail}`);
+  }
+
+  /**
+   * Log a line about a sender's bad or unknown traffic, at most NOISY_LINES a minute per sender
+   * address (then one line saying the rest is only counted): a flood cannot flood the log.
+   */
+  private logNoisy(from: Sender, line: string): void {
+    const now = this.now();
+    let n = this.noisy.get(from.address);
+    if (!n || now - n.since >= 60_000) {
+      if (this.noisy.size > 10_000) this.noisy.clear();
+      n = { since: now, lines: 0 };
+      this.noisy.set(from.address, n);
+    }
+    n.lines += 1;
+    if (n.lines <= NOISY_LINES) this.o.log(line);
+    else if (n.lines === NOISY_LINES + 1)
+      this.o.log(`more from ${from.address} this minute is counted, not logged (see the stats line)`);
   }
 
   private handle(bytes: Buffer, from: Sender): void {
@@ -94,7 +117,8 @@ export class Watcher {
     if (!parsed.ok) {
       this.stats.add('malformed');
       this.stats.addMalformed(parsed.error.code);
-      this.o.log(
+      this.logNoisy(
+        from,
         `dropped malformed message from ${formatSender(from)}: ${parsed.error.code}: ${parsed.error.message}`,
       );
       return;
@@ -109,7 +133,8 @@ export class Watcher {
       const found = findHost(this.o.hosts, rule.hostBy, from, msg);
       if (!found.ok) {
         this.stats.add('unknown-host');
-        this.o.log(
+        this.logNoisy(
+          from,
           `unknown host: rule ${rule.name} matched a message from ${formatSender(from)} but ${found.detail}; ignored`,
         );
         continue;
@@ -128,7 +153,7 @@ export class Watcher {
       if (last !== undefined && now - last < rule.onceWithinMs) {
         this.stats.add('throttled');
         const into = this.queue.events().find((e) => e.rule === rule.name && e.host === host);
-        if (into) this.queue.update(into.id, { coalesced: into.coalesced + 1 });
+        if (into) this.queue.bump(into.id);
         const left = Math.ceil((rule.onceWithinMs - (now - last)) / 1000);
         this.o.log(
           `throttled: rule ${rule.name} host ${host}: ${into ? `coalesced into event ${into.id}${into.runId ? ` (run ${into.runId})` : ''}` : 'a run already happened'} (once_within, ${left}s left)`,

@@ -135,6 +135,18 @@ describe('Watcher', () => {
     expect(lines[1]).toMatch(/^rejected: rule command-line host edge1: .*not an IPv4 address/);
   });
 
+  it('a flood of garbage from one sender is counted in full but logs a few lines a minute', async () => {
+    const w = watcher(scripted().launch);
+    for (let i = 0; i < 1000; i++) w.receive(Buffer.from('garbage'), from('127.0.0.66'));
+    expect(w.stats.get('malformed')).toBe(1000);
+    expect(lines).toHaveLength(6);
+    expect(lines[5]).toMatch(/^more from 127\.0\.0\.66 this minute is counted, not logged/);
+    clock += 60_000;
+    w.receive(Buffer.from('garbage'), from('127.0.0.66'));
+    expect(lines).toHaveLength(7);
+    expect(w.stats.line(w.counts())).toMatch(/malformed=1001 .*\(no-pri=1001\)/);
+  });
+
   it('one run per host at a time, and at most maxConcurrent runs in all', async () => {
     const s = scripted();
     const other = await commandLineRule({
