@@ -126,6 +126,7 @@ export class Watcher {
     const msg = parsed.message;
     const text = bytes.toString('utf8').replace(/[\r\n\0]+$/u, '');
     let any = false;
+    let accepted = false;
     for (const rule of this.o.rules) {
       const groups = matchRule(rule, msg);
       if (!groups) continue;
@@ -174,13 +175,14 @@ export class Watcher {
         state: 'queued',
       };
       this.queue.add(event, now);
+      accepted = true;
       this.stats.add('matched');
       this.o.log(
         `matched: rule ${rule.name} host ${host} from ${formatSender(from)}: event ${event.id} queued: ${excerpt(msg.text)}`,
       );
     }
     if (!any) this.stats.add('unmatched');
-    this.schedule();
+    if (accepted) this.schedule();
   }
 
   /** Start queued events while run slots are free, one run per host. */
