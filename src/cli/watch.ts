@@ -7,21 +7,13 @@
 import type { Command } from 'commander';
 import { resolve } from 'node:path';
 import { RunbookError } from '../errors.js';
-import { loadInventory } from '../fleet/inventory.js';
-import { getProfile } from '../platforms/index.js';
-import { createLogReporter } from '../report/log.js';
 import { durationMs } from '../runbook/duration.js';
 import { DEFAULT_STATE_DIR } from '../store/runs.js';
-import { formatListenAddress, listen, parseListenUrl, DEFAULT_MAX_MESSAGE_BYTES } from '../watch/listen.js';
-import { lockQueue } from '../watch/queue.js';
-import { commandLineRule, loadRules, type Approval, type HostBy, type Rule } from '../watch/rules.js';
-import { createLauncher } from '../watch/trigger.js';
-import { Watcher } from '../watch/watcher.js';
-import { openConnection } from './connection.js';
-import { connectionArgv, connectionFromFlags, type ConnectionFlags } from './connection-flags.js';
+import { DEFAULT_MAX_MESSAGE_BYTES } from '../watch/listen.js';
+import type { Approval, HostBy, Rule } from '../watch/rules.js';
+import type { ConnectionFlags } from './connection-flags.js';
 import { addConnectionOptions } from './exec.js';
 import { action, collect } from './output.js';
-import { toPort } from './targets.js';
 
 interface WatchFlags extends ConnectionFlags {
   listen?: string[];
@@ -114,6 +106,7 @@ function positiveInt(flag: string, raw: string): number {
 }
 
 async function rulesFromFlags(f: WatchFlags): Promise<{ rules: Rule[]; inventory?: string }> {
+  const { commandLineRule, loadRules } = await import('../watch/rules.js');
   if (f.rules && (f.on || f.run))
     throw new RunbookError('E_USAGE', '--rules cannot be combined with --on/--run', {
       hint: 'put the rule in the rules file, or use --on REGEX --run RUNBOOK alone',
@@ -147,6 +140,30 @@ async function rulesFromFlags(f: WatchFlags): Promise<{ rules: Rule[]; inventory
 }
 
 async function watchCommand(f: WatchFlags): Promise<number> {
+  // loaded here, not at start-up: `runbook --help` does not pay for SSH, the loader or the engine
+  const [
+    { loadInventory },
+    { getProfile },
+    { createLogReporter },
+    { formatListenAddress, listen, parseListenUrl },
+    { lockQueue },
+    { createLauncher },
+    { Watcher },
+    { openConnection },
+    { connectionArgv, connectionFromFlags },
+    { toPort },
+  ] = await Promise.all([
+    import('../fleet/inventory.js'),
+    import('../platforms/index.js'),
+    import('../report/log.js'),
+    import('../watch/listen.js'),
+    import('../watch/queue.js'),
+    import('../watch/trigger.js'),
+    import('../watch/watcher.js'),
+    import('./connection.js'),
+    import('./connection-flags.js'),
+    import('./targets.js'),
+  ]);
   const { rules, inventory: fromFile } = await rulesFromFlags(f);
   const invFile = f.inventory ?? fromFile;
   if (!invFile)
@@ -187,7 +204,7 @@ async function watchCommand(f: WatchFlags): Promise<number> {
     }),
   });
 
-  let listener;
+  let listener: Awaited<ReturnType<typeof listen>>;
   try {
     listener = await listen({
       addresses,
