@@ -10,6 +10,7 @@ export const COUNTERS = [
   'received',
   'malformed',
   'oversized',
+  'connection-errors',
   'unmatched',
   'matched',
   'unknown-host',

@@ -87,8 +87,13 @@ export class Watcher {
 
   /** Listener callback: a message the listener could not frame or that was too big. */
   drop(reason: DropReason, from: Sender, detail: string): void {
-    this.stats.add('received');
-    this.stats.add(reason === 'oversized' ? 'oversized' : 'malformed');
+    if (reason === 'connection-error' || reason === 'too-many-connections') {
+      // not a message: a TCP connection that broke or was refused
+      this.stats.add('connection-errors');
+    } else {
+      this.stats.add('received');
+      this.stats.add(reason === 'oversized' ? 'oversized' : 'malformed');
+    }
     this.stats.addMalformed(reason);
     this.logNoisy(from, `dropped ${reason} from ${formatSender(from)}: ${detail}`);
   }
