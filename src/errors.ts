@@ -27,6 +27,8 @@ export type ErrorCode =
   | 'E_RUNBOOK_CHANGED'
   | 'E_INVENTORY'
   | 'E_STEP_FAILED'
+  | 'E_PRIVILEGE'
+  | 'E_VAULT'
   | 'E_INTERNAL';
 
 /** Exit codes of the CLI (DESIGN.md): 0 ok, 1 runbook failed, 2 usage/validation, 3 connection/auth, 4 approval/interrupted. */
@@ -99,6 +101,10 @@ const EXIT: Record<ErrorCode, ExitCode> = {
   E_RUNBOOK_CHANGED: 2,
   E_INVENTORY: 2,
   E_STEP_FAILED: 1,
+  /** `enable` failed: wrong or missing enable secret, privilege not reached. */
+  E_PRIVILEGE: 3,
+  /** A vaulted file or value could not be decrypted (wrong or missing vault password). */
+  E_VAULT: 2,
   E_INTERNAL: 1,
 };
 

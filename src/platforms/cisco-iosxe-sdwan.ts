@@ -3,7 +3,7 @@
  * `config-transaction`, and some images refuse `terminal length 0` (`screen-length 0` is the fallback).
  */
 import type { PlatformProfile } from './types.js';
-import { ciscoIosxe } from './cisco-iosxe.js';
+import { ciscoIosxe, IOS_PRIVILEGE } from './cisco-iosxe.js';
 
 export const ciscoIosxeSdwan = {
   ...ciscoIosxe,
@@ -12,4 +12,6 @@ export const ciscoIosxeSdwan = {
     'Cisco IOS XE Catalyst SD-WAN edge (controller mode): interactive shell, privileged EXEC prompt',
   configPrompts: ['\\(config[^)]*\\)#\\s*$'],
   pagingCommands: ['terminal length 0', 'screen-length 0'],
+  // a controller-mode edge logs a privilege-1 user in at `name>` too, and `enable` works the same
+  privilege: IOS_PRIVILEGE,
 } satisfies PlatformProfile;

@@ -33,6 +33,23 @@ export const IOS_ERRORS = [
   { pattern: '^% This command is not supported', message: 'the device does not support the command here' },
 ];
 
+/**
+ * IOS privilege: a login at privilege 1 shows `name>`; `enable` asks `Password:` and lands at `name#`.
+ * A wrong secret: `% Bad secrets` (local enable secret, after three tries), `% Access denied` (AAA).
+ */
+export const IOS_PRIVILEGE = {
+  unprivilegedPrompt: '(?:^|[\\r\\n])[\\w.\\-@/:]{1,63}>\\s*$',
+  escalateCommand: 'enable',
+  passwordPrompt: '[Pp]assword:\\s*$',
+  failurePatterns: [
+    '% ?Bad secrets',
+    '% ?Access denied',
+    '% ?No password set',
+    '% ?Error in authentication',
+    '% ?Authentication failed',
+  ],
+} satisfies PlatformProfile['privilege'];
+
 export const ciscoIosxe = {
   name: 'cisco-iosxe',
   description: 'Cisco IOS XE (autonomous mode): interactive shell, privileged EXEC prompt',
@@ -62,4 +79,5 @@ export const ciscoIosxe = {
     '(^|\\s)[Pp]assword:\\s*$',
   ],
   stripAnsi: true,
+  privilege: IOS_PRIVILEGE,
 } satisfies PlatformProfile;

@@ -37,4 +37,18 @@ export interface PlatformProfile {
   dialogPrompts: string[];
   /** ANSI/escape sequences are stripped from output when true. */
   stripAnsi: boolean;
+  /**
+   * How the CLI raises privilege after login (IOS `enable`); absent when the platform has no
+   * privilege levels. The transport escalates when the login prompt matches `unprivilegedPrompt`.
+   */
+  privilege?: {
+    /** Regex source of the user-EXEC (unprivileged) prompt, e.g. `[\w.\-]+>\s*$`. */
+    unprivilegedPrompt: string;
+    /** Command that raises privilege, e.g. `enable`. */
+    escalateCommand: string;
+    /** Regex source of the password question after escalateCommand, e.g. `[Pp]assword:\s*$`. */
+    passwordPrompt: string;
+    /** Regex sources of output meaning the secret was wrong (`% Access denied`, `% Bad secrets`). */
+    failurePatterns: string[];
+  };
 }

@@ -305,40 +305,6 @@ describe('problems in vars files are reported at their file:line:col', () => {
   });
 });
 
-describe('ansible-vault', () => {
-  test('an encrypted vars file is refused, saying how to work around it', async () => {
-    const vault = '$ANSIBLE_VAULT;1.1;AES256\n61626364656667686970\n';
-    const root = await tree({
-      'hosts.yml': YAML_INV,
-      'group_vars/all/vault.yml': vault,
-      'group_vars/all/main.yml': 'x: 1\n',
-    });
-    const found = await problems(join(root, 'hosts.yml'));
-    const path = join(root, 'group_vars/all/vault.yml');
-    expect(found).toEqual([
-      {
-        at: `${path}:1:1`,
-        message: 'the file is encrypted with ansible-vault, which runbook does not support',
-        hint: `decrypt it (ansible-vault decrypt ${path}), or move the secret out of it and give it with --password-env VAR`,
-      },
-    ]);
-  });
-
-  test('an inline !vault value is refused at its position', async () => {
-    const root = await tree({
-      'hosts.yml': YAML_INV,
-      'host_vars/edge01.yml': 'ansible_user: netops\nsecret: !vault |\n  $ANSIBLE_VAULT;1.1;AES256\n  6162\n',
-    });
-    const found = await problems(join(root, 'hosts.yml'));
-    expect(found).toHaveLength(1);
-    expect(found[0]).toMatchObject({
-      at: `${join(root, 'host_vars/edge01.yml')}:2:9`,
-      message: "'secret' is encrypted with ansible-vault (!vault), which runbook does not support",
-    });
-    expect(found[0]!.hint).toMatch(/--password-env/);
-  });
-});
-
 test('a directory given as the inventory is refused, pointing at the inventory file inside it', async () => {
   const root = await tree({ 'inventory/hosts.yml': YAML_INV, 'inventory/group_vars/all.yml': 'x: 1\n' });
   const err = await loadInventory(join(root, 'inventory')).catch((e: unknown) => e);
