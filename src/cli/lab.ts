@@ -25,7 +25,7 @@ interface LabFlags {
   bfdDelay: string;
   addressPerRouter?: boolean;
   syslog?: string;
-  syslogInterval: string;
+  syslogInterval?: string;
   enableSecret?: string;
   enableAaa?: boolean;
 }
@@ -133,7 +133,7 @@ async function labCommand(flags: LabFlags): Promise<number> {
     syslog = flags.syslog
       ? startLabSyslog(lab.routers, {
           target: flags.syslog,
-          everyMs: int('--syslog-interval', flags.syslogInterval) * 1000,
+          everyMs: int('--syslog-interval', flags.syslogInterval ?? '30') * 1000,
         })
       : undefined;
   } catch (err) {
@@ -142,7 +142,7 @@ async function labCommand(flags: LabFlags): Promise<number> {
   }
   if (syslog)
     process.stdout.write(
-      `syslog: INV_SPI lines to ${flags.syslog} every ${flags.syslogInterval}s per broken peer\n`,
+      `syslog: INV_SPI lines to ${flags.syslog} every ${flags.syslogInterval ?? '30'}s per broken peer\n`,
     );
   await new Promise<void>((resolve) => {
     const stop = (): void => {
