@@ -125,21 +125,23 @@ function describe(lab: Lab, user: string, password: string, enableSecret: string
 async function labCommand(flags: LabFlags): Promise<number> {
   const opts = labOptions(flags);
   const { startLab } = await import('../lab/index.js');
+  // imported before anything is printed: a signal right after "Press Ctrl-C" finds its handler
+  const startLabSyslog = flags.syslog ? (await import('../lab/syslog.js')).startLabSyslog : undefined;
   const lab = await startLab(opts);
-  process.stdout.write(describe(lab, opts.user!, opts.password!, opts.device?.enableSecret));
   let syslog: LabSyslog | undefined;
   try {
-    const { startLabSyslog } = await import('../lab/syslog.js');
-    syslog = flags.syslog
-      ? startLabSyslog(lab.routers, {
-          target: flags.syslog,
-          everyMs: int('--syslog-interval', flags.syslogInterval ?? '30') * 1000,
-        })
-      : undefined;
+    syslog =
+      flags.syslog && startLabSyslog
+        ? startLabSyslog(lab.routers, {
+            target: flags.syslog,
+            everyMs: int('--syslog-interval', flags.syslogInterval ?? '30') * 1000,
+          })
+        : undefined;
   } catch (err) {
     await lab.close();
     throw err;
   }
+  process.stdout.write(describe(lab, opts.user!, opts.password!, opts.device?.enableSecret));
   if (syslog)
     process.stdout.write(
       `syslog: INV_SPI lines to ${flags.syslog} every ${flags.syslogInterval ?? '30'}s per broken peer\n`,
