@@ -12,6 +12,8 @@ import * as exec from './exec.js';
 import * as resume from './resume.js';
 import * as watch from './watch.js';
 import * as approve from './approve.js';
+import * as parse from './parse.js';
+import { addPlatformsFlag } from './platforms-flag.js';
 
 /** The package version, from the package.json above this file (src/cli or dist/src/cli). */
 function version(): string {
@@ -30,6 +32,7 @@ const commands: { register(program: Command): void }[] = [
   resume,
   runs,
   lab,
+  parse,
   watch,
   approve,
 ];
@@ -42,5 +45,6 @@ export function buildProgram(): Command {
     .exitOverride()
     .configureOutput({ outputError: (str, write) => write(str) });
   for (const c of commands) c.register(program);
+  addPlatformsFlag(program);
   return program;
 }

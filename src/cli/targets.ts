@@ -58,7 +58,7 @@ function platformOf(raw: string | undefined, fallback: PlatformName): PlatformNa
   if (raw === undefined) return fallback;
   if (!isPlatformName(raw)) {
     throw new RunbookError('E_USAGE', `--platform ${raw}: unknown platform`, {
-      hint: `use one of: ${platformNames.join(', ')}`,
+      hint: `use one of: ${platformNames().join(', ')}`,
     });
   }
   return raw;

@@ -10,7 +10,7 @@
  *
  * Connection vars: `ansible_host` (default: the host name), `ansible_port`, `ansible_user`
  * (and their legacy `ansible_ssh_*` spellings). Platform: our var `platform` if set, else
- * `ansible_network_os` mapped through NETWORK_OS_PLATFORMS; `ansible_connection` is ignored.
+ * `ansible_network_os` mapped to the platform profile that lists it; `ansible_connection` is ignored.
  * Credentials: see inventory-credentials.ts (ansible_password, ansible_become*, `secret`).
  *
  * Ansible Vault: the inventory file itself, group_vars/host_vars files and inline `!vault` values
@@ -19,7 +19,7 @@
 import { readFile, readdir, stat } from 'node:fs/promises';
 import { extname, join } from 'node:path';
 import { RunbookError, ValidationError, formatPos, type Diagnostic, type SourcePos } from '../errors.js';
-import { isPlatformName, platformNames } from '../platforms/index.js';
+import { isPlatformName, networkOsNames, platformForNetworkOs, platformNames } from '../platforms/index.js';
 import type { PlatformName } from '../platforms/types.js';
 import { maskSecrets } from '../redact.js';
 import { hostCredentials, type HostBecome } from './inventory-credentials.js';
@@ -80,13 +80,6 @@ export interface InventoryOptions {
 }
 
 export type InventoryFormat = 'yaml' | 'ini';
-
-/** `ansible_network_os` values we understand, and the platform each runs as. */
-export const NETWORK_OS_PLATFORMS: Readonly<Record<string, PlatformName>> = {
-  'cisco.ios.ios': 'cisco-iosxe',
-  'cisco.ios': 'cisco-iosxe',
-  ios: 'cisco-iosxe',
-};
 
 /**
  * Read and resolve an inventory file and the group_vars/ and host_vars/ beside it.
@@ -424,11 +417,11 @@ function toHost(
         'platform',
         at,
         (who) => `platform of ${who} is ${show(value)}, not a supported platform`,
-        `set platform to one of: ${platformNames.join(', ')}`,
+        `set platform to one of: ${platformNames().join(', ')}`,
       );
   } else if (netOs) {
     const { value, pos: at } = netOs[1];
-    const mapped = typeof value === 'string' ? NETWORK_OS_PLATFORMS[value] : undefined;
+    const mapped = typeof value === 'string' ? platformForNetworkOs(value) : undefined;
     if (mapped) host.platform = mapped;
     else {
       problem(
@@ -436,7 +429,7 @@ function toHost(
         'ansible_network_os',
         at,
         (who) => `ansible_network_os of ${who} is ${show(value)}, which runbook does not support`,
-        `use one of: ${Object.keys(NETWORK_OS_PLATFORMS).join(', ')}; or set our var platform to one of: ${platformNames.join(', ')}`,
+        `use one of: ${networkOsNames().join(', ')}; or set our var platform to one of: ${platformNames().join(', ')}`,
       );
     }
   }

@@ -2,6 +2,8 @@
 import { RunbookError } from '../errors.js';
 import type { Value } from '../expr/types.js';
 import { parseVarValue, quoteForMessage } from '../expr/values.js';
+import { valueGates } from '../platforms/gates.js';
+import { getProfile } from '../platforms/index.js';
 import type { Runbook, VarDecl } from './model.js';
 import { closest } from '../suggest.js';
 
@@ -41,11 +43,12 @@ export function resolveVars(
   }
   const out: Record<string, Value> = {};
   const missing: VarDecl[] = [];
+  const gates = valueGates([getProfile(runbook.platform)]);
   for (const decl of runbook.vars) {
     const raw = given.get(decl.name);
     if (raw !== undefined) {
       try {
-        out[decl.name] = parseVarValue(decl, raw);
+        out[decl.name] = parseVarValue(decl, raw, gates);
       } catch (err) {
         if (!(err instanceof RunbookError)) throw err;
         const shown = decl.secret
