@@ -121,7 +121,7 @@ export function storeContract(name: string, backend: Backend): void {
       const lock = await store.lockHost('edge-1', 'run-a');
       expect(lock.info.runId).toBe('run-a');
       expect(await codeOf(other.lockHost('edge-1', 'run-b'))).toBe('E_LOCKED');
-      const err = await other.lockHost('edge-1', 'run-b').catch((e: RunbookError) => e);
+      const err = (await other.lockHost('edge-1', 'run-b').catch((e: unknown) => e)) as RunbookError;
       expect(err.message).toContain('run-a');
       expect(err.hint).toContain('runbook runs run-a');
       expect((await other.lockHolder('edge-1'))?.runId).toBe('run-a');
