@@ -157,7 +157,6 @@ export async function runCommand(
     attempt++;
     ctx.emit({ kind: 'command-sent', key, stepId: step.id, command, disruptive: step.disruptive, attempt });
     commands.push(command);
-    if (step.disruptive) ctx.disruptive.push(ctx.redactor.text(command));
     let result: CommandResult | undefined;
     try {
       result = await ctx.transport.run(command, runOpts);
