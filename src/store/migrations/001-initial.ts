@@ -7,7 +7,9 @@ export const MIGRATION_001 = `
 CREATE TABLE runbook.runs (
   id text PRIMARY KEY,
   created_at timestamptz NOT NULL,
-  meta jsonb NOT NULL
+  meta jsonb NOT NULL,
+  -- set by the operator's exec on Ctrl-C: workers stop this run's hosts between steps
+  stop_requested_at timestamptz
 );
 CREATE TABLE runbook.journal (
   seq bigserial PRIMARY KEY,
