@@ -4,12 +4,15 @@
  * restored; a disruptive step that started and never finished is in doubt and asked for again.
  */
 import { Command } from 'commander';
-import { resolve } from 'node:path';
 import { existsSync } from 'node:fs';
 import { RunbookError } from '../errors.js';
 import { loadRunbook } from '../runbook/load.js';
 import { resolveVars } from '../runbook/vars.js';
-import { RunStore, DEFAULT_STATE_DIR } from '../store/runs.js';
+import { DEFAULT_STATE_DIR } from '../store/runs.js';
+import { openStore, storeFlag } from '../store/open.js';
+import type { Store, StoreRun } from '../store/types.js';
+import type { PostgresStore } from '../store/postgres.js';
+import { remoteHosts, type RemoteHosts } from '../queue/dispatch.js';
 import { resumeState } from '../store/resume.js';
 import { isPlatformName } from '../platforms/index.js';
 import { action, collect } from './output.js';
@@ -21,6 +24,8 @@ import type { Target } from '../fleet/target.js';
 
 interface ResumeFlags extends Partial<ConnectionFlags> {
   stateDir: string;
+  store?: string;
+  workers?: boolean;
   yes?: boolean;
   force?: boolean;
   var?: string[];
@@ -35,6 +40,8 @@ export function register(program: Command): void {
     .description('Continue an interrupted run from its checkpoint (hosts that finished are not touched)')
     .argument('<run-id>', 'run id, as `runbook runs` lists it')
     .option('--state-dir <dir>', 'where run records live', DEFAULT_STATE_DIR)
+    .option('--store <url>', 'the shared PostgreSQL store the run is in (default $RUNBOOK_STORE)')
+    .option('--workers', 'continue the hosts on `runbook worker` processes (needs --store)')
     .option('-y, --yes', 'approve every disruptive step, in-doubt ones included')
     .option('--force', 'resume even though the runbook file changed since the run started')
     .option(
@@ -82,11 +89,36 @@ function recordedFlags(argv: string[]): ConnectionFlags & FleetFlags {
 }
 
 async function resumeCommand(id: string, flags: ResumeFlags): Promise<number> {
-  const stateDir = resolve(flags.stateDir);
-  const store = new RunStore(stateDir);
-  const run = await store.open(id);
+  const store = await openStore({ store: flags.store, stateDir: flags.stateDir });
+  let remote: RemoteHosts | undefined;
+  try {
+    if (flags.workers && store.kind !== 'postgres') {
+      throw new RunbookError(
+        'E_USAGE',
+        '--workers needs a shared store: --store postgres://... or $RUNBOOK_STORE',
+        {
+          hint: 'workers and this command meet in PostgreSQL (docs/workers.md)',
+        },
+      );
+    }
+    const run = await store.openRun(id);
+    if (flags.workers) remote = await remoteHosts({ store: store as PostgresStore, run });
+    return await resumeRun(store, run, flags, remote);
+  } finally {
+    await remote?.close();
+    await store.close();
+  }
+}
+
+async function resumeRun(
+  store: Store,
+  run: StoreRun,
+  flags: ResumeFlags,
+  remote: RemoteHosts | undefined,
+): Promise<number> {
+  const id = run.meta.id;
   const meta = run.meta;
-  const stateFlag = flags.stateDir === DEFAULT_STATE_DIR ? '' : ` --state-dir ${flags.stateDir}`;
+  const stateFlag = storeFlag({ store: flags.store, stateDir: flags.stateDir });
   if (meta.argv.includes('--lab')) {
     throw new RunbookError(
       'E_USAGE',
@@ -127,7 +159,7 @@ async function resumeCommand(id: string, flags: ResumeFlags): Promise<number> {
   const finished: string[] = [];
   const notes: string[] = [];
   for (const t of meta.targets) {
-    const st = resumeState(run.readJournal(t.name));
+    const st = resumeState(await run.readJournal(t.name));
     if (st.finished) {
       finished.push(`${t.name} (${st.outcome})`);
       continue;
@@ -157,7 +189,7 @@ async function resumeCommand(id: string, flags: ResumeFlags): Promise<number> {
     (flags.json ? process.stderr : process.stdout).write(
       `run ${id}: every host already finished: ${finished.join(', ')}; nothing to resume\n`,
     );
-    run.close();
+    await run.close();
     return 0;
   }
   // stderr, also with --json (stdout carries only the document)
@@ -170,12 +202,14 @@ async function resumeCommand(id: string, flags: ResumeFlags): Promise<number> {
     targets,
     mode: meta.mode,
     yes: Boolean(flags.yes),
+    store,
     run,
+    ...(remote ? { remote: remote.run } : {}),
     restore,
     connection,
     json: Boolean(flags.json),
     level: flags.quiet ? 'quiet' : flags.verbose ? 'verbose' : 'normal',
     ...fleetFromFlags(recorded),
-    resumeCommand: `runbook resume ${id}${stateFlag}`,
+    resumeCommand: `runbook resume ${id}${stateFlag}${flags.workers ? ' --workers' : ''}`,
   });
 }

@@ -31,6 +31,7 @@ export function storeApprover(o: StoreApproverOptions): Approver {
       impact: req.impact,
       inDoubt: req.inDoubt,
       question: approvalQuestion(req),
+      evidence: req.evidence,
       // a resumed in-doubt step is a new question, never an old answer
       attempt: req.inDoubt ? 1000 + attempt : attempt,
     });

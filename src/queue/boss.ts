@@ -80,6 +80,8 @@ export async function ensureQueue(boss: PgBoss, group: string, visibilityS: numb
 export interface HostJob {
   runId: string;
   host: string;
+  /** The operator's exec answers approvals (false: disruptive steps stop the host, awaiting approval). */
+  approve: boolean;
   /** Skip the steps before this id on a fresh host (exec --start-at). */
   startAt?: string;
 }

@@ -30,6 +30,8 @@ export interface RunTarget {
   platform: string;
   /** SSH user resolved for this host (inventory or --user), when one was. */
   user?: string;
+  /** The worker group whose workers run this host (`exec --workers` only). */
+  workerGroup?: string;
 }
 
 export interface RunMeta {

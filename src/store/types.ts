@@ -15,7 +15,7 @@
  * - An approval is asked once per (run, host, step key, attempt) and decided once: the first
  *   decision wins and later ones are ignored.
  */
-import type { Reporter } from '../engine/events.js';
+import type { Evidence, Reporter } from '../engine/events.js';
 import type { JournalRecord } from './journal.js';
 import type { LockInfo } from './lock.js';
 import type { HostState, RunMeta, RunOutcome, RunSummary } from './runs.js';
@@ -97,6 +97,8 @@ export interface ApprovalAsk {
   inDoubt: boolean;
   /** The approval question as the operator sees it (evidence included). */
   question: string;
+  /** Why the step was reached (matched lines, captures, conditions), as the executor gave it. */
+  evidence?: Evidence[];
   /** Distinguishes asks of the same step (retries, a resumed in-doubt step); default 0. */
   attempt?: number;
 }
