@@ -53,7 +53,19 @@ export async function startBoss(o: BossOptions): Promise<PgBoss> {
   });
   // pg-boss reports background errors (a dropped connection) here; the next poll retries
   boss.on('error', () => undefined);
-  await boss.start();
+  // pg-boss creates its schema on first start; starters racing each other collide on CREATE SCHEMA,
+  // so starts are serialised by an advisory lock held on a connection of their own
+  const c = await o.pool.connect();
+  try {
+    await c.query("SELECT pg_advisory_lock(hashtext('runbook pg-boss start'))");
+    try {
+      await boss.start();
+    } finally {
+      await c.query("SELECT pg_advisory_unlock(hashtext('runbook pg-boss start'))");
+    }
+  } finally {
+    c.release();
+  }
   return boss;
 }
 

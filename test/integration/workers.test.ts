@@ -53,6 +53,7 @@ describe.skipIf(!enabled)('runbook worker over PostgreSQL against the lab', () =
     const workers: Proc[] = [];
     try {
       for (let i = 0; i < 3; i++) workers.push(startWorker(url, f));
+      await Promise.all(workers.map((w) => w.waitFor(/serving group/)));
       const exec = execWorkers(url, f, RUNBOOK, ['--forks', '100']);
       const code = await exec.exited;
       const doc = JSON.parse(exec.stdout()) as ResultDocument;
@@ -64,7 +65,7 @@ describe.skipIf(!enabled)('runbook worker over PostgreSQL against the lab', () =
       const served = workers.map((w) => (w.stderr().match(/: starting/g) ?? []).length);
       expect(
         served.every((n) => n > 0),
-        served.join(','),
+        workers.map((w) => `${w.stderr().slice(0, 600)} exit=${w.child.exitCode}`).join('\n---\n'),
       ).toBe(true);
       const list = spawnCli(['runs', '--store', url]);
       expect(await list.exited).toBe(0);
@@ -84,6 +85,7 @@ describe.skipIf(!enabled)('runbook worker over PostgreSQL against the lab', () =
       const workers: Proc[] = [];
       try {
         for (let i = 0; i < 3; i++) workers.push(startWorker(url, f, ['--concurrency', '6']));
+        await Promise.all(workers.map((w) => w.waitFor(/serving group/)));
         const exec = execWorkers(url, f, RUNBOOK, ['--forks', '40']);
         const victim = workers[0]!;
         await victim.waitFor(/: starting[\s\S]*: starting[\s\S]*: starting/);
