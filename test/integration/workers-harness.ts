@@ -82,7 +82,13 @@ export function startWorker(url: string, f: FleetLab, extra: string[] = []): Pro
   return spawnCli(['worker', '--store', url, '--concurrency', '12', ...labFlags(f), ...extra]);
 }
 
-export function execWorkers(url: string, f: FleetLab, runbook: string, extra: string[] = []): Proc {
+export function execWorkers(
+  url: string,
+  f: FleetLab,
+  runbook: string,
+  extra: string[] = [],
+  o: { json?: boolean } = {},
+): Proc {
   return spawnCli([
     'exec',
     runbook,
@@ -97,7 +103,7 @@ export function execWorkers(url: string, f: FleetLab, runbook: string, extra: st
     '--state-dir',
     join(f.dir, 'state'),
     '--yes',
-    '--json',
+    ...(o.json === false ? [] : ['--json']),
     ...extra,
   ]);
 }
