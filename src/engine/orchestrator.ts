@@ -170,15 +170,15 @@ async function lockAll(o: RunRunbookOptions): Promise<{ locks: Map<string, Store
 }
 
 /**
- * The transport with the journal flushed before every command, so a disruptive command's record is
- * durable before the command is sent (the journal's writes may be asynchronous: PostgreSQL).
+ * The transport waiting before every command until the journal's disruptive-command records are
+ * durable, so a disruptive command is never sent unrecorded (PostgreSQL journals write asynchronously).
  */
 function flushingTransport(t: Transport, journal: StoreJournal): Transport {
   return {
     profile: t.profile,
     open: () => t.open(),
     run: async (command, opts) => {
-      await journal.flush();
+      await journal.commandsDurable();
       return t.run(command, opts);
     },
     reconnect: () => t.reconnect(),

@@ -113,10 +113,10 @@ export async function enqueueHost(
   return id;
 }
 
-/** Renew a job's visibility timeout (see the file comment). Resolves false when the job is no longer ours. */
-export async function touch(pool: pg.Pool, jobId: string): Promise<boolean> {
-  const r = await pool.query("UPDATE pgboss.job SET started_on = now() WHERE id = $1 AND state = 'active'", [
-    jobId,
-  ]);
-  return (r.rowCount ?? 0) > 0;
+/** Renew the visibility timeout of jobs this worker holds (see the file comment). */
+export async function touch(pool: pg.Pool, jobIds: readonly string[]): Promise<void> {
+  await pool.query(
+    "UPDATE pgboss.job SET started_on = now() WHERE id = ANY($1::uuid[]) AND state = 'active'",
+    [jobIds],
+  );
 }

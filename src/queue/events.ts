@@ -19,18 +19,15 @@ export interface HandedBack {
 
 export type QueueEvent = EngineEvent | HandedBack;
 
-/** Publishes one run's events in order; `flush()` waits until they are written. */
+/** Publishes events (of any run) in order, in batches; `flush()` waits until those queued are written. */
 export class EventPublisher {
-  private queue: QueueEvent[] = [];
+  private queue: { runId: string; event: QueueEvent }[] = [];
   private writing: Promise<void> | undefined;
 
-  constructor(
-    private readonly pool: pg.Pool,
-    private readonly runId: string,
-  ) {}
+  constructor(private readonly pool: pg.Pool) {}
 
-  publish(e: QueueEvent): void {
-    this.queue.push(e);
+  publish(runId: string, event: QueueEvent): void {
+    this.queue.push({ runId, event });
     this.writing ??= this.drain();
   }
 
@@ -41,13 +38,13 @@ export class EventPublisher {
   private async drain(): Promise<void> {
     try {
       while (this.queue.length > 0) {
-        const batch = this.queue.splice(0);
+        const batch = this.queue.splice(0, 2000);
         // progress is best effort: a lost event never loses a journal record
         await this.pool
           .query(
             `INSERT INTO runbook.events (run_id, event)
-             SELECT $1, e FROM unnest($2::jsonb[]) WITH ORDINALITY AS t(e, n) ORDER BY n`,
-            [this.runId, batch.map((e) => JSON.stringify(encode(e)))],
+             SELECT r, e FROM unnest($1::text[], $2::jsonb[]) WITH ORDINALITY AS t(r, e, n) ORDER BY n`,
+            [batch.map((b) => b.runId), batch.map((b) => JSON.stringify(encode(b.event)))],
           )
           .catch(() => undefined);
       }
@@ -82,6 +79,17 @@ export async function requestStop(pool: pg.Pool, runId: string): Promise<void> {
 /** Clear a stop request (resume continues the run). */
 export async function clearStop(pool: pg.Pool, runId: string): Promise<void> {
   await pool.query('UPDATE runbook.runs SET stop_requested_at = NULL WHERE id = $1', [runId]);
+}
+
+/** Of these runs, the ones whose operator asked to stop (or that are gone). */
+export async function stoppedRuns(pool: pg.Pool, runIds: readonly string[]): Promise<Set<string>> {
+  const r = await pool.query<{ id: string; stop: boolean }>(
+    'SELECT id, stop_requested_at IS NOT NULL AS stop FROM runbook.runs WHERE id = ANY($1)',
+    [runIds],
+  );
+  const stopped = new Set(runIds);
+  for (const row of r.rows) if (!row.stop) stopped.delete(row.id);
+  return stopped;
 }
 
 export async function stopRequested(pool: pg.Pool, runId: string): Promise<boolean> {

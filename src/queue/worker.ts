@@ -33,7 +33,7 @@ import type { RunMeta } from '../store/runs.js';
 import type { Transport } from '../transport/types.js';
 import { storeApprover } from './approver.js';
 import { ensureQueue, startBoss, touch, DEFAULT_VISIBILITY_S, type HostJob } from './boss.js';
-import { EventPublisher, stopRequested } from './events.js';
+import { EventPublisher, stoppedRuns, stopRequested, type QueueEvent } from './events.js';
 
 /** Opens transports for one runbook's hosts (connection flags of the worker, the runbook's secrets). */
 export type TransportFactory = (o: {
@@ -57,6 +57,8 @@ export interface WorkerOptions {
   pollSeconds?: number;
   /** Delays before reconnect attempts (the executor's default when absent). */
   reconnectDelaysMs?: number[];
+  /** How often held jobs are renewed and stop requests read (default 1 s; well under any visibility timeout). */
+  beatMs?: number;
 }
 
 export interface WorkerStats {
@@ -77,9 +79,38 @@ export async function runWorker(o: WorkerOptions): Promise<WorkerStats> {
   const log = o.log ?? (() => undefined);
   const runbooks = new Map<string, Promise<Runbook>>();
   const active = new Set<Promise<unknown>>();
+  const running = new Map<string, { runId: string; onStop(): void }>();
+  const events = new EventPublisher(o.store.pool);
+
+  // One beat for every job this worker holds: renew their visibility and look for stop requests
+  // (two queries, however many hosts run here).
+  const beat = setInterval(() => {
+    const jobs = [...running.entries()];
+    if (jobs.length === 0) return;
+    touch(
+      o.store.pool,
+      jobs.map(([id]) => id),
+    ).catch(() => undefined);
+    stoppedRuns(o.store.pool, [...new Set(jobs.map(([, j]) => j.runId))])
+      .then((stopped) => {
+        for (const [, j] of jobs) if (stopped.has(j.runId)) j.onStop();
+      })
+      .catch(() => undefined);
+  }, o.beatMs ?? 1000);
 
   const handle = async (job: PgBoss.Job<HostJob>): Promise<void> => {
-    const outcome = await runJob({ ...o, job, me, log, runbooks });
+    const outcome = await runJob({
+      ...o,
+      job,
+      me,
+      log,
+      runbooks,
+      events,
+      hold: (onStop) => {
+        running.set(job.id, { runId: job.data.runId, onStop });
+        return () => running.delete(job.id);
+      },
+    });
     if (outcome === 'handed-back') {
       stats.handedBack++;
       throw new Error(`handed back by ${me} (stopping)`); // pg-boss retries it on another worker
@@ -110,6 +141,7 @@ export async function runWorker(o: WorkerOptions): Promise<WorkerStats> {
   });
   await boss.offWork(name);
   await Promise.allSettled([...active]);
+  clearInterval(beat);
   await boss.stop({ graceful: true, wait: true, close: false, timeout: 30_000 }).catch(() => undefined);
   log(`worker ${me}: stopped (${stats.completed} hosts finished, ${stats.handedBack} handed back)`);
   return stats;
@@ -120,17 +152,20 @@ interface JobContext extends WorkerOptions {
   me: string;
   log: (line: string) => void;
   runbooks: Map<string, Promise<Runbook>>;
+  events: EventPublisher;
+  /** Keep the job renewed while its host runs; `onStop` is called when its run is stopped. Returns the release. */
+  hold(onStop: () => void): () => void;
 }
 
 async function runJob(c: JobContext): Promise<'done' | 'handed-back'> {
   const { runId, host } = c.job.data;
   const pool = c.store.pool;
-  const events = new EventPublisher(pool, runId);
+  const publish = (e: QueueEvent): void => c.events.publish(runId, e);
   const run = await c.store.openRun(runId);
   const meta = run.meta;
   const t = meta.targets.find((x) => x.name === host);
   const end = (outcome: 'failed' | 'interrupted' | 'ok', message: string): 'done' => {
-    events.publish({
+    publish({
       kind: 'host-end',
       host,
       at: Date.now(),
@@ -166,23 +201,24 @@ async function runJob(c: JobContext): Promise<'done' | 'handed-back'> {
     };
     if (c.signal.aborted) onWorkerStop();
     else c.signal.addEventListener('abort', onWorkerStop, { once: true });
-    const visibilityS = Number(c.job.expireInSeconds) || DEFAULT_VISIBILITY_S;
-    const renew = setInterval(
-      () => {
-        void touch(pool, c.job.id).catch(() => undefined);
-        void stopRequested(pool, runId)
-          .then((s) => {
-            if (s && !stop.signal.aborted)
-              stop.abort(new RunbookError('E_INTERRUPTED', 'the operator stopped the run'));
-          })
-          .catch(() => undefined);
-      },
-      Math.max(500, Math.min(2000, (visibilityS * 1000) / 3)),
-    );
+    const release = c.hold(() => {
+      if (!stop.signal.aborted) stop.abort(new RunbookError('E_INTERRUPTED', 'the operator stopped the run'));
+    });
+    const ends: Promise<void>[] = [];
     const relay: Reporter = (e: EngineEvent) => {
       // a host handed back is not over: the exec waits for the worker that resumes it
       if (e.kind === 'host-end' && handingBack && e.outcome === 'interrupted') return;
-      events.publish(e);
+      // progress shows the last line of output; the journal and the transcript keep the rest
+      if (e.kind === 'command-output') publish({ ...e, output: lastLine(e.output) });
+      // the operator learns a host is over only once its journal says so
+      else if (e.kind === 'host-end')
+        ends.push(
+          run
+            .journal(host)
+            .flush()
+            .then(() => publish(e)),
+        );
+      else publish(e);
     };
     const restore: RestoreState = new Map();
     if (st.started) restore.set(host, { completed: st.completed, inDoubt: st.inDoubt });
@@ -212,16 +248,17 @@ async function runJob(c: JobContext): Promise<'done' | 'handed-back'> {
         ...(c.reconnectDelaysMs ? { reconnectDelaysMs: c.reconnectDelaysMs } : {}),
         shareRunLocks: true,
       });
+      await Promise.allSettled(ends);
       const outcome = result.outcomes.get(host);
       if (handingBack && outcome === 'interrupted') {
-        events.publish({ kind: 'handed-back', host, at: Date.now(), worker: c.me });
+        publish({ kind: 'handed-back', host, at: Date.now(), worker: c.me });
         c.log(`${runId} ${host}: handed back`);
         return 'handed-back';
       }
       c.log(`${runId} ${host}: ${outcome}`);
       return 'done';
     } finally {
-      clearInterval(renew);
+      release();
       c.signal.removeEventListener('abort', onWorkerStop);
     }
   } catch (err) {
@@ -230,9 +267,14 @@ async function runJob(c: JobContext): Promise<'done' | 'handed-back'> {
     }
     throw err;
   } finally {
-    await events.flush();
+    await c.events.flush();
     await run.close().catch(() => undefined);
   }
+}
+
+function lastLine(output: string): string {
+  const line = output.trimEnd().split('\n').pop() ?? '';
+  return line.length > 200 ? `${line.slice(0, 199)}…` : line;
 }
 
 function loadRunbookOnce(cache: Map<string, Promise<Runbook>>, meta: RunMeta): Promise<Runbook> {

@@ -141,6 +141,7 @@ function directoryJournal(j: Journal): StoreJournal {
     listener: () => j.listener(),
     // every append is written before it returns; a command's record is fsync'd then too
     flush: async () => undefined,
+    commandsDurable: async () => undefined,
     close: async () => undefined,
   };
 }

@@ -7,7 +7,7 @@ import type pg from 'pg';
 import { RunbookError } from '../errors.js';
 import { decode, encode } from './codec.js';
 import { connectPool, maskUrl, migrate } from './postgres-connect.js';
-import { PostgresJournal, readPostgresJournal } from './postgres-journal.js';
+import { JournalWriter, PostgresJournal, readPostgresJournal } from './postgres-journal.js';
 import { DEFAULT_LEASE_MS, PostgresLocks } from './postgres-locks.js';
 import {
   hostStateOf,
@@ -47,6 +47,8 @@ export class PostgresStore implements Store {
   readonly kind = 'postgres' as const;
   readonly location: string;
   private readonly locks: PostgresLocks;
+  /** Every journal of this instance appends through it. */
+  readonly journalWriter: JournalWriter;
   private closed = false;
 
   constructor(
@@ -58,6 +60,7 @@ export class PostgresStore implements Store {
   ) {
     this.location = maskUrl(url);
     this.locks = new PostgresLocks(pool, leaseMs);
+    this.journalWriter = new JournalWriter(pool);
   }
 
   async createRun(meta: Omit<RunMeta, 'id' | 'createdAt'>): Promise<StoreRun> {
@@ -144,7 +147,7 @@ class PostgresRun implements StoreRun {
   journal(host: string): StoreJournal {
     let j = this.journals.get(host);
     if (!j) {
-      j = new PostgresJournal(this.store.pool, this.meta.id, host);
+      j = new PostgresJournal(this.store.journalWriter, this.meta.id, host);
       this.journals.set(host, j);
     }
     return j;

@@ -83,6 +83,11 @@ export interface StoreJournal {
   listener(): Reporter;
   /** Resolves when every record appended so far is durable; rejects with the first write error. */
   flush(): Promise<void>;
+  /**
+   * Resolves when every disruptive-command record appended so far is durable (awaited before each
+   * command is sent, so a disruptive command is never sent unrecorded); rejects on a write error.
+   */
+  commandsDurable(): Promise<void>;
   close(): Promise<void>;
 }
 
