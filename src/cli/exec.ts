@@ -207,6 +207,8 @@ async function execCommand(file: string, flags: ExecFlags): Promise<number> {
         run,
         ...(visibilityS === undefined ? {} : { visibilityS }),
         ...(flags.startAt === undefined ? {} : { startAt: flags.startAt }),
+        yes: Boolean(flags.yes),
+        keepGoing: fleet.keepGoing,
       });
     }
     return await runSession({

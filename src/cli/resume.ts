@@ -102,7 +102,13 @@ async function resumeCommand(id: string, flags: ResumeFlags): Promise<number> {
       );
     }
     const run = await store.openRun(id);
-    if (flags.workers) remote = await remoteHosts({ store: store as PostgresStore, run });
+    if (flags.workers)
+      remote = await remoteHosts({
+        store: store as PostgresStore,
+        run,
+        yes: Boolean(flags.yes),
+        keepGoing: fleetFromFlags(recordedFlags(run.meta.argv)).keepGoing,
+      });
     return await resumeRun(store, run, flags, remote);
   } finally {
     await remote?.close();

@@ -139,7 +139,7 @@ export async function runRunbook(o: RunRunbookOptions): Promise<RunResult> {
     for (const n of locked.notes) o.onNote?.(`warning: ${n}`);
     return await runLocked(o, locked.notes);
   } finally {
-    for (const l of locked.locks.values()) await l.release().catch(() => undefined);
+    await Promise.all([...locked.locks.values()].map((l) => l.release().catch(() => undefined)));
   }
 }
 
@@ -150,22 +150,26 @@ export async function runRunbook(o: RunRunbookOptions): Promise<RunResult> {
 async function lockAll(o: RunRunbookOptions): Promise<{ locks: Map<string, StoreLock>; notes: string[] }> {
   const locks = new Map<string, StoreLock>();
   const notes: string[] = [];
-  try {
-    for (const t of o.targets) {
-      const name = t.lockName ?? t.name;
-      if (o.shareRunLocks && (await o.store.lockHolder(name))?.runId === o.run.meta.id) continue;
-      const lock = await o.store.lockHost(name, o.run.meta.id);
-      locks.set(t.name, lock);
-      if (lock.tookOverStale) {
-        const s = lock.tookOverStale;
-        const note = `${t.name}: took over a stale lock of run ${s.runId} (its process ${s.pid} on ${s.hostname} is gone)`;
-        notes.push(note);
-      }
-    }
-  } catch (err) {
-    for (const l of locks.values()) await l.release().catch(() => undefined);
-    throw err;
+  const wanted: Target[] = [];
+  for (const t of o.targets) {
+    if (o.shareRunLocks && (await o.store.lockHolder(t.lockName ?? t.name))?.runId === o.run.meta.id)
+      continue;
+    wanted.push(t);
   }
+  const taken = await o.store.lockHosts(
+    wanted.map((t) => t.lockName ?? t.name),
+    o.run.meta.id,
+  );
+  wanted.forEach((t, i) => {
+    const lock = taken[i]!;
+    locks.set(t.name, lock);
+    if (lock.tookOverStale) {
+      const s = lock.tookOverStale;
+      notes.push(
+        `${t.name}: took over a stale lock of run ${s.runId} (its process ${s.pid} on ${s.hostname} is gone)`,
+      );
+    }
+  });
   return { locks, notes };
 }
 

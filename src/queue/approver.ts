@@ -13,7 +13,7 @@ export interface StoreApproverOptions {
   run: StoreRun;
   /** Aborted: stop waiting (E_INTERRUPTED). */
   signal: AbortSignal;
-  /** How often to look for the decision (default 250 ms). */
+  /** How often to look for the decision (default 100 ms). */
   pollMs?: number;
 }
 
@@ -39,7 +39,7 @@ export function storeApprover(o: StoreApproverOptions): Approver {
       const a = (await o.run.approvals()).find((x) => x.id === id);
       if (a?.decision) return a.decision.approved;
       if (o.signal.aborted) throw new RunbookError('E_INTERRUPTED', 'stopped while awaiting approval');
-      await abortableSleep(o.pollMs ?? 250, o.signal);
+      await abortableSleep(o.pollMs ?? 100, o.signal);
     }
   };
 }

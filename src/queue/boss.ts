@@ -92,8 +92,12 @@ export async function ensureQueue(boss: PgBoss, group: string, visibilityS: numb
 export interface HostJob {
   runId: string;
   host: string;
-  /** The operator's exec answers approvals (false: disruptive steps stop the host, awaiting approval). */
-  approve: boolean;
+  /**
+   * Who approves disruptive steps: `ask` the operator's exec through the store; `yes` (exec --yes):
+   * approved here unless the fleet rule blocked disruptive steps; `none`: the host stops awaiting
+   * approval.
+   */
+  approve: 'ask' | 'yes' | 'none';
   /** Skip the steps before this id on a fresh host (exec --start-at). */
   startAt?: string;
 }

@@ -16,7 +16,7 @@ import { abortableSleep } from '../sleep.js';
 import type { PostgresStore } from '../store/postgres.js';
 import type { ApprovalRecord, StoreRun } from '../store/types.js';
 import { DEFAULT_VISIBILITY_S, enqueueHost, ensureQueue, startBoss } from './boss.js';
-import { clearStop, readEvents, requestStop } from './events.js';
+import { blockDisruptive, clearStop, readEvents, requestStop } from './events.js';
 import { DEFAULT_GROUP } from './boss.js';
 
 export interface RemoteHostsOptions {
@@ -26,7 +26,11 @@ export interface RemoteHostsOptions {
   visibilityS?: number;
   /** exec --start-at (fresh hosts). */
   startAt?: string;
-  /** How often to read events and approvals (default 200 ms). */
+  /** exec --yes: workers approve disruptive steps themselves, unless the fleet rule tripped. */
+  yes?: boolean;
+  /** exec --keep-going: a failed disruptive step does not stop disruptive steps elsewhere. */
+  keepGoing?: boolean;
+  /** How often to read events and approvals (default 100 ms). */
   pollMs?: number;
 }
 
@@ -63,6 +67,8 @@ export async function remoteHosts(o: RemoteHostsOptions): Promise<RemoteHosts> {
     w.io.emit(e);
     if (e.kind === 'host-end') {
       waiting.delete(e.host);
+      if (e.outcome === 'failed' && e.disruptive.length > 0 && !o.keepGoing)
+        void blockDisruptive(o.store.pool, runId, e.host).catch(() => undefined);
       w.resolve({
         host: e.host,
         outcome: e.outcome,
@@ -115,7 +121,7 @@ export async function remoteHosts(o: RemoteHostsOptions): Promise<RemoteHosts> {
       } catch {
         // the store is unreachable for a moment: the workers carry on; read again on the next tick
       }
-      await abortableSleep(o.pollMs ?? 200, closed.signal);
+      await abortableSleep(o.pollMs ?? 100, closed.signal);
     }
   };
   const poller = poll();
@@ -138,7 +144,7 @@ export async function remoteHosts(o: RemoteHostsOptions): Promise<RemoteHosts> {
         {
           runId,
           host: t.name,
-          approve: io.approve !== undefined,
+          approve: !io.approve ? 'none' : o.yes ? 'yes' : 'ask',
           ...(o.startAt === undefined ? {} : { startAt: o.startAt }),
         },
         visibilityS,

@@ -76,9 +76,29 @@ export async function requestStop(pool: pg.Pool, runId: string): Promise<void> {
   );
 }
 
+/** The fleet rule tripped: a disruptive step failed on `host`, so no further ones are approved. */
+export async function blockDisruptive(pool: pg.Pool, runId: string, host: string): Promise<void> {
+  await pool.query(
+    'UPDATE runbook.runs SET disruptive_failed_on = $2 WHERE id = $1 AND disruptive_failed_on IS NULL',
+    [runId, host],
+  );
+}
+
+/** The host a disruptive step failed on, when the fleet rule stops further ones. */
+export async function disruptiveBlocked(pool: pg.Pool, runId: string): Promise<string | undefined> {
+  const r = await pool.query<{ host: string | null }>(
+    'SELECT disruptive_failed_on AS host FROM runbook.runs WHERE id = $1',
+    [runId],
+  );
+  return r.rows[0]?.host ?? undefined;
+}
+
 /** Clear a stop request (resume continues the run). */
 export async function clearStop(pool: pg.Pool, runId: string): Promise<void> {
-  await pool.query('UPDATE runbook.runs SET stop_requested_at = NULL WHERE id = $1', [runId]);
+  await pool.query(
+    'UPDATE runbook.runs SET stop_requested_at = NULL, disruptive_failed_on = NULL WHERE id = $1',
+    [runId],
+  );
 }
 
 /** Of these runs, the ones whose operator asked to stop (or that are gone). */

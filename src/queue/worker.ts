@@ -20,7 +20,7 @@ import { hostname } from 'node:os';
 import type PgBoss from 'pg-boss';
 import { RunbookError } from '../errors.js';
 import type { EngineEvent, Reporter } from '../engine/events.js';
-import { runRunbook, type RestoreState } from '../engine/orchestrator.js';
+import { runRunbook, type Approver, type RestoreState } from '../engine/orchestrator.js';
 import type { Target } from '../fleet/target.js';
 import type { Value } from '../expr/types.js';
 import { isPlatformName } from '../platforms/index.js';
@@ -33,7 +33,7 @@ import type { RunMeta } from '../store/runs.js';
 import type { Transport } from '../transport/types.js';
 import { storeApprover } from './approver.js';
 import { ensureQueue, startBoss, touch, DEFAULT_VISIBILITY_S, type HostJob } from './boss.js';
-import { EventPublisher, stoppedRuns, stopRequested, type QueueEvent } from './events.js';
+import { disruptiveBlocked, EventPublisher, stoppedRuns, stopRequested, type QueueEvent } from './events.js';
 
 /** Opens transports for one runbook's hosts (connection flags of the worker, the runbook's secrets). */
 export type TransportFactory = (o: {
@@ -53,7 +53,7 @@ export interface WorkerOptions {
   log?: (line: string) => void;
   /** How often pg-boss looks for jobs of dead workers (default 10 s; `RUNBOOK_QUEUE_MAINTENANCE_S`). */
   maintenanceSeconds?: number;
-  /** How often an idle worker asks for a job (default 1 s). */
+  /** How often an idle worker asks for a job (default 0.5 s). */
   pollSeconds?: number;
   /** Delays before reconnect attempts (the executor's default when absent). */
   reconnectDelaysMs?: number[];
@@ -78,7 +78,7 @@ export async function runWorker(o: WorkerOptions): Promise<WorkerStats> {
   const me = `${hostname()}:${process.pid}`;
   const log = o.log ?? (() => undefined);
   const runbooks = new Map<string, Promise<Runbook>>();
-  const active = new Set<Promise<unknown>>();
+  const active = new Set<Promise<void>>();
   const running = new Map<string, { runId: string; onStop(): void }>();
   const events = new EventPublisher(o.store.pool);
 
@@ -119,27 +119,42 @@ export async function runWorker(o: WorkerOptions): Promise<WorkerStats> {
   };
 
   const concurrency = o.concurrency ?? 4;
-  for (let i = 0; i < concurrency; i++) {
-    await boss.work<HostJob>(
-      name,
-      { batchSize: 1, pollingIntervalSeconds: o.pollSeconds ?? 1 },
-      async (jobs) => {
-        const p = Promise.all(jobs.map(handle));
-        active.add(p);
-        try {
-          await p;
-        } finally {
-          active.delete(p);
-        }
-      },
-    );
-  }
   log(`worker ${me}: serving group ${o.group} (${concurrency} at once) from ${o.store.location}`);
-  await new Promise<void>((resolve) => {
-    if (o.signal.aborted) resolve();
-    else o.signal.addEventListener('abort', () => resolve(), { once: true });
-  });
-  await boss.offWork(name);
+  // One fetch loop: ask for as many jobs as there are free slots; with none free or none queued,
+  // wait for a slot or the poll interval (one query per interval when idle, however large N).
+  let slotFreed: () => void = () => undefined;
+  while (!o.signal.aborted) {
+    const free = concurrency - active.size;
+    const jobs =
+      free > 0
+        ? await boss.fetch<HostJob>(name, { batchSize: free }).catch(() => [] as PgBoss.Job<HostJob>[])
+        : [];
+    for (const job of jobs ?? []) {
+      const p: Promise<void> = handle(job)
+        .then(
+          () => boss.complete(name, job.id),
+          (err: unknown) => boss.fail(name, job.id, { message: String((err as Error).message ?? err) }),
+        )
+        .catch(() => undefined) // the job expires and comes back if pg-boss could not be told
+        .finally(() => {
+          active.delete(p);
+          slotFreed();
+        });
+      active.add(p);
+    }
+    if ((jobs ?? []).length > 0 && active.size < concurrency) continue;
+    await new Promise<void>((resolve) => {
+      const t = setTimeout(done, (o.pollSeconds ?? 0.5) * 1000);
+      o.signal.addEventListener('abort', done, { once: true });
+      slotFreed = done;
+      function done(): void {
+        clearTimeout(t);
+        o.signal.removeEventListener('abort', done);
+        slotFreed = () => undefined;
+        resolve();
+      }
+    });
+  }
   await Promise.allSettled([...active]);
   clearInterval(beat);
   await boss.stop({ graceful: true, wait: true, close: false, timeout: 30_000 }).catch(() => undefined);
@@ -220,6 +235,13 @@ async function runJob(c: JobContext): Promise<'done' | 'handed-back'> {
         );
       else publish(e);
     };
+    const mode = c.job.data.approve;
+    const approver: Approver | undefined =
+      mode === 'ask'
+        ? storeApprover({ run, signal: stop.signal })
+        : mode === 'yes'
+          ? async () => (await disruptiveBlocked(pool, runId)) === undefined
+          : undefined;
     const restore: RestoreState = new Map();
     if (st.started) restore.set(host, { completed: st.completed, inDoubt: st.inDoubt });
     const target: Target = {
@@ -238,7 +260,7 @@ async function runJob(c: JobContext): Promise<'done' | 'handed-back'> {
         targets: [target],
         mode: meta.mode,
         transport,
-        ...(c.job.data.approve ? { approver: storeApprover({ run, signal: stop.signal }) } : {}),
+        ...(approver ? { approver } : {}),
         reporters: [relay],
         signal: stop.signal,
         fleet: { forks: 1, keepGoing: true },

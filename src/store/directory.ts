@@ -50,6 +50,17 @@ export class DirectoryStore implements Store {
     };
   }
 
+  async lockHosts(hosts: readonly string[], runId: string): Promise<StoreLock[]> {
+    const taken: StoreLock[] = [];
+    try {
+      for (const h of hosts) taken.push(await this.lockHost(h, runId));
+    } catch (err) {
+      for (const l of taken) await l.release();
+      throw err;
+    }
+    return taken;
+  }
+
   async lockHolder(host: string) {
     const info = readHostLock(this.location, host);
     return info && isLockAlive(info) ? info : undefined;

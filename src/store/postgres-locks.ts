@@ -34,39 +34,46 @@ export class PostgresLocks {
   ) {}
 
   async lock(host: string, runId: string): Promise<StoreLock> {
-    const token = randomBytes(12).toString('hex');
+    return (await this.lockMany([host], runId))[0]!;
+  }
+
+  /** Take every host's lock in one transaction, all or nothing (rows locked in host order). */
+  async lockMany(hosts: readonly string[], runId: string): Promise<StoreLock[]> {
+    if (hosts.length === 0) return [];
     const info: LockInfo = {
       pid: process.pid,
       runId,
       hostname: hostname(),
       startedAt: new Date().toISOString(),
     };
+    const tokens = hosts.map(() => randomBytes(12).toString('hex'));
+    const stale = new Map<string, NonNullable<StoreLock['tookOverStale']>>();
     const c = await this.pool.connect();
-    let tookOverStale: StoreLock['tookOverStale'];
     try {
       await c.query('BEGIN');
-      // a row to lock even when the host is free, so two takers of a free host serialise too
+      // a row to lock even when a host is free, so two takers of a free host serialise too
       await c.query(
         `INSERT INTO runbook.locks (host, run_id, token, pid, hostname, started_at, heartbeat_at, lease_ms)
-         VALUES ($1, '', '', 0, '', now(), 'epoch', 0) ON CONFLICT (host) DO NOTHING`,
-        [host],
+         SELECT h, '', '', 0, '', now(), 'epoch', 0 FROM unnest($1::text[]) AS h ON CONFLICT (host) DO NOTHING`,
+        [hosts],
       );
-      const r = await c.query<Row>(
-        `SELECT run_id, pid, hostname, started_at, heartbeat_at, lease_ms,
+      const r = await c.query<Row & { host: string }>(
+        `SELECT host, run_id, pid, hostname, started_at, heartbeat_at, lease_ms,
                 heartbeat_at + lease_ms * interval '1 millisecond' > now() AS alive
-         FROM runbook.locks WHERE host = $1 FOR UPDATE`,
-        [host],
+         FROM runbook.locks WHERE host = ANY($1::text[]) ORDER BY host FOR UPDATE`,
+        [hosts],
       );
-      const old = r.rows[0]!;
-      if (old.alive) {
-        await c.query('ROLLBACK');
-        throw lockedError(host, toInfo(old));
+      const byHost = new Map(r.rows.map((row) => [row.host, row]));
+      for (const h of hosts) {
+        const old = byHost.get(h)!;
+        if (old.alive) throw lockedError(h, toInfo(old));
+        if (old.run_id !== '') stale.set(h, { pid: old.pid, runId: old.run_id, hostname: old.hostname });
       }
-      if (old.run_id !== '') tookOverStale = { pid: old.pid, runId: old.run_id, hostname: old.hostname };
       await c.query(
-        `UPDATE runbook.locks SET run_id = $2, token = $3, pid = $4, hostname = $5, started_at = $6,
-                heartbeat_at = now(), lease_ms = $7 WHERE host = $1`,
-        [host, runId, token, info.pid, info.hostname, info.startedAt, this.leaseMs],
+        `UPDATE runbook.locks AS l SET run_id = $3, token = t.token, pid = $4, hostname = $5, started_at = $6,
+                heartbeat_at = now(), lease_ms = $7
+         FROM unnest($1::text[], $2::text[]) AS t(host, token) WHERE l.host = t.host`,
+        [hosts, tokens, runId, info.pid, info.hostname, info.startedAt, this.leaseMs],
       );
       await c.query('COMMIT');
     } catch (err) {
@@ -75,18 +82,22 @@ export class PostgresLocks {
     } finally {
       c.release();
     }
-    this.held.set(token, host);
     this.startHeartbeat();
-    return {
-      host,
-      info,
-      ...(tookOverStale ? { tookOverStale } : {}),
-      release: async () => {
-        if (!this.held.delete(token)) return;
-        await this.pool.query(`DELETE FROM runbook.locks WHERE host = $1 AND token = $2`, [host, token]);
-        if (this.held.size === 0) this.stopHeartbeat();
-      },
-    };
+    return hosts.map((host, i) => {
+      const token = tokens[i]!;
+      this.held.set(token, host);
+      const took = stale.get(host);
+      return {
+        host,
+        info,
+        ...(took ? { tookOverStale: took } : {}),
+        release: async () => {
+          if (!this.held.delete(token)) return;
+          await this.pool.query(`DELETE FROM runbook.locks WHERE host = $1 AND token = $2`, [host, token]);
+          if (this.held.size === 0) this.stopHeartbeat();
+        },
+      };
+    });
   }
 
   async holder(host: string): Promise<LockInfo | undefined> {

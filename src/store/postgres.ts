@@ -116,6 +116,10 @@ export class PostgresStore implements Store {
     return this.locks.lock(host, runId);
   }
 
+  lockHosts(hosts: readonly string[], runId: string): Promise<StoreLock[]> {
+    return this.locks.lockMany(hosts, runId);
+  }
+
   lockHolder(host: string) {
     return this.locks.holder(host);
   }

@@ -36,6 +36,11 @@ export interface Store {
   deleteRun(id: string): Promise<void>;
   /** Take a host's lock for a run. Throws RunbookError E_LOCKED (holder, since when) when a live run holds it. */
   lockHost(host: string, runId: string): Promise<StoreLock>;
+  /**
+   * Take several hosts' locks for a run, all or nothing (in order; nothing is left taken when one
+   * is held by a live run: E_LOCKED as for `lockHost`).
+   */
+  lockHosts(hosts: readonly string[], runId: string): Promise<StoreLock[]>;
   /** The live holder of a host's lock, if any. */
   lockHolder(host: string): Promise<LockInfo | undefined>;
   /** Release what this instance holds and close connections. Idempotent. */

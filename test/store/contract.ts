@@ -137,6 +137,23 @@ export function storeContract(name: string, backend: Backend): void {
       await store.close();
     });
 
+    it('several locks are taken all or nothing', async () => {
+      const { store, twin } = await backend.fresh();
+      const other = await twin();
+      const held = await other.lockHost('b', 'run-other');
+      expect(await codeOf(store.lockHosts(['a', 'b', 'c'], 'run-mine'))).toBe('E_LOCKED');
+      expect(await other.lockHolder('a')).toBeUndefined();
+      expect(await other.lockHolder('c')).toBeUndefined();
+      await held.release();
+      const all = await store.lockHosts(['a', 'b', 'c'], 'run-mine');
+      expect(all.map((l) => l.host)).toEqual(['a', 'b', 'c']);
+      expect((await other.lockHolder('b'))?.runId).toBe('run-mine');
+      for (const l of all) await l.release();
+      expect(await other.lockHolder('b')).toBeUndefined();
+      await other.close();
+      await store.close();
+    });
+
     it('the lock of a holder that died is taken over and reported', async () => {
       const { store } = await backend.fresh();
       await backend.plantDeadLock(store, 'edge-1', 'run-dead');

@@ -9,7 +9,9 @@ CREATE TABLE runbook.runs (
   created_at timestamptz NOT NULL,
   meta jsonb NOT NULL,
   -- set by the operator's exec on Ctrl-C: workers stop this run's hosts between steps
-  stop_requested_at timestamptz
+  stop_requested_at timestamptz,
+  -- set by the operator's exec when a disruptive step failed (fleet rule): no more are approved
+  disruptive_failed_on text
 );
 CREATE TABLE runbook.journal (
   seq bigserial PRIMARY KEY,
