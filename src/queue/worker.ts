@@ -192,6 +192,8 @@ async function runJob(c: JobContext): Promise<'done' | 'handed-back'> {
     return 'done';
   };
   try {
+    // fetched just before this worker was told to stop: give it back untouched
+    if (c.signal.aborted) return 'handed-back';
     if (!t || !isPlatformName(t.platform)) return end('failed', `run ${runId} has no host ${host}`);
     if (await stopRequested(pool, runId)) return end('interrupted', 'interrupted before it started');
     const st = resumeState(await run.readJournal(host), host);
@@ -272,7 +274,7 @@ async function runJob(c: JobContext): Promise<'done' | 'handed-back'> {
       });
       await Promise.allSettled(ends);
       const outcome = result.outcomes.get(host);
-      if (handingBack && outcome === 'interrupted') {
+      if (handingBack && (outcome === 'interrupted' || outcome === 'not-run')) {
         publish({ kind: 'handed-back', host, at: Date.now(), worker: c.me });
         c.log(`${runId} ${host}: handed back`);
         return 'handed-back';
