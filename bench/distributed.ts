@@ -218,7 +218,7 @@ export async function benchDistributed(o: DistributedOptions): Promise<Distribut
   return out;
 }
 
-export function formatDistributed(r: DistributedResult, runbook: string): string {
+export function formatDistributed(r: DistributedResult, runbook: string, date: string): string {
   const a = r.inProcess;
   const b = r.distributed;
   const f = (x: number | undefined, d = 2): string =>
@@ -230,7 +230,7 @@ export function formatDistributed(r: DistributedResult, runbook: string): string
     `The same run twice on fresh labs on this machine: \`runbook exec -i INVENTORY --forks ${r.n} --yes\` in one process, then`,
     `\`runbook exec ... --store URL --workers --forks ${r.n} --yes\` with ${r.workers} \`runbook worker --concurrency ${Math.ceil(r.n / r.workers)}\``,
     'processes (already serving) and a throwaway PostgreSQL holding the run record, journals, locks and the pg-boss queue.',
-    "Wall = spawn to exit of the operator's exec. Both runs verified by the lab's own state.",
+    `Wall = spawn to exit of the operator's exec. Both runs verified by the lab's own state. Measured ${date}.`,
     '',
     '| run | wall s | host p50 / p95 s | exec CPU s | workers CPU s | exec peak RSS MB | verified by the lab |',
     '|---|---:|---:|---:|---:|---:|---|',

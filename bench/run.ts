@@ -1,8 +1,11 @@
 /**
  * `npm run bench`: the engine against N emulated SD-WAN edges over SSH, and the floor beside it.
- *   node dist/bench/run.js [--sizes 1,50,200,1000] [--forks F] [--runbook FILE[,FILE]] [--bfd-delay MS]
+ *   node dist/bench/run.js [--only startup|textfsm|distributed] [--sizes 1,50,200,1000] [--forks F] [--runbook FILE[,FILE]]
+ *                          [--bfd-delay MS] [--out bench/results.md | --no-write] [--keep] [--mb N]
  *                          [--distributed N | --no-distributed] [--workers W]
- *                          [--out bench/results.md | --no-write] [--keep]
+ * First the start-up figures (bench/startup.ts), then the TextFSM engine against python3-textfsm on
+ * N MB inputs (bench/textfsm.ts, default 4), then the fleet; each benchmark rewrites its own section
+ * of results.md (bench/sections.ts).
  * Default runbooks: runbooks/recover-inv-spi.yaml (the target) and bench/rekey-poll.yaml (the floor's
  * procedure as a runbook: their ratio is the engine's own overhead). Default forks: N (at most 1000).
  * Per size N, each in fresh processes (two cores: the lab never shares a process with the measured
@@ -28,6 +31,9 @@ import type { ResultDocument } from '../src/report/json.js';
 import { loadRunbook } from '../src/runbook/load.js';
 import type { Step } from '../src/runbook/model.js';
 import type { FloorPlan, FloorResult, FloorStep } from './floor.js';
+import { benchStartup } from './startup.js';
+import { replaceSection } from './sections.js';
+import { benchTextfsm, formatTextfsm } from './textfsm.js';
 import { formatResults, percentile, type BenchRow, type Measure, type ResultsSection } from './report.js';
 import {
   HERE,
@@ -303,11 +309,66 @@ function failedRow(n: number, a: Args, err: unknown): BenchRow {
   };
 }
 
+/** The TextFSM bench (bench/textfsm.ts); 1 when the two sides' records differ. */
+function textfsmBench(argv: string[], outFile: string | undefined): number {
+  const mb = argv.includes('--mb') ? Number(argv[argv.indexOf('--mb') + 1]) : 4;
+  const repeat = 3;
+  process.stderr.write(`bench: TextFSM engine vs python3-textfsm, ${mb} MB inputs ...\n`);
+  const rows = benchTextfsm({ mb, repeat });
+  const markdown = formatTextfsm(rows, repeat);
+  process.stdout.write(`${markdown}\n`);
+  if (outFile) replaceSection(outFile, 'textfsm', markdown);
+  return rows.every((r) => r.same) ? 0 : 1;
+}
+
+/** The distributed case (bench/distributed.ts) on the first runbook; its own section of results.md. */
+async function distributedBench(a: Args, outFile: string | undefined): Promise<number> {
+  const work = mkdtempSync(join(tmpdir(), 'runbook-bench-dist-'));
+  const file = a.runbooks[0]!;
+  process.stderr.write(`bench: distributed, N=${a.distN}, ${a.distWorkers} workers ...\n`);
+  let dist: DistributedResult;
+  try {
+    dist = await benchDistributed({
+      n: a.distN,
+      workers: a.distWorkers,
+      runbook: file,
+      bfdDelayMs: a.bfdDelayMs,
+      work,
+    }).catch((err: unknown) => ({
+      n: a.distN,
+      workers: a.distWorkers,
+      failures: [err instanceof Error ? err.message : String(err)],
+    }));
+  } finally {
+    if (!a.keep) rmSync(work, { recursive: true, force: true });
+  }
+  const markdown = formatDistributed(dist, relative(ROOT, file), new Date().toISOString().slice(0, 10));
+  process.stdout.write(`${markdown}\n`);
+  if (outFile) replaceSection(outFile, 'distributed', markdown);
+  if (dist.failures.length > 0) {
+    process.stderr.write(`bench FAILED (distributed): ${dist.failures.join('; ')}\n`);
+    return 1;
+  }
+  return 0;
+}
+
 async function main(): Promise<number> {
-  const a = parseArgs(process.argv.slice(2));
+  const argv = process.argv.slice(2);
+  const only = argv.includes('--only') ? argv[argv.indexOf('--only') + 1] : undefined;
+  const outFile = argv.includes('--no-write')
+    ? undefined
+    : resolve(argv.includes('--out') ? argv[argv.indexOf('--out') + 1]! : join(ROOT, 'bench/results.md'));
+  if (only === 'textfsm') return textfsmBench(argv, outFile);
+  if (only === 'distributed') return distributedBench(parseArgs(argv), outFile);
+  process.stderr.write('bench: start-up ...\n');
+  const startup = benchStartup(ROOT);
+  process.stdout.write(`${startup.markdown}\n`);
+  if (outFile) replaceSection(outFile, 'startup', startup.markdown);
+  if (only === 'startup') return startup.met ? 0 : 1;
+  if (textfsmBench(argv, outFile) !== 0) return 1;
+  const a = parseArgs(argv);
   const work = mkdtempSync(join(tmpdir(), 'runbook-bench-'));
   const sections: ResultsSection[] = [];
-  let dist: DistributedResult | undefined;
   try {
     for (const [i, file] of a.runbooks.entries()) {
       const runbook = await loadRunbook(file);
@@ -335,24 +396,6 @@ async function main(): Promise<number> {
         );
       }
     }
-    if (a.distN > 0) {
-      const file = a.runbooks[0]!;
-      process.stderr.write(`bench: distributed, N=${a.distN}, ${a.distWorkers} workers ...\n`);
-      dist = await benchDistributed({
-        n: a.distN,
-        workers: a.distWorkers,
-        runbook: file,
-        bfdDelayMs: a.bfdDelayMs,
-        work: join(work, 'distributed'),
-      }).catch((err: unknown) => ({
-        n: a.distN,
-        workers: a.distWorkers,
-        failures: [err instanceof Error ? err.message : String(err)],
-      }));
-      process.stderr.write(
-        `bench: distributed: in-process ${dist.inProcess?.wallS.toFixed(2)} s, ${a.distWorkers} workers ${dist.distributed?.wallS.toFixed(2)} s${dist.failures.length ? `; FAILED: ${dist.failures.join('; ')}` : ''}\n`,
-      );
-    }
   } finally {
     if (!a.keep) rmSync(work, { recursive: true, force: true });
   }
@@ -362,19 +405,17 @@ async function main(): Promise<number> {
     node: process.version,
     date: new Date().toISOString(),
   };
-  const text =
-    formatResults({ sections, machine, bfdDelayMs: a.bfdDelayMs }) +
-    (dist ? `\n${formatDistributed(dist, relative(ROOT, a.runbooks[0]!))}` : '');
+  const text = formatResults({ sections, machine, bfdDelayMs: a.bfdDelayMs });
   process.stdout.write(`${text}\n`);
   if (a.out) {
-    writeFileSync(a.out, text);
+    replaceSection(a.out, 'fleet', text.replace(/^# Benchmark results\n+/, ''));
     process.stderr.write(`bench: wrote ${a.out}\n`);
   }
   const failed = [
     ...sections.flatMap((sec) =>
       sec.rows.flatMap((r) => r.failures.map((f) => `${sec.runbook} N=${r.n}: ${f}`)),
     ),
-    ...(dist?.failures ?? []).map((f) => `distributed N=${dist?.n}: ${f}`),
+    ...(a.distN > 0 && (await distributedBench(a, outFile)) !== 0 ? ['distributed: see above'] : []),
   ];
   if (failed.length > 0) {
     process.stderr.write(

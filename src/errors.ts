@@ -10,6 +10,9 @@ export type ErrorCode =
   | 'E_RUNBOOK_READ'
   | 'E_VAR_INVALID'
   | 'E_TEMPLATE'
+  | 'E_TEXTFSM_TEMPLATE'
+  | 'E_TEXTFSM_NO_TEMPLATE'
+  | 'E_TEXTFSM_ERROR'
   | 'E_EXPR'
   | 'E_CONNECT'
   | 'E_AUTH'
@@ -29,7 +32,10 @@ export type ErrorCode =
   | 'E_STORE_CONNECT'
   | 'E_STORE_AUTH'
   | 'E_STORE_SCHEMA'
+  | 'E_PLATFORM_INVALID'
   | 'E_STEP_FAILED'
+  | 'E_PRIVILEGE'
+  | 'E_VAULT'
   | 'E_INTERNAL';
 
 /** Exit codes of the CLI (DESIGN.md): 0 ok, 1 runbook failed, 2 usage/validation, 3 connection/auth, 4 approval/interrupted. */
@@ -85,6 +91,9 @@ const EXIT: Record<ErrorCode, ExitCode> = {
   E_RUNBOOK_READ: 2,
   E_VAR_INVALID: 2,
   E_TEMPLATE: 1,
+  E_TEXTFSM_TEMPLATE: 2,
+  E_TEXTFSM_NO_TEMPLATE: 2,
+  E_TEXTFSM_ERROR: 1,
   E_EXPR: 1,
   E_CONNECT: 3,
   E_AUTH: 3,
@@ -104,7 +113,12 @@ const EXIT: Record<ErrorCode, ExitCode> = {
   E_STORE_CONNECT: 3,
   E_STORE_AUTH: 3,
   E_STORE_SCHEMA: 2,
+  E_PLATFORM_INVALID: 2,
   E_STEP_FAILED: 1,
+  /** `enable` failed: wrong or missing enable secret, privilege not reached. */
+  E_PRIVILEGE: 3,
+  /** A vaulted file or value could not be decrypted (wrong or missing vault password). */
+  E_VAULT: 2,
   E_INTERNAL: 1,
 };
 

@@ -3,24 +3,18 @@
  * Flags -> options -> runSession. Exit codes: 0 ok, 1 failed, 2 usage/validation, 3 connection,
  * 4 awaiting approval or interrupted.
  */
+import { MASK } from '../redact.js';
 import type { Command } from 'commander';
 import { resolve } from 'node:path';
 import { RunbookError } from '../errors.js';
-import { loadRunbook } from '../runbook/load.js';
-import { resolveVars } from '../runbook/vars.js';
 import { DEFAULT_STATE_DIR } from '../store/runs.js';
-import { openStore, storeFlag } from '../store/open.js';
-import { maskUrl } from '../store/postgres-connect.js';
-import { workerGroupOf } from '../queue/groups.js';
-import { remoteHosts, type RemoteHosts } from '../queue/dispatch.js';
+import { maskUrl } from '../store/url.js';
+import type { RemoteHosts } from '../queue/dispatch.js';
 import type { PostgresStore } from '../store/postgres.js';
 import { action, collect } from './output.js';
-import { resolveTargets, toPort } from './targets.js';
 import type { Target } from '../fleet/target.js';
-import { runSession } from './session.js';
-import { connectionFromFlags, connectionArgv, type ConnectionFlags } from './connection-flags.js';
-import { startEmbeddedLab } from './lab-target.js';
-import { fleetFromFlags, fleetArgv, type FleetFlags } from './fleet-flags.js';
+import type { ConnectionFlags } from './connection-flags.js';
+import type { FleetFlags } from './fleet-flags.js';
 
 interface ExecFlags extends ConnectionFlags, FleetFlags {
   host?: string[];
@@ -65,8 +59,8 @@ export function register(program: Command): void {
     .option('--port <port>', 'SSH port for hosts that do not name one (default 22)')
     .option('--platform <name>', "platform of the hosts (default: the runbook's platform)")
     .option(
-      '-e, --var <name=value>',
-      'set a runbook variable, repeatable (-e as in ansible-playbook)',
+      '-e, --var <name=value|@file>',
+      'set a runbook variable, or several from a YAML/JSON file with @FILE (vaulted files and !vault values too), repeatable; later ones win (-e as in ansible-playbook)',
       collect,
     )
     .option(
@@ -111,7 +105,25 @@ export function addConnectionOptions(cmd: Command): void {
       '--transcript <dir>',
       'write every line sent and received per host to DIR (files 0600, secrets redacted)',
     )
-    .option('--connect-timeout <seconds>', 'TCP connect timeout');
+    .option('--connect-timeout <seconds>', 'TCP connect timeout')
+    .option('-b, --become', 'raise privilege after login with enable (ansible_become wins per host)')
+    .option('--become-method <method>', 'how to raise privilege: enable (the only method; the default)')
+    .option(
+      '--become-password-env <VAR>',
+      'read the enable secret from this environment variable (ansible_become_password wins per host)',
+    )
+    .option('-K, --ask-become-pass', 'ask for the enable secret on the terminal')
+    .option(
+      '--vault-id <[label@]source>',
+      'vault password for vaulted inventory files, group_vars/host_vars, !vault values and -e @files: source is a file, an executable that prints it, or prompt; repeatable',
+      collect,
+    )
+    .option(
+      '--vault-password-file <file>',
+      'vault password file (or an executable that prints the password), repeatable',
+      collect,
+    )
+    .option('-J, --ask-vault-pass', 'ask for the vault password on the terminal');
 }
 
 export function addFleetOptions(cmd: Command): void {
@@ -139,10 +151,40 @@ async function execCommand(file: string, flags: ExecFlags): Promise<number> {
       hint: 'use one target source',
     });
   }
-  const runbook = await loadRunbook(file);
-  const vars = resolveVars(runbook, flags.var ?? []);
+  // loaded here, not at start-up: `runbook --help` and `validate` do not pay for SSH and the renderers
+  const [
+    { loadRunbook },
+    { openStore, storeFlag },
+    { workerGroupOf },
+    { remoteHosts },
+    { resolveTargets, toPort },
+    { runSession },
+    { connectionFromFlags, connectionArgv },
+    { startEmbeddedLab },
+    { fleetFromFlags, fleetArgv },
+    { checkBecome },
+    { resolveExtraVars },
+    { keyringFromFlags },
+  ] = await Promise.all([
+    import('../runbook/load.js'),
+    import('../store/open.js'),
+    import('../queue/groups.js'),
+    import('../queue/dispatch.js'),
+    import('./targets.js'),
+    import('./session.js'),
+    import('./connection-flags.js'),
+    import('./lab-target.js'),
+    import('./fleet-flags.js'),
+    import('./become.js'),
+    import('./extra-vars.js'),
+    import('./vault-flags.js'),
+  ]);
+  const loaded = await loadRunbook(file);
+  const vault = await keyringFromFlags(flags);
+  const { runbook, vars } = resolveExtraVars(loaded, flags.var ?? [], vault);
   const fleet = fleetFromFlags(flags);
   const connection = await connectionFromFlags(flags, runbook, vars);
+  connection.secrets.push(...vault.passwords, ...vault.revealed);
   const stateDir = resolve(flags.stateDir);
   const visibilityS = flags.visibilityTimeout === undefined ? undefined : toSeconds(flags.visibilityTimeout);
   if (flags.workers && flags.lab !== undefined) {
@@ -180,8 +222,11 @@ async function execCommand(file: string, flags: ExecFlags): Promise<number> {
         user: flags.user,
         platform: flags.platform,
         runbookPlatform: runbook.platform,
+        vault,
+        secrets: connection.secrets,
       });
     }
+    checkBecome(targets, connection.become);
     const mode = flags.dryRun || flags.check ? 'dry-run' : 'exec';
     const run = await store.createRun({
       runbookPath: runbook.file,
@@ -198,7 +243,13 @@ async function execCommand(file: string, flags: ExecFlags): Promise<number> {
       })),
       mode,
       // `--lab` is recorded so that resume can say why such a run cannot be resumed
-      argv: [...connectionArgv(flags), ...fleetArgv(flags), ...(lab ? ['--lab', String(flags.lab)] : [])],
+      argv: [
+        ...connectionArgv(flags),
+        ...fleetArgv(flags),
+        ...(lab ? ['--lab', String(flags.lab)] : []),
+        // resume reads the inventory again for per-host credentials (ansible_password, become)
+        ...(flags.inventory ? ['--inventory', resolve(flags.inventory)] : []),
+      ],
     });
     const where = storeFlag({ store: flags.store, stateDir: flags.stateDir });
     if (flags.workers) {
@@ -293,7 +344,7 @@ export function redactedVars(
   const out: Record<string, unknown> = {};
   for (const [k, v] of Object.entries(vars)) {
     const decl = runbook.vars.find((d) => d.name === k);
-    out[k] = decl?.secret ? '********' : typeof v === 'bigint' ? v.toString() : v;
+    out[k] = decl?.secret ? MASK : typeof v === 'bigint' ? v.toString() : v;
   }
   return out;
 }

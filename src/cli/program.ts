@@ -11,6 +11,8 @@ import * as lab from './lab.js';
 import * as exec from './exec.js';
 import * as resume from './resume.js';
 import * as worker from './worker.js';
+import * as parse from './parse.js';
+import { addPlatformsFlag } from './platforms-flag.js';
 
 /** The package version, from the package.json above this file (src/cli or dist/src/cli). */
 function version(): string {
@@ -22,7 +24,16 @@ function version(): string {
 }
 
 /** Subcommand modules; each adds itself to the program. */
-const commands: { register(program: Command): void }[] = [validate, plan, exec, resume, runs, lab, worker];
+const commands: { register(program: Command): void }[] = [
+  validate,
+  plan,
+  exec,
+  resume,
+  runs,
+  lab,
+  parse,
+  worker,
+];
 
 export function buildProgram(): Command {
   const program = new Command('runbook')
@@ -32,5 +43,6 @@ export function buildProgram(): Command {
     .exitOverride()
     .configureOutput({ outputError: (str, write) => write(str) });
   for (const c of commands) c.register(program);
+  addPlatformsFlag(program);
   return program;
 }

@@ -6,21 +6,19 @@
 import { Command } from 'commander';
 import { existsSync } from 'node:fs';
 import { RunbookError } from '../errors.js';
-import { loadRunbook } from '../runbook/load.js';
-import { resolveVars } from '../runbook/vars.js';
 import { DEFAULT_STATE_DIR } from '../store/runs.js';
-import { openStore, storeFlag } from '../store/open.js';
+import type { RestoreState } from '../run/orchestrator.js';
 import type { Store, StoreRun } from '../store/types.js';
 import type { PostgresStore } from '../store/postgres.js';
-import { remoteHosts, type RemoteHosts } from '../queue/dispatch.js';
-import { resumeState } from '../store/resume.js';
-import { isPlatformName } from '../platforms/index.js';
+import type { RemoteHosts } from '../queue/dispatch.js';
 import { action, collect } from './output.js';
-import { runSession, type SessionOptions } from './session.js';
 import { addConnectionOptions, addFleetOptions } from './exec.js';
-import { connectionFromFlags, type ConnectionFlags } from './connection-flags.js';
-import { fleetFromFlags, type FleetFlags } from './fleet-flags.js';
+import type { ConnectionFlags } from './connection-flags.js';
+import type { FleetFlags } from './fleet-flags.js';
 import type { Target } from '../fleet/target.js';
+import { MASK } from '../redact.js';
+import type { InventoryHost } from '../fleet/inventory.js';
+import type { VaultKeyring } from '../fleet/vault.js';
 
 interface ResumeFlags extends Partial<ConnectionFlags> {
   stateDir: string;
@@ -45,8 +43,8 @@ export function register(program: Command): void {
     .option('-y, --yes', 'approve every disruptive step, in-doubt ones included')
     .option('--force', 'resume even though the runbook file changed since the run started')
     .option(
-      '-e, --var <name=value>',
-      'give secret variables again (they are never recorded), repeatable',
+      '-e, --var <name=value|@file>',
+      'give secret variables again (they are never recorded), or a YAML/JSON file of them with @FILE, repeatable',
       collect,
     )
     .option('--json', 'print one JSON document at the end')
@@ -74,21 +72,55 @@ function withOverrides(
     'sshConfig',
     'transcript',
     'connectTimeout',
+    'become',
+    'becomeMethod',
+    'becomePasswordEnv',
+    'askBecomePass',
+    'vaultId',
+    'vaultPasswordFile',
+    'askVaultPass',
   ];
   for (const k of keys) if (given[k] !== undefined) (out as Record<string, unknown>)[k] = given[k];
   return out;
 }
 
-/** Re-parse the connection and fleet flags recorded with the run. */
-function recordedFlags(argv: string[]): ConnectionFlags & FleetFlags {
+/** Re-parse the connection and fleet flags recorded with the run (and its inventory, if any). */
+function recordedFlags(argv: string[]): ConnectionFlags & FleetFlags & { inventory?: string } {
   const cmd = new Command('recorded').exitOverride().allowUnknownOption(false);
   addConnectionOptions(cmd);
   addFleetOptions(cmd);
+  cmd.option('--inventory <file>');
   cmd.parse(argv, { from: 'user' });
-  return cmd.opts() as ConnectionFlags & FleetFlags;
+  return cmd.opts() as ConnectionFlags & FleetFlags & { inventory?: string };
+}
+
+/**
+ * The run's inventory read again (with the vault), for the credentials it gives per host
+ * (ansible_password, become); undefined for a run without one. Its secrets go to `secrets`.
+ */
+async function inventoryHosts(
+  file: string | undefined,
+  vault: VaultKeyring,
+  secrets: string[],
+): Promise<Map<string, InventoryHost> | undefined> {
+  if (file === undefined) return undefined;
+  const { loadInventory } = await import('../fleet/inventory.js');
+  if (!existsSync(file)) {
+    throw new RunbookError('E_INVENTORY', `the run's inventory ${file} is gone`, {
+      hint: 'put the inventory back where it was (resume reads it again for passwords and become settings)',
+    });
+  }
+  const inv = await loadInventory(file, { vault });
+  secrets.push(...inv.secrets);
+  return new Map(inv.hosts.map((h) => [h.name, h]));
 }
 
 async function resumeCommand(id: string, flags: ResumeFlags): Promise<number> {
+  const [{ openStore }, { remoteHosts }, { fleetFromFlags }] = await Promise.all([
+    import('../store/open.js'),
+    import('../queue/dispatch.js'),
+    import('./fleet-flags.js'),
+  ]);
   const store = await openStore({ store: flags.store, stateDir: flags.stateDir });
   let remote: RemoteHosts | undefined;
   try {
@@ -123,6 +155,30 @@ async function resumeRun(
   remote: RemoteHosts | undefined,
 ): Promise<number> {
   const id = run.meta.id;
+  // loaded here, not at start-up (see exec.ts)
+  const [
+    { loadRunbook },
+    { storeFlag },
+    { resumeState },
+    { isPlatformName },
+    { runSession },
+    { connectionFromFlags },
+    { fleetFromFlags },
+    { checkBecome },
+    { resolveExtraVars },
+    { keyringFromFlags },
+  ] = await Promise.all([
+    import('../runbook/load.js'),
+    import('../store/open.js'),
+    import('../store/resume.js'),
+    import('../platforms/index.js'),
+    import('./session.js'),
+    import('./connection-flags.js'),
+    import('./fleet-flags.js'),
+    import('./become.js'),
+    import('./extra-vars.js'),
+    import('./vault-flags.js'),
+  ]);
   const meta = run.meta;
   const stateFlag = storeFlag({ store: flags.store, stateDir: flags.stateDir });
   if (meta.argv.includes('--lab')) {
@@ -139,8 +195,8 @@ async function resumeRun(
       hint: 'put the runbook back where it was, then resume again',
     });
   }
-  const runbook = await loadRunbook(meta.runbookPath);
-  if (runbook.contentHash !== meta.contentHash && !flags.force) {
+  const loaded = await loadRunbook(meta.runbookPath);
+  if (loaded.contentHash !== meta.contentHash && !flags.force) {
     throw new RunbookError(
       'E_RUNBOOK_CHANGED',
       `run ${id}: ${meta.runbookPath} changed since the run started`,
@@ -152,15 +208,20 @@ async function resumeRun(
   // vars as recorded, then the ones given again (secret ones are recorded masked and must be given again)
   const pairs: string[] = [];
   for (const [k, v] of Object.entries(meta.vars)) {
-    const decl = runbook.vars.find((d) => d.name === k);
+    const decl = loaded.vars.find((d) => d.name === k);
+    // a var recorded masked (secret, or its value came from the vault) must be given again
+    if (v === MASK) continue;
     if (!decl || decl.secret) continue;
     pairs.push(`${k}=${Array.isArray(v) ? v.join(',') : String(v)}`);
   }
-  const vars = resolveVars(runbook, [...pairs, ...(flags.var ?? [])]);
-
-  const recorded = withOverrides(recordedFlags(meta.argv), flags);
+  const recordedArgv = recordedFlags(meta.argv);
+  const recorded = withOverrides(recordedArgv, flags);
+  const vault = await keyringFromFlags(recorded);
+  const { runbook, vars } = resolveExtraVars(loaded, [...pairs, ...(flags.var ?? [])], vault);
   const connection = await connectionFromFlags(recorded, runbook, vars);
-  const restore: NonNullable<SessionOptions['restore']> = new Map();
+  connection.secrets.push(...vault.passwords, ...vault.revealed);
+  const fromInventory = await inventoryHosts(recordedArgv.inventory, vault, connection.secrets);
+  const restore: RestoreState = new Map();
   const targets: Target[] = [];
   const finished: string[] = [];
   const notes: string[] = [];
@@ -172,12 +233,14 @@ async function resumeRun(
     }
     if (!isPlatformName(t.platform))
       throw new RunbookError('E_RUN_CORRUPT', `run ${id}: host ${t.name} has unknown platform ${t.platform}`);
+    const inventory = fromInventory?.get(t.name);
     targets.push({
       name: t.name,
       address: t.address,
       port: t.port,
       platform: t.platform,
       user: flags.user ?? t.user ?? recorded.user,
+      ...(inventory ? { inventory } : {}),
     });
     if (st.started) restore.set(t.name, { completed: st.completed, inDoubt: st.inDoubt });
     for (const d of st.inDoubtSteps.values()) {
@@ -190,6 +253,7 @@ async function resumeRun(
       );
     }
   }
+  checkBecome(targets, connection.become);
   if (targets.length === 0) {
     // (with --json, stdout is for the result document only)
     (flags.json ? process.stderr : process.stdout).write(

@@ -2,7 +2,7 @@
  * `runbook exec` and `runbook resume` as a terminal program: flags -> options -> runRunbook ->
  * print. Which reporters draw (live progress on a terminal, the line log otherwise, nothing with
  * --json), how a person approves (a y/N question on a terminal, --yes, or nobody), signals as abort
- * signals, and the summary or JSON document at the end. The run itself is src/engine/orchestrator.
+ * signals, and the summary or JSON document at the end. The run itself is src/run/orchestrator.
  */
 import { RunbookError, type ExitCode } from '../errors.js';
 import type { Runbook } from '../runbook/model.js';
@@ -14,9 +14,9 @@ import {
   type FleetSettings,
   type RestoreState,
   type RunRunbookOptions,
-} from '../engine/orchestrator.js';
-import { askingApprover } from '../engine/approvers.js';
-import { onInterrupts } from '../engine/interrupts.js';
+} from '../run/orchestrator.js';
+import { askingApprover } from '../run/approvers.js';
+import { onInterrupts } from '../run/interrupts.js';
 import type { Target } from '../fleet/target.js';
 import type { Store, StoreRun } from '../store/types.js';
 import { stringifyResult } from '../report/json.js';
@@ -135,6 +135,7 @@ export async function runSession(o: SessionOptions): Promise<ExitCode> {
       ...(o.startAt !== undefined ? { startAt: o.startAt } : {}),
       ...(o.restore ? { restore: o.restore } : {}),
       ...(reconnectDelaysMs ? { reconnectDelaysMs } : {}),
+      secrets: o.connection.secrets,
     });
   } finally {
     interrupts.dispose();

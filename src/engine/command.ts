@@ -3,13 +3,15 @@
  * as would-run (dry-run), send it, judge the output (platform error patterns first, exit code,
  * captures, expect), and poll with retry/until. The only place where a command reaches a transport.
  */
+import { MASK } from '../redact.js';
 import { RunbookError } from '../errors.js';
 import type { Value } from '../expr/types.js';
 import { formatValue } from '../expr/values.js';
 import { runCaptures } from '../match/capture.js';
 import { evaluateExpect } from '../match/expect.js';
-import { isReadOnlyCommand } from '../platforms/index.js';
+import { findDeviceError } from '../platforms/index.js';
 import type { CommandStep } from '../runbook/model.js';
+import { commandPolicy } from './policy.js';
 import type { CommandResult, RunOptions } from '../transport/types.js';
 import { NEXT, errorFacts, undecidable, type Flow, type Frame, type RunContext } from './context.js';
 
@@ -41,9 +43,10 @@ export async function runCommand(
     return { kind: 'failed', key, message: `step ${step.id} failed: ${ctx.redactor.text(error.message)}` };
   };
 
+  const policy = commandPolicy(ctx.opts.runbook.platform, ctx.transport.profile);
   let command: string;
   try {
-    command = step.run.render(ctx.scope, { unsafe: new RegExp(ctx.transport.profile.unsafeValue) });
+    command = step.run.render(ctx.scope, policy.gates);
   } catch (err) {
     const error = errorFacts(err);
     if (!undecidable(ctx, frame, error)) return fail(error);
@@ -59,16 +62,14 @@ export async function runCommand(
   }
   const impact = renderLoose(ctx, step.impact);
 
-  // Safety net: a step that is read-only as written must still be read-only once rendered. (A step
-  // whose written form is not read-only passed validation only by declaring `changes: false`.)
-  if (
-    !step.disruptive &&
-    isReadOnlyCommand(ctx.transport.profile, step.run.source) &&
-    !isReadOnlyCommand(ctx.transport.profile, command)
-  ) {
+  // Safety net: a step that is read-only as written must still be read-only once rendered, on the
+  // runbook's platform and the host's alike. (A step whose written form is not read-only passed
+  // validation only by declaring `changes: false`.)
+  const refusal = step.disruptive ? undefined : policy.renderedRefusal(step.run.source, command);
+  if (refusal) {
     return fail({
       code: 'E_STEP_FAILED',
-      message: `refused to send \`${command}\`: the rendered command is not read-only for ${ctx.transport.profile.name} and the step does not declare \`changes\``,
+      message: `refused to send \`${ctx.redactor.text(command)}\`: ${refusal}`,
     });
   }
 
@@ -82,9 +83,8 @@ export async function runCommand(
         impact,
         evidence: ctx.evidence(step.id, refs, frame.conditions),
       });
-      frame.afterWouldRun = true;
       ctx.stepEnd(step, key, started, { outcome: 'would-run', message: `dry-run: not sent: ${command}` });
-      return NEXT;
+      return { kind: 'next', afterWouldRun: true };
     }
     const inDoubt = ctx.opts.restore?.inDoubt.has(key) ?? false;
     const evidence = ctx.evidence(
@@ -273,12 +273,12 @@ function judge(
   key: string,
   attempt: number,
 ): Attempt {
-  const lines = result.output.split(/\r\n|\r|\n/);
-  for (const p of ctx.errorPatterns) {
-    const line = lines.find((l) => p.re.test(l));
-    if (line !== undefined)
-      return { ok: false, error: { code: 'E_DEVICE_ERROR', message: `${p.message}: ${line.trim()}` } };
-  }
+  const deviceError = findDeviceError(ctx.transport.profile, result.output);
+  if (deviceError)
+    return {
+      ok: false,
+      error: { code: 'E_DEVICE_ERROR', message: `${deviceError.message}: ${deviceError.line}` },
+    };
   if (result.exitCode !== undefined && !step.okExitCodes.includes(result.exitCode)) {
     const err = result.stderr?.trim().split('\n')[0];
     return {
@@ -355,7 +355,7 @@ function lost(
 function lastValues(ctx: RunContext, refs: readonly string[]): string {
   const shown = refs
     .filter((r) => r in ctx.scope && r !== 'vars' && r !== 'host' && r !== 'run')
-    .map((r) => `${r} = ${ctx.redactor.names.has(r) ? '********' : formatValue(ctx.scope[r]!)}`);
+    .map((r) => `${r} = ${ctx.redactor.names.has(r) ? MASK : formatValue(ctx.scope[r]!)}`);
   return shown.length ? ` (last values: ${ctx.redactor.text(shown.join(', '))})` : '';
 }
 

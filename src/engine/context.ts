@@ -8,7 +8,7 @@ import type { CompiledExpr, Value } from '../expr/types.js';
 import type { Step } from '../runbook/model.js';
 import type { Transport } from '../transport/types.js';
 import type { EngineEvent, Evidence, HostOutcome, StepOutcome } from './events.js';
-import type { ApprovalRequest, ExecutorOptions } from './executor.js';
+import type { ApprovalRequest, ExecutorOptions } from './options.js';
 import { applyEvent, newHostTimeline, type HostTimeline } from './timeline.js';
 import { makeRedactor, type Redactor } from './redact.js';
 import { abortableSleep } from '../sleep.js';
@@ -16,13 +16,24 @@ import { abortableSleep } from '../sleep.js';
 /** Delays before each reconnect attempt after a dropped session (ms). */
 export const RECONNECT_DELAYS_MS = [1000, 2000, 5000, 10_000, 20_000];
 
-/** How a step (or a list of steps) left the walk. */
-export type Flow =
+/**
+ * How a step (or a list of steps) left the walk. `afterWouldRun`: in a dry-run, a would-run
+ * happened in this step or before it in its branch, so later verification cannot be expected to
+ * hold; the taint travels back to the enclosing lists in the returned flow (frames are never
+ * mutated).
+ */
+export type Flow = (
   | { kind: 'next' }
   /** The step failed; the enclosing list applies the step's on_failure. */
   | { kind: 'failed'; key: string; message: string }
   /** The host's walk is over (end step, approval missing or refused, interrupt, unreachable). */
-  | { kind: 'stop'; outcome: HostOutcome; message: string; stoppedAt?: string };
+  | { kind: 'stop'; outcome: HostOutcome; message: string; stoppedAt?: string }
+) & { afterWouldRun?: boolean };
+
+/** `flow`, marked as after a would-run when `tainted`. */
+export function tainted(flow: Flow, taint: boolean | undefined): Flow {
+  return taint && !flow.afterWouldRun ? { ...flow, afterWouldRun: true } : flow;
+}
 
 export const NEXT: Flow = { kind: 'next' };
 
@@ -34,10 +45,10 @@ export interface Condition {
 
 /** Where a list of steps sits: its key prefix, the conditions that held, dry-run state. */
 export interface Frame {
-  prefix: string;
-  conditions: Condition[];
+  readonly prefix: string;
+  readonly conditions: readonly Condition[];
   /** Dry-run: a would-run happened earlier in this branch, so verification cannot be expected to hold. */
-  afterWouldRun: boolean;
+  readonly afterWouldRun: boolean;
 }
 
 /** What a finished command step saw, for evidence. */
@@ -77,7 +88,6 @@ export class RunContext {
   }
   /** Set while `--start-at` has not been reached. */
   startAtPending: string | undefined;
-  readonly errorPatterns: { re: RegExp; message: string }[];
   readonly sleep: (ms: number, signal?: AbortSignal) => Promise<void>;
   /** Names bound by the step being run, collected by enclosing groups (stack). */
   private readonly bindings: Record<string, Value>[] = [];
@@ -90,7 +100,7 @@ export class RunContext {
     this.transport = opts.transport;
     this.host = opts.host.name;
     this.dryRun = opts.mode === 'dry-run';
-    this.redactor = makeRedactor(opts.runbook.vars, opts.vars);
+    this.redactor = makeRedactor(opts.runbook.vars, opts.vars, opts.secrets);
     const { name, address, port, platform } = opts.host;
     this.scope = {
       ...varsScope(opts.vars),
@@ -100,10 +110,6 @@ export class RunContext {
     this.reserved = new Set(Object.keys(this.scope));
     this.timeline = newHostTimeline(this.host);
     this.startAtPending = opts.startAt;
-    this.errorPatterns = opts.transport.profile.errorPatterns.map((p) => ({
-      re: new RegExp(p.pattern),
-      message: p.message,
-    }));
     this.sleep = opts.sleep ?? abortableSleep;
   }
 
@@ -154,7 +160,7 @@ export class RunContext {
    * lines are narrowed to those that mention a value the step uses (e.g. the loop item's peer),
    * when any does.
    */
-  evidence(stepId: string, refs: Iterable<string>, conditions: Condition[]): Evidence[] {
+  evidence(stepId: string, refs: Iterable<string>, conditions: readonly Condition[]): Evidence[] {
     const names = [...refs, ...conditions.flatMap((c) => c.refs)];
     const keys = this.sourcesOf(names);
     const focus = new Set<string>();

@@ -98,5 +98,4 @@ export type EngineEvent =
       stoppedAt?: string;
     });
 
-export type EventKind = EngineEvent['kind'];
 export type Reporter = (event: EngineEvent) => void;

@@ -5,8 +5,7 @@
  */
 import type { Value } from '../expr/types.js';
 import type { VarDecl } from '../runbook/model.js';
-
-export const MASK = '********';
+import { MASK, orderSecrets } from '../redact.js';
 
 export interface Redactor {
   /** Names of secret vars. */
@@ -25,11 +24,14 @@ function secretStrings(v: Value | undefined): string[] {
   return [String(v)];
 }
 
-export function makeRedactor(decls: readonly VarDecl[], vars: Record<string, Value>): Redactor {
+/** `extra`: more secret text (passwords, enable secrets, decrypted vault values) to mask wherever it appears. */
+export function makeRedactor(
+  decls: readonly VarDecl[],
+  vars: Record<string, Value>,
+  extra: readonly string[] = [],
+): Redactor {
   const names = new Set(decls.filter((d) => d.secret).map((d) => d.name));
-  const secrets = [...new Set([...names].flatMap((n) => secretStrings(vars[n])))]
-    .filter((s) => s.length > 0)
-    .sort((a, b) => b.length - a.length);
+  const secrets = orderSecrets([...[...names].flatMap((n) => secretStrings(vars[n])), ...extra]);
   const text = (s: string): string => {
     let out = s;
     for (const secret of secrets) out = out.split(secret).join(MASK);

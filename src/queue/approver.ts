@@ -4,8 +4,8 @@
  * request carries the question the operator sees; the worker polls for the decision.
  */
 import { RunbookError } from '../errors.js';
-import { approvalQuestion } from '../engine/approvers.js';
-import type { Approver } from '../engine/orchestrator.js';
+import { approvalQuestion } from '../run/approvers.js';
+import type { Approver } from '../run/orchestrator.js';
 import { abortableSleep } from '../sleep.js';
 import type { StoreRun } from '../store/types.js';
 

@@ -10,7 +10,7 @@
 import { RunbookError } from '../errors.js';
 import type { EngineEvent } from '../engine/events.js';
 import type { HostResult } from '../engine/executor.js';
-import type { RemoteHostIO } from '../engine/orchestrator.js';
+import type { RemoteHostIO } from '../run/orchestrator.js';
 import type { Target } from '../fleet/target.js';
 import { abortableSleep } from '../sleep.js';
 import type { PostgresStore } from '../store/postgres.js';

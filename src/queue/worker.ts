@@ -20,7 +20,7 @@ import { hostname } from 'node:os';
 import type PgBoss from 'pg-boss';
 import { RunbookError } from '../errors.js';
 import type { EngineEvent, Reporter } from '../engine/events.js';
-import { runRunbook, type Approver, type RestoreState } from '../engine/orchestrator.js';
+import { runRunbook, type Approver, type RestoreState } from '../run/orchestrator.js';
 import type { Target } from '../fleet/target.js';
 import type { Value } from '../expr/types.js';
 import { isPlatformName } from '../platforms/index.js';

@@ -7,7 +7,7 @@ import type { NameDecl } from '../expr/decls.js';
 import { splitTemplate } from '../expr/template.js';
 import { CONTROL_CHARS } from '../expr/values.js';
 import { captureDeclType, namedGroups } from '../match/capture.js';
-import { isReadOnlyCommand } from '../platforms/index.js';
+import { classifyCommand } from '../platforms/readonly.js';
 import { bindProblem, expr, isRecord, template, type CompileCtx, type Common } from './ctx.js';
 import { durationMs } from './duration.js';
 import type {
@@ -20,6 +20,7 @@ import type {
   ScalarType,
 } from './model.js';
 import { RESULT_DECLS } from './scope.js';
+import { compileTextfsmCapture } from './textfsm.js';
 import type { DocPath } from './source.js';
 import { subject } from './where.js';
 
@@ -42,7 +43,8 @@ export function compileCommand(
   const run = template(ctx, source, [...path, 'run']);
   if (!run) ok = false;
 
-  const readOnly = ctx.profile ? isReadOnlyCommand(ctx.profile, placeholderCommand(source)) : true;
+  const verdict = ctx.profile ? classifyCommand(ctx.profile, placeholderCommand(source)) : undefined;
+  const readOnly = verdict?.readOnly ?? true;
   let impact = undefined;
   if (typeof raw.changes === 'string') {
     impact = template(ctx, raw.changes, [...path, 'changes']);
@@ -52,7 +54,7 @@ export function compileCommand(
     ctx.diagnostics.push({
       pos: doc.valuePos([...path, 'run']),
       message: `step '${common.id}' runs '${source}', which is not a read-only command for platform ${ctx.profile.name}; declare its blast radius with 'changes: <impact>' (or 'changes: false' if it changes nothing)`,
-      hint: 'a step with `changes: <impact>` is disruptive: it needs approval (--yes) and dry-run never sends it',
+      hint: `${verdict && !verdict.readOnly ? `not read-only because ${verdict.reason}; ` : ''}a step with \`changes: <impact>\` is disruptive: it needs approval (--yes) and dry-run never sends it`,
     });
   }
   const disruptive = typeof raw.changes === 'string' || (raw.changes === undefined && !readOnly);
@@ -61,7 +63,7 @@ export function compileCommand(
   const captureDecls: NameDecl[] = [];
   if (isRecord(raw.capture)) {
     for (const [name, spec] of Object.entries(raw.capture)) {
-      const c = compileCapture(ctx, name, spec as Raw, [...path, 'capture', name], common.id);
+      const c = compileCapture(ctx, name, spec as Raw, [...path, 'capture', name], common.id, source);
       if (c) {
         captures.push(c);
         captureDecls.push({ name, type: captureDeclType(c) });
@@ -145,6 +147,7 @@ function compileCapture(
   raw: Raw,
   path: DocPath,
   stepId: string,
+  command: string,
 ): CaptureSpec | undefined {
   const { doc } = ctx;
   const problem = bindProblem(name);
@@ -155,6 +158,17 @@ function compileCapture(
       hint: 'choose another name',
     });
     return undefined;
+  }
+  if ((raw.regex === undefined) === (raw.textfsm === undefined)) {
+    ctx.diagnostics.push({
+      pos: doc.keyPos(path),
+      message: `capture '${name}' of step '${stepId}' needs exactly one of 'regex' and 'textfsm'`,
+      hint: 'regex: named groups for one-off lines; textfsm: true (or a template file) for tables and records',
+    });
+    return undefined;
+  }
+  if (raw.textfsm !== undefined) {
+    return compileTextfsmCapture(ctx, name, raw, path, stepId, placeholderCommand(command));
   }
   const regex = raw.regex as string;
   const flags = typeof raw.flags === 'string' ? raw.flags : DEFAULT_FLAGS;

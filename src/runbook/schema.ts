@@ -6,10 +6,8 @@ import { Ajv, type ErrorObject } from 'ajv';
 import schema from '../../schemas/runbook.schema.json' with { type: 'json' };
 import type { Diagnostic } from '../errors.js';
 import type { DocPath, SourceDoc } from './source.js';
-import { closest, orList } from './suggest.js';
+import { closest, orList } from '../suggest.js';
 import { describeWhere, subject } from './where.js';
-
-export const runbookSchema: unknown = schema;
 
 const ajv = new Ajv({ allErrors: true, allowUnionTypes: true, verbose: true });
 const validateDoc = ajv.compile(schema);
@@ -90,6 +88,18 @@ function explain(errors: ErrorObject[], doc: SourceDoc): Diagnostic[] {
         const allowed = allowedFields(e);
         const guess = closest(field, allowed);
         const moved = MOVED[`${keyOf(e)}.${field}`];
+        // `{message: a, b}` or `{until: x.all(s, s.ok)}`: a bare comma in a flow mapping split the value
+        const flow = guess ? undefined : doc.flowKeyBefore(path, field);
+        const fieldValue = isObject(value) ? (value as Record<string, unknown>)[field] : undefined;
+        if (flow?.before !== undefined && fieldValue === null) {
+          const expr = /[()=<>!&|.]/.test(field);
+          emit(`${e.instancePath}/${field}|add`, {
+            pos: doc.keyPos([...path, field]),
+            message: `'${flow.before}' ${where} is cut at a comma: in a {...} mapping a bare comma starts a new field ('${field}')`,
+            hint: `${expr ? 'quote this expression' : 'quote the value'}: ${flow.before}: "... , ${field}" (or write the mapping on separate lines)`,
+          });
+          break;
+        }
         emit(`${e.instancePath}/${field}|add`, {
           pos: doc.keyPos([...path, field]),
           message: `unknown field '${field}' ${where}${guess ? ` (did you mean '${guess}'?)` : ''}`,
@@ -190,7 +200,8 @@ function explain(errors: ErrorObject[], doc: SourceDoc): Diagnostic[] {
 
 const REQUIRED_HINTS: Record<string, string> = {
   runbook: 'start the file with `runbook: <name>`, e.g. `runbook: check-interfaces`',
-  platform: 'add `platform: cisco-iosxe`, `platform: cisco-iosxe-sdwan` or `platform: linux`',
+  platform:
+    'add `platform: cisco-iosxe`, `platform: cisco-iosxe-sdwan`, `platform: linux` or another platform (docs/platforms.md)',
   steps: 'add `steps:` with a list of steps',
   type: 'add `type:` one of string, int, bool, ipv4, ipv6, enum, list',
   values: 'type enum needs its allowed values, e.g. `values: [a, b]`',
@@ -248,7 +259,8 @@ const EXPECTED: Record<string, string> = {
   steps: 'a non-empty list of steps',
   step: "a step: a mapping with 'id' and one of run, steps, choose, end, assert, set",
   matcher: 'a matcher mapping (contains, not_contains, regex, expression, all or any) or a list of matchers',
-  capture: "a mapping with 'regex' (and optionally match, types, optional, flags)",
+  capture:
+    "a mapping with 'regex' (and optionally match, types, optional, flags) or 'textfsm' (and optionally types)",
   retry: 'a mapping like {times: 5, delay: 2s, until: <expression>}',
   dialogAnswer: "a mapping like {prompt: '\\[confirm\\]', answer: ''}",
   chooseBranch: "a mapping with 'steps' (and 'when', except on the last branch)",
@@ -259,7 +271,8 @@ const EXPECTED: Record<string, string> = {
   'root/properties/runbook': 'a non-empty name',
   'step/properties/changes': 'a description of the impact (text), or false',
   'step/properties/on_failure': 'abort, continue, or a list of recovery steps',
-  'step/properties/capture': 'a mapping of capture names to {regex: ...}',
+  'step/properties/capture': 'a mapping of capture names to {regex: ...} or {textfsm: true}',
+  'capture/properties/textfsm': 'true (the index finds the template) or a template file name',
   'step/properties/set': 'a mapping of names to CEL expressions',
   'step/properties/set/additionalProperties': 'a CEL expression (text, a number or true/false)',
   'step/properties/dialog': 'a list of {prompt, answer}',

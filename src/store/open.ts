@@ -7,7 +7,7 @@
 import { resolve } from 'node:path';
 import { RunbookError } from '../errors.js';
 import { DirectoryStore } from './directory.js';
-import { isPostgresUrl, maskUrl } from './postgres-connect.js';
+import { isPostgresUrl, maskUrl } from './url.js';
 import { openPostgresStore } from './postgres.js';
 import { DEFAULT_STATE_DIR } from './runs.js';
 import type { Store } from './types.js';

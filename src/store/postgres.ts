@@ -6,7 +6,8 @@
 import type pg from 'pg';
 import { RunbookError } from '../errors.js';
 import { decode, encode } from './codec.js';
-import { connectPool, maskUrl, migrate } from './postgres-connect.js';
+import { connectPool, migrate } from './postgres-connect.js';
+import { maskUrl } from './url.js';
 import { JournalWriter, PostgresJournal, readPostgresJournal } from './postgres-journal.js';
 import { DEFAULT_LEASE_MS, PostgresLocks } from './postgres-locks.js';
 import {

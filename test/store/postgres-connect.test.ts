@@ -2,7 +2,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import pg from 'pg';
 import { RunbookError } from '../../src/errors.js';
 import { SCHEMA_VERSION } from '../../src/store/migrations/all.js';
-import { maskUrl } from '../../src/store/postgres-connect.js';
+import { maskUrl } from '../../src/store/url.js';
 import { openPostgresStore } from '../../src/store/postgres.js';
 import { requirePostgres, startPostgres, type PgCluster } from '../helpers/postgres.js';
 import { freePort } from '../helpers/sshd.js';

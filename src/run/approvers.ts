@@ -4,7 +4,7 @@
  * prompt); a question still waiting its turn when the run is interrupted is never asked.
  */
 import { RunbookError } from '../errors.js';
-import type { ApprovalRequest } from './executor.js';
+import type { ApprovalRequest } from '../engine/executor.js';
 import type { Approver } from './orchestrator.js';
 
 export interface AskingApproverOptions {

@@ -23,8 +23,8 @@ import type { Target } from '../fleet/target.js';
 import type { Store, StoreJournal, StoreLock, StoreRun } from '../store/types.js';
 import { createJsonCollector, type ResultDocument } from '../report/json.js';
 import type { Transport } from '../transport/types.js';
-import type { EngineEvent, Reporter, StepOutcome } from './events.js';
-import { checkStartAt, runHost, type ApprovalRequest, type HostResult } from './executor.js';
+import type { EngineEvent, Reporter, StepOutcome } from '../engine/events.js';
+import { checkStartAt, runHost, type ApprovalRequest, type HostResult } from '../engine/executor.js';
 
 /** Decides one disruptive step: resolves true to send it. Rejecting (E_INTERRUPTED) stops the host. */
 export type Approver = (req: ApprovalRequest) => Promise<boolean>;
@@ -90,6 +90,8 @@ export interface RunRunbookOptions {
   restore?: RestoreState;
   /** Delays before each reconnect attempt; absent: the executor's default. */
   reconnectDelaysMs?: number[];
+  /** More text masked in every event, record and message (passwords, enable secrets, decrypted vault values). */
+  secrets?: readonly string[];
   /** Sleep used by the executor (virtual time in offline tests). */
   sleep?: (ms: number, signal?: AbortSignal) => Promise<void>;
 }
@@ -250,6 +252,7 @@ async function runLocked(o: RunRunbookOptions, lockNotes: string[]): Promise<Run
         ...(o.signal ? { signal: o.signal } : {}),
         commandSignal,
         ...(o.reconnectDelaysMs ? { reconnectDelaysMs: o.reconnectDelaysMs } : {}),
+        ...(o.secrets ? { secrets: o.secrets } : {}),
         ...(o.sleep ? { sleep: o.sleep } : {}),
         ...(o.restore?.has(t.name) || o.startAt === undefined ? {} : { startAt: o.startAt }),
         ...(restore ? { restore } : {}),
