@@ -59,8 +59,8 @@ export function compileTextfsmCapture(
     if (platform === undefined) {
       ctx.diagnostics.push({
         pos: at,
-        message: `capture '${name}' of step '${stepId}': platform ${ctx.profile.name} has no ntc-templates name, so 'textfsm: true' cannot look up a template`,
-        hint: 'name a template file instead: `textfsm: my_template.textfsm`',
+        message: `capture '${name}' of step '${stepId}': platform '${ctx.profile.name}' names no ntc-templates platform, so no template can be looked up for '${command}'`,
+        hint: `name the template file (textfsm: FILE), or add ntc_platform to ${ctx.profile.file}`,
       });
       return undefined;
     }
