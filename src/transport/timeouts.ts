@@ -17,6 +17,11 @@ export interface Timeouts {
   promptMs: number;
   inactivityMs: number;
   totalMs: number;
+  /**
+   * Shell sessions: how long the device must stay quiet after a prompt, a pager prompt or a question
+   * before it is acted on (a prompt-looking line inside output is followed by more output).
+   */
+  settleMs: number;
 }
 
 export const DEFAULT_TIMEOUTS: Timeouts = {
@@ -25,6 +30,7 @@ export const DEFAULT_TIMEOUTS: Timeouts = {
   promptMs: 20_000,
   inactivityMs: 60_000,
   totalMs: 600_000,
+  settleMs: 150,
 };
 
 const HINTS: Record<TimeoutPhase, string> = {

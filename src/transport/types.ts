@@ -11,7 +11,15 @@ export interface DialogRule {
   answer: string;
   /** Send a newline after the answer (default true). */
   newline: boolean;
+  /**
+   * The question may be asked again during the same command and is answered each time. Default
+   * false: asked a second time, it is treated as a question no dialog covers (Ctrl-C, the step fails).
+   */
+  repeat?: boolean;
 }
+
+/** Output kept per command unless a step says otherwise (`max_output`): 64 MiB. */
+export const DEFAULT_MAX_OUTPUT_BYTES = 64 * 1024 * 1024;
 
 export interface RunOptions {
   /** Step id, for transcripts and error messages. */
@@ -24,6 +32,11 @@ export interface RunOptions {
   dialogs?: DialogRule[];
   /** The session may drop while this runs: a drop is reported as `disconnected: true`, not an error. */
   expectDisconnect?: boolean;
+  /**
+   * The command fails with E_OUTPUT_LIMIT (Ctrl-C sent, shell sessions) once it printed more than
+   * this many bytes. Default DEFAULT_MAX_OUTPUT_BYTES.
+   */
+  maxOutputBytes?: number;
   /** Abort the running command (second Ctrl-C). */
   signal?: AbortSignal;
 }
