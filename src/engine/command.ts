@@ -144,6 +144,7 @@ export async function runCommand(
     stepId: step.id,
     expectDisconnect: step.expectDisconnect,
     dialogs: step.dialogs,
+    ...(step.maxOutputBytes !== undefined ? { maxOutputBytes: step.maxOutputBytes } : {}),
   };
   if (ctx.opts.commandSignal) runOpts.signal = ctx.opts.commandSignal;
   if (step.timeoutMs !== undefined) {

@@ -1,6 +1,8 @@
 /**
  * Secret redaction for everything the executor hands out (events, records, approval requests):
- * every occurrence of a secret variable's value in any string becomes `********`, and a value bound
+ * every occurrence of a secret variable's value, or of a connection secret (SSH password, key
+ * passphrase, an answer typed at a prompt, an enable secret) in any string becomes `********`, so a
+ * device that echoes one and a capture that picks it up still record only the mask; a value bound
  * to a secret name is masked whatever its type.
  */
 import type { Value } from '../expr/types.js';
@@ -25,18 +27,35 @@ function secretStrings(v: Value | undefined): string[] {
   return [String(v)];
 }
 
-export function makeRedactor(decls: readonly VarDecl[], vars: Record<string, Value>): Redactor {
+/**
+ * `extra`: connection secrets, read live (the transport adds a password typed at a prompt while it
+ * connects).
+ */
+export function makeRedactor(
+  decls: readonly VarDecl[],
+  vars: Record<string, Value>,
+  extra: readonly string[] = [],
+): Redactor {
   const names = new Set(decls.filter((d) => d.secret).map((d) => d.name));
-  const secrets = [...new Set([...names].flatMap((n) => secretStrings(vars[n])))]
-    .filter((s) => s.length > 0)
-    .sort((a, b) => b.length - a.length);
+  const fromVars = [...names].flatMap((n) => secretStrings(vars[n]));
+  let secrets: string[] = [];
+  let seenExtra = -1;
+  const list = (): string[] => {
+    if (extra.length !== seenExtra) {
+      seenExtra = extra.length;
+      secrets = [...new Set([...fromVars, ...extra])]
+        .filter((s) => s.length > 0)
+        .sort((a, b) => b.length - a.length);
+    }
+    return secrets;
+  };
   const text = (s: string): string => {
     let out = s;
-    for (const secret of secrets) out = out.split(secret).join(MASK);
+    for (const secret of list()) out = out.split(secret).join(MASK);
     return out;
   };
   const deep = (v: unknown): unknown => {
-    if (typeof v === 'string') return secrets.length ? text(v) : v;
+    if (typeof v === 'string') return list().length ? text(v) : v;
     if (Array.isArray(v)) return v.map(deep);
     if (v !== null && typeof v === 'object') {
       const out: Record<string, unknown> = {};
@@ -46,10 +65,10 @@ export function makeRedactor(decls: readonly VarDecl[], vars: Record<string, Val
     return v;
   };
   const bindings = (map: Record<string, Value>): Record<string, Value> => {
-    if (names.size === 0) return map;
+    if (names.size === 0 && list().length === 0) return map;
     const out: Record<string, Value> = {};
     for (const [k, x] of Object.entries(map)) out[k] = names.has(k) ? MASK : (deep(x) as Value);
     return out;
   };
-  return { names, text, deep: <T>(v: T) => (secrets.length === 0 ? v : (deep(v) as T)), bindings };
+  return { names, text, deep: <T>(v: T) => (list().length === 0 ? v : (deep(v) as T)), bindings };
 }

@@ -109,7 +109,7 @@ export function compileCommand(
           hint: 'give one line of text; the newline after it is sent for you (newline: false turns it off)',
         });
       }
-      dialogs.push({ prompt, answer, newline: d.newline !== false });
+      dialogs.push({ prompt, answer, newline: d.newline !== false, repeat: d.repeat === true });
     });
   }
 
@@ -136,6 +136,7 @@ export function compileCommand(
     dialogs,
     expectDisconnect: raw.expect_disconnect === true,
     okExitCodes: Array.isArray(raw.ok_exit_codes) ? (raw.ok_exit_codes as number[]) : [0],
+    ...(raw.max_output !== undefined ? { maxOutputBytes: byteSize(raw.max_output) } : {}),
   };
 }
 
@@ -262,4 +263,21 @@ export function placeholderCommand(source: string): string {
   const parts = splitTemplate(source);
   if (!Array.isArray(parts)) return source.replace(/\{\{[\s\S]*?\}\}/g, 'VALUE');
   return parts.map((p) => (p.kind === 'text' ? p.text : 'VALUE')).join('');
+}
+
+const UNITS: Record<string, number> = {
+  B: 1,
+  KB: 1e3,
+  MB: 1e6,
+  GB: 1e9,
+  KiB: 1024,
+  MiB: 1024 ** 2,
+  GiB: 1024 ** 3,
+};
+
+/** `max_output` in bytes: an integer, or digits with a unit (`256MB`, `1 GiB`); the schema checked the form. */
+function byteSize(v: unknown): number {
+  if (typeof v === 'number') return v;
+  const m = /^([0-9]+) ?([KMG]i?B|B)?$/.exec(String(v));
+  return m ? Number(m[1]) * (UNITS[m[2] ?? 'B'] ?? 1) : Number.NaN;
 }

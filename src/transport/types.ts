@@ -55,6 +55,11 @@ export interface CommandResult {
 
 export interface Transport {
   readonly profile: PlatformProfile;
+  /**
+   * Secret strings this transport uses (passwords, passphrases, answers typed at a prompt; the list
+   * may grow while connecting): whoever records what the device said masks them too.
+   */
+  readonly secrets?: readonly string[];
   /** Connect, authenticate, detect the prompt, disable paging. Never enters configuration mode. */
   open(): Promise<void>;
   /** Send one command and collect its output. Throws RunbookError (E_TIMEOUT, E_DISCONNECTED, E_UNEXPECTED_PROMPT...). */
