@@ -10,6 +10,8 @@ import { RunbookError } from '../errors.js';
 import { loadRunbook } from '../runbook/load.js';
 import { resolveVars } from '../runbook/vars.js';
 import { RunStore, DEFAULT_STATE_DIR } from '../store/runs.js';
+import { corruptError } from '../store/journal.js';
+import { recheckRestored } from '../store/recheck.js';
 import { resumeState } from '../store/resume.js';
 import { isPlatformName } from '../platforms/index.js';
 import { action, collect } from './output.js';
@@ -127,7 +129,11 @@ async function resumeCommand(id: string, flags: ResumeFlags): Promise<number> {
   const finished: string[] = [];
   const notes: string[] = [];
   for (const t of meta.targets) {
-    const st = resumeState(run.readJournal(t.name));
+    const { records, problems } = run.readJournalChecked(t.name);
+    const bad = problems.filter((p) => p.kind !== 'torn');
+    if (bad.length > 0) throw corruptError(bad);
+    const st = resumeState(records, { tornTail: problems.length > 0 });
+    recheckRestored(runbook, t.name, st.completed);
     if (st.finished) {
       finished.push(`${t.name} (${st.outcome})`);
       continue;

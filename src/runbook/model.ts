@@ -70,8 +70,8 @@ export interface DialogAnswer {
   /** Text sent (followed by a newline unless `newline: false`). */
   answer: string;
   newline: boolean;
-  /** Answered each time it is asked (default: once per command). */
-  repeat: boolean;
+  /** Answered each time it is asked (absent or false: once per command). */
+  repeat?: boolean;
 }
 
 export interface RetrySpec {

@@ -34,7 +34,14 @@ export interface ResumeState {
   started: boolean;
 }
 
-export function resumeState(records: readonly JournalRecord[]): ResumeState {
+/**
+ * `tornTail`: the journal's last line was cut off (a crash while writing it): a disruptive step
+ * still open then stays in doubt even if no command record survived.
+ */
+export function resumeState(
+  records: readonly JournalRecord[],
+  opts: { tornTail?: boolean } = {},
+): ResumeState {
   const state: ResumeState = {
     finished: false,
     completed: new Map(),
@@ -93,7 +100,7 @@ export function resumeState(records: readonly JournalRecord[]): ResumeState {
   // In doubt: a disruptive step that journaled a command (written before sending) and never ended.
   // A step stopped before sending (awaiting approval, interrupted) simply runs again.
   for (const step of open.values()) {
-    if (!step.disruptive || step.commandsSent.length === 0) continue;
+    if (!step.disruptive || (step.commandsSent.length === 0 && !opts.tornTail)) continue;
     const { disruptive: _d, ...info } = step;
     state.inDoubt.add(step.key);
     state.inDoubtSteps.set(step.key, info);

@@ -4,21 +4,12 @@
  * hosts without a host-end, from whether a live process still holds the host's lock).
  */
 import { randomBytes } from 'node:crypto';
-import {
-  closeSync,
-  existsSync,
-  fsyncSync,
-  mkdirSync,
-  openSync,
-  readdirSync,
-  readFileSync,
-  renameSync,
-  writeSync,
-} from 'node:fs';
+import { existsSync, mkdirSync, readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { HostOutcome } from '../engine/events.js';
 import { RunbookError } from '../errors.js';
-import { Journal, readJournal, type JournalRecord } from './journal.js';
+import { ensurePrivateDir, fileError, writePrivateFileAtomic } from './files.js';
+import { Journal, readJournal, readJournalFile, type JournalProblem, type JournalRecord } from './journal.js';
 import { isLockAlive, readHostLock } from './lock.js';
 import { fileSafeName } from './paths.js';
 
@@ -70,6 +61,25 @@ export interface RunSummary {
   hosts: string[];
   outcome: RunOutcome;
   hostStates: Record<string, HostState>;
+  /** Why the run is corrupt, when its record itself cannot be read. */
+  problem?: string;
+}
+
+/** A run whose meta.json cannot be read: listed as corrupt with what is known (its id). */
+function corruptSummary(id: string, problem: string): RunSummary {
+  const m = /^(\d{4})(\d\d)(\d\d)-(\d\d)(\d\d)(\d\d)-/.exec(id);
+  const createdAt = m ? `${m[1]}-${m[2]}-${m[3]}T${m[4]}:${m[5]}:${m[6]}.000Z` : '';
+  return {
+    id,
+    createdAt,
+    runbookName: '?',
+    runbookPath: '?',
+    mode: 'exec',
+    hosts: [],
+    outcome: 'corrupt',
+    hostStates: {},
+    problem,
+  };
 }
 
 export interface RunHandle {
@@ -79,8 +89,13 @@ export interface RunHandle {
   readonly stateDir: string;
   /** The host's journal, opened for appending (one instance per host per handle). */
   journal(host: string): Journal;
-  /** Records of the host's journal (empty when the host never started). */
+  /**
+   * Records of the host's journal (empty when the host never started); E_RUN_CORRUPT when it cannot
+   * be trusted (a torn last line is ignored).
+   */
   readJournal(host: string): JournalRecord[];
+  /** The records of the host's journal that can be trusted, and the problems found (never throws for content). */
+  readJournalChecked(host: string): { records: JournalRecord[]; problems: JournalProblem[] };
   /** Per-host states and the run outcome, from the journals as they are now. */
   status(): { outcome: RunOutcome; hostStates: Record<string, HostState> };
   /** Write `<dir>/retry` (one host name a line) for `--limit @<file>`; returns its path. */
@@ -105,7 +120,8 @@ export class RunStore {
   }
 
   async create(meta: Omit<RunMeta, 'id' | 'createdAt'>): Promise<RunHandle> {
-    mkdirSync(this.runsDir, { recursive: true });
+    ensurePrivateDir(this.stateDir);
+    ensurePrivateDir(this.runsDir);
     // creation times strictly increase within a process, so runs list in the order they were made
     lastCreatedMs = Math.max(Date.now(), lastCreatedMs + 1);
     const now = new Date(lastCreatedMs);
@@ -113,14 +129,14 @@ export class RunStore {
       const id = `${stamp(now)}-${randomBytes(2).toString('hex')}`;
       const dir = join(this.runsDir, id);
       try {
-        mkdirSync(dir);
+        mkdirSync(dir, { mode: 0o700 });
       } catch (err) {
         if ((err as NodeJS.ErrnoException).code === 'EEXIST') continue;
-        throw err;
+        throw fileError(err, dir, 'run record');
       }
       const full: RunMeta = { id, createdAt: now.toISOString(), ...meta };
-      mkdirSync(join(dir, 'hosts'));
-      writeFileDurable(join(dir, 'meta.json'), `${JSON.stringify(full, null, 2)}\n`);
+      ensurePrivateDir(join(dir, 'hosts'));
+      writePrivateFileAtomic(join(dir, 'meta.json'), `${JSON.stringify(full, null, 2)}\n`, 'run record');
       return new Handle(this.stateDir, dir, full);
     }
   }
@@ -136,7 +152,10 @@ export class RunStore {
     return new Handle(this.stateDir, dir, readMeta(metaPath));
   }
 
-  /** Recorded runs, newest first (by creation time). Directories without a readable meta.json are skipped. */
+  /**
+   * Recorded runs, newest first (by creation time). A run whose meta.json cannot be read is listed
+   * with outcome `corrupt` (and `problem` saying why), never hidden.
+   */
   async list(): Promise<RunSummary[]> {
     if (!existsSync(this.runsDir)) return [];
     const ids = readdirSync(this.runsDir, { withFileTypes: true })
@@ -147,7 +166,9 @@ export class RunStore {
       let handle: RunHandle;
       try {
         handle = await this.open(id);
-      } catch {
+      } catch (err) {
+        if (!(err instanceof RunbookError) || err.code !== 'E_RUN_CORRUPT') continue;
+        out.push(corruptSummary(id, err.message));
         continue;
       }
       const { meta } = handle;
@@ -195,6 +216,10 @@ class Handle implements RunHandle {
     return readJournal(this.journalPath(host));
   }
 
+  readJournalChecked(host: string): { records: JournalRecord[]; problems: JournalProblem[] } {
+    return readJournalFile(this.journalPath(host));
+  }
+
   status(): { outcome: RunOutcome; hostStates: Record<string, HostState> } {
     const hostStates: Record<string, HostState> = {};
     for (const t of this.meta.targets) hostStates[t.name] = this.hostState(t.name);
@@ -223,7 +248,7 @@ class Handle implements RunHandle {
 
   writeRetryFile(hosts: readonly string[]): string {
     const path = join(this.dir, 'retry');
-    writeFileDurable(path, hosts.map((h) => `${h}\n`).join(''));
+    writePrivateFileAtomic(path, hosts.map((h) => `${h}\n`).join(''), 'retry file');
     return path;
   }
 
@@ -260,17 +285,4 @@ function readMeta(path: string): RunMeta {
 function stamp(d: Date): string {
   const p = (n: number) => String(n).padStart(2, '0');
   return `${d.getUTCFullYear()}${p(d.getUTCMonth() + 1)}${p(d.getUTCDate())}-${p(d.getUTCHours())}${p(d.getUTCMinutes())}${p(d.getUTCSeconds())}`;
-}
-
-/** Write via a temp file + fsync + rename, so readers see the old or the new content, never half. */
-function writeFileDurable(path: string, text: string): void {
-  const tmp = `${path}.${process.pid}.tmp`;
-  const fd = openSync(tmp, 'w');
-  try {
-    writeSync(fd, text);
-    fsyncSync(fd);
-  } finally {
-    closeSync(fd);
-  }
-  renameSync(tmp, path);
 }
