@@ -7,6 +7,7 @@ import type { NameDecl } from '../expr/decls.js';
 import { splitTemplate } from '../expr/template.js';
 import { CONTROL_CHARS } from '../expr/values.js';
 import { captureDeclType, namedGroups } from '../match/capture.js';
+import { nestedQuantifier } from '../match/text.js';
 import { isReadOnlyCommand } from '../platforms/index.js';
 import { bindProblem, expr, isRecord, template, type CompileCtx, type Common } from './ctx.js';
 import { durationMs } from './duration.js';
@@ -109,7 +110,12 @@ export function compileCommand(
           hint: 'give one line of text; the newline after it is sent for you (newline: false turns it off)',
         });
       }
-      dialogs.push({ prompt, answer, newline: d.newline !== false, repeat: d.repeat === true });
+      dialogs.push({
+        prompt,
+        answer,
+        newline: d.newline !== false,
+        ...(d.repeat === true ? { repeat: true } : {}),
+      });
     });
   }
 
@@ -246,7 +252,14 @@ function compileMatcher(
 function regexOk(ctx: CompileCtx, source: string, flags: string, path: DocPath): boolean {
   try {
     new RegExp(source, flags);
-    return true;
+    const nested = nestedQuantifier(source);
+    if (nested === undefined) return true;
+    ctx.diagnostics.push({
+      pos: ctx.doc.textPos(path),
+      message: `${subject(path, ctx.doc.data)} may take exponential time: ${nested}`,
+      hint: 'repeat the inner part once, e.g. `(a+)+` -> `a+`, `(\\w+\\s?)*` -> `[\\w\\s]*`; device output is not trusted to be kind',
+    });
+    return false;
   } catch (err) {
     const reason = (err as Error).message.replace(/^Invalid regular expression: \/.*\/[a-z]*: /, '');
     ctx.diagnostics.push({
