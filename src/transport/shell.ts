@@ -39,7 +39,7 @@ export interface ShellOptions {
   transcript?: TranscriptWriter;
 }
 
-/** An unexpected question is acted on (Ctrl-C) only after the device has been quiet this long. */
+/** An unexpected question is acted on (Ctrl-C), and a resync ends, only after this much quiet. */
 const QUESTION_SETTLE_MS = 250;
 /** Prompts, pagers and questions are short: a longer last line is output, and is not searched. */
 const MAX_PROMPT_LINE = 512;
@@ -319,7 +319,9 @@ export class ShellSession {
     if (this.isPrompt(line)) {
       if (op.interrupted !== undefined)
         return settle(this.o.timeouts.settleMs, () => this.finish(op, this.unexpectedError(op, true)));
-      return settle(this.o.timeouts.settleMs, () => this.promptReached(op, line));
+      // after an abandoned command, late output and echoed prompts drain for longer
+      const ms = op.purpose === 'resync' ? QUESTION_SETTLE_MS : this.o.timeouts.settleMs;
+      return settle(ms, () => this.promptReached(op, line));
     }
     if (op.interrupted !== undefined || op.purpose !== 'command') return;
     for (const d of op.dialogs) {

@@ -5,7 +5,7 @@
  *
  * Commands (anything else is `% Invalid input`):
  * - `terminal length 0`, `terminal width 0`, `show version`: as a real device;
- * - `show fake-prompt`: output with `edge1#` at the end of a chunk, more output a moment later;
+ * - `show fake-prompt`: output with `edge1#` at the end of one SSH packet, more output in the next;
  * - `show pager-text`: output whose lines hold ` --More-- ` as text (paging is off);
  * - `show mode-change`: output, then the prompt comes back as `edge1(config)#` (config mode);
  * - `clear twice`: asks `[confirm]`, and once answered asks `[confirm]` again;
@@ -132,11 +132,10 @@ function shell(stream: ServerChannel, dev: HostileDevice): void {
       return prompt();
     }
     if (c === 'show fake-prompt') {
+      // two SSH packets: the first ends with the prompt text
       write(`first part\r\n${dev.hostname}#`);
-      return later(20, () => {
-        write('\r\nsecond part\r\n');
-        prompt();
-      });
+      write('\r\nsecond part\r\n');
+      return later(30, prompt);
     }
     if (c === 'show pager-text') {
       write('log: --More-- is only text here\r\n --More-- \r\nend of text\r\n');
