@@ -28,6 +28,7 @@ import type { ResultDocument } from '../src/report/json.js';
 import { loadRunbook } from '../src/runbook/load.js';
 import type { Step } from '../src/runbook/model.js';
 import type { FloorPlan, FloorResult, FloorStep } from './floor.js';
+import { readSection } from './section.js';
 import { formatResults, percentile, type BenchRow, type Measure, type ResultsSection } from './report.js';
 
 const HERE = dirname(fileURLToPath(import.meta.url));
@@ -454,7 +455,8 @@ async function main(): Promise<number> {
   const text = formatResults({ sections, machine, bfdDelayMs: a.bfdDelayMs });
   process.stdout.write(`${text}\n`);
   if (a.out) {
-    writeFileSync(a.out, text);
+    const kept = readSection(a.out);
+    writeFileSync(a.out, kept ? `${text.trimEnd()}\n\n${kept}\n` : text);
     process.stderr.write(`bench: wrote ${a.out}\n`);
   }
   const failed = sections.flatMap((sec) =>
