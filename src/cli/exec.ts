@@ -3,18 +3,15 @@
  * Flags -> options -> runSession. Exit codes: 0 ok, 1 failed, 2 usage/validation, 3 connection,
  * 4 awaiting approval or interrupted.
  */
+import { MASK } from '../redact.js';
 import type { Command } from 'commander';
 import { resolve } from 'node:path';
 import { RunbookError } from '../errors.js';
-import { loadRunbook } from '../runbook/load.js';
-import { resolveVars } from '../runbook/vars.js';
-import { RunStore, DEFAULT_STATE_DIR } from '../store/runs.js';
+import { DEFAULT_STATE_DIR } from '../store/runs.js';
 import { action, collect } from './output.js';
-import { resolveTargets, toPort, type Target } from './targets.js';
-import { runSession } from './session.js';
-import { connectionFromFlags, connectionArgv, type ConnectionFlags } from './connection-flags.js';
-import { startEmbeddedLab } from './lab-target.js';
-import { fleetFromFlags, fleetArgv, type FleetFlags } from './fleet-flags.js';
+import type { Target } from '../fleet/target.js';
+import type { ConnectionFlags } from './connection-flags.js';
+import type { FleetFlags } from './fleet-flags.js';
 
 interface ExecFlags extends ConnectionFlags, FleetFlags {
   host?: string[];
@@ -121,6 +118,26 @@ async function execCommand(file: string, flags: ExecFlags): Promise<number> {
       hint: 'use one target source',
     });
   }
+  // loaded here, not at start-up: `runbook --help` and `validate` do not pay for SSH and the renderers
+  const [
+    { loadRunbook },
+    { resolveVars },
+    { RunStore },
+    { resolveTargets, toPort },
+    { runSession },
+    { connectionFromFlags, connectionArgv },
+    { startEmbeddedLab },
+    { fleetFromFlags, fleetArgv },
+  ] = await Promise.all([
+    import('../runbook/load.js'),
+    import('../runbook/vars.js'),
+    import('../store/runs.js'),
+    import('./targets.js'),
+    import('./session.js'),
+    import('./connection-flags.js'),
+    import('./lab-target.js'),
+    import('./fleet-flags.js'),
+  ]);
   const runbook = await loadRunbook(file);
   const vars = resolveVars(runbook, flags.var ?? []);
   const fleet = fleetFromFlags(flags);
@@ -239,7 +256,7 @@ export function redactedVars(
   const out: Record<string, unknown> = {};
   for (const [k, v] of Object.entries(vars)) {
     const decl = runbook.vars.find((d) => d.name === k);
-    out[k] = decl?.secret ? '********' : typeof v === 'bigint' ? v.toString() : v;
+    out[k] = decl?.secret ? MASK : typeof v === 'bigint' ? v.toString() : v;
   }
   return out;
 }

@@ -7,8 +7,7 @@
  */
 import type { Value } from '../expr/types.js';
 import type { VarDecl } from '../runbook/model.js';
-
-export const MASK = '********';
+import { MASK, orderSecrets } from '../redact.js';
 
 export interface Redactor {
   /** Names of secret vars. */
@@ -43,9 +42,7 @@ export function makeRedactor(
   const list = (): string[] => {
     if (extra.length !== seenExtra) {
       seenExtra = extra.length;
-      secrets = [...new Set([...fromVars, ...extra])]
-        .filter((s) => s.length > 0)
-        .sort((a, b) => b.length - a.length);
+      secrets = orderSecrets([...fromVars, ...extra]);
     }
     return secrets;
   };

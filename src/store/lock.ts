@@ -10,7 +10,7 @@ import { linkSync, readFileSync, renameSync, unlinkSync } from 'node:fs';
 import { hostname as osHostname } from 'node:os';
 import { join } from 'node:path';
 import { RunbookError } from '../errors.js';
-import { createPrivateExclusive, ensurePrivateDir, fileError } from './files.js';
+import { createPrivateExclusive, ensurePrivateDir, fileError } from '../files.js';
 import { fileSafeName } from './paths.js';
 
 export interface LockInfo {

@@ -4,11 +4,11 @@
  * hosts without a host-end, from whether a live process still holds the host's lock).
  */
 import { randomBytes } from 'node:crypto';
-import { existsSync, mkdirSync, readdirSync, readFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import type { HostOutcome } from '../engine/events.js';
 import { RunbookError } from '../errors.js';
-import { ensurePrivateDir, fileError, writePrivateFileAtomic } from './files.js';
+import { ensurePrivateDir, fileError, writePrivateFileAtomic } from '../files.js';
 import { Journal, readJournal, readJournalFile, type JournalProblem, type JournalRecord } from './journal.js';
 import { isLockAlive, readHostLock } from './lock.js';
 import { fileSafeName } from './paths.js';
@@ -102,6 +102,8 @@ export interface RunHandle {
   writeRetryFile(hosts: readonly string[]): string;
   /** Close the journals this handle opened. */
   close(): void;
+  /** Delete the record (a fresh run that could not start leaves nothing behind). */
+  discard(): void;
 }
 
 export const DEFAULT_STATE_DIR = '.runbook';
@@ -255,6 +257,11 @@ class Handle implements RunHandle {
   close(): void {
     for (const j of this.journals.values()) j.close();
     this.journals.clear();
+  }
+
+  discard(): void {
+    this.close();
+    rmSync(this.dir, { recursive: true, force: true });
   }
 }
 

@@ -9,7 +9,7 @@
  * are removed and other control characters escaped.
  */
 import { closeSync, writeSync } from 'node:fs';
-import { ensurePrivateDir, openPrivateAppend } from '../store/files.js';
+import { ensurePrivateDir, openPrivateAppend } from '../files.js';
 import { join } from 'node:path';
 import { stripAnsi } from './ansi.js';
 import { redact } from './redact.js';

@@ -86,7 +86,7 @@ describe('journal integrity', () => {
     const { records, problems } = readJournalFile(path);
     expect(problems.map((p) => p.kind)).toEqual(['torn']);
     expect(resumeState(records).inDoubt.size).toBe(0);
-    expect([...resumeState(records, { tornTail: true }).inDoubt]).toEqual(['clear']);
+    expect([...resumeState(records, 'edge1', { tornTail: true }).inDoubt]).toEqual(['clear']);
   });
 
   it('a journal emptied or deleted after its host started is refused', async () => {

@@ -19,9 +19,9 @@ import {
   writeSync,
 } from 'node:fs';
 import { dirname } from 'node:path';
-import { RunbookError } from '../errors.js';
+import { RunbookError } from './errors.js';
 
-const { O_APPEND, O_CREAT, O_EXCL, O_NOFOLLOW, O_TRUNC, O_WRONLY } = constants;
+const { O_APPEND, O_CREAT, O_EXCL, O_NOFOLLOW, O_WRONLY } = constants;
 
 /** What the file is, for messages: `journal`, `run record`, `retry file`, `lock`, `transcript`. */
 export type FileRole = string;
@@ -119,18 +119,6 @@ export function createPrivateExclusive(path: string, text: string, role: FileRol
     writeAll(fd, Buffer.from(text, 'utf8'), { path, role, sync: true });
   } finally {
     closeSync(fd);
-  }
-}
-
-/** Opens `path` for writing from scratch (truncated, 0600), refusing a symlink. */
-export function openPrivateTruncate(path: string, role: FileRole): number {
-  ensurePrivateDir(dirname(path));
-  try {
-    const fd = openSync(path, O_WRONLY | O_CREAT | O_TRUNC | O_NOFOLLOW, 0o600);
-    fchmodSync(fd, 0o600);
-    return fd;
-  } catch (err) {
-    throw fileError(err, path, role);
   }
 }
 
