@@ -137,6 +137,26 @@ describe('runbook exec against a hostile device', () => {
     expect(since(from)).toEqual([]);
   });
 
+  it('a regex that backtracks on device output is stopped at the step timeout, not the process', async () => {
+    const file = runbook('redos-run', [
+      'steps:',
+      '  - id: look',
+      '    run: show redos',
+      '    timeout: 2s',
+      '    capture:',
+      "      a: {regex: '(?<a>(?:a|a)*)b'}",
+      '  - id: after',
+      '    run: show version',
+    ]);
+    const from = dev.log.length;
+    const state = join(dir, 'state-redos-run');
+    const r = await exec(file, state);
+    expect(r.code, r.stderr).toBe(1);
+    expect(r.stdout + r.stderr).toContain('the regex ran for more than 2000 ms');
+    expect(since(from).filter((l) => l.startsWith('line: show'))).toEqual(['line: show redos']);
+    expect(await recorded(state)).toMatch(/look/);
+  });
+
   it('no secret reaches a file or an output, even echoed by the device and captured', async () => {
     const file = runbook('secrets', [
       'vars:',
