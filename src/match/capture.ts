@@ -130,11 +130,35 @@ export async function runCapturesBounded(
   return captureValues(specs, text, found);
 }
 
+/**
+ * Text kept by the captures of one command, in characters (all groups of all matches): captures
+ * are journaled with every later step's scope, so a capture of a huge output is refused rather than
+ * copied into each record.
+ */
+export const MAX_CAPTURED_CHARS = 16 * 1024 * 1024;
+
 function captureValues(
   specs: CaptureSpec[],
   text: string,
   found: readonly Found[][],
 ): { values: Record<string, Value>; lines: string[] } {
+  let kept = 0;
+  for (const [i, all] of found.entries()) {
+    const mode = specs[i]?.mode;
+    const list = mode === 'first' ? all.slice(0, 1) : mode === 'last' ? all.slice(-1) : all;
+    for (const m of list) {
+      kept += 1 + Object.values(m.groups ?? {}).reduce((n, g) => n + (g?.length ?? 0), 0);
+      if (kept > MAX_CAPTURED_CHARS) {
+        const spec = specs[i]!;
+        throw new RunbookError(
+          'E_STEP_FAILED',
+          `${formatPos(spec.pos)}: capture '${spec.name}': the captures of this command hold more than ${MAX_CAPTURED_CHARS} characters; runbook refuses to keep that much device text`,
+          {
+            hint: 'capture less (a tighter regex, `first`/`last` instead of `all`), or narrow the command output',
+          },
+        );
+      }
+    }
   const values: Record<string, Value> = {};
   const evidence = new Set<number>();
   const lines = linesOf(text);

@@ -57,3 +57,14 @@ describe('runCapturesBounded', () => {
     expect(e.code).toBe('E_INTERRUPTED');
   });
 });
+
+describe('captured text', () => {
+  it('more than 16 Mi characters of captures is refused, not journaled', async () => {
+    const out = `${'x'.repeat(1024)}\n`.repeat(17 * 1024);
+    const e = await caught(
+      runCapturesBounded([cap('lines', '(?<l>x+)', { mode: 'all' })], out, { deadlineMs: 30_000 }),
+    );
+    expect(e.code).toBe('E_STEP_FAILED');
+    expect(e.message).toContain('hold more than 16777216 characters');
+  });
+});
