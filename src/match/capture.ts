@@ -159,6 +159,7 @@ function captureValues(
         );
       }
     }
+  }
   const values: Record<string, Value> = {};
   const evidence = new Set<number>();
   const lines = linesOf(text);
