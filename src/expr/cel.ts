@@ -22,6 +22,7 @@
 import { Environment, serialize } from '@marcbachmann/cel-js';
 import type { ASTNode } from '@marcbachmann/cel-js';
 import { RunbookError } from '../errors.js';
+import { nestedQuantifier } from '../regex.js';
 import type { Value } from './types.js';
 import type { DeclType, NameDecl } from './decls.js';
 
@@ -330,4 +331,26 @@ export function declTypeOf(ast: ASTNode, decls: ReadonlyMap<string, NameDecl>): 
     if (parent?.kind === 'list') return parent.items;
   }
   return undefined;
+}
+
+/**
+ * `matches()` calls (`s.matches(re)` or `matches(s, re)`) whose pattern is a literal that may take
+ * exponential time (a repeated repeat such as `(a+)+`): refused at validate time, since CEL runs on
+ * the event loop and device output is not trusted to be kind.
+ */
+export function riskyMatchesPatterns(ast: ASTNode): { start: number; message: string }[] {
+  const found: { start: number; message: string }[] = [];
+  walk(ast, (node) => {
+    let pattern: ASTNode | undefined;
+    if (node.op === 'rcall' && node.args[0] === 'matches') pattern = node.args[2][0];
+    else if (node.op === 'call' && node.args[0] === 'matches') pattern = node.args[1][1];
+    if (!pattern || pattern.op !== 'value' || typeof pattern.args !== 'string') return;
+    const why = nestedQuantifier(pattern.args);
+    if (why)
+      found.push({
+        start: (pattern as { start?: number }).start ?? 0,
+        message: `the pattern of matches() may take exponential time: ${why}`,
+      });
+  });
+  return found;
 }

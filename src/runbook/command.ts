@@ -7,7 +7,7 @@ import type { NameDecl } from '../expr/decls.js';
 import { splitTemplate } from '../expr/template.js';
 import { CONTROL_CHARS } from '../expr/values.js';
 import { captureDeclType, namedGroups } from '../match/capture.js';
-import { nestedQuantifier } from '../match/text.js';
+import { nestedQuantifier } from '../regex.js';
 import { isReadOnlyCommand } from '../platforms/index.js';
 import { bindProblem, expr, isRecord, template, type CompileCtx, type Common } from './ctx.js';
 import { durationMs } from './duration.js';

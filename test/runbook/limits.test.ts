@@ -95,3 +95,18 @@ describe('runbook limits', () => {
     expect(cel.fromCel(['x'.repeat(1000)])).toEqual(['x'.repeat(1000)]);
   });
 });
+
+describe('CEL matches() patterns', () => {
+  it('a literal pattern that repeats a repeat is refused at validate time', () => {
+    const d = diagnostics(() =>
+      compileRunbookSource(
+        `${HEAD}  - id: v\n    run: show version\n    expect: {expression: 'output.matches("(x+)+y")'}\n`,
+        'rb.yaml',
+      ),
+    );
+    expect(d).toHaveLength(1);
+    expect(d[0]).toMatch(
+      /^6:\d+ .*the pattern of matches\(\) may take exponential time: the group at offset 0/,
+    );
+  });
+});
