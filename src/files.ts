@@ -15,6 +15,7 @@ import {
   mkdirSync,
   openSync,
   renameSync,
+  statfsSync,
   unlinkSync,
   writeSync,
 } from 'node:fs';
@@ -41,6 +42,29 @@ export function ensurePrivateDir(dir: string, role: FileRole = 'state directory'
   } catch (err) {
     throw fileError(err, dir, role);
   }
+}
+
+/** Free space a run needs to start: its record and the first journal records (1 MiB). */
+export const MIN_FREE_BYTES = 1024 * 1024;
+
+/**
+ * Refuses (E_STATE) a directory whose file system has less than MIN_FREE_BYTES free for us, so a
+ * full disk is found before anything is sent rather than half-way through a change.
+ */
+export function checkFreeSpace(dir: string, role: FileRole = 'state directory'): void {
+  let free: number;
+  try {
+    const st = statfsSync(dir);
+    free = Number(st.bavail) * Number(st.bsize);
+  } catch {
+    return; // not supported here: the writes themselves will say
+  }
+  if (free < MIN_FREE_BYTES)
+    throw new RunbookError(
+      'E_STATE',
+      `cannot write the ${role} ${dir}: only ${free} bytes are free on its file system (ENOSPC ahead); runbook needs at least ${MIN_FREE_BYTES} before it starts`,
+      { hint: 'free some space, or point --state-dir elsewhere' },
+    );
 }
 
 /**

@@ -8,7 +8,7 @@ import { existsSync, mkdirSync, readdirSync, readFileSync, rmSync } from 'node:f
 import { join } from 'node:path';
 import type { HostOutcome } from '../engine/events.js';
 import { RunbookError } from '../errors.js';
-import { ensurePrivateDir, fileError, writePrivateFileAtomic } from '../files.js';
+import { checkFreeSpace, ensurePrivateDir, fileError, writePrivateFileAtomic } from '../files.js';
 import { Journal, readJournal, readJournalFile, type JournalProblem, type JournalRecord } from './journal.js';
 import { isLockAlive, readHostLock } from './lock.js';
 import { fileSafeName } from './paths.js';
@@ -124,6 +124,7 @@ export class RunStore {
   async create(meta: Omit<RunMeta, 'id' | 'createdAt'>): Promise<RunHandle> {
     ensurePrivateDir(this.stateDir);
     ensurePrivateDir(this.runsDir);
+    checkFreeSpace(this.runsDir);
     // creation times strictly increase within a process, so runs list in the order they were made
     lastCreatedMs = Math.max(Date.now(), lastCreatedMs + 1);
     const now = new Date(lastCreatedMs);
