@@ -278,7 +278,10 @@ export function runOutcome(states: readonly HostState[]): RunOutcome {
 
 function readMeta(path: string): RunMeta {
   try {
-    return JSON.parse(readFileSync(path, 'utf8')) as RunMeta;
+    const meta = JSON.parse(readFileSync(path, 'utf8')) as Partial<RunMeta> | null;
+    const missing = metaProblem(meta);
+    if (missing) throw new Error(missing);
+    return meta as RunMeta;
   } catch (err) {
     throw new RunbookError(
       'E_RUN_CORRUPT',
@@ -288,6 +291,20 @@ function readMeta(path: string): RunMeta {
       },
     );
   }
+}
+
+/** What a parsed meta.json lacks, or undefined when it has the shape runbook wrote. */
+function metaProblem(m: Partial<RunMeta> | null): string | undefined {
+  if (m === null || typeof m !== 'object' || Array.isArray(m)) return 'it is not an object';
+  for (const k of ['id', 'createdAt', 'runbookPath', 'runbookName', 'contentHash', 'mode'] as const)
+    if (typeof m[k] !== 'string') return `field ${k} is missing or not a string`;
+  if (!Array.isArray(m.targets)) return 'field targets is missing or not a list';
+  for (const t of m.targets)
+    if (!t || typeof t !== 'object' || typeof t.name !== 'string' || typeof t.port !== 'number')
+      return 'a target lacks its name or port';
+  if (!Array.isArray(m.argv)) return 'field argv is missing or not a list';
+  if (m.vars === null || typeof m.vars !== 'object') return 'field vars is missing';
+  return undefined;
 }
 
 function stamp(d: Date): string {

@@ -197,5 +197,10 @@ describe('runs list', () => {
     const list = await store.list();
     expect(list.map((r) => [r.id, r.outcome])).toEqual([[run.meta.id, 'corrupt']]);
     expect(list[0]!.problem).toContain('meta.json: cannot read the run record');
+    // valid JSON of the wrong shape is corrupt too (not a crash later)
+    writeFileSync(join(run.dir, 'meta.json'), '{"id": "x", "targets": 3}');
+    const again = await store.list();
+    expect(again[0]!.outcome).toBe('corrupt');
+    expect(again[0]!.problem).toContain('field createdAt is missing or not a string');
   });
 });
