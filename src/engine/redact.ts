@@ -27,22 +27,24 @@ function secretStrings(v: Value | undefined): string[] {
 }
 
 /**
- * `extra`: connection secrets, read live (the transport adds a password typed at a prompt while it
- * connects).
+ * `extra`: more secret text (passwords, enable secrets, decrypted vault values, answers typed at a
+ * prompt) to mask wherever it appears; each list is read live (the transport adds a password typed
+ * at a prompt while it connects).
  */
 export function makeRedactor(
   decls: readonly VarDecl[],
   vars: Record<string, Value>,
-  extra: readonly string[] = [],
+  ...extra: (readonly string[])[]
 ): Redactor {
   const names = new Set(decls.filter((d) => d.secret).map((d) => d.name));
   const fromVars = [...names].flatMap((n) => secretStrings(vars[n]));
   let secrets: string[] = [];
   let seenExtra = -1;
   const list = (): string[] => {
-    if (extra.length !== seenExtra) {
-      seenExtra = extra.length;
-      secrets = orderSecrets([...fromVars, ...extra]);
+    const n = extra.reduce((k, l) => k + l.length, 0);
+    if (n !== seenExtra) {
+      seenExtra = n;
+      secrets = orderSecrets([...fromVars, ...extra.flat()]);
     }
     return secrets;
   };

@@ -53,14 +53,8 @@ interface Op {
   purpose: 'login' | 'command' | 'resync';
   command?: string;
   stepId?: string;
-  dialogs: {
-    re: RegExp;
-    answer: string;
-    newline: boolean;
-    prompt: string;
-    repeat: boolean;
-    answered: number;
-  }[];
+  /** `left`: answers this dialog may still give in this command (once, unless repeat or maxAnswers say). */
+  dialogs: { re: RegExp; answer: string; newline: boolean; prompt: string; left: number; limit: string }[];
   /** term.text before this index has been dealt with (pager or dialog answered). */
   handled: number;
   /** The unexpected question, once Ctrl-C was sent for it. */
@@ -99,6 +93,8 @@ export class ShellSession {
   private broken: RunbookError | undefined;
   /** The paging command the device accepted, if any. */
   pagingCommand: string | undefined;
+  /** The last prompt line seen (at login, then after each command), trimmed. */
+  private lastPrompt = '';
 
   private constructor(
     private readonly channel: ClientChannel,
@@ -127,9 +123,15 @@ export class ShellSession {
     return this.closed;
   }
 
+  /** The prompt the device showed last, e.g. `edge1>` after login at privilege 1. */
+  get prompt(): string {
+    return this.lastPrompt;
+  }
+
   private async login(): Promise<void> {
     const { text } = await this.expect({ purpose: 'login' });
     const line = lastLine(text).trim();
+    this.lastPrompt = line;
     this.base = line.replace(/[>#$%]\s*$/, '').replace(/\(.*\)$/, '');
     if (this.configRes.some((r) => r.test(line))) {
       this.channel.close();
@@ -185,6 +187,7 @@ export class ShellSession {
       maxBytes: opts.maxOutputBytes ?? DEFAULT_MAX_OUTPUT_BYTES,
       ...(opts.signal ? { signal: opts.signal } : {}),
     });
+    if (!disconnected) this.lastPrompt = lastLine(text).trim();
     return {
       output: this.clean(text, command, !disconnected),
       disconnected,
@@ -225,8 +228,11 @@ export class ShellSession {
           answer: d.answer,
           newline: d.newline,
           prompt: d.prompt,
-          repeat: d.repeat === true,
-          answered: 0,
+          left: d.maxAnswers ?? (d.repeat ? Infinity : 1),
+          limit:
+            d.maxAnswers !== undefined
+              ? `answers at most ${d.maxAnswers} time${d.maxAnswers === 1 ? '' : 's'}`
+              : 'answers once unless it says repeat: true',
         })),
         handled: 0,
         bytes: 0,
@@ -326,17 +332,17 @@ export class ShellSession {
     if (op.interrupted !== undefined || op.purpose !== 'command') return;
     for (const d of op.dialogs) {
       if (!d.re.test(line)) continue;
-      if (d.answered > 0 && !d.repeat) {
+      if (d.left <= 0) {
         return settle(QUESTION_SETTLE_MS, () =>
           this.interrupt(
             op,
             line,
-            `it was asked again after being answered (dialog /${d.prompt}/ answers once unless it says repeat: true)`,
+            `it was asked again after being answered (dialog /${d.prompt}/ ${d.limit})`,
           ),
         );
       }
       return settle(this.o.timeouts.settleMs, () => {
-        d.answered++;
+        d.left -= 1;
         op.handled = this.term.length;
         this.send(d.answer + (d.newline ? '\n' : ''), op.stepId);
       });

@@ -16,6 +16,11 @@ export interface DialogRule {
    * false: asked a second time, it is treated as a question no dialog covers (Ctrl-C, the step fails).
    */
   repeat?: boolean;
+  /**
+   * Answer at most this many times (a secret is sent once); overrides `repeat`. Default: once, or
+   * every time with `repeat`.
+   */
+  maxAnswers?: number;
 }
 
 /** Output kept per command unless a step says otherwise (`max_output`): 64 MiB. */
