@@ -10,6 +10,9 @@ import * as runs from './runs.js';
 import * as lab from './lab.js';
 import * as exec from './exec.js';
 import * as resume from './resume.js';
+import * as watch from './watch.js';
+import * as approve from './approve.js';
+import * as parse from './parse.js';
 import { addPlatformsFlag } from './platforms-flag.js';
 
 /** The package version, from the package.json above this file (src/cli or dist/src/cli). */
@@ -22,7 +25,17 @@ function version(): string {
 }
 
 /** Subcommand modules; each adds itself to the program. */
-const commands: { register(program: Command): void }[] = [validate, plan, exec, resume, runs, lab];
+const commands: { register(program: Command): void }[] = [
+  validate,
+  plan,
+  exec,
+  resume,
+  runs,
+  lab,
+  parse,
+  watch,
+  approve,
+];
 
 export function buildProgram(): Command {
   const program = new Command('runbook')

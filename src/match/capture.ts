@@ -14,6 +14,7 @@ import type { ScalarSpec } from '../expr/types.js';
 import type { CaptureSpec } from './types.js';
 import { matchAllBounded, type Found } from './bounded.js';
 import { compileRegex, linesOf, normalizeOutput } from './text.js';
+import { textfsmDeclType, textfsmValues } from './textfsm.js';
 
 /** Named groups of a regex source, in order: `(?<name>...)`, ignoring escapes and character classes. */
 export function namedGroups(regex: string): string[] {
@@ -43,6 +44,7 @@ export function groupSpec(spec: CaptureSpec, group: string): ScalarSpec {
 
 /** The DeclType of a capture: first/last -> record of its named groups (typed), all -> list of such records. */
 export function captureDeclType(spec: CaptureSpec): DeclType {
+  if (spec.textfsm) return textfsmDeclType(spec, spec.textfsm.columns);
   const fields: Record<string, DeclType> = {};
   for (const g of namedGroups(spec.regex)) fields[g] = { kind: 'scalar', spec: groupSpec(spec, g) };
   if (spec.mode === 'all') return { kind: 'list', items: { kind: 'map', fields } };
@@ -99,9 +101,11 @@ export function runCaptures(
   output: string,
 ): { values: Record<string, Value>; lines: string[] } {
   const text = normalizeOutput(output);
-  const found = specs.map((spec) => [
-    ...text.matchAll(compileRegex(spec.regex, spec.flags, { global: true }, `capture '${spec.name}'`)),
-  ]);
+  const found = specs.map((spec) =>
+    spec.textfsm
+      ? []
+      : [...text.matchAll(compileRegex(spec.regex, spec.flags, { global: true }, `capture '${spec.name}'`))],
+  );
   return captureValues(specs, text, found);
 }
 
@@ -116,17 +120,21 @@ export async function runCapturesBounded(
   opts: { deadlineMs: number; signal?: AbortSignal },
 ): Promise<{ values: Record<string, Value>; lines: string[] }> {
   const text = normalizeOutput(output);
-  const patterns = specs.map((spec) => {
+  // TextFSM captures are parsed by their own engine (line by line, bounded by the template)
+  const regexSpecs = specs.filter((spec) => !spec.textfsm);
+  const patterns = regexSpecs.map((spec) => {
     const re = compileRegex(spec.regex, spec.flags, { global: true }, `capture '${spec.name}'`);
     return { source: re.source, flags: re.flags };
   });
-  const found = await matchAllBounded(patterns, text, {
+  const matched = await matchAllBounded(patterns, text, {
     ...opts,
     what:
-      specs.length === 1
-        ? `capture '${specs[0]!.name}'`
-        : `captures ${specs.map((c) => `'${c.name}'`).join(', ')}`,
+      regexSpecs.length === 1
+        ? `capture '${regexSpecs[0]!.name}'`
+        : `captures ${regexSpecs.map((c) => `'${c.name}'`).join(', ')}`,
   });
+  let next = 0;
+  const found = specs.map((spec) => (spec.textfsm ? [] : (matched[next++] ?? [])));
   return captureValues(specs, text, found);
 }
 
@@ -164,6 +172,10 @@ function captureValues(
   const evidence = new Set<number>();
   const lines = linesOf(text);
   specs.forEach((spec, i) => {
+    if (spec.textfsm) {
+      values[spec.name] = textfsmValues(spec, spec.textfsm.templates, text);
+      return;
+    }
     const groups = namedGroups(spec.regex);
     const matches = found[i] ?? [];
     const kept =
