@@ -32,6 +32,9 @@ export type ErrorCode =
   | 'E_RUN_CORRUPT'
   | 'E_RUNBOOK_CHANGED'
   | 'E_INVENTORY'
+  | 'E_STORE_CONNECT'
+  | 'E_STORE_AUTH'
+  | 'E_STORE_SCHEMA'
   | 'E_PLATFORM_INVALID'
   | 'E_STEP_FAILED'
   | 'E_PRIVILEGE'
@@ -113,6 +116,9 @@ const EXIT: Record<ErrorCode, ExitCode> = {
   E_RUN_CORRUPT: 2,
   E_RUNBOOK_CHANGED: 2,
   E_INVENTORY: 2,
+  E_STORE_CONNECT: 3,
+  E_STORE_AUTH: 3,
+  E_STORE_SCHEMA: 2,
   E_PLATFORM_INVALID: 2,
   E_STEP_FAILED: 1,
   /** `enable` failed: wrong or missing enable secret, privilege not reached. */
