@@ -13,7 +13,6 @@ import { formatDuration } from '../report/format.js';
 import { journalTimeline } from '../store/resume.js';
 import { stepsWithDoubt, type TimelineStep } from '../engine/timeline.js';
 import { join } from 'node:path';
-import { openStore, storeFlag } from '../store/open.js';
 import type { StoreRun } from '../store/types.js';
 import {
   DEFAULT_STATE_DIR,
@@ -71,6 +70,8 @@ export async function runsCommand(opts: {
   store?: string;
   json: boolean;
 }): Promise<string> {
+  // loaded here, not at start-up: PostgreSQL's client only when a store is opened
+  const { openStore, storeFlag } = await import('../store/open.js');
   const store = await openStore(opts);
   try {
     if (opts.id === undefined) {
