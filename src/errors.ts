@@ -26,6 +26,9 @@ export type ErrorCode =
   | 'E_RUN_CORRUPT'
   | 'E_RUNBOOK_CHANGED'
   | 'E_INVENTORY'
+  | 'E_DEVICE_INVALID'
+  | 'E_TEST_INVALID'
+  | 'E_REPLAY_DIVERGED'
   | 'E_STEP_FAILED'
   | 'E_INTERNAL';
 
@@ -98,6 +101,9 @@ const EXIT: Record<ErrorCode, ExitCode> = {
   E_RUN_CORRUPT: 2,
   E_RUNBOOK_CHANGED: 2,
   E_INVENTORY: 2,
+  E_DEVICE_INVALID: 2,
+  E_TEST_INVALID: 2,
+  E_REPLAY_DIVERGED: 1,
   E_STEP_FAILED: 1,
   E_INTERNAL: 1,
 };

@@ -1,27 +1,24 @@
 /**
- * One CLI session on an emulated edge, transport-agnostic: keystrokes in, terminal text out.
+ * One CLI session on an emulated device, transport-agnostic: keystrokes in, terminal text out.
+ * What the device knows (prompts, commands) is a DeviceBehaviour; this file owns the terminal.
  * Interactive sessions echo input, page long output with ` --More-- `, and show the prompt;
- * exec sessions run one line and end. `[confirm]` dialogs work in both (an exec session reads the
- * answer from stdin; end of input aborts).
+ * exec sessions run one line and end. Dialogs (`[confirm]`) work in both (an exec session reads
+ * the answer from stdin; end of input aborts); a command with several questions asks them in turn.
  */
-import { commandTree, type CommandOutcome, type CommandSpec, type DeviceSettings } from './commands.js';
-import { parse, tokenize } from './parser.js';
-import type { Router } from './state.js';
+import { renderDeviceError, type CliMode, type CommandOutcome, type DeviceBehaviour } from './behaviour.js';
 
 export type AuditOutcome = 'ok' | 'error' | 'aborted';
 
 export interface SessionIO {
   write(text: string): void;
-  /** End the session cleanly (exit status 0 for exec). */
-  close(): void;
+  /** End the session cleanly (exec: with the last command's exit status, default 0). */
+  close(exitCode?: number): void;
   /** Drop the connection abruptly. */
   drop(): void;
 }
 
 export interface SessionOptions {
-  router: Router;
-  hostname: string;
-  device: DeviceSettings;
+  behaviour: DeviceBehaviour;
   interactive: boolean;
   io: SessionIO;
   /** Called once per non-empty line received, when its outcome is known. */
@@ -34,37 +31,31 @@ const MORE = ' --More-- ';
 const ERASE_MORE = `${'\b'.repeat(9)}${' '.repeat(9)}${'\b'.repeat(9)}`;
 const DEFAULT_PAGE_LENGTH = 24;
 
+type Command = Extract<ReturnType<DeviceBehaviour['resolve']>, { kind: 'command' }>;
+
 type Mode =
   | { kind: 'line' }
   | { kind: 'pager'; lines: string[] }
-  | {
-      kind: 'confirm';
-      spec: CommandSpec;
-      args: Record<string, string>;
-      line: string;
-      at: number;
-      filter: Filter | undefined;
-    }
+  | { kind: 'confirm'; command: Command; line: string; at: number; left: string[] }
   | { kind: 'closed' };
-
-type Filter = (lines: string[]) => string[];
 
 export class CliSession {
   private mode: Mode = { kind: 'line' };
-  private cli: 'exec' | 'config' = 'exec';
+  private cli: CliMode = 'exec';
   private buf = '';
   private lastCR = false;
   private escape = 0;
   private pageLength: number;
+  private exitCode: number | undefined;
   private readonly clock: () => number;
 
   constructor(private readonly o: SessionOptions) {
-    this.pageLength = o.device.pager ? DEFAULT_PAGE_LENGTH : 0;
+    this.pageLength = o.behaviour.pager ? DEFAULT_PAGE_LENGTH : 0;
     this.clock = o.clock ?? Date.now;
   }
 
   get prompt(): string {
-    return this.cli === 'config' ? `${this.o.hostname}(config)#` : `${this.o.hostname}#`;
+    return this.o.behaviour.prompt(this.cli);
   }
 
   /** Interactive shell start: a blank line and the prompt, as IOS prints after login. */
@@ -151,9 +142,17 @@ export class CliSession {
     const yes = key === '\r' || key === 'y' || key === 'Y';
     this.mode = { kind: 'line' };
     this.write('\n');
-    if (yes) this.runCommand(m.line, m.at, m.spec, m.args, m.filter);
+    if (yes && m.left.length > 0) return this.ask(m.command, m.line, m.at, m.left);
+    if (yes) this.runCommand(m.line, m.at, m.command);
     else this.finish(m.line, m.at, false, 'aborted');
     this.afterCommand();
+  }
+
+  /** Ask the first of `questions`; the rest follow as each is answered yes. */
+  private ask(command: Command, line: string, at: number, questions: string[]): void {
+    const [first, ...left] = questions;
+    this.write(first ?? '');
+    this.mode = { kind: 'confirm', command, line, at, left };
   }
 
   /** Back in line mode after a command: show the prompt, or end an exec session. */
@@ -162,7 +161,7 @@ export class CliSession {
     if (this.o.interactive) this.write(this.prompt);
     else {
       this.mode = { kind: 'closed' };
-      this.o.io.close();
+      this.o.io.close(this.exitCode);
     }
   }
 
@@ -172,52 +171,28 @@ export class CliSession {
     const line = raw.trim();
     if (line === '') return;
     const at = this.clock();
-    const pipe = line.indexOf('|');
-    const cmdText = pipe >= 0 ? line.slice(0, pipe) : line;
-    const parsed = parse(commandTree(this.cli, this.o.device), tokenize(cmdText));
-    if (parsed.kind !== 'ok') {
-      this.deviceError(parsed.kind === 'invalid' ? parsed.offset : -1, parsed.kind, line);
+    const r = this.o.behaviour.resolve(this.cli, line);
+    if (r.kind === 'error') {
+      const indent = this.o.interactive ? this.prompt.length : 0;
+      this.write(renderDeviceError(r.error, r.offset, line, indent));
       this.finish(line, at, false, 'error');
       return;
     }
-    let filter: Filter | undefined;
-    if (pipe >= 0) {
-      const f = parseFilter(line.slice(pipe + 1));
-      if (typeof f === 'number') {
-        this.deviceError(pipe + 1 + f, 'invalid', line);
-        this.finish(line, at, false, 'error');
-        return;
-      }
-      filter = f;
-    }
-    const c = parsed.command.confirm;
-    if (c && (c.always || this.o.device.confirm)) {
-      this.write(`${c.prompt(parsed.args)} [confirm]`);
-      this.mode = { kind: 'confirm', spec: parsed.command, args: parsed.args, line, at, filter };
-      return;
-    }
-    this.runCommand(line, at, parsed.command, parsed.args, filter);
+    if (r.dialogs.length > 0) return this.ask(r, line, at, r.dialogs);
+    this.runCommand(line, at, r);
   }
 
-  private runCommand(
-    line: string,
-    at: number,
-    spec: CommandSpec,
-    args: Record<string, string>,
-    filter: Filter | undefined,
-  ): void {
-    const out: CommandOutcome = spec.run(
-      { router: this.o.router, now: this.clock(), device: this.o.device },
-      args,
-    );
-    this.finish(line, at, spec.stateChanging, 'ok');
+  private runCommand(line: string, at: number, command: Command): void {
+    const out: CommandOutcome = command.run(this.clock());
+    this.finish(line, at, command.stateChanging, 'ok');
     if (out.pageLength !== undefined) this.pageLength = out.pageLength;
+    this.exitCode = out.exitCode;
     if (out.mode) this.cli = out.mode;
     if (out.output !== undefined && out.output !== '') {
-      let lines = out.output.replace(/\n$/, '').split('\n');
-      if (filter) lines = filter(lines);
+      const lines = out.output.replace(/\n$/, '').split('\n');
       if (lines.length > 0) this.emit(lines);
     }
+    if (out.stderr) this.write(out.stderr);
     if (out.drop) {
       this.mode = { kind: 'closed' };
       this.o.io.drop();
@@ -249,51 +224,11 @@ export class CliSession {
     }
   }
 
-  private deviceError(offset: number, kind: 'invalid' | 'incomplete' | 'ambiguous', line: string): void {
-    if (kind === 'invalid') {
-      const indent = (this.o.interactive ? this.prompt.length : 0) + offset;
-      this.write(`${' '.repeat(indent)}^\n% Invalid input detected at '^' marker.\n\n`);
-    } else if (kind === 'incomplete') this.write('% Incomplete command.\n\n');
-    else this.write(`% Ambiguous command: "${line}"\n`);
-  }
-
   private finish(command: string, at: number, stateChanging: boolean, outcome: AuditOutcome): void {
     this.o.audit({ at, command, stateChanging: stateChanging && outcome === 'ok', outcome });
   }
 
   private write(text: string): void {
     this.o.io.write(text.replace(/\n/g, '\r\n'));
-  }
-}
-
-/**
- * `| include R`, `| exclude R`, `| begin R` (keywords abbreviable). Returns the filter, or the
- * offset (within `text`) of the token to mark as invalid.
- */
-function parseFilter(text: string): Filter | number {
-  const m = /^(\s*)(\S*)(\s*)(.*)$/.exec(text)!;
-  const [, lead, word, , rest] = m as unknown as [string, string, string, string, string];
-  const kind = ['include', 'exclude', 'begin'].filter(
-    (k) => word.length > 0 && k.startsWith(word.toLowerCase()),
-  );
-  if (kind.length !== 1) return lead.length;
-  const pattern = rest.trim();
-  if (pattern === '') return text.length;
-  let re: RegExp;
-  try {
-    re = new RegExp(pattern);
-  } catch {
-    return lead.length + word.length + 1;
-  }
-  switch (kind[0]) {
-    case 'include':
-      return (lines) => lines.filter((l) => re.test(l));
-    case 'exclude':
-      return (lines) => lines.filter((l) => !re.test(l));
-    default:
-      return (lines) => {
-        const i = lines.findIndex((l) => re.test(l));
-        return i < 0 ? [] : lines.slice(i);
-      };
   }
 }
