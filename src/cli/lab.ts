@@ -6,6 +6,7 @@
 import type { Command } from 'commander';
 import { RunbookError } from '../errors.js';
 import { SCENARIOS, startLab, type Lab, type LabOptions, type Scenario } from '../lab/index.js';
+import { loadDeviceModel } from '../lab/device-model-load.js';
 import { action } from './output.js';
 
 interface LabFlags {
@@ -21,6 +22,7 @@ interface LabFlags {
   refuseTerminalLength?: boolean;
   dropOnControlClear?: boolean;
   bfdDelay: string;
+  device?: string;
 }
 
 export function register(program: Command): void {
@@ -46,6 +48,10 @@ export function register(program: Command): void {
     )
     .option('--drop-on-control-clear', '`clear sdwan control connections` drops the SSH session')
     .option('--bfd-delay <ms>', 'delay before BFD comes up after a fix, in ms', '3000')
+    .option(
+      '--device <file>',
+      'serve this mock device model or cassette (YAML/JSON, see docs/testing.md) instead of the scenarios',
+    )
     .action(action(async (flags: LabFlags) => labCommand(flags)));
 }
 
@@ -65,6 +71,7 @@ export function labOptions(flags: LabFlags): LabOptions {
     }
   }
   return {
+    ...(flags.device ? { model: loadDeviceModel(flags.device) } : {}),
     scenario: scenarios.length === 1 ? scenarios[0]! : scenarios,
     count: int('--count', flags.count),
     port: int('--port', flags.port),
@@ -87,7 +94,7 @@ function describe(lab: Lab, user: string, password: string): string {
   for (const r of lab.routers) {
     const host = r.host.includes(':') ? `[${r.host}]` : r.host;
     lines.push(
-      `${r.name}  ${host} port ${r.port}  scenario ${r.scenario}  user ${user} password ${password}  fingerprint ${r.fingerprint}`,
+      `${r.name}  ${host} port ${r.port}  ${r.device ? `device ${r.device}` : `scenario ${r.scenario}`}  user ${user} password ${password}  fingerprint ${r.fingerprint}`,
       `    ssh -p ${r.port} ${user}@${r.host}`,
     );
   }
