@@ -8,7 +8,8 @@ import { resolve } from 'node:path';
 import { RunbookError } from '../errors.js';
 import { loadRunbook } from '../runbook/load.js';
 import { resolveVars } from '../runbook/vars.js';
-import { RunStore, DEFAULT_STATE_DIR } from '../store/runs.js';
+import { RunStore, DEFAULT_STATE_DIR, type RunHandle } from '../store/runs.js';
+import { cassetteFile, finishCassette } from '../transport/record.js';
 import { action, collect } from './output.js';
 import { resolveTargets, toPort, type Target } from './targets.js';
 import { runSession } from './session.js';
@@ -32,6 +33,7 @@ interface ExecFlags extends ConnectionFlags, FleetFlags {
   json?: boolean;
   quiet?: boolean;
   verbose?: boolean;
+  record?: string;
 }
 
 export function register(program: Command): void {
@@ -69,6 +71,10 @@ export function register(program: Command): void {
     .option('--start-at <step>', 'skip the steps before this step id (fresh run)')
     .option('--state-dir <dir>', 'where run records, journals and locks live', DEFAULT_STATE_DIR)
     .option('--json', 'print one JSON document with every host, step, capture and command at the end')
+    .option(
+      '--record <dir>',
+      'write what each host said to DIR/<host>.cassette.yaml (files 0600, secrets redacted), for runbook test',
+    )
     .option('-q, --quiet', 'print only the summary and errors')
     .option('-v, --verbose', 'also stream device output');
   addConnectionOptions(cmd);
@@ -149,6 +155,7 @@ async function execCommand(file: string, flags: ExecFlags): Promise<number> {
     }
     const store = new RunStore(stateDir);
     const mode = flags.dryRun || flags.check ? 'dry-run' : 'exec';
+    if (flags.record) connection.record = { dir: resolve(flags.record), runbook: runbook.name, mode };
     const run = await store.create({
       runbookPath: runbook.file,
       runbookName: runbook.name,
@@ -167,7 +174,7 @@ async function execCommand(file: string, flags: ExecFlags): Promise<number> {
     });
     const stateFlag =
       flags.stateDir === DEFAULT_STATE_DIR ? '' : ` --state-dir ${shellQuote(flags.stateDir)}`;
-    return await runSession({
+    const code = await runSession({
       runbook,
       vars,
       targets,
@@ -188,8 +195,19 @@ async function execCommand(file: string, flags: ExecFlags): Promise<number> {
             ? rerunCommand([], [])
             : rerunCommand(['--host'], ['--host', hosts.join(',')]),
     });
+    if (connection.record) finishCassettes(connection.record.dir, run, targets);
+    return code;
   } finally {
     await lab?.close();
+  }
+}
+
+/** Each host's cassette gets the run's outcome on that host (from its journal). */
+function finishCassettes(dir: string, run: RunHandle, targets: Target[]): void {
+  for (const t of targets) {
+    const end = run.readJournal(t.name).find((r) => r.type === 'host-end');
+    if (end?.type === 'host-end')
+      finishCassette(cassetteFile(dir, t.name), { status: end.outcome, message: end.message });
   }
 }
 
