@@ -10,6 +10,7 @@ import * as runs from './runs.js';
 import * as lab from './lab.js';
 import * as exec from './exec.js';
 import * as resume from './resume.js';
+import * as test from './test.js';
 
 /** The package version, from the package.json above this file (src/cli or dist/src/cli). */
 function version(): string {
@@ -21,7 +22,7 @@ function version(): string {
 }
 
 /** Subcommand modules; each adds itself to the program. */
-const commands: { register(program: Command): void }[] = [validate, plan, exec, resume, runs, lab];
+const commands: { register(program: Command): void }[] = [validate, plan, exec, resume, runs, lab, test];
 
 export function buildProgram(): Command {
   const program = new Command('runbook')
