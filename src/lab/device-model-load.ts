@@ -16,7 +16,7 @@ import type { CliMode, DeviceErrorKind } from './behaviour.js';
 import type { DeviceModel, Interaction, ModelCommand, ModelResponse, StateValue } from './device-model.js';
 import type { Scenario } from './topology.js';
 
-const ajv = new Ajv({ allErrors: true, allowUnionTypes: true });
+const ajv = new Ajv({ allErrors: true, allowUnionTypes: true, verbose: true });
 const validate = ajv.compile(schema);
 
 type Raw = Record<string, unknown>;

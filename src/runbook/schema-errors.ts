@@ -22,7 +22,10 @@ export function explainSchemaErrors(errors: ErrorObject[], doc: SourceDoc, what:
     )
       continue;
     const path = pointerPath(e.instancePath, doc.data);
-    const name = path.length === 0 ? what : `'${path.join('.')}'`;
+    const name =
+      path.length === 0
+        ? what
+        : `'${path.map((p, i) => (typeof p === 'number' ? `[${p}]` : `${i > 0 ? '.' : ''}${p}`)).join('')}'`;
     let d: Diagnostic;
     if (e.keyword === 'additionalProperties') {
       const field = String((e.params as { additionalProperty: string }).additionalProperty);

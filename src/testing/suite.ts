@@ -13,7 +13,7 @@ import type { Scenario } from '../lab/topology.js';
 import { explainSchemaErrors } from '../runbook/schema-errors.js';
 import { parseSource } from '../runbook/source.js';
 
-const ajv = new Ajv({ allErrors: true, allowUnionTypes: true });
+const ajv = new Ajv({ allErrors: true, allowUnionTypes: true, verbose: true });
 const validate = ajv.compile(schema);
 
 /** Where a case's device comes from. */
