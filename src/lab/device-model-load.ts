@@ -171,6 +171,10 @@ function command(
       }
     }
   };
+  responses.forEach((r, i) => {
+    if (r.stderr !== undefined)
+      checkTemplate(r.stderr, has('outputs') ? [...path, 'outputs', i] : [...path, 'stderr']);
+  });
   responses.forEach((r, i) =>
     checkTemplate(r.output, has('outputs') ? [...path, 'outputs', i] : [...path, 'output']),
   );
@@ -182,11 +186,11 @@ function command(
   ] as const) {
     for (const [k, v] of Object.entries(map)) {
       if (!(k in state))
-        problem(
-          [...path, what, k],
-          `'${what}' names '${k}', which is not in the device state`,
-          `declare it with its initial value under 'state:' (declared: ${Object.keys(state).join(', ') || 'none'})`,
-        );
+        diagnostics.push({
+          pos: doc.keyPos([...path, what, k]),
+          message: `'${what}' names '${k}', which is not in the device state`,
+          hint: `declare it with its initial value under 'state:' (declared: ${Object.keys(state).join(', ') || 'none'})`,
+        });
       if (what === 'set' && typeof v === 'string') checkTemplate(v, [...path, 'set', k]);
     }
   }

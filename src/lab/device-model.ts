@@ -174,7 +174,7 @@ export class ModelEngine implements DeviceBehaviour {
     if (response?.disconnect) out.drop = true;
     if (response?.exitCode !== undefined) out.exitCode = response.exitCode;
     else if (!this.shell) out.exitCode = 0;
-    if (response?.stderr !== undefined) out.stderr = response.stderr;
+    if (response?.stderr !== undefined) out.stderr = this.render(response.stderr, groups);
     return out;
   }
 
