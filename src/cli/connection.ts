@@ -7,7 +7,7 @@ import { openRecorder } from '../transport/record.js';
 import { openTranscript, teeTranscript } from '../transport/transcript.js';
 import type { Transport } from '../transport/types.js';
 import type { PlatformProfile } from '../platforms/types.js';
-import type { Target } from './targets.js';
+import type { Target } from '../fleet/target.js';
 
 export interface ConnectionOptions {
   password?: string;

@@ -3,26 +3,37 @@
  * the records, and the helpers every step kind uses (emit with redaction, step-end, reconnect).
  */
 import { RunbookError } from '../errors.js';
-import { toJson, varsScope } from '../expr/values.js';
+import { varsScope } from '../expr/values.js';
 import type { CompiledExpr, Value } from '../expr/types.js';
 import type { Step } from '../runbook/model.js';
 import type { Transport } from '../transport/types.js';
 import type { EngineEvent, Evidence, HostOutcome, StepOutcome } from './events.js';
-import type { ApprovalRequest, ExecutorOptions } from './executor.js';
-import type { EvidenceRecord, StepRecord, WouldRun } from './records.js';
+import type { ApprovalRequest, ExecutorOptions } from './options.js';
+import { applyEvent, newHostTimeline, type HostTimeline } from './timeline.js';
 import { makeRedactor, type Redactor } from './redact.js';
 import { abortableSleep } from '../sleep.js';
 
 /** Delays before each reconnect attempt after a dropped session (ms). */
 export const RECONNECT_DELAYS_MS = [1000, 2000, 5000, 10_000, 20_000];
 
-/** How a step (or a list of steps) left the walk. */
-export type Flow =
+/**
+ * How a step (or a list of steps) left the walk. `afterWouldRun`: in a dry-run, a would-run
+ * happened in this step or before it in its branch, so later verification cannot be expected to
+ * hold; the taint travels back to the enclosing lists in the returned flow (frames are never
+ * mutated).
+ */
+export type Flow = (
   | { kind: 'next' }
   /** The step failed; the enclosing list applies the step's on_failure. */
   | { kind: 'failed'; key: string; message: string }
   /** The host's walk is over (end step, approval missing or refused, interrupt, unreachable). */
-  | { kind: 'stop'; outcome: HostOutcome; message: string; stoppedAt?: string };
+  | { kind: 'stop'; outcome: HostOutcome; message: string; stoppedAt?: string }
+) & { afterWouldRun?: boolean };
+
+/** `flow`, marked as after a would-run when `tainted`. */
+export function tainted(flow: Flow, taint: boolean | undefined): Flow {
+  return taint && !flow.afterWouldRun ? { ...flow, afterWouldRun: true } : flow;
+}
 
 export const NEXT: Flow = { kind: 'next' };
 
@@ -34,10 +45,10 @@ export interface Condition {
 
 /** Where a list of steps sits: its key prefix, the conditions that held, dry-run state. */
 export interface Frame {
-  prefix: string;
-  conditions: Condition[];
+  readonly prefix: string;
+  readonly conditions: readonly Condition[];
   /** Dry-run: a would-run happened earlier in this branch, so verification cannot be expected to hold. */
-  afterWouldRun: boolean;
+  readonly afterWouldRun: boolean;
 }
 
 /** What a finished command step saw, for evidence. */
@@ -69,13 +80,14 @@ export class RunContext {
   readonly scope: Record<string, Value>;
   /** Names that come from options (vars, `vars`, `host`): never overwritten by a restore. */
   readonly reserved: ReadonlySet<string>;
-  readonly records: StepRecord[] = [];
-  readonly wouldRun: WouldRun[] = [];
+  /** What this host's walk did, from its own events (the one reducer). */
+  readonly timeline: HostTimeline;
   /** Disruptive commands handed to the transport (redacted). */
-  readonly disruptive: string[] = [];
+  get disruptive(): readonly string[] {
+    return this.timeline.disruptive;
+  }
   /** Set while `--start-at` has not been reached. */
   startAtPending: string | undefined;
-  readonly errorPatterns: { re: RegExp; message: string }[];
   readonly sleep: (ms: number, signal?: AbortSignal) => Promise<void>;
   /** Names bound by the step being run, collected by enclosing groups (stack). */
   private readonly bindings: Record<string, Value>[] = [];
@@ -96,16 +108,19 @@ export class RunContext {
       run: { dry_run: this.dryRun },
     };
     this.reserved = new Set(Object.keys(this.scope));
+    this.timeline = newHostTimeline(this.host);
     this.startAtPending = opts.startAt;
-    this.errorPatterns = opts.transport.profile.errorPatterns.map((p) => ({
-      re: new RegExp(p.pattern),
-      message: p.message,
-    }));
     this.sleep = opts.sleep ?? abortableSleep;
   }
 
   emit(event: DistributiveOmit<EngineEvent, 'host' | 'at'>): void {
-    this.opts.emit(this.redactor.deep({ ...event, host: this.host, at: Date.now() } as EngineEvent));
+    this.send(this.redactor.deep({ ...event, host: this.host, at: Date.now() } as EngineEvent));
+  }
+
+  /** An event (already redacted) to the host's timeline and the listeners. */
+  private send(event: EngineEvent): void {
+    applyEvent(this.timeline, event);
+    this.opts.emit(event);
   }
 
   get aborted(): boolean {
@@ -145,7 +160,7 @@ export class RunContext {
    * lines are narrowed to those that mention a value the step uses (e.g. the loop item's peer),
    * when any does.
    */
-  evidence(stepId: string, refs: Iterable<string>, conditions: Condition[]): Evidence[] {
+  evidence(stepId: string, refs: Iterable<string>, conditions: readonly Condition[]): Evidence[] {
     const names = [...refs, ...conditions.flatMap((c) => c.refs)];
     const keys = this.sourcesOf(names);
     const focus = new Set<string>();
@@ -212,25 +227,12 @@ export class RunContext {
       commands: facts.commands ?? [],
       captures: this.redactor.bindings(captures),
       scope: this.redactor.bindings(facts.bound ?? {}),
+      stepKind: step.kind,
     };
+    if (facts.attempts !== undefined) ev.attempts = facts.attempts;
     if (facts.message !== undefined) ev.message = facts.message;
     if (facts.error) ev.error = facts.error;
-    const red = this.redactor.deep(ev);
-    this.opts.emit(red);
-    const rec: StepRecord = {
-      key,
-      stepId: step.id,
-      kind: step.kind,
-      outcome: facts.outcome,
-      durationMs,
-      commands: red.commands,
-      captures: toJson(red.captures) as Record<string, unknown>,
-    };
-    if (facts.attempts !== undefined) rec.attempts = facts.attempts;
-    if (facts.item !== undefined) rec.item = toJson(this.redactor.deep(facts.item));
-    if (red.message !== undefined) rec.message = red.message;
-    if (red.error) rec.error = red.error;
-    this.records.push(rec);
+    this.send(this.redactor.deep(ev));
   }
 
   addWouldRun(w: {
@@ -240,18 +242,7 @@ export class RunContext {
     impact: string;
     evidence: Evidence[];
   }): void {
-    const red = this.redactor.deep(w);
-    this.emit({ kind: 'would-run', ...red });
-    this.wouldRun.push({
-      ...red,
-      evidence: red.evidence.map((e) => {
-        const r: EvidenceRecord = { stepId: e.stepId };
-        if (e.captures) r.captures = toJson(e.captures) as Record<string, unknown>;
-        if (e.lines) r.lines = e.lines;
-        if (e.conditions) r.conditions = e.conditions;
-        return r;
-      }),
-    });
+    this.emit({ kind: 'would-run', ...this.redactor.deep(w) });
   }
 
   async approve(req: ApprovalRequest): Promise<boolean | undefined> {

@@ -11,81 +11,16 @@
  * `interrupted` when `signal` aborts; `unreachable` when the connection fails or cannot be restored.
  */
 import { RunbookError } from '../errors.js';
-import type { Value } from '../expr/types.js';
 import type { Runbook } from '../runbook/model.js';
-import type { TargetHost, Transport } from '../transport/types.js';
 import { RunContext, type Flow } from './context.js';
-import type { Evidence, HostOutcome, Reporter, StepOutcome } from './events.js';
-import type { StepRecord, WouldRun } from './records.js';
+import type { HostOutcome } from './events.js';
+import type { ExecutorOptions, HostResult } from './options.js';
+import type { EvidenceRecord, StepRecord, WouldRun } from './records.js';
+import type { TimelineStep, TimelineWouldRun } from './timeline.js';
+import { toJson } from '../expr/values.js';
 import { runSteps, startableIds } from './walk.js';
 
-export type { StepRecord, WouldRun, EvidenceRecord } from './records.js';
-
-export interface ApprovalRequest {
-  host: string;
-  stepId: string;
-  key: string;
-  /** The rendered command (secrets masked). */
-  command: string;
-  impact: string;
-  evidence: Evidence[];
-  /** The step started in an earlier run and never finished: it may already have been sent. */
-  inDoubt: boolean;
-}
-
-export interface ExecutorOptions {
-  runbook: Runbook;
-  host: TargetHost;
-  transport: Transport;
-  /** Resolved runbook vars (from resolveVars); absent optional vars are simply not there. */
-  vars: Record<string, Value>;
-  mode: 'exec' | 'dry-run';
-  /**
-   * Asked before every disruptive command in exec mode. Absent: nothing can be approved, so the run
-   * stops (outcome 'awaiting-approval') before sending the first disruptive command.
-   */
-  approve?: (req: ApprovalRequest) => Promise<boolean>;
-  emit: Reporter;
-  /** Aborted: stop between steps (outcome 'interrupted', stoppedAt = key of the next step). */
-  signal?: AbortSignal;
-  /**
-   * Aborted: abort the command being run too (passed to the transport as RunOptions.signal); the
-   * host stops 'interrupted' at that step, which gets no step-end (a disruptive one is in doubt).
-   */
-  commandSignal?: AbortSignal;
-  /** Skip every step before this step id (fresh run --start-at); an unknown id is a usage error thrown before connecting. */
-  startAt?: string;
-  /**
-   * Resume: steps whose key is in `completed` are not run again; their recorded bindings (the
-   * step-end `scope`) are restored. Disruptive steps whose key is in `inDoubt` are asked for again
-   * with inDoubt = true.
-   */
-  restore?: {
-    completed: Map<string, { scope: Record<string, Value>; outcome: StepOutcome }>;
-    inDoubt: Set<string>;
-  };
-  /** Sleep that resolves early when the signal aborts (injected by tests). */
-  sleep?: (ms: number, signal?: AbortSignal) => Promise<void>;
-  /** Delays before each reconnect attempt after a dropped session; default RECONNECT_DELAYS_MS. */
-  reconnectDelaysMs?: number[];
-}
-
-export interface HostResult {
-  host: string;
-  outcome: HostOutcome;
-  message: string;
-  durationMs: number;
-  /** One record per finished step (groups and for_each iterations included), in order. */
-  steps: StepRecord[];
-  /** Disruptive commands sent (secrets masked). */
-  disruptive: string[];
-  /** Disruptive steps a dry-run reached and did not send. */
-  wouldRun: WouldRun[];
-  /** Key of the step where the run stopped, when it did not finish. */
-  stoppedAt?: string;
-  /** The connection error, when the host was unreachable at open(). */
-  error?: { code: string; message: string; hint?: string };
-}
+export type { ApprovalRequest, ExecutorOptions, HostResult } from './options.js';
 
 /** Throws E_USAGE when `startAt` names no step of the runbook (callers may check before a run starts). */
 export function checkStartAt(runbook: Runbook, startAt: string | undefined): void {
@@ -141,7 +76,7 @@ export async function runHost(opts: ExecutorOptions): Promise<HostResult> {
     outcome: end.outcome,
     message,
     durationMs,
-    disruptive: ctx.disruptive,
+    disruptive: [...ctx.disruptive],
   };
   if (end.stoppedAt !== undefined) hostEndEvent.stoppedAt = end.stoppedAt;
   ctx.emit(hostEndEvent);
@@ -150,9 +85,9 @@ export async function runHost(opts: ExecutorOptions): Promise<HostResult> {
     outcome: end.outcome,
     message,
     durationMs,
-    steps: ctx.records,
-    disruptive: ctx.disruptive,
-    wouldRun: ctx.wouldRun,
+    steps: ctx.timeline.finished.map(stepRecord),
+    disruptive: [...ctx.disruptive],
+    wouldRun: ctx.timeline.wouldRun.map(wouldRunRecord),
   };
   if (end.stoppedAt !== undefined) result.stoppedAt = end.stoppedAt;
   if (error) result.error = ctx.redactor.deep(error);
@@ -162,11 +97,11 @@ export async function runHost(opts: ExecutorOptions): Promise<HostResult> {
 function hostEnd(ctx: RunContext, flow: Flow): { outcome: HostOutcome; message: string; stoppedAt?: string } {
   if (flow.kind === 'stop') return flow;
   if (flow.kind === 'failed') return { outcome: 'failed', message: flow.message, stoppedAt: flow.key };
-  const ran = ctx.records.filter(
+  const ran = ctx.timeline.finished.filter(
     (r) => r.outcome !== 'skipped' && r.outcome !== 'restored' && r.kind === 'command',
   ).length;
   if (ctx.dryRun) {
-    const n = ctx.wouldRun.length;
+    const n = ctx.timeline.wouldRun.length;
     return {
       outcome: 'ok',
       message: n
@@ -175,4 +110,38 @@ function hostEnd(ctx: RunContext, flow: Flow): { outcome: HostOutcome; message: 
     };
   }
   return { outcome: 'ok', message: `completed (${ran} command step${ran === 1 ? '' : 's'} run)` };
+}
+
+/** A finished step of the timeline as plain JSON-safe data. */
+function stepRecord(s: TimelineStep): StepRecord {
+  const rec: StepRecord = {
+    key: s.key,
+    stepId: s.stepId,
+    kind: s.kind ?? 'command',
+    outcome: s.outcome === 'running' || s.outcome === 'in-doubt' ? 'failed' : s.outcome,
+    durationMs: s.durationMs ?? 0,
+    commands: [...s.commands],
+    captures: toJson(s.captures) as Record<string, unknown>,
+  };
+  if (s.attempts !== undefined) rec.attempts = s.attempts;
+  if (s.item !== undefined) rec.item = toJson(s.item);
+  if (s.message !== undefined) rec.message = s.message;
+  if (s.error) rec.error = s.error;
+  return rec;
+}
+
+function wouldRunRecord(w: TimelineWouldRun): WouldRun {
+  return {
+    key: w.key,
+    stepId: w.stepId,
+    command: w.command,
+    impact: w.impact,
+    evidence: w.evidence.map((e) => {
+      const r: EvidenceRecord = { stepId: e.stepId };
+      if (e.captures) r.captures = toJson(e.captures) as Record<string, unknown>;
+      if (e.lines) r.lines = e.lines;
+      if (e.conditions) r.conditions = e.conditions;
+      return r;
+    }),
+  };
 }

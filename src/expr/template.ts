@@ -5,12 +5,12 @@
  */
 import { RunbookError, ValidationError, formatPos } from '../errors.js';
 import type { Diagnostic, SourcePos } from '../errors.js';
-import type { CompiledCel } from './env.js';
+import type { CompiledCel } from './decls.js';
 import type { Scope, Template, Value, RenderOptions } from './types.js';
 import { CONTROL_CHARS, checkScalar, formatValue, quoteForMessage } from './values.js';
 
 /** What replaces a secret-derived part in masked renders. */
-export const MASK = '********';
+import { MASK } from '../redact.js';
 
 type Part = { kind: 'text'; text: string } | { kind: 'expr'; raw: string; expr: CompiledCel; pos: SourcePos };
 

@@ -16,7 +16,7 @@ import type { RouterState } from './state.js';
 import { SCENARIOS, type Scenario } from './topology.js';
 
 export type { AuditEntry } from './audit.js';
-export type { PeerState, RouterState, ControlState } from './state.js';
+export type { RouterState } from './state.js';
 export type { Scenario } from './topology.js';
 export { SCENARIOS } from './topology.js';
 

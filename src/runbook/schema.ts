@@ -6,10 +6,8 @@ import { Ajv, type ErrorObject } from 'ajv';
 import schema from '../../schemas/runbook.schema.json' with { type: 'json' };
 import type { Diagnostic } from '../errors.js';
 import type { DocPath, SourceDoc } from './source.js';
-import { closest, orList } from './suggest.js';
+import { closest, orList } from '../suggest.js';
 import { describeWhere, subject } from './where.js';
-
-export const runbookSchema: unknown = schema;
 
 const ajv = new Ajv({ allErrors: true, allowUnionTypes: true, verbose: true });
 const validateDoc = ajv.compile(schema);
