@@ -7,7 +7,7 @@ import type { ErrorObject } from 'ajv';
 import type { Diagnostic } from '../errors.js';
 import { pointerPath } from './schema.js';
 import type { SourceDoc } from './source.js';
-import { closest } from './suggest.js';
+import { closest } from '../suggest.js';
 
 /** `what` names the document in messages, e.g. 'the device model'. */
 export function explainSchemaErrors(errors: ErrorObject[], doc: SourceDoc, what: string): Diagnostic[] {

@@ -12,7 +12,7 @@ import { renderDeviceError, type CliMode, type DeviceBehaviour } from '../lab/be
 import type { Interaction } from '../lab/device-model.js';
 import type { PlatformProfile } from '../platforms/types.js';
 import { MemoryTransport, type DeviceFn, type DeviceReply } from './memory.js';
-import { REDACTED } from './redact.js';
+import { maskSecrets } from '../redact.js';
 import type { CommandResult, RunOptions, Transport } from './types.js';
 
 /** A device function driving `behaviour`; `now` is the device's clock (default Date.now). */
@@ -138,12 +138,7 @@ export class ReplayTransport implements Transport {
 
 /** Equal, after redacting the run's secrets the way the recording did. */
 function sameCommand(sent: string, recorded: string, secrets: string[]): boolean {
-  if (sent === recorded) return true;
-  let masked = sent;
-  for (const s of [...secrets].filter((x) => x !== '').sort((a, b) => b.length - a.length)) {
-    masked = masked.split(s).join(REDACTED);
-  }
-  return masked === recorded;
+  return sent === recorded || maskSecrets(sent, secrets) === recorded;
 }
 
 export function describeDivergence(d: Divergence): string {
