@@ -22,6 +22,22 @@ export interface CommandOutcome {
   /** Exec-channel platforms (linux): exit status and standard error. */
   exitCode?: number;
   stderr?: string;
+  /** More output that comes later (a slow command): each part `afterMs` after the one before. */
+  later?: { afterMs: number; output: string }[];
+  /** Then this output again every `everyMs` (a command that streams until interrupted). */
+  repeat?: { everyMs: number; output: string };
+  /** The command only ends on Ctrl-C (a hanging `show`, a `debug` stream). */
+  untilInterrupt?: boolean;
+}
+
+/** How an interactive session starts. */
+export interface LoginBehaviour {
+  /** Text shown before the first prompt (e.g. a banner ending in `#`, to test prompt detection). */
+  banner?: string;
+  /** Mode the session opens in (default exec). */
+  mode?: CliMode;
+  /** When the first prompt shows: at once (default), after the client sends a newline, or never. */
+  prompt?: 'immediate' | 'on-enter' | 'never';
 }
 
 export type DeviceErrorKind = 'invalid' | 'incomplete' | 'ambiguous';
@@ -44,6 +60,8 @@ export interface DeviceBehaviour {
   prompt(mode: CliMode): string;
   /** Output is paginated with ` --More-- ` until the client turns paging off. */
   readonly pager: boolean;
+  /** How an interactive session starts (default: the exec prompt at once). */
+  readonly login?: LoginBehaviour;
   /** Resolve one trimmed, non-empty command line (with any `| filter`) in a mode. */
   resolve(mode: CliMode, line: string): Resolution;
 }

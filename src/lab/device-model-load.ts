@@ -12,7 +12,7 @@ import { RunbookError, ValidationError, type Diagnostic } from '../errors.js';
 import type { PlatformName } from '../platforms/types.js';
 import { explainSchemaErrors } from '../runbook/schema-errors.js';
 import { parseSource, type DocPath, type SourceDoc } from '../runbook/source.js';
-import type { CliMode, DeviceErrorKind } from './behaviour.js';
+import type { CliMode, DeviceErrorKind, LoginBehaviour } from './behaviour.js';
 import type { DeviceModel, Interaction, ModelCommand, ModelResponse, StateValue } from './device-model.js';
 import type { Scenario } from './topology.js';
 
@@ -68,6 +68,7 @@ function compile(doc: SourceDoc, diagnostics: Diagnostic[]): DeviceModel {
     prompts: { exec: prompts.exec ?? `${hostname}#`, config: prompts.config ?? `${hostname}(config)#` },
     pager: (d.pager as boolean | undefined) ?? true,
     abbreviations: (d.abbreviations as boolean | undefined) ?? (platform !== 'linux' && !interactions),
+    ...(d.login ? { login: d.login as LoginBehaviour } : {}),
     state,
     commands: ((d.commands ?? []) as Raw[]).map((c, i) =>
       command(c, doc, ['commands', i], state, diagnostics),
@@ -103,6 +104,17 @@ function response(v: unknown): ModelResponse {
   };
   if (r.exit_code !== undefined) out.exitCode = r.exit_code as number;
   if (r.stderr !== undefined) out.stderr = r.stderr as string;
+  if (r.later !== undefined) {
+    out.later = (r.later as { after_ms: number; output: string }[]).map((l) => ({
+      afterMs: l.after_ms,
+      output: l.output,
+    }));
+  }
+  if (r.repeat !== undefined) {
+    const rep = r.repeat as { every_ms: number; output: string };
+    out.repeat = { everyMs: rep.every_ms, output: rep.output };
+  }
+  if (r.until_interrupt === true) out.untilInterrupt = true;
   return out;
 }
 
@@ -145,12 +157,7 @@ function command(
       );
     }
   }
-  const single: ModelResponse = {
-    output: (c.output as string | undefined) ?? '',
-    disconnect: c.disconnect === true,
-  };
-  if (c.exit_code !== undefined) single.exitCode = c.exit_code as number;
-  if (c.stderr !== undefined) single.stderr = c.stderr as string;
+  const single = response(c);
   const responses = has('outputs')
     ? (c.outputs as unknown[]).map((r) => {
         const out = response(r);

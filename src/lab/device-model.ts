@@ -14,7 +14,14 @@
  */
 import type { SourcePos } from '../errors.js';
 import type { PlatformName } from '../platforms/types.js';
-import type { CliMode, CommandOutcome, DeviceBehaviour, DeviceErrorKind, Resolution } from './behaviour.js';
+import type {
+  CliMode,
+  CommandOutcome,
+  DeviceBehaviour,
+  DeviceErrorKind,
+  LoginBehaviour,
+  Resolution,
+} from './behaviour.js';
 import { filterOutput, parseFilter } from './filter.js';
 
 export type StateValue = string | number | boolean;
@@ -27,6 +34,10 @@ export interface ModelResponse {
   /** Exec-channel platforms (linux). */
   exitCode?: number;
   stderr?: string;
+  /** Timed output (see CommandOutcome): over SSH only; in-process it all comes at once. */
+  later?: { afterMs: number; output: string }[];
+  repeat?: { everyMs: number; output: string };
+  untilInterrupt?: boolean;
 }
 
 export interface ModelCommand {
@@ -74,6 +85,7 @@ export interface DeviceModel {
   prompts: Record<CliMode, string>;
   pager: boolean;
   abbreviations: boolean;
+  login?: LoginBehaviour;
   state: Record<string, StateValue>;
   commands: ModelCommand[];
   /** A cassette's recording, in order (absent for a hand-written model). */
@@ -100,6 +112,7 @@ const TEMPLATE = /\{\{\s*(state\.)?([A-Za-z_]\w*)\s*\}\}/g;
 /** A device model as a behaviour: its state and poll counters live here, shared by sessions. */
 export class ModelEngine implements DeviceBehaviour {
   readonly pager: boolean;
+  readonly login: LoginBehaviour | undefined;
   /** The device state (initial values from the model, changed by `set`). */
   readonly state: Record<string, StateValue>;
   private readonly calls = new Map<ModelCommand, number>();
@@ -110,6 +123,7 @@ export class ModelEngine implements DeviceBehaviour {
     private readonly o: ModelEngineOptions = {},
   ) {
     this.pager = model.pager;
+    this.login = model.login;
     this.state = { ...model.state };
     this.shell = model.platform !== 'linux';
   }
@@ -175,6 +189,10 @@ export class ModelEngine implements DeviceBehaviour {
     if (response?.exitCode !== undefined) out.exitCode = response.exitCode;
     else if (!this.shell) out.exitCode = 0;
     if (response?.stderr !== undefined) out.stderr = this.render(response.stderr, groups);
+    if (response?.later)
+      out.later = response.later.map((l) => ({ ...l, output: this.render(l.output, groups) }));
+    if (response?.repeat) out.repeat = response.repeat;
+    if (response?.untilInterrupt) out.untilInterrupt = true;
     return out;
   }
 

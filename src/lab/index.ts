@@ -58,6 +58,8 @@ export interface LabOptions {
    * INV_SPI plug-in, if it has one.
    */
   model?: DeviceModel;
+  /** Never answer a login (authentication timeouts in tests). */
+  hangAuth?: boolean;
 }
 
 export interface LabRouter {
@@ -222,6 +224,7 @@ export async function startLab(opts: LabOptions = {}): Promise<Lab> {
         hostKey: hostKey.privateKey,
         credentials,
         behaviour: dev.behaviour,
+        ...(opts.hangAuth ? { hangAuth: true } : {}),
         audit: (e) => {
           const entry: AuditEntry = {
             at: new Date(e.at).toISOString(),
@@ -230,6 +233,7 @@ export async function startLab(opts: LabOptions = {}): Promise<Lab> {
             command: e.command,
             stateChanging: e.stateChanging,
             outcome: e.outcome,
+            ...(e.answers ? { answers: e.answers } : {}),
           };
           log.push(entry);
           sink.write(entry);

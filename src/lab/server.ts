@@ -35,7 +35,10 @@ export interface RouterServerOptions {
     command: string;
     stateChanging: boolean;
     outcome: AuditOutcome;
+    answers?: string[];
   }): void;
+  /** Never answer a login (a device that hangs in authentication, for timeout tests). */
+  hangAuth?: boolean;
 }
 
 export interface RouterServer {
@@ -87,7 +90,9 @@ export async function serveRouter(o: RouterServerOptions): Promise<RouterServer>
   const ssh = new Server({ hostKeys: [o.hostKey], ident: IDENT }, (client: Connection, info) => {
     const socket = byPeer.get(`${info.ip}:${info.port}`);
     client.on('error', () => socket?.destroy());
-    client.on('authentication', (ctx) => authenticate(ctx, o.credentials));
+    client.on('authentication', (ctx) => {
+      if (!o.hangAuth) authenticate(ctx, o.credentials);
+    });
     client.on('ready', () => {
       client.on('session', (acceptSession) => {
         const s = acceptSession();

@@ -22,7 +22,14 @@ export interface SessionOptions {
   interactive: boolean;
   io: SessionIO;
   /** Called once per non-empty line received, when its outcome is known. */
-  audit(entry: { at: number; command: string; stateChanging: boolean; outcome: AuditOutcome }): void;
+  audit(entry: {
+    at: number;
+    command: string;
+    stateChanging: boolean;
+    outcome: AuditOutcome;
+    /** Keys that answered the command's dialogs: `y`, `\\n` (Enter), `^C`, ... */
+    answers?: string[];
+  }): void;
   clock?: () => number;
 }
 
@@ -36,7 +43,8 @@ type Command = Extract<ReturnType<DeviceBehaviour['resolve']>, { kind: 'command'
 type Mode =
   | { kind: 'line' }
   | { kind: 'pager'; lines: string[] }
-  | { kind: 'confirm'; command: Command; line: string; at: number; left: string[] }
+  | { kind: 'confirm'; command: Command; line: string; at: number; left: string[]; answers: string[] }
+  | { kind: 'running'; untilInterrupt: boolean; timers: NodeJS.Timeout[] }
   | { kind: 'closed' };
 
 export class CliSession {
@@ -52,6 +60,7 @@ export class CliSession {
   constructor(private readonly o: SessionOptions) {
     this.pageLength = o.behaviour.pager ? DEFAULT_PAGE_LENGTH : 0;
     this.clock = o.clock ?? Date.now;
+    this.cli = o.behaviour.login?.mode ?? 'exec';
   }
 
   get prompt(): string {
@@ -60,7 +69,10 @@ export class CliSession {
 
   /** Interactive shell start: a blank line and the prompt, as IOS prints after login. */
   start(): void {
-    this.write(`\n${this.prompt}`);
+    const login = this.o.behaviour.login;
+    if (login?.banner) this.write(login.banner);
+    if (login?.prompt === 'never') this.mode = { kind: 'closed' };
+    else if (login?.prompt !== 'on-enter') this.write(`\n${this.prompt}`);
   }
 
   /** Exec request: run one command line; the session closes when it completes. */
@@ -71,7 +83,10 @@ export class CliSession {
 
   /** End of the client's input (exec stdin EOF or channel close): a pending dialog is aborted. */
   end(): void {
-    if (this.mode.kind === 'confirm') this.finish(this.mode.line, this.mode.at, false, 'aborted');
+    if (this.mode.kind === 'confirm') {
+      this.finish(this.mode.line, this.mode.at, false, 'aborted', this.mode.answers);
+    }
+    if (this.mode.kind === 'running') for (const t of this.mode.timers) clearTimeout(t);
     this.mode = { kind: 'closed' };
   }
 
@@ -86,6 +101,7 @@ export class CliSession {
       const key = ch === '\n' ? '\r' : ch;
       if (this.mode.kind === 'pager') this.pagerKey(key, this.mode.lines);
       else if (this.mode.kind === 'confirm') this.confirmKey(key, this.mode);
+      else if (this.mode.kind === 'running') this.runningKey(key, this.mode);
       else this.lineKey(key);
     }
   }
@@ -140,19 +156,29 @@ export class CliSession {
 
   private confirmKey(key: string, m: Extract<Mode, { kind: 'confirm' }>): void {
     const yes = key === '\r' || key === 'y' || key === 'Y';
+    const answers = [...m.answers, key === '\r' ? '\\n' : key === '\x03' ? '^C' : key];
     this.mode = { kind: 'line' };
     this.write('\n');
-    if (yes && m.left.length > 0) return this.ask(m.command, m.line, m.at, m.left);
-    if (yes) this.runCommand(m.line, m.at, m.command);
-    else this.finish(m.line, m.at, false, 'aborted');
+    if (yes && m.left.length > 0) return this.ask(m.command, m.line, m.at, m.left, answers);
+    if (yes) this.runCommand(m.line, m.at, m.command, answers);
+    else this.finish(m.line, m.at, false, 'aborted', answers);
+    this.afterCommand();
+  }
+
+  /** A slow or streaming command: Ctrl-C ends one that runs until interrupted; other keys are lost. */
+  private runningKey(key: string, m: Extract<Mode, { kind: 'running' }>): void {
+    if (key !== '\x03' || !m.untilInterrupt) return;
+    for (const t of m.timers) clearTimeout(t);
+    this.mode = { kind: 'line' };
+    this.write('^C\n');
     this.afterCommand();
   }
 
   /** Ask the first of `questions`; the rest follow as each is answered yes. */
-  private ask(command: Command, line: string, at: number, questions: string[]): void {
+  private ask(command: Command, line: string, at: number, questions: string[], answers: string[] = []): void {
     const [first, ...left] = questions;
     this.write(first ?? '');
-    this.mode = { kind: 'confirm', command, line, at, left };
+    this.mode = { kind: 'confirm', command, line, at, left, answers };
   }
 
   /** Back in line mode after a command: show the prompt, or end an exec session. */
@@ -182,9 +208,10 @@ export class CliSession {
     this.runCommand(line, at, r);
   }
 
-  private runCommand(line: string, at: number, command: Command): void {
+  private runCommand(line: string, at: number, command: Command, answers?: string[]): void {
     const out: CommandOutcome = command.run(this.clock());
-    this.finish(line, at, command.stateChanging, 'ok');
+    this.finish(line, at, command.stateChanging, 'ok', answers);
+    if (out.later || out.repeat || out.untilInterrupt) return this.runTimed(out);
     if (out.pageLength !== undefined) this.pageLength = out.pageLength;
     this.exitCode = out.exitCode;
     if (out.mode) this.cli = out.mode;
@@ -200,6 +227,36 @@ export class CliSession {
       this.mode = { kind: 'closed' };
       this.o.io.close();
     }
+  }
+
+  /** Output now and later (raw: no pager, a partial last line stays partial), then the prompt. */
+  private runTimed(out: CommandOutcome): void {
+    const m: Extract<Mode, { kind: 'running' }> = {
+      kind: 'running',
+      untilInterrupt: out.untilInterrupt === true,
+      timers: [],
+    };
+    this.mode = m;
+    if (out.output) this.write(out.output);
+    let at = 0;
+    for (const part of out.later ?? []) {
+      at += part.afterMs;
+      m.timers.push(setTimeout(() => this.write(part.output), at));
+    }
+    const done = (): void => {
+      if (this.mode !== m) return;
+      this.mode = { kind: 'line' };
+      this.afterCommand();
+    };
+    const r = out.repeat;
+    if (r) {
+      const tick = (): void => {
+        if (this.mode !== m) return;
+        this.write(r.output);
+        m.timers.push(setTimeout(tick, r.everyMs));
+      };
+      m.timers.push(setTimeout(tick, at + r.everyMs));
+    } else if (!m.untilInterrupt) m.timers.push(setTimeout(done, at));
   }
 
   private emit(lines: string[]): void {
@@ -224,8 +281,20 @@ export class CliSession {
     }
   }
 
-  private finish(command: string, at: number, stateChanging: boolean, outcome: AuditOutcome): void {
-    this.o.audit({ at, command, stateChanging: stateChanging && outcome === 'ok', outcome });
+  private finish(
+    command: string,
+    at: number,
+    stateChanging: boolean,
+    outcome: AuditOutcome,
+    answers?: string[],
+  ): void {
+    this.o.audit({
+      at,
+      command,
+      stateChanging: stateChanging && outcome === 'ok',
+      outcome,
+      ...(answers && answers.length > 0 ? { answers } : {}),
+    });
   }
 
   private write(text: string): void {

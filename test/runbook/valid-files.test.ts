@@ -8,7 +8,7 @@ import { loadRunbook } from '../../src/runbook/load.js';
 function yamlFiles(dir: string): string[] {
   if (!existsSync(dir)) return [];
   return readdirSync(dir)
-    .filter((f) => /\.ya?ml$/.test(f))
+    .filter((f) => /\.ya?ml$/.test(f) && !f.endsWith('.test.yaml'))
     .sort()
     .map((f) => join(dir, f));
 }
