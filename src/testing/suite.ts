@@ -80,6 +80,12 @@ export function loadSuite(file: string): TestSuite {
   const parsed = parseSource(text.replace(/^\uFEFF/, ''), file);
   if (!parsed.ok) throw new ValidationError(parsed.diagnostics, 'E_TEST_INVALID');
   const doc = parsed.doc;
+  const raw = doc.data as Raw | undefined;
+  if (raw && typeof raw === 'object' && 'steps' in raw && !('cases' in raw)) {
+    throw new RunbookError('E_TEST_INVALID', `${file} is a runbook, not a test suite`, {
+      hint: `replay a cassette against it (runbook test ${file} --cassette FILE), or write a suite beside it (${file.replace(/\.ya?ml$/, '')}.test.yaml, see docs/testing.md)`,
+    });
+  }
   if (!validate(doc.data)) {
     throw new ValidationError(
       explainSchemaErrors(validate.errors ?? [], doc, 'the test suite'),

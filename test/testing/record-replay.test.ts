@@ -96,6 +96,39 @@ describe('record against the lab over SSH, replay offline', () => {
     expect(diverged.stdout.trimEnd().split('\n').at(-1)).toBe('0 passed, 1 failed');
   });
 
+  it('a cassette is a mock device: the lab serves it over SSH and the runbook recovers the same way', async () => {
+    const { dir, cassette } = await record('classic');
+    const lab = await startLab({
+      model: loadDeviceModel(cassette),
+      port: 0,
+      user: 'admin',
+      password: PASSWORD,
+    });
+    try {
+      const r = lab.routers[0]!;
+      expect(r.name).toBe('edge1');
+      const known = join(dir, 'known_hosts2');
+      writeFileSync(known, `[127.0.0.1]:${r.port} ${r.hostKey}\n`);
+      const run = await runCli(
+        ['exec', 'runbooks/recover-inv-spi.yaml', '--host', `127.0.0.1:${r.port}`, '--user', 'admin']
+          .concat(['--password-env', 'LAB_PASSWORD', '--known-hosts', known, '--ssh-config', 'none'])
+          .concat(['--state-dir', join(dir, 'state2'), '--yes', '--json']),
+        { LAB_PASSWORD: PASSWORD, SSH_AUTH_SOCK: '' },
+      );
+      expect(run.code, run.stderr).toBe(0);
+      const doc = JSON.parse(run.stdout) as { hosts: { outcome: string; disruptive: string[] }[] };
+      expect(doc.hosts[0]).toMatchObject({ outcome: 'ok', disruptive: ['clear crypto sa peer 10.40.40.1'] });
+      expect(
+        r
+          .audit()
+          .filter((a) => a.command.startsWith('clear '))
+          .map((a) => a.command),
+      ).toEqual(['clear crypto sa peer 10.40.40.1']);
+    } finally {
+      await lab.close();
+    }
+  });
+
   it('a dry-run recording replays as a dry-run, and an exec replay of it diverges at the first disruptive command', async () => {
     const { cassette } = await record('sdwan', ['--dry-run']);
     const model = loadDeviceModel(cassette);
