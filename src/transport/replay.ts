@@ -2,7 +2,8 @@
  * In-process transports for offline tests and rehearsals, no network:
  * - `modelDevice`: a DeviceFn for the MemoryTransport that answers like a device behaviour (a mock
  *   device model, a cassette used as one, or the INV_SPI plug-in), in its CLI modes, on a clock
- *   the caller controls (virtual time in `runbook test`);
+ *   the caller controls (virtual time in `runbook test`): timed output comes at once, and a
+ *   command that runs until Ctrl-C times out at once (E_TIMEOUT);
  * - `ReplayTransport`: a cassette replayed strictly in order: the n-th command sent must be the
  *   n-th command recorded, answered with its recorded output. The first difference is kept as
  *   `divergence` (and thrown as E_REPLAY_DIVERGED), with what was sent and what was expected.
@@ -26,8 +27,17 @@ export function modelDevice(behaviour: DeviceBehaviour, now: () => number = Date
     const r = behaviour.resolve(mode, line);
     if (r.kind === 'error') return { output: renderDeviceError(r.error, r.offset, line, 0) };
     const out = r.run(now());
+    if (out.untilInterrupt) {
+      // on virtual time a command that never ends times out at once (its step's timeout passed)
+      const error = new RunbookError(
+        'E_TIMEOUT',
+        `mock device: \`${line}\` did not finish (it runs until Ctrl-C)`,
+      );
+      return { error };
+    }
     if (out.mode) mode = out.mode;
-    const reply: DeviceReply & object = { output: out.output ?? '' };
+    const later = (out.later ?? []).map((l) => l.output).join('');
+    const reply: DeviceReply & object = { output: (out.output ?? '') + later };
     if (r.dialogs.length > 0) reply.prompts = r.dialogs;
     if (out.exitCode !== undefined) reply.exitCode = out.exitCode;
     if (out.stderr !== undefined) reply.stderr = out.stderr;

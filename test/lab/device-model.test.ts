@@ -182,3 +182,20 @@ commands:
     expect(errors(`commands: []\n`)).toEqual(["1:1 the device model is missing 'device'"]);
   });
 });
+
+describe('timed output in-process (virtual time)', () => {
+  it('a slow command answers at once; one that runs until Ctrl-C times out at once', async () => {
+    const { t } = device(`device: r1
+commands:
+  - command: show slow
+    output: "slow 1\\n"
+    later: [{after_ms: 60000, output: "slow 2\\n"}]
+  - command: show hang
+    output: "starting...\\n"
+    until_interrupt: true
+`);
+    await t.open();
+    expect((await t.run('show slow')).output).toBe('slow 1\nslow 2\n');
+    await expect(t.run('show hang')).rejects.toMatchObject({ code: 'E_TIMEOUT' });
+  });
+});
