@@ -7,17 +7,11 @@ import { MASK } from '../redact.js';
 import type { Command } from 'commander';
 import { resolve } from 'node:path';
 import { RunbookError } from '../errors.js';
-import { loadRunbook } from '../runbook/load.js';
-import { resolveVars } from '../runbook/vars.js';
-import { RunStore, DEFAULT_STATE_DIR, type RunHandle } from '../store/runs.js';
-import { cassetteFile, finishCassette } from '../transport/record.js';
+import { DEFAULT_STATE_DIR, type RunHandle } from '../store/runs.js';
 import { action, collect } from './output.js';
-import { resolveTargets, toPort } from './targets.js';
 import type { Target } from '../fleet/target.js';
-import { runSession } from './session.js';
-import { connectionFromFlags, connectionArgv, type ConnectionFlags } from './connection-flags.js';
-import { startEmbeddedLab } from './lab-target.js';
-import { fleetFromFlags, fleetArgv, type FleetFlags } from './fleet-flags.js';
+import type { ConnectionFlags } from './connection-flags.js';
+import type { FleetFlags } from './fleet-flags.js';
 
 interface ExecFlags extends ConnectionFlags, FleetFlags {
   host?: string[];
@@ -129,6 +123,26 @@ async function execCommand(file: string, flags: ExecFlags): Promise<number> {
       hint: 'use one target source',
     });
   }
+  // loaded here, not at start-up: `runbook --help` and `validate` do not pay for SSH and the renderers
+  const [
+    { loadRunbook },
+    { resolveVars },
+    { RunStore },
+    { resolveTargets, toPort },
+    { runSession },
+    { connectionFromFlags, connectionArgv },
+    { startEmbeddedLab },
+    { fleetFromFlags, fleetArgv },
+  ] = await Promise.all([
+    import('../runbook/load.js'),
+    import('../runbook/vars.js'),
+    import('../store/runs.js'),
+    import('./targets.js'),
+    import('./session.js'),
+    import('./connection-flags.js'),
+    import('./lab-target.js'),
+    import('./fleet-flags.js'),
+  ]);
   const runbook = await loadRunbook(file);
   const vars = resolveVars(runbook, flags.var ?? []);
   const fleet = fleetFromFlags(flags);
@@ -197,7 +211,7 @@ async function execCommand(file: string, flags: ExecFlags): Promise<number> {
             ? rerunCommand([], [])
             : rerunCommand(['--host'], ['--host', hosts.join(',')]),
     });
-    if (connection.record) finishCassettes(connection.record.dir, run, targets);
+    if (connection.record) await finishCassettes(connection.record.dir, run, targets);
     return code;
   } finally {
     await lab?.close();
@@ -205,7 +219,8 @@ async function execCommand(file: string, flags: ExecFlags): Promise<number> {
 }
 
 /** Each host's cassette gets the run's outcome on that host (from its journal). */
-function finishCassettes(dir: string, run: RunHandle, targets: Target[]): void {
+async function finishCassettes(dir: string, run: RunHandle, targets: Target[]): Promise<void> {
+  const { cassetteFile, finishCassette } = await import('../transport/record.js');
   for (const t of targets) {
     const end = run.readJournal(t.name).find((r) => r.type === 'host-end');
     if (end?.type === 'host-end')

@@ -5,8 +5,8 @@
  */
 import type { Command } from 'commander';
 import { RunbookError } from '../errors.js';
-import { SCENARIOS, startLab, type Lab, type LabOptions, type Scenario } from '../lab/index.js';
-import { loadDeviceModel } from '../lab/device-model-load.js';
+import type { Lab, LabOptions } from '../lab/index.js';
+import { SCENARIOS, type Scenario } from '../lab/topology.js';
 import { action } from './output.js';
 
 interface LabFlags {
@@ -71,7 +71,6 @@ export function labOptions(flags: LabFlags): LabOptions {
     }
   }
   return {
-    ...(flags.device ? { model: loadDeviceModel(flags.device) } : {}),
     scenario: scenarios.length === 1 ? scenarios[0]! : scenarios,
     count: int('--count', flags.count),
     port: int('--port', flags.port),
@@ -104,6 +103,11 @@ function describe(lab: Lab, user: string, password: string): string {
 
 async function labCommand(flags: LabFlags): Promise<number> {
   const opts = labOptions(flags);
+  if (flags.device) {
+    const { loadDeviceModel } = await import('../lab/device-model-load.js');
+    opts.model = loadDeviceModel(flags.device);
+  }
+  const { startLab } = await import('../lab/index.js');
   const lab = await startLab(opts);
   process.stdout.write(describe(lab, opts.user!, opts.password!));
   await new Promise<void>((resolve) => {

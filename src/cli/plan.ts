@@ -5,10 +5,7 @@
  */
 import type { Command } from 'commander';
 import { RunbookError } from '../errors.js';
-import { PLAN_FORMATS, renderPlan, type PlanFormat } from '../report/plan-render.js';
-import { loadRunbook } from '../runbook/load.js';
-import { buildPlan } from '../runbook/plan.js';
-import { resolveVars } from '../runbook/vars.js';
+import { PLAN_FORMATS, type PlanFormat } from '../report/plan-render.js';
 import { action, collect } from './output.js';
 
 export function register(program: Command): void {
@@ -36,6 +33,12 @@ export async function planCommand(file: string, flags: { var?: string[]; format:
       hint: `use one of: ${PLAN_FORMATS.join(', ')}`,
     });
   }
+  const [{ loadRunbook }, { resolveVars }, { buildPlan }, { renderPlan }] = await Promise.all([
+    import('../runbook/load.js'),
+    import('../runbook/vars.js'),
+    import('../runbook/plan.js'),
+    import('../report/plan-render.js'),
+  ]);
   const runbook = await loadRunbook(file);
   // A plan may leave required vars unset: they render as placeholders.
   const vars = resolveVars(

@@ -8,8 +8,8 @@ import type { Command } from 'commander';
 import { existsSync, readdirSync } from 'node:fs';
 import { join, relative, resolve } from 'node:path';
 import { formatPos, RunbookError } from '../errors.js';
-import { loadSuite, deviceSpec, type TestCase } from '../testing/suite.js';
-import { Loader, runCase, type CaseResult } from '../testing/run-case.js';
+import type { TestCase } from '../testing/suite.js';
+import type { CaseResult } from '../testing/run-case.js';
 import { action, collect } from './output.js';
 
 interface TestFlags {
@@ -41,6 +41,11 @@ export function register(program: Command): void {
 }
 
 async function testCommand(files: string[], flags: TestFlags): Promise<number> {
+  // loaded here, not at start-up: `runbook --help` stays light
+  const [{ loadSuite, deviceSpec }, { Loader, runCase }] = await Promise.all([
+    import('../testing/suite.js'),
+    import('../testing/run-case.js'),
+  ]);
   const suites: { file: string; cases: TestCase[] }[] = [];
   if (flags.cassette !== undefined) {
     if (files.length !== 1) {
