@@ -29,7 +29,10 @@ export type ErrorCode =
   | 'E_DEVICE_INVALID'
   | 'E_TEST_INVALID'
   | 'E_REPLAY_DIVERGED'
+  | 'E_PLATFORM_INVALID'
   | 'E_STEP_FAILED'
+  | 'E_PRIVILEGE'
+  | 'E_VAULT'
   | 'E_INTERNAL';
 
 /** Exit codes of the CLI (DESIGN.md): 0 ok, 1 runbook failed, 2 usage/validation, 3 connection/auth, 4 approval/interrupted. */
@@ -104,7 +107,12 @@ const EXIT: Record<ErrorCode, ExitCode> = {
   E_DEVICE_INVALID: 2,
   E_TEST_INVALID: 2,
   E_REPLAY_DIVERGED: 1,
+  E_PLATFORM_INVALID: 2,
   E_STEP_FAILED: 1,
+  /** `enable` failed: wrong or missing enable secret, privilege not reached. */
+  E_PRIVILEGE: 3,
+  /** A vaulted file or value could not be decrypted (wrong or missing vault password). */
+  E_VAULT: 2,
   E_INTERNAL: 1,
 };
 

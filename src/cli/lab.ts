@@ -23,6 +23,8 @@ interface LabFlags {
   dropOnControlClear?: boolean;
   bfdDelay: string;
   device?: string;
+  enableSecret?: string;
+  enableAaa?: boolean;
 }
 
 export function register(program: Command): void {
@@ -51,6 +53,14 @@ export function register(program: Command): void {
     .option(
       '--device <file>',
       'serve this mock device model or cassette (YAML/JSON, see docs/testing.md) instead of the scenarios',
+    )
+    .option(
+      '--enable-secret <s>',
+      'sessions start at privilege 1 (edge1>) and `enable` asks for this secret (wrong: % Bad secrets)',
+    )
+    .option(
+      '--enable-aaa',
+      'with --enable-secret: refuse a wrong secret at once with % Access denied, as AAA does',
     )
     .action(action(async (flags: LabFlags) => labCommand(flags)));
 }
@@ -84,16 +94,18 @@ export function labOptions(flags: LabFlags): LabOptions {
       refuseTerminalLength: flags.refuseTerminalLength ?? false,
       dropOnControlClear: flags.dropOnControlClear ?? false,
       bfdDelayMs: int('--bfd-delay', flags.bfdDelay),
+      ...(flags.enableSecret !== undefined ? { enableSecret: flags.enableSecret } : {}),
+      enableFailure: flags.enableAaa ? 'access-denied' : 'bad-secrets',
     },
   };
 }
 
-function describe(lab: Lab, user: string, password: string): string {
+function describe(lab: Lab, user: string, password: string, enableSecret: string | undefined): string {
   const lines = [`runbook lab: ${lab.routers.length} router(s); host key ${lab.routers[0]!.fingerprint}`, ''];
   for (const r of lab.routers) {
     const host = r.host.includes(':') ? `[${r.host}]` : r.host;
     lines.push(
-      `${r.name}  ${host} port ${r.port}  ${r.device ? `device ${r.device}` : `scenario ${r.scenario}`}  user ${user} password ${password}  fingerprint ${r.fingerprint}`,
+      `${r.name}  ${host} port ${r.port}  ${r.device ? `device ${r.device}` : `scenario ${r.scenario}`}  user ${user} password ${password}${enableSecret !== undefined ? ` enable secret ${enableSecret}` : ''}  fingerprint ${r.fingerprint}`,
       `    ssh -p ${r.port} ${user}@${r.host}`,
     );
   }
@@ -109,7 +121,7 @@ async function labCommand(flags: LabFlags): Promise<number> {
   }
   const { startLab } = await import('../lab/index.js');
   const lab = await startLab(opts);
-  process.stdout.write(describe(lab, opts.user!, opts.password!));
+  process.stdout.write(describe(lab, opts.user!, opts.password!, opts.device?.enableSecret));
   await new Promise<void>((resolve) => {
     const stop = (): void => {
       process.off('SIGINT', stop);

@@ -11,6 +11,7 @@ import * as lab from './lab.js';
 import * as exec from './exec.js';
 import * as resume from './resume.js';
 import * as test from './test.js';
+import { addPlatformsFlag } from './platforms-flag.js';
 
 /** The package version, from the package.json above this file (src/cli or dist/src/cli). */
 function version(): string {
@@ -32,5 +33,6 @@ export function buildProgram(): Command {
     .exitOverride()
     .configureOutput({ outputError: (str, write) => write(str) });
   for (const c of commands) c.register(program);
+  addPlatformsFlag(program);
   return program;
 }

@@ -6,7 +6,8 @@
  * drive a behaviour, so a model answers the same over SSH and in tests.
  */
 
-export type CliMode = 'exec' | 'config';
+/** user: privilege 1 (`name>`, only with an enable secret); exec: privilege 15 (`name#`); config. */
+export type CliMode = 'user' | 'exec' | 'config';
 
 /** What a command does once it runs (after its dialogs were answered). */
 export interface CommandOutcome {
@@ -15,6 +16,8 @@ export interface CommandOutcome {
   pageLength?: number;
   width?: number;
   mode?: CliMode;
+  /** `enable` at user EXEC: the session asks for the enable secret. */
+  escalate?: boolean;
   /** Close the session cleanly (`exit`). */
   exit?: boolean;
   /** Drop the SSH connection abruptly after the output. */
@@ -61,7 +64,12 @@ export interface DeviceBehaviour {
   /** Output is paginated with ` --More-- ` until the client turns paging off. */
   readonly pager: boolean;
   /** How an interactive session starts (default: the exec prompt at once). */
-  readonly login?: LoginBehaviour;
+  readonly login?: LoginBehaviour | undefined;
+  /**
+   * Sessions start at privilege 1 (user EXEC) and `enable` asks for `secret`; a wrong one gets
+   * three tries then `% Bad secrets` (local), or `% Access denied` at once (AAA). Absent: `name#`.
+   */
+  readonly enable?: { secret: string; failure: 'bad-secrets' | 'access-denied' } | undefined;
   /** Resolve one trimmed, non-empty command line (with any `| filter`) in a mode. */
   resolve(mode: CliMode, line: string): Resolution;
 }

@@ -65,7 +65,11 @@ function compile(doc: SourceDoc, diagnostics: Diagnostic[]): DeviceModel {
   const model: DeviceModel = {
     hostname,
     platform,
-    prompts: { exec: prompts.exec ?? `${hostname}#`, config: prompts.config ?? `${hostname}(config)#` },
+    prompts: {
+      user: prompts.user ?? `${hostname}>`,
+      exec: prompts.exec ?? `${hostname}#`,
+      config: prompts.config ?? `${hostname}(config)#`,
+    },
     pager: (d.pager as boolean | undefined) ?? true,
     abbreviations: (d.abbreviations as boolean | undefined) ?? (platform !== 'linux' && !interactions),
     ...(d.login ? { login: d.login as LoginBehaviour } : {}),

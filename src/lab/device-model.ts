@@ -104,6 +104,8 @@ export interface DeviceModel {
 export interface ModelEngineOptions {
   /** Answers what the model does not know (the INV_SPI plug-in); absent: `% Invalid input`. */
   fallback?: DeviceBehaviour;
+  /** An enable secret (the lab's --enable-secret): sessions start at user EXEC (`name>`). */
+  enable?: DeviceBehaviour['enable'];
 }
 
 const KEYWORD = /^[A-Za-z][A-Za-z_-]*$/;
@@ -113,6 +115,7 @@ const TEMPLATE = /\{\{\s*(state\.)?([A-Za-z_]\w*)\s*\}\}/g;
 export class ModelEngine implements DeviceBehaviour {
   readonly pager: boolean;
   readonly login: LoginBehaviour | undefined;
+  readonly enable: DeviceBehaviour['enable'];
   /** The device state (initial values from the model, changed by `set`). */
   readonly state: Record<string, StateValue>;
   private readonly calls = new Map<ModelCommand, number>();
@@ -124,6 +127,7 @@ export class ModelEngine implements DeviceBehaviour {
   ) {
     this.pager = model.pager;
     this.login = model.login;
+    this.enable = o.enable ?? o.fallback?.enable;
     this.state = { ...model.state };
     this.shell = model.platform !== 'linux';
   }
@@ -147,7 +151,7 @@ export class ModelEngine implements DeviceBehaviour {
     }
     // a plug-in has its own terminal commands (e.g. one that refuses `terminal length`)
     if (this.o.fallback) return this.o.fallback.resolve(mode, line);
-    const builtin = this.shell ? builtIn(mode, line) : undefined;
+    const builtin = this.shell ? builtIn(mode, line, this.enable !== undefined) : undefined;
     if (builtin) return builtin;
     if (!this.shell) return unknownShellCommand(line);
     return { kind: 'error', error: 'invalid', offset: 0 };
@@ -249,8 +253,8 @@ function ok(out: CommandOutcome, stateChanging = false): Resolution {
   return { kind: 'command', stateChanging, dialogs: [], run: () => out };
 }
 
-/** What every IOS-like shell accepts without the model saying so. */
-function builtIn(mode: CliMode, line: string): Resolution | undefined {
+/** What every IOS-like shell accepts without the model saying so (user EXEC: terminal, enable, exit). */
+function builtIn(mode: CliMode, line: string, hasSecret: boolean): Resolution | undefined {
   const words = line.toLowerCase().split(/\s+/);
   const is = (...full: string[]): boolean =>
     words.length === full.length && full.every((w, i) => w.startsWith(words[i]!) && words[i]!.length > 0);
@@ -266,11 +270,13 @@ function builtIn(mode: CliMode, line: string): Resolution | undefined {
     return ok({ width: n });
   if (words.length === 2 && is('screen-length', words[1]!) && Number.isInteger(n))
     return ok({ pageLength: n });
+  if (is('enable')) return ok(mode === 'user' && hasSecret ? { escalate: true } : { mode: 'exec' });
+  if (mode === 'user') return is('exit') || is('logout') ? ok({ exit: true }) : undefined;
+  if (is('disable')) return ok({ mode: 'user' });
   if (is('configure', 'terminal') || is('config-transaction')) {
     return ok({ mode: 'config', output: 'Enter configuration commands, one per line.  End with CNTL/Z.\n' });
   }
   if (is('exit') || is('logout') || is('quit')) return ok({ exit: true });
-  if (is('enable')) return ok({});
   return undefined;
 }
 

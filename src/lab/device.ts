@@ -30,7 +30,7 @@ export function scenarioModel(
   return {
     hostname,
     platform: 'cisco-iosxe-sdwan',
-    prompts: { exec: `${hostname}#`, config: `${hostname}(config)#` },
+    prompts: { user: `${hostname}>`, exec: `${hostname}#`, config: `${hostname}(config)#` },
     pager,
     abbreviations: true,
     state: {},
@@ -47,7 +47,11 @@ export function renamed(model: DeviceModel, hostname: string): DeviceModel {
   return {
     ...model,
     hostname,
-    prompts: { exec: swap(model.prompts.exec), config: swap(model.prompts.config) },
+    prompts: {
+      user: swap(model.prompts.user),
+      exec: swap(model.prompts.exec),
+      config: swap(model.prompts.config),
+    },
   };
 }
 
@@ -81,6 +85,9 @@ export function emulatedDevice(model: DeviceModel, o: EmulatedDeviceOptions = {}
     });
     fallback = invSpiBehaviour({ hostname: m.hostname, device: settings, router });
   }
-  const behaviour = new ModelEngine(m, fallback ? { fallback } : {});
+  const secret = o.settings?.enableSecret;
+  const enable =
+    secret === undefined ? undefined : { secret, failure: o.settings?.enableFailure ?? 'bad-secrets' };
+  const behaviour = new ModelEngine(m, { ...(fallback ? { fallback } : {}), ...(enable ? { enable } : {}) });
   return router ? { behaviour, router } : { behaviour };
 }

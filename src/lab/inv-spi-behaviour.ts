@@ -18,9 +18,12 @@ export interface InvSpiOptions {
 }
 
 export function invSpiBehaviour(o: InvSpiOptions): DeviceBehaviour {
+  const secret = o.device.enableSecret;
   return {
     pager: o.device.pager,
-    prompt: (mode) => (mode === 'config' ? `${o.hostname}(config)#` : `${o.hostname}#`),
+    enable: secret === undefined ? undefined : { secret, failure: o.device.enableFailure ?? 'bad-secrets' },
+    prompt: (mode) =>
+      mode === 'config' ? `${o.hostname}(config)#` : mode === 'user' ? `${o.hostname}>` : `${o.hostname}#`,
     resolve(mode, line): Resolution {
       const pipe = line.indexOf('|');
       const cmdText = pipe >= 0 ? line.slice(0, pipe) : line;

@@ -45,11 +45,14 @@ type Mode =
   | { kind: 'pager'; lines: string[] }
   | { kind: 'confirm'; command: Command; line: string; at: number; left: string[]; answers: string[] }
   | { kind: 'running'; untilInterrupt: boolean; timers: NodeJS.Timeout[] }
+  /** `enable` asked for the secret; `typed` is not echoed. */
+  | { kind: 'password'; typed: string; tries: number }
   | { kind: 'closed' };
 
 export class CliSession {
   private mode: Mode = { kind: 'line' };
-  private cli: CliMode = 'exec';
+  /** user: privilege 1 (`name>`), only when the device has an enable secret; exec: privilege 15. */
+  private cli: CliMode;
   private buf = '';
   private lastCR = false;
   private escape = 0;
@@ -60,7 +63,7 @@ export class CliSession {
   constructor(private readonly o: SessionOptions) {
     this.pageLength = o.behaviour.pager ? DEFAULT_PAGE_LENGTH : 0;
     this.clock = o.clock ?? Date.now;
-    this.cli = o.behaviour.login?.mode ?? 'exec';
+    this.cli = o.behaviour.login?.mode ?? (o.behaviour.enable ? 'user' : 'exec');
   }
 
   get prompt(): string {
@@ -102,6 +105,7 @@ export class CliSession {
       if (this.mode.kind === 'pager') this.pagerKey(key, this.mode.lines);
       else if (this.mode.kind === 'confirm') this.confirmKey(key, this.mode);
       else if (this.mode.kind === 'running') this.runningKey(key, this.mode);
+      else if (this.mode.kind === 'password') this.passwordKey(key, this.mode);
       else this.lineKey(key);
     }
   }
@@ -131,7 +135,7 @@ export class CliSession {
     } else if (code === 0x03 || code === 0x1a) {
       // Ctrl-C / Ctrl-Z: drop the line; both leave configuration mode
       this.buf = '';
-      this.cli = 'exec';
+      if (this.cli === 'config') this.cli = 'exec';
       this.write(`${code === 0x03 ? '^C' : '^Z'}\n${this.prompt}`);
     } else if (code === 0x15) {
       if (this.o.interactive) this.write('\b \b'.repeat(this.buf.length));
@@ -181,6 +185,37 @@ export class CliSession {
     this.mode = { kind: 'confirm', command, line, at, left, answers };
   }
 
+  /** The enable secret, typed without echo: right -> privilege 15; wrong -> ask again or refuse. */
+  private passwordKey(key: string, m: Extract<Mode, { kind: 'password' }>): void {
+    const code = key.charCodeAt(0);
+    if (code === 0x03) {
+      this.mode = { kind: 'line' };
+      this.write('\n');
+      this.afterCommand();
+    } else if (code === 0x7f || code === 0x08) {
+      m.typed = m.typed.slice(0, -1);
+    } else if (key === '\r') {
+      this.write('\n');
+      const secret = this.o.behaviour.enable?.secret ?? '';
+      if (m.typed === secret) {
+        this.cli = 'exec';
+        this.mode = { kind: 'line' };
+      } else if (this.o.behaviour.enable?.failure === 'access-denied') {
+        this.write('% Access denied\n\n');
+        this.mode = { kind: 'line' };
+      } else if (m.tries < 2) {
+        this.mode = { kind: 'password', typed: '', tries: m.tries + 1 };
+        this.write('Password: ');
+      } else {
+        this.write('% Bad secrets\n\n');
+        this.mode = { kind: 'line' };
+      }
+      this.afterCommand();
+    } else if (code >= 0x20) {
+      m.typed += key;
+    }
+  }
+
   /** Back in line mode after a command: show the prompt, or end an exec session. */
   private afterCommand(): void {
     if (this.mode.kind !== 'line') return;
@@ -214,7 +249,12 @@ export class CliSession {
     if (out.later || out.repeat || out.untilInterrupt) return this.runTimed(out);
     if (out.pageLength !== undefined) this.pageLength = out.pageLength;
     this.exitCode = out.exitCode;
-    if (out.mode) this.cli = out.mode;
+    if (out.mode) this.cli = out.mode === 'user' && !this.o.behaviour.enable ? 'exec' : out.mode;
+    if (out.escalate) {
+      this.mode = { kind: 'password', typed: '', tries: 0 };
+      this.write('Password: ');
+      return;
+    }
     if (out.output !== undefined && out.output !== '') {
       const lines = out.output.replace(/\n$/, '').split('\n');
       if (lines.length > 0) this.emit(lines);
