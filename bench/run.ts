@@ -1,9 +1,11 @@
 /**
  * `npm run bench`: the engine against N emulated SD-WAN edges over SSH, and the floor beside it.
- *   node dist/bench/run.js [--only startup|offline-tests] [--sizes 1,50,200,1000] [--forks F] [--runbook FILE[,FILE]]
- *                          [--bfd-delay MS] [--out bench/results.md | --no-write] [--keep]
- * First the start-up figures (bench/startup.ts); each benchmark rewrites its own section of
- * results.md (bench/sections.ts).
+ *   node dist/bench/run.js [--only startup|textfsm|offline-tests] [--sizes 1,50,200,1000] [--forks F] [--runbook FILE[,FILE]]
+ *                          [--bfd-delay MS] [--out bench/results.md | --no-write] [--keep] [--mb N]
+ * First the start-up figures (bench/startup.ts), then the TextFSM engine against python3-textfsm on
+ * N MB inputs (bench/textfsm.ts, default 4), then `runbook test` on the shipped suites
+ * (bench/offline-tests.ts), then the fleet; each benchmark rewrites its own section
+ * of results.md (bench/sections.ts).
  * Default runbooks: runbooks/recover-inv-spi.yaml (the target) and bench/rekey-poll.yaml (the floor's
  * procedure as a runbook: their ratio is the engine's own overhead). Default forks: N (at most 1000).
  * Per size N, each in fresh processes (two cores: the lab never shares a process with the measured
@@ -33,6 +35,7 @@ import type { FloorPlan, FloorResult, FloorStep } from './floor.js';
 import { benchOfflineTests } from './offline-tests.js';
 import { benchStartup } from './startup.js';
 import { replaceSection } from './sections.js';
+import { benchTextfsm, formatTextfsm } from './textfsm.js';
 import { formatResults, percentile, type BenchRow, type Measure, type ResultsSection } from './report.js';
 
 const HERE = dirname(fileURLToPath(import.meta.url));
@@ -416,22 +419,41 @@ function failedRow(n: number, a: Args, err: unknown): BenchRow {
   };
 }
 
+/** The TextFSM bench (bench/textfsm.ts); 1 when the two sides' records differ. */
+function offlineBench(outFile: string | undefined): number {
+  process.stderr.write('bench: runbook test on the shipped suites ...\n');
+  const offline = benchOfflineTests(ROOT);
+  process.stdout.write(`${offline.markdown}\n`);
+  if (outFile) replaceSection(outFile, 'offline-tests', offline.markdown);
+  return offline.met ? 0 : 1;
+}
+
+function textfsmBench(argv: string[], outFile: string | undefined): number {
+  const mb = argv.includes('--mb') ? Number(argv[argv.indexOf('--mb') + 1]) : 4;
+  const repeat = 3;
+  process.stderr.write(`bench: TextFSM engine vs python3-textfsm, ${mb} MB inputs ...\n`);
+  const rows = benchTextfsm({ mb, repeat });
+  const markdown = formatTextfsm(rows, repeat);
+  process.stdout.write(`${markdown}\n`);
+  if (outFile) replaceSection(outFile, 'textfsm', markdown);
+  return rows.every((r) => r.same) ? 0 : 1;
+}
+
 async function main(): Promise<number> {
   const argv = process.argv.slice(2);
   const only = argv.includes('--only') ? argv[argv.indexOf('--only') + 1] : undefined;
   const outFile = argv.includes('--no-write')
     ? undefined
     : resolve(argv.includes('--out') ? argv[argv.indexOf('--out') + 1]! : join(ROOT, 'bench/results.md'));
+  if (only === 'textfsm') return textfsmBench(argv, outFile);
+  if (only === 'offline-tests') return offlineBench(outFile);
   process.stderr.write('bench: start-up ...\n');
   const startup = benchStartup(ROOT);
   process.stdout.write(`${startup.markdown}\n`);
   if (outFile) replaceSection(outFile, 'startup', startup.markdown);
   if (only === 'startup') return startup.met ? 0 : 1;
-  process.stderr.write('bench: runbook test on the shipped suites ...\n');
-  const offline = benchOfflineTests(ROOT);
-  process.stdout.write(`${offline.markdown}\n`);
-  if (outFile) replaceSection(outFile, 'offline-tests', offline.markdown);
-  if (only === 'offline-tests') return offline.met ? 0 : 1;
+  if (textfsmBench(argv, outFile) !== 0) return 1;
+  if (offlineBench(outFile) !== 0) return 1;
   const a = parseArgs(argv);
   const work = mkdtempSync(join(tmpdir(), 'runbook-bench-'));
   const sections: ResultsSection[] = [];

@@ -10,6 +10,9 @@ export type ErrorCode =
   | 'E_RUNBOOK_READ'
   | 'E_VAR_INVALID'
   | 'E_TEMPLATE'
+  | 'E_TEXTFSM_TEMPLATE'
+  | 'E_TEXTFSM_NO_TEMPLATE'
+  | 'E_TEXTFSM_ERROR'
   | 'E_EXPR'
   | 'E_CONNECT'
   | 'E_AUTH'
@@ -88,6 +91,9 @@ const EXIT: Record<ErrorCode, ExitCode> = {
   E_RUNBOOK_READ: 2,
   E_VAR_INVALID: 2,
   E_TEMPLATE: 1,
+  E_TEXTFSM_TEMPLATE: 2,
+  E_TEXTFSM_NO_TEMPLATE: 2,
+  E_TEXTFSM_ERROR: 1,
   E_EXPR: 1,
   E_CONNECT: 3,
   E_AUTH: 3,

@@ -10,6 +10,7 @@ import * as runs from './runs.js';
 import * as lab from './lab.js';
 import * as exec from './exec.js';
 import * as resume from './resume.js';
+import * as parse from './parse.js';
 import * as test from './test.js';
 import { addPlatformsFlag } from './platforms-flag.js';
 
@@ -23,7 +24,16 @@ function version(): string {
 }
 
 /** Subcommand modules; each adds itself to the program. */
-const commands: { register(program: Command): void }[] = [validate, plan, exec, resume, runs, lab, test];
+const commands: { register(program: Command): void }[] = [
+  validate,
+  plan,
+  exec,
+  resume,
+  runs,
+  lab,
+  parse,
+  test,
+];
 
 export function buildProgram(): Command {
   const program = new Command('runbook')
