@@ -43,7 +43,7 @@ export function register(program: Command): void {
 
 /** The ntc-templates platform of a runbook platform name; any other name is taken as ntc's own. */
 export function ntcPlatformOf(name: string): string {
-  return isPlatformName(name) ? getProfile(name).ntcPlatform : name;
+  return (isPlatformName(name) ? getProfile(name).ntcPlatform : undefined) ?? name;
 }
 
 function readInput(file: string | undefined): string {

@@ -53,6 +53,14 @@ export function compileTextfsmCapture(
   if (raw.textfsm === true) {
     if (!ctx.profile) return undefined;
     const platform = ctx.profile.ntcPlatform;
+    if (platform === undefined) {
+      ctx.diagnostics.push({
+        pos: at,
+        message: `capture '${name}' of step '${stepId}': platform '${ctx.profile.name}' names no ntc-templates platform, so no template can be looked up for '${command}'`,
+        hint: `name the template file (textfsm: FILE), or add ntc_platform to ${ctx.profile.file}`,
+      });
+      return undefined;
+    }
     const found = findTemplates(search.dirs, platform, command);
     if (!found) {
       ctx.diagnostics.push({
