@@ -12,6 +12,7 @@ import { scenarioModel, emulatedDevice } from '../lab/device.js';
 import type { DeviceModel } from '../lab/device-model.js';
 import { loadDeviceModel } from '../lab/device-model-load.js';
 import { getProfile } from '../platforms/index.js';
+import { maskSecrets } from '../redact.js';
 import type { Runbook, Step } from '../runbook/model.js';
 import { loadRunbook } from '../runbook/load.js';
 import { resolveVars } from '../runbook/vars.js';
@@ -114,7 +115,7 @@ export async function runCase(c: TestCase, loader: Loader): Promise<CaseResult> 
 interface HostDevice {
   hostname: string;
   transport: Transport;
-  /** Every command the device received. */
+  /** Every command the device received (secrets masked). */
   sent(): string[];
   replay?: ReplayTransport;
   recordedOutcome?: string;
@@ -159,7 +160,12 @@ function hostDevice(
     return reply;
   };
   const memory = new MemoryTransport({ profile, device: timed });
-  return { hostname: model.hostname, transport: memory, sent: () => memory.sent };
+  return {
+    hostname: model.hostname,
+    transport: memory,
+    // shown in failure messages: secret vars masked, as everywhere else
+    sent: () => memory.sent.map((c) => maskSecrets(c, secrets)),
+  };
 }
 
 function approver(a: TestCase['approve']): { approve?: (req: { stepId: string }) => Promise<boolean> } {

@@ -63,17 +63,19 @@ export interface Divergence {
 export interface ReplayOptions {
   profile: PlatformProfile;
   interactions: Interaction[];
-  /** Values that were `[redacted]` when recording (secret vars of the test case). */
+  /** Values masked (`********`) when recording: the test case's secret vars. Never shown. */
   secrets?: string[];
 }
 
 export class ReplayTransport implements Transport {
   readonly profile: PlatformProfile;
-  /** Every command received, in order. */
+  /** Every command received, in order (secrets masked). */
   readonly sent: string[] = [];
+  /** The first difference (commands in it are masked). */
   divergence: Divergence | undefined;
   private next = 0;
-  private connected = false;
+  /** The recorded interaction being answered. */
+  private pending: Interaction | undefined;
   private readonly memory: MemoryTransport;
 
   constructor(private readonly o: ReplayOptions) {
@@ -81,31 +83,24 @@ export class ReplayTransport implements Transport {
     this.memory = new MemoryTransport({ profile: o.profile, device: (c) => this.answer(c) });
   }
 
-  /** Commands of the cassette not (yet) asked for. */
-  get remaining(): Interaction[] {
-    return this.o.interactions.slice(this.next);
+  open(): Promise<void> {
+    return this.memory.open();
   }
 
-  async open(): Promise<void> {
-    this.connected = true;
-    await this.memory.open();
+  reconnect(): Promise<void> {
+    return this.memory.reconnect();
   }
 
-  async reconnect(): Promise<void> {
-    await this.memory.reconnect();
-    this.connected = true;
-  }
-
-  async close(): Promise<void> {
-    this.connected = false;
-    await this.memory.close();
+  close(): Promise<void> {
+    return this.memory.close();
   }
 
   async run(command: string, opts: RunOptions = {}): Promise<CommandResult> {
     if (this.divergence) throw divergedError(this.divergence);
     const want = this.o.interactions[this.next];
-    if (!want || !sameCommand(command, want.command, this.o.secrets ?? [])) {
-      this.divergence = { index: this.next, sent: command };
+    const masked = maskSecrets(command, this.o.secrets ?? []);
+    if (!want || (command !== want.command && masked !== want.command)) {
+      this.divergence = { index: this.next, sent: masked };
       if (opts.stepId !== undefined) this.divergence.stepId = opts.stepId;
       if (want) {
         this.divergence.expected = want.command;
@@ -113,12 +108,10 @@ export class ReplayTransport implements Transport {
       }
       throw divergedError(this.divergence);
     }
-    this.sent.push(command);
+    this.sent.push(masked);
     this.pending = want;
     this.next++;
-    return this.memory.run(command, opts).finally(() => {
-      if (want.disconnected) this.connected = false;
-    });
+    return this.memory.run(command, opts);
   }
 
   /** The end of the run: a cassette with commands left over diverges here. */
@@ -131,12 +124,9 @@ export class ReplayTransport implements Transport {
     return this.divergence;
   }
 
-  private pending: Interaction | undefined;
-
   private answer(command: string): DeviceReply {
     const i = this.pending;
-    if (!i || !this.connected)
-      return { error: new RunbookError('E_DISCONNECTED', `replay: not connected (sending \`${command}\`)`) };
+    if (!i) return { error: new RunbookError('E_INTERNAL', `replay: nothing recorded for \`${command}\``) };
     const reply: DeviceReply & object = { output: i.output };
     if (i.dialogs.length > 0) reply.prompts = i.dialogs;
     if (i.exitCode !== undefined) reply.exitCode = i.exitCode;
@@ -144,11 +134,6 @@ export class ReplayTransport implements Transport {
     if (i.disconnected) reply.disconnect = true;
     return reply;
   }
-}
-
-/** Equal, after redacting the run's secrets the way the recording did. */
-function sameCommand(sent: string, recorded: string, secrets: string[]): boolean {
-  return sent === recorded || maskSecrets(sent, secrets) === recorded;
 }
 
 export function describeDivergence(d: Divergence): string {

@@ -54,6 +54,15 @@ describe('replay transport', () => {
     await expect(t.run('show clock')).rejects.toMatchObject({ code: 'E_REPLAY_DIVERGED' });
   });
 
+  it('a divergence never shows a secret: the command sent is masked as the recording was', async () => {
+    const t = replay(['s3cret']);
+    await t.open();
+    await t.run('show clock');
+    await expect(t.run('show run | include s3cret', { stepId: 'leak' })).rejects.toThrow(/\*{8}/);
+    expect(JSON.stringify(t.finish())).not.toContain('s3cret');
+    expect(t.sent.join('\n')).not.toContain('s3cret');
+  });
+
   it('a run that ends early diverges at the first command it did not send', async () => {
     const t = replay();
     await t.open();
