@@ -6,6 +6,7 @@
 import type { Command } from 'commander';
 import { RunbookError } from '../errors.js';
 import type { Lab, LabOptions } from '../lab/index.js';
+import type { LabSyslog } from '../lab/syslog.js';
 import { SCENARIOS, type Scenario } from '../lab/topology.js';
 import { action } from './output.js';
 
@@ -23,6 +24,9 @@ interface LabFlags {
   dropOnControlClear?: boolean;
   bfdDelay: string;
   device?: string;
+  addressPerRouter?: boolean;
+  syslog?: string;
+  syslogInterval?: string;
   enableSecret?: string;
   enableAaa?: boolean;
 }
@@ -55,6 +59,15 @@ export function register(program: Command): void {
       'serve this mock device model or cassette (YAML/JSON, see docs/testing.md) instead of the scenarios',
     )
     .option(
+      '--address-per-router',
+      'each router on its own loopback address (--bind, +1, +2, ...), all on --port',
+    )
+    .option(
+      '--syslog <url>',
+      'send each router’s INV_SPI log lines as syslog to udp://ADDR:PORT or tcp://ADDR:PORT (loopback)',
+    )
+    .option('--syslog-interval <seconds>', 'repeat a broken peer’s syslog line every SECONDS', '30')
+    .option(
       '--enable-secret <s>',
       'sessions start at privilege 1 (edge1>) and `enable` asks for this secret (wrong: % Bad secrets)',
     )
@@ -85,6 +98,7 @@ export function labOptions(flags: LabFlags): LabOptions {
     count: int('--count', flags.count),
     port: int('--port', flags.port),
     bind: flags.bind,
+    ...(flags.addressPerRouter ? { addressPerRouter: true } : {}),
     stateDir: flags.stateDir,
     user: flags.user,
     password: flags.password,
@@ -120,8 +134,27 @@ async function labCommand(flags: LabFlags): Promise<number> {
     opts.model = loadDeviceModel(flags.device);
   }
   const { startLab } = await import('../lab/index.js');
+  // imported before anything is printed: a signal right after "Press Ctrl-C" finds its handler
+  const startLabSyslog = flags.syslog ? (await import('../lab/syslog.js')).startLabSyslog : undefined;
   const lab = await startLab(opts);
+  let syslog: LabSyslog | undefined;
+  try {
+    syslog =
+      flags.syslog && startLabSyslog
+        ? startLabSyslog(lab.routers, {
+            target: flags.syslog,
+            everyMs: int('--syslog-interval', flags.syslogInterval ?? '30') * 1000,
+          })
+        : undefined;
+  } catch (err) {
+    await lab.close();
+    throw err;
+  }
   process.stdout.write(describe(lab, opts.user!, opts.password!, opts.device?.enableSecret));
+  if (syslog)
+    process.stdout.write(
+      `syslog: INV_SPI lines to ${flags.syslog} every ${flags.syslogInterval ?? '30'}s per broken peer\n`,
+    );
   await new Promise<void>((resolve) => {
     const stop = (): void => {
       process.off('SIGINT', stop);
@@ -131,6 +164,7 @@ async function labCommand(flags: LabFlags): Promise<number> {
     process.on('SIGINT', stop);
     process.on('SIGTERM', stop);
   });
+  await syslog?.close();
   await lab.close();
   process.stdout.write('runbook lab: stopped\n');
   return 0;

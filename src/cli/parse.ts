@@ -41,7 +41,7 @@ export function register(program: Command): void {
     .action(action(async (file: string | undefined, flags: ParseFlags) => parseCommand(file, flags)));
 }
 
-/** The ntc-templates platform of a runbook platform name; any other name is taken as ntc's own. */
+/** The ntc-templates platform of a runbook platform (its profile's ntc_platform); any other name is taken as ntc's own. */
 export function ntcPlatformOf(name: string): string {
   return (isPlatformName(name) ? getProfile(name).ntcPlatform : undefined) ?? name;
 }

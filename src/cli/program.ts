@@ -10,6 +10,8 @@ import * as runs from './runs.js';
 import * as lab from './lab.js';
 import * as exec from './exec.js';
 import * as resume from './resume.js';
+import * as watch from './watch.js';
+import * as approve from './approve.js';
 import * as parse from './parse.js';
 import * as test from './test.js';
 import { addPlatformsFlag } from './platforms-flag.js';
@@ -32,6 +34,8 @@ const commands: { register(program: Command): void }[] = [
   runs,
   lab,
   parse,
+  watch,
+  approve,
   test,
 ];
 

@@ -140,14 +140,17 @@ function stepView(s: TimelineStep): StepView {
 
 export function formatRunList(runs: readonly RunSummary[], runsDir: string): string {
   if (runs.length === 0) return `no runs recorded in ${runsDir}\n`;
+  // runs started by `runbook watch` add a TRIGGER column (rule and sender)
+  const triggered = runs.some((r) => r.trigger);
   const rows = runs.map((r) => [
     r.id,
     formatWhen(r.createdAt),
     r.runbookName,
     r.hosts.length <= 3 ? r.hosts.join(', ') : `${r.hosts.slice(0, 3).join(', ')} +${r.hosts.length - 3}`,
     `${r.outcome}${r.mode === 'dry-run' ? ' (dry run)' : ''}`,
+    ...(triggered ? [r.trigger ? `watch: ${r.trigger.rule} from ${r.trigger.sender}` : ''] : []),
   ]);
-  return table([['ID', 'WHEN', 'RUNBOOK', 'HOSTS', 'OUTCOME'], ...rows]);
+  return table([['ID', 'WHEN', 'RUNBOOK', 'HOSTS', 'OUTCOME', ...(triggered ? ['TRIGGER'] : [])], ...rows]);
 }
 
 export function formatRunView(view: RunView, stateDir: string): string {
@@ -156,6 +159,13 @@ export function formatRunView(view: RunView, stateDir: string): string {
   out.push(`Run ${meta.id}${meta.mode === 'dry-run' ? ' (dry run)' : ''}: ${view.outcome}`);
   out.push(`  created  ${formatWhen(meta.createdAt)}`);
   out.push(`  runbook  ${meta.runbookName} (${meta.runbookPath}, sha256 ${meta.contentHash.slice(0, 12)})`);
+  if (meta.trigger) {
+    const t = meta.trigger;
+    out.push(
+      `  trigger  runbook watch: rule ${t.rule}, syslog from ${t.sender} at ${formatWhen(t.receivedAt)} (event ${t.eventId})`,
+    );
+    out.push(`  message  ${t.message}`);
+  }
   const vars = Object.entries(meta.vars);
   if (vars.length > 0)
     out.push(`  vars     ${vars.map(([k, v]) => `${k}=${formatValue(v as Value)}`).join(' ')}`);

@@ -48,6 +48,23 @@ export interface RunMeta {
   mode: 'exec' | 'dry-run';
   /** The options needed to resume (no secrets). */
   argv: string[];
+  /** What started the run when no person did: a syslog event (`runbook watch`). */
+  trigger?: RunTrigger;
+}
+
+/** The syslog event behind a run started by `runbook watch`. */
+export interface RunTrigger {
+  kind: 'syslog';
+  /** Rule name (`--on` rules are `command-line`). */
+  rule: string;
+  /** `udp://127.0.0.2:51514`: transport, source address and port. */
+  sender: string;
+  /** The message as received. */
+  message: string;
+  /** ISO time the message arrived. */
+  receivedAt: string;
+  /** The watcher's event id. */
+  eventId: string;
 }
 
 /**
@@ -71,6 +88,8 @@ export interface RunSummary {
   hosts: string[];
   outcome: RunOutcome;
   hostStates: Record<string, HostState>;
+  /** Set for runs `runbook watch` started. */
+  trigger?: RunTrigger;
 }
 
 export interface RunHandle {
@@ -164,6 +183,7 @@ export class RunStore {
         hosts: meta.targets.map((t) => t.name),
         outcome,
         hostStates,
+        ...(meta.trigger ? { trigger: meta.trigger } : {}),
       });
     }
     // ids sort by second; createdAt (ms) orders runs started within the same second
