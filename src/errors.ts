@@ -32,6 +32,9 @@ export type ErrorCode =
   | 'E_DEVICE_INVALID'
   | 'E_TEST_INVALID'
   | 'E_REPLAY_DIVERGED'
+  | 'E_STORE_CONNECT'
+  | 'E_STORE_AUTH'
+  | 'E_STORE_SCHEMA'
   | 'E_PLATFORM_INVALID'
   | 'E_STEP_FAILED'
   | 'E_PRIVILEGE'
@@ -113,6 +116,9 @@ const EXIT: Record<ErrorCode, ExitCode> = {
   E_DEVICE_INVALID: 2,
   E_TEST_INVALID: 2,
   E_REPLAY_DIVERGED: 1,
+  E_STORE_CONNECT: 3,
+  E_STORE_AUTH: 3,
+  E_STORE_SCHEMA: 2,
   E_PLATFORM_INVALID: 2,
   E_STEP_FAILED: 1,
   /** `enable` failed: wrong or missing enable secret, privilege not reached. */

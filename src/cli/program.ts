@@ -12,6 +12,7 @@ import * as exec from './exec.js';
 import * as resume from './resume.js';
 import * as watch from './watch.js';
 import * as approve from './approve.js';
+import * as worker from './worker.js';
 import * as parse from './parse.js';
 import * as test from './test.js';
 import { addPlatformsFlag } from './platforms-flag.js';
@@ -36,6 +37,7 @@ const commands: { register(program: Command): void }[] = [
   parse,
   watch,
   approve,
+  worker,
   test,
 ];
 

@@ -12,11 +12,12 @@ import { stringifyJson } from '../report/json.js';
 import { formatDuration } from '../report/format.js';
 import { journalTimeline } from '../store/resume.js';
 import { stepsWithDoubt, type TimelineStep } from '../engine/timeline.js';
+import { join } from 'node:path';
+import { openStore, storeFlag } from '../store/open.js';
+import type { StoreRun } from '../store/types.js';
 import {
   DEFAULT_STATE_DIR,
-  RunStore,
   type HostState,
-  type RunHandle,
   type RunMeta,
   type RunOutcome,
   type RunSummary,
@@ -33,6 +34,7 @@ const RESUMABLE: ReadonlySet<HostState> = new Set<HostState>([
 
 interface RunsFlags {
   stateDir: string;
+  store?: string;
   json?: boolean;
 }
 
@@ -42,27 +44,49 @@ export function register(program: Command): void {
     .description("list recorded runs, or show one run's record")
     .argument('[run-id]', 'the run to show')
     .option('--state-dir <dir>', 'where run records, journals and locks live', DEFAULT_STATE_DIR)
+    .option(
+      '--store <url>',
+      'a shared PostgreSQL store (postgres://USER@HOST:PORT/DB; default $RUNBOOK_STORE)',
+    )
     .option('--json', 'print JSON')
     .action(
       action(async (id: string | undefined, flags: RunsFlags) => {
-        process.stdout.write(await runsCommand({ id, stateDir: flags.stateDir, json: flags.json ?? false }));
+        process.stdout.write(
+          await runsCommand({
+            id,
+            stateDir: flags.stateDir,
+            ...(flags.store === undefined ? {} : { store: flags.store }),
+            json: flags.json ?? false,
+          }),
+        );
       }),
     );
 }
 
 /** The text `runbook runs` prints. Throws RunbookError E_RUN_NOT_FOUND for an unknown id. */
-export async function runsCommand(opts: { id?: string; stateDir: string; json: boolean }): Promise<string> {
-  const store = new RunStore(opts.stateDir);
-  if (opts.id === undefined) {
-    const runs = await store.list();
-    return opts.json ? `${stringifyJson(runs)}\n` : formatRunList(runs, store.runsDir);
-  }
-  const handle = await store.open(opts.id);
+export async function runsCommand(opts: {
+  id?: string;
+  stateDir: string;
+  /** A PostgreSQL URL (`--store`); absent: `$RUNBOOK_STORE`, then the state directory. */
+  store?: string;
+  json: boolean;
+}): Promise<string> {
+  const store = await openStore(opts);
   try {
-    const view = buildRunView(handle);
-    return opts.json ? `${stringifyJson(view)}\n` : formatRunView(view, opts.stateDir);
+    if (opts.id === undefined) {
+      const runs = await store.listRuns();
+      const where = store.kind === 'directory' ? join(opts.stateDir, 'runs') : store.location;
+      return opts.json ? `${stringifyJson(runs)}\n` : formatRunList(runs, where);
+    }
+    const handle = await store.openRun(opts.id);
+    try {
+      const view = await buildRunView(handle);
+      return opts.json ? `${stringifyJson(view)}\n` : formatRunView(view, storeFlag(opts));
+    } finally {
+      await handle.close();
+    }
   } finally {
-    handle.close();
+    await store.close();
   }
 }
 
@@ -100,10 +124,12 @@ export interface RunView {
   hosts: HostView[];
 }
 
-export function buildRunView(handle: RunHandle): RunView {
-  const { outcome, hostStates } = handle.status();
+export async function buildRunView(handle: StoreRun): Promise<RunView> {
+  const { outcome, hostStates } = await handle.status();
+  const journals = new Map<string, Awaited<ReturnType<StoreRun['readJournal']>>>();
+  for (const t of handle.meta.targets) journals.set(t.name, await handle.readJournal(t.name));
   const hosts = handle.meta.targets.map((t): HostView => {
-    const tl = journalTimeline(t.name, handle.readJournal(t.name));
+    const tl = journalTimeline(t.name, journals.get(t.name) ?? []);
     const view: HostView = {
       host: t.name,
       state: hostStates[t.name] ?? 'pending',
@@ -153,7 +179,8 @@ export function formatRunList(runs: readonly RunSummary[], runsDir: string): str
   return table([['ID', 'WHEN', 'RUNBOOK', 'HOSTS', 'OUTCOME', ...(triggered ? ['TRIGGER'] : [])], ...rows]);
 }
 
-export function formatRunView(view: RunView, stateDir: string): string {
+/** `storeFlag`: how a printed command names the store (` --state-dir DIR`, ` --store URL`, or ''). */
+export function formatRunView(view: RunView, storeFlag: string): string {
   const { meta } = view;
   const out: string[] = [];
   out.push(`Run ${meta.id}${meta.mode === 'dry-run' ? ' (dry run)' : ''}: ${view.outcome}`);
@@ -203,9 +230,7 @@ export function formatRunView(view: RunView, stateDir: string): string {
   const resumable = view.hosts.some((h) => RESUMABLE.has(h.state));
   if (resumable && view.outcome !== 'running' && meta.mode === 'exec') {
     out.push('');
-    out.push(
-      `To continue this run: runbook resume ${meta.id}${stateDir === DEFAULT_STATE_DIR ? '' : ` --state-dir ${stateDir}`}`,
-    );
+    out.push(`To continue this run: runbook resume ${meta.id}${storeFlag}`);
   }
   return `${out.join('\n')}\n`;
 }

@@ -13,7 +13,8 @@ import type { InventoryHost } from '../fleet/inventory.js';
 import type { Target } from '../fleet/target.js';
 import type { Runbook } from '../runbook/model.js';
 import { resumeState } from '../store/resume.js';
-import { RunStore, type RunHandle } from '../store/runs.js';
+import { DirectoryStore } from '../store/directory.js';
+import type { StoreRun } from '../store/types.js';
 import type { Transport } from '../transport/types.js';
 import { fileApprover } from './approval.js';
 import { formatSender } from './decisions.js';
@@ -74,18 +75,18 @@ function targetOf(h: InventoryHost, runbook: Runbook, o: { port?: number; user?:
 }
 
 export function createLauncher(o: LauncherOptions): Launcher {
-  const store = new RunStore(o.stateDir);
+  const store = new DirectoryStore(o.stateDir);
   return async (req) => {
     const { rule, event } = req;
     const target = targetOf(req.host, rule.runbook, o);
     const mode = rule.approval === 'dry-run' ? 'dry-run' : 'exec';
-    let run: RunHandle;
+    let run: StoreRun;
     let restore: RestoreState | undefined;
     if (req.resumeRunId) {
-      run = await store.open(req.resumeRunId);
-      const state = resumeState(run.readJournal(target.name), target.name);
+      run = await store.openRun(req.resumeRunId);
+      const state = resumeState(await run.readJournal(target.name), target.name);
       if (state.finished) {
-        run.close();
+        await run.close();
         return {
           runId: run.meta.id,
           outcome: state.outcome ?? 'ok',
@@ -93,7 +94,7 @@ export function createLauncher(o: LauncherOptions): Launcher {
         };
       }
       if (run.meta.contentHash !== rule.runbook.contentHash) {
-        run.close();
+        await run.close();
         throw new RunbookError(
           'E_RUNBOOK_CHANGED',
           `run ${run.meta.id}: the runbook changed since it started`,
@@ -104,7 +105,7 @@ export function createLauncher(o: LauncherOptions): Launcher {
       }
       restore = new Map([[target.name, { completed: state.completed, inDoubt: state.inDoubt }]]);
     } else {
-      run = await store.create({
+      run = await store.createRun({
         runbookPath: rule.runbook.file,
         runbookName: rule.runbook.name,
         contentHash: rule.runbook.contentHash,
@@ -136,7 +137,7 @@ export function createLauncher(o: LauncherOptions): Launcher {
         ? approveAll
         : rule.approval === 'ask'
           ? fileApprover({
-              runDir: () => run.dir,
+              runDir: () => run.location,
               timeoutMs: rule.approvalTimeoutMs,
               say: (t) => o.say(`run ${run.meta.id}: ${t}`),
               approveCommand: (r) =>
@@ -149,6 +150,7 @@ export function createLauncher(o: LauncherOptions): Launcher {
       vars: req.vars,
       targets: [target],
       mode,
+      store,
       run,
       transport: o.transport,
       ...(approver ? { approver } : {}),
