@@ -8,6 +8,7 @@ import type { Command } from 'commander';
 import { resolve } from 'node:path';
 import { RunbookError } from '../errors.js';
 import { DEFAULT_STATE_DIR } from '../store/runs.js';
+import type { StoreRun } from '../store/types.js';
 import { maskUrl } from '../store/url.js';
 import type { RemoteHosts } from '../queue/dispatch.js';
 import type { PostgresStore } from '../store/postgres.js';
@@ -35,6 +36,7 @@ interface ExecFlags extends ConnectionFlags, FleetFlags {
   json?: boolean;
   quiet?: boolean;
   verbose?: boolean;
+  record?: string;
 }
 
 export function register(program: Command): void {
@@ -81,6 +83,10 @@ export function register(program: Command): void {
       'with --workers: a host whose worker is silent this long goes back to the queue (default 60)',
     )
     .option('--json', 'print one JSON document with every host, step, capture and command at the end')
+    .option(
+      '--record <dir>',
+      'write what each host said to DIR/<host>.cassette.yaml (files 0600, secrets redacted), for runbook test',
+    )
     .option('-q, --quiet', 'print only the summary and errors')
     .option('-v, --verbose', 'also stream device output');
   addConnectionOptions(cmd);
@@ -228,6 +234,7 @@ async function execCommand(file: string, flags: ExecFlags): Promise<number> {
     }
     checkBecome(targets, connection.become);
     const mode = flags.dryRun || flags.check ? 'dry-run' : 'exec';
+    if (flags.record) connection.record = { dir: resolve(flags.record), runbook: runbook.name, mode };
     const run = await store.createRun({
       runbookPath: runbook.file,
       runbookName: runbook.name,
@@ -264,7 +271,7 @@ async function execCommand(file: string, flags: ExecFlags): Promise<number> {
         keepGoing: fleet.keepGoing,
       });
     }
-    return await runSession({
+    const code = await runSession({
       store,
       runbook,
       vars,
@@ -289,10 +296,22 @@ async function execCommand(file: string, flags: ExecFlags): Promise<number> {
             ? rerunCommand([], [])
             : rerunCommand(['--host'], ['--host', hosts.join(',')]),
     });
+    if (connection.record) await finishCassettes(connection.record.dir, run, targets);
+    return code;
   } finally {
     await remote?.close();
     await lab?.close();
     await store.close();
+  }
+}
+
+/** Each host's cassette gets the run's outcome on that host (from its journal). */
+async function finishCassettes(dir: string, run: StoreRun, targets: Target[]): Promise<void> {
+  const { cassetteFile, finishCassette } = await import('../transport/record.js');
+  for (const t of targets) {
+    const end = (await run.readJournal(t.name)).find((r) => r.type === 'host-end');
+    if (end?.type === 'host-end')
+      finishCassette(cassetteFile(dir, t.name), { status: end.outcome, message: end.message });
   }
 }
 

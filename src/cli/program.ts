@@ -14,6 +14,7 @@ import * as watch from './watch.js';
 import * as approve from './approve.js';
 import * as worker from './worker.js';
 import * as parse from './parse.js';
+import * as test from './test.js';
 import { addPlatformsFlag } from './platforms-flag.js';
 
 /** The package version, from the package.json above this file (src/cli or dist/src/cli). */
@@ -37,6 +38,7 @@ const commands: { register(program: Command): void }[] = [
   watch,
   approve,
   worker,
+  test,
 ];
 
 export function buildProgram(): Command {
