@@ -14,6 +14,7 @@ import { resolveTargets, toPort, type Target } from './targets.js';
 import { runSession } from './session.js';
 import { connectionFromFlags, connectionArgv, type ConnectionFlags } from './connection-flags.js';
 import { startEmbeddedLab } from './lab-target.js';
+import { listHosts } from './plan.js';
 import { fleetFromFlags, fleetArgv, type FleetFlags } from './fleet-flags.js';
 
 interface ExecFlags extends ConnectionFlags, FleetFlags {
@@ -32,6 +33,7 @@ interface ExecFlags extends ConnectionFlags, FleetFlags {
   json?: boolean;
   quiet?: boolean;
   verbose?: boolean;
+  listHosts?: boolean;
 }
 
 export function register(program: Command): void {
@@ -70,7 +72,8 @@ export function register(program: Command): void {
     .option('--state-dir <dir>', 'where run records, journals and locks live', DEFAULT_STATE_DIR)
     .option('--json', 'print one JSON document with every host, step, capture and command at the end')
     .option('-q, --quiet', 'print only the summary and errors')
-    .option('-v, --verbose', 'also stream device output');
+    .option('-v, --verbose', 'also stream device output')
+    .option('--list-hosts', 'print the hosts the run would act on and exit (nothing connects)');
   addConnectionOptions(cmd);
   addFleetOptions(cmd);
   cmd.action(action(async (file: string, flags: ExecFlags) => execCommand(file, flags)));
@@ -146,6 +149,10 @@ async function execCommand(file: string, flags: ExecFlags): Promise<number> {
         platform: flags.platform,
         runbookPlatform: runbook.platform,
       });
+    }
+    if (flags.listHosts) {
+      process.stdout.write(listHosts(runbook.name, runbook.file, targets));
+      return 0;
     }
     const store = new RunStore(stateDir);
     const mode = flags.dryRun || flags.check ? 'dry-run' : 'exec';
