@@ -4,7 +4,10 @@
  * 4 awaiting approval or interrupted.
  */
 import type { Command } from 'commander';
+import { hostname } from 'node:os';
 import { resolve } from 'node:path';
+import { localUser, resolveEndpoint } from '../transport/sshconfig.js';
+import { packageVersion } from './version.js';
 import { RunbookError } from '../errors.js';
 import { loadRunbook } from '../runbook/load.js';
 import { resolveVars } from '../runbook/vars.js';
@@ -34,6 +37,9 @@ interface ExecFlags extends ConnectionFlags, FleetFlags {
   quiet?: boolean;
   verbose?: boolean;
   listHosts?: boolean;
+  change?: string;
+  details?: boolean;
+  detailedExitcode?: boolean;
 }
 
 export function register(program: Command): void {
@@ -73,7 +79,16 @@ export function register(program: Command): void {
     .option('--json', 'print one JSON document with every host, step, capture and command at the end')
     .option('-q, --quiet', 'print only the summary and errors')
     .option('-v, --verbose', 'also stream device output')
-    .option('--list-hosts', 'print the hosts the run would act on and exit (nothing connects)');
+    .option('--list-hosts', 'print the hosts the run would act on and exit (nothing connects)')
+    .option('--change <id>', 'change ticket this run belongs to (recorded in the run record and reports)')
+    .option(
+      '--details',
+      "dry run of several hosts: list every host's would-run commands, not only the roll-up",
+    )
+    .option(
+      '--detailed-exitcode',
+      'with --dry-run: exit 0 when nothing would change, 5 when changes would run (1-4 as usual)',
+    );
   addConnectionOptions(cmd);
   addFleetOptions(cmd);
   cmd.action(action(async (file: string, flags: ExecFlags) => execCommand(file, flags)));
@@ -124,6 +139,12 @@ async function execCommand(file: string, flags: ExecFlags): Promise<number> {
       hint: 'use one target source',
     });
   }
+  if (flags.detailedExitcode && !(flags.dryRun || flags.check)) {
+    throw new RunbookError('E_USAGE', '--detailed-exitcode needs --dry-run', {
+      hint: 'it tells "nothing would change" (0) from "changes would run" (5): add --dry-run',
+    });
+  }
+  const change = flags.change === undefined ? undefined : checkChangeId(flags.change);
   const runbook = await loadRunbook(file);
   const vars = resolveVars(runbook, flags.var ?? []);
   const fleet = fleetFromFlags(flags);
@@ -167,13 +188,16 @@ async function execCommand(file: string, flags: ExecFlags): Promise<number> {
         port: t.port,
         platform: t.platform,
         ...(t.user ? { user: t.user } : {}),
+        resolved: resolvedEndpoint(t, connection.sshConfigFile),
       })),
       mode,
+      operator: { user: localUser(), host: hostname(), tool: `runbook ${packageVersion()}` },
+      ...(change ? { change } : {}),
       // `--lab` is recorded so that resume can say why such a run cannot be resumed
       argv: [...connectionArgv(flags), ...fleetArgv(flags), ...(lab ? ['--lab', String(flags.lab)] : [])],
     });
-    const stateFlag =
-      flags.stateDir === DEFAULT_STATE_DIR ? '' : ` --state-dir ${shellQuote(flags.stateDir)}`;
+    // absolute, so the printed commands work from any directory
+    const stateFlag = flags.stateDir === DEFAULT_STATE_DIR ? '' : ` --state-dir ${shellQuote(stateDir)}`;
     return await runSession({
       runbook,
       vars,
@@ -188,6 +212,9 @@ async function execCommand(file: string, flags: ExecFlags): Promise<number> {
       ...fleet,
       // the embedded lab ends with this process: a run against it is rehearsed again, not resumed
       resumeCommand: lab ? rerunCommand([], []) : `runbook resume ${run.meta.id}${stateFlag}`,
+      details: Boolean(flags.details),
+      detailedExitcode: Boolean(flags.detailedExitcode),
+      hostDetailsCommand: `runbook runs ${run.meta.id}${stateFlag} --host H`,
       retryCommand: ({ retryFile, hosts }) =>
         flags.inventory
           ? rerunCommand(['--limit'], ['--limit', `@${retryFile}`])
@@ -234,4 +261,28 @@ export function redactedVars(
     out[k] = decl?.secret ? '********' : typeof v === 'bigint' ? v.toString() : v;
   }
   return out;
+}
+
+/** A `--change` ticket reference: letters, digits and `._:/#-`, at most 64 characters. */
+export function checkChangeId(raw: string): string {
+  if (!/^[A-Za-z0-9][\w.:/#-]{0,63}$/u.test(raw)) {
+    throw new RunbookError('E_USAGE', `--change ${JSON.stringify(raw)}: not a ticket reference`, {
+      hint: 'use the ticket id as your change system writes it, e.g. --change CHG0031337 (letters, digits, . _ : / # -)',
+    });
+  }
+  return raw;
+}
+
+/** Where the target really goes after ssh config; as given when the config cannot be read. */
+function resolvedEndpoint(
+  t: Target,
+  sshConfigFile: string | false | undefined,
+): { address: string; port: number; user: string; via?: string[] } {
+  try {
+    const r = resolveEndpoint({ address: t.address, port: t.port, user: t.user, file: sshConfigFile });
+    return { address: r.address, port: r.port, user: r.user, ...(r.via.length ? { via: r.via } : {}) };
+  } catch {
+    // a bad config file is reported when the host connects, with its own error
+    return { address: t.address, port: t.port, user: t.user ?? localUser() };
+  }
 }

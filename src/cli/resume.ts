@@ -86,7 +86,8 @@ async function resumeCommand(id: string, flags: ResumeFlags): Promise<number> {
   const store = new RunStore(stateDir);
   const run = await store.open(id);
   const meta = run.meta;
-  const stateFlag = flags.stateDir === DEFAULT_STATE_DIR ? '' : ` --state-dir ${flags.stateDir}`;
+  // absolute, so the printed commands work from any directory
+  const stateFlag = flags.stateDir === DEFAULT_STATE_DIR ? '' : ` --state-dir ${resolve(flags.stateDir)}`;
   if (meta.argv.includes('--lab')) {
     throw new RunbookError(
       'E_USAGE',

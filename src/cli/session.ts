@@ -15,13 +15,15 @@ import { acquireHostLock, type HostLock } from '../store/lock.js';
 import { createJsonCollector, stringifyResult } from '../report/json.js';
 import { createLogReporter, type LogLevel } from '../report/log.js';
 import { formatSummary } from '../report/summary.js';
+import { changesWouldRun } from '../report/rollup.js';
 import { createProgressReporter, type ProgressReporter } from '../report/progress.js';
 import { runFleet, type HostRunContext } from '../fleet/scheduler.js';
 import type { InventoryHost } from '../fleet/inventory.js';
 import { getProfile } from '../platforms/index.js';
 import type { Target } from './targets.js';
 import { openConnection, type ConnectionOptions } from './connection.js';
-import { askYesNo } from './prompt.js';
+import { askLine } from '../report/ask.js';
+import { createApprover, APPROVAL_CHOICES } from './approver.js';
 
 export interface SessionOptions {
   runbook: Runbook;
@@ -48,6 +50,12 @@ export interface SessionOptions {
   resumeCommand: string;
   /** The command that retries the failed hosts (`retryFile` lists them, one a line). */
   retryCommand?: (failed: { retryFile: string; hosts: string[] }) => string;
+  /** Dry run: list every host's would-run items in the summary, not only the roll-up. */
+  details?: boolean;
+  /** Dry run: exit 5 (not 0) when changes would run. */
+  detailedExitcode?: boolean;
+  /** Where one host's record is shown (`runbook runs <id> --host H`). */
+  hostDetailsCommand?: string;
 }
 
 /** Exit code of a whole run: interrupted/awaiting beats failed beats unreachable. */
@@ -183,7 +191,6 @@ async function runLocked(
   process.on('SIGINT', onSignal);
   process.on('SIGTERM', onSignal);
 
-  // One question at a time, even with many hosts in flight.
   let asking: Promise<unknown> = Promise.resolve();
   // Why approvals were refused by the fleet's disruptive-failure rule (said once in the summary).
   let blockedNote: string | undefined;
@@ -192,23 +199,31 @@ async function runLocked(
     blockedNote ??= ctx.disruptiveBlockedReason();
     return true;
   };
-  const approve = (ctx: HostRunContext) =>
-    o.yes
-      ? async () => !blocked(ctx)
-      : interactive
-        ? async (req: ApprovalRequest) => {
-            if (blocked(ctx)) return false;
-            const q = approvalQuestion(req);
+  // Asked one question at a time, even with many hosts in flight; `quit` stops the run.
+  const approver = createApprover({
+    yes: o.yes,
+    resumed: Boolean(o.restore),
+    question: approvalQuestion,
+    onQuit: () => stop.abort(new RunbookError('E_INTERRUPTED', 'stopped at an approval (quit)')),
+    ...(interactive
+      ? {
+          ask: (q: string) => {
             const next = asking.then(async () => {
               // interrupted while this question waited its turn: do not ask it
               if (stop.signal.aborted)
                 throw new RunbookError('E_INTERRUPTED', 'interrupted before the question was asked');
-              return live ? /^\s*y(es)?\s*$/i.test(await live.prompt(q)) : askYesNo(q);
+              return live
+                ? live.prompt(q)
+                : askLine({ question: q, input: process.stdin, output: process.stderr, terminal: true });
             });
             asking = next.catch(() => undefined);
             return next;
-          }
-        : undefined;
+          },
+        }
+      : {}),
+  });
+  const approve = (ctx: HostRunContext) =>
+    approver ? async (req: ApprovalRequest) => (blocked(ctx) ? false : approver(req)) : undefined;
 
   const runOne = async (t: Target, ctx: HostRunContext): Promise<HostResult> => {
     const journal = o.run.journal(t.name);
@@ -285,13 +300,16 @@ async function runLocked(
       `\n${formatSummary(doc, {
         resumeCommand: o.resumeCommand,
         retryCommand: retryFile && o.retryCommand ? o.retryCommand({ retryFile, hosts: failed }) : undefined,
+        details: o.details ?? false,
+        ...(o.hostDetailsCommand ? { hostDetailsCommand: o.hostDetailsCommand } : {}),
       })}\n`,
     );
   }
   // Hosts left out because the fleet stopped on failures (max-fail, a whole batch failed) do not
   // make the run "interrupted": the failures that stopped it give exit code 1.
   const stoppedOnFailures = fleet.stoppedReason !== undefined && fleet.stoppedReason !== 'interrupted';
-  return exitCodeOf(stoppedOnFailures ? outcomes.filter((x) => x !== 'not-run') : outcomes);
+  const code = exitCodeOf(stoppedOnFailures ? outcomes.filter((x) => x !== 'not-run') : outcomes);
+  return code === 0 && o.detailedExitcode && changesWouldRun(doc) ? 5 : code;
 }
 
 /** The approval question: the command, its blast radius, and the evidence that led there (a few lines). */
@@ -310,7 +328,7 @@ export function approvalQuestion(req: ApprovalRequest, width = process.stdout.co
       ? [...why.slice(0, 8), `    ... ${why.length - 8} more (--dry-run --json shows all the evidence)`]
       : why;
   const because = shown.length > 0 ? `\n  because:\n${shown.join('\n')}` : '';
-  return `${req.host}: step ${req.stepId} wants to run\n  ${req.command}\n  impact: ${req.impact}${because}${doubt}\nRun it? [y/N] `;
+  return `${req.host}: step ${req.stepId} wants to run\n  ${req.command}\n  impact: ${req.impact}${because}${doubt}\nRun it? ${APPROVAL_CHOICES} (default n): `;
 }
 
 function byName(targets: Target[], name: string): Target {

@@ -3,7 +3,14 @@
  * end (`document()`, printed with `stringifyResult`). The document is plain data; the final summary
  * is rendered from it too (src/report/summary.ts).
  */
-import type { EngineEvent, Evidence, HostOutcome, Reporter, StepOutcome } from '../engine/events.js';
+import type {
+  EngineEvent,
+  Evidence,
+  HingesOn,
+  HostOutcome,
+  Reporter,
+  StepOutcome,
+} from '../engine/events.js';
 import type { Value } from '../expr/types.js';
 import { runOutcome, type RunOutcome } from '../store/runs.js';
 
@@ -34,6 +41,8 @@ export interface ResultWouldRun {
   command: string;
   impact: string;
   evidence: Evidence[];
+  /** Set when the step may run only if this earlier would-run does not verify ("may run"). */
+  hingesOn?: HingesOn;
 }
 
 export interface ResultHost {
@@ -169,6 +178,7 @@ export function createJsonCollector(opts: JsonCollectorOptions): JsonCollector {
           command: e.command,
           impact: e.impact,
           evidence: e.evidence,
+          ...(e.hingesOn ? { hingesOn: e.hingesOn } : {}),
         });
         break;
       case 'reconnecting':

@@ -21,7 +21,15 @@ import {
   writeSync,
 } from 'node:fs';
 import { dirname } from 'node:path';
-import type { EngineEvent, HostOutcome, StepOutcome } from '../engine/events.js';
+import type {
+  ApprovalAnswer,
+  ApprovalHow,
+  EngineEvent,
+  Evidence,
+  HingesOn,
+  HostOutcome,
+  StepOutcome,
+} from '../engine/events.js';
 import type { Value } from '../expr/types.js';
 import { RunbookError } from '../errors.js';
 import { parseLine, stringifyLine } from './codec.js';
@@ -40,7 +48,33 @@ export type JournalRecord =
     }
   /** A disruptive command was handed to the transport (only disruptive commands are journaled). */
   | { type: 'command'; at: number; key: string; stepId: string; command: string; attempt: number }
-  | { type: 'approval'; at: number; key: string; stepId: string; approved: boolean }
+  /**
+   * An approval decision. `how`/`answer`/`command`/`impact`/`inDoubt` are recorded since the change
+   * record (older journals lack them).
+   */
+  | {
+      type: 'approval';
+      at: number;
+      key: string;
+      stepId: string;
+      approved: boolean;
+      command?: string;
+      impact?: string;
+      how?: ApprovalHow;
+      answer?: ApprovalAnswer;
+      inDoubt?: boolean;
+    }
+  /** Dry-run: a disruptive step reached and not sent, with the evidence (for reports). */
+  | {
+      type: 'would-run';
+      at: number;
+      key: string;
+      stepId: string;
+      command: string;
+      impact: string;
+      evidence: Evidence[];
+      hingesOn?: HingesOn;
+    }
   | {
       type: 'step-end';
       at: number;
@@ -71,6 +105,7 @@ const RECORD_TYPES: ReadonlySet<string> = new Set<JournalRecordType>([
   'step-start',
   'command',
   'approval',
+  'would-run',
   'step-end',
   'host-end',
 ]);
@@ -135,8 +170,14 @@ export function toRecord(e: EngineEvent): JournalRecord | undefined {
       return e.disruptive
         ? { type: 'command', at: e.at, key: e.key, stepId: e.stepId, command: e.command, attempt: e.attempt }
         : undefined;
-    case 'approval-result':
-      return { type: 'approval', at: e.at, key: e.key, stepId: e.stepId, approved: e.approved };
+    case 'approval-result': {
+      const { kind: _kind, host: _host, ...rest } = e;
+      return { type: 'approval', ...rest };
+    }
+    case 'would-run': {
+      const { kind: _kind, host: _host, ...rest } = e;
+      return { type: 'would-run', ...rest };
+    }
     case 'step-end': {
       const { kind: _kind, host: _host, ...rest } = e;
       return { type: 'step-end', ...rest };
@@ -150,7 +191,6 @@ export function toRecord(e: EngineEvent): JournalRecord | undefined {
     case 'command-output':
     case 'retry-wait':
     case 'approval-request':
-    case 'would-run':
     case 'reconnecting':
       return undefined;
     default: {

@@ -70,6 +70,7 @@ export function resumeState(records: readonly JournalRecord[]): ResumeState {
         open.get(rec.key)?.commandsSent.push(rec.command);
         break;
       case 'approval':
+      case 'would-run':
         break;
       case 'step-end': {
         open.delete(rec.key);
