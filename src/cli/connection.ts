@@ -6,7 +6,7 @@ import { createSshTransport, type HostKeyPolicy } from '../transport/ssh.js';
 import { openTranscript } from '../transport/transcript.js';
 import type { Transport } from '../transport/types.js';
 import type { PlatformProfile } from '../platforms/types.js';
-import type { Target } from './targets.js';
+import type { Target } from '../fleet/target.js';
 
 export interface ConnectionOptions {
   password?: string;

@@ -3,6 +3,7 @@
  * Flags -> options -> runSession. Exit codes: 0 ok, 1 failed, 2 usage/validation, 3 connection,
  * 4 awaiting approval or interrupted.
  */
+import { MASK } from '../redact.js';
 import type { Command } from 'commander';
 import { hostname } from 'node:os';
 import { resolve } from 'node:path';
@@ -13,7 +14,8 @@ import { loadRunbook } from '../runbook/load.js';
 import { resolveVars } from '../runbook/vars.js';
 import { RunStore, DEFAULT_STATE_DIR } from '../store/runs.js';
 import { action, collect } from './output.js';
-import { resolveTargets, toPort, type Target } from './targets.js';
+import { resolveTargets, toPort } from './targets.js';
+import type { Target } from '../fleet/target.js';
 import { runSession } from './session.js';
 import { connectionFromFlags, connectionArgv, type ConnectionFlags } from './connection-flags.js';
 import { startEmbeddedLab } from './lab-target.js';
@@ -258,7 +260,7 @@ export function redactedVars(
   const out: Record<string, unknown> = {};
   for (const [k, v] of Object.entries(vars)) {
     const decl = runbook.vars.find((d) => d.name === k);
-    out[k] = decl?.secret ? '********' : typeof v === 'bigint' ? v.toString() : v;
+    out[k] = decl?.secret ? MASK : typeof v === 'bigint' ? v.toString() : v;
   }
   return out;
 }

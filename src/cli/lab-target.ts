@@ -8,7 +8,7 @@ import { RunbookError } from '../errors.js';
 import { startLab, type Scenario } from '../lab/index.js';
 import { SCENARIOS } from '../lab/topology.js';
 import type { PlatformName } from '../platforms/types.js';
-import type { Target } from './targets.js';
+import type { Target } from '../fleet/target.js';
 
 export interface EmbeddedLab {
   password: string;

@@ -12,7 +12,8 @@ import { loadRunbook } from '../runbook/load.js';
 import { buildPlan, type PlanHost } from '../runbook/plan.js';
 import { resolveVars } from '../runbook/vars.js';
 import { action, collect } from './output.js';
-import { resolveTargets, toPort, type Target } from './targets.js';
+import type { Target } from '../fleet/target.js';
+import { resolveTargets, toPort } from './targets.js';
 
 export interface PlanFlags {
   var?: string[];

@@ -17,7 +17,7 @@ import { runSession, type SessionOptions } from './session.js';
 import { addConnectionOptions, addFleetOptions } from './exec.js';
 import { connectionFromFlags, type ConnectionFlags } from './connection-flags.js';
 import { fleetFromFlags, type FleetFlags } from './fleet-flags.js';
-import type { Target } from './targets.js';
+import type { Target } from '../fleet/target.js';
 
 interface ResumeFlags extends Partial<ConnectionFlags> {
   stateDir: string;

@@ -10,7 +10,8 @@ import type { StepOutcome } from '../engine/events.js';
 import type { Value } from '../expr/types.js';
 import { stringifyJson } from '../report/json.js';
 import { formatDuration } from '../report/format.js';
-import { resumeState } from '../store/resume.js';
+import { journalTimeline } from '../store/resume.js';
+import { stepsWithDoubt, type TimelineStep } from '../engine/timeline.js';
 import {
   DEFAULT_STATE_DIR,
   RunStore,
@@ -102,77 +103,39 @@ export interface RunView {
 export function buildRunView(handle: RunHandle): RunView {
   const { outcome, hostStates } = handle.status();
   const hosts = handle.meta.targets.map((t): HostView => {
-    const records = handle.readJournal(t.name);
-    const view: HostView = { host: t.name, state: hostStates[t.name] ?? 'pending', sessions: 0, steps: [] };
-    const open = new Map<string, StepView>();
-    for (const r of records) {
-      switch (r.type) {
-        case 'host-start':
-          view.sessions++;
-          break;
-        case 'step-start': {
-          const s: StepView = {
-            key: r.key,
-            stepId: r.stepId,
-            title: r.title,
-            outcome: 'running',
-            disruptive: r.disruptive,
-            startedAt: new Date(r.at).toISOString(),
-            commands: [],
-            captures: {},
-            approvals: [],
-            session: view.sessions,
-            ...(r.item === undefined ? {} : { item: r.item }),
-          };
-          view.steps.push(s);
-          open.set(r.key, s);
-          break;
-        }
-        case 'command':
-          open.get(r.key)?.commands.push(r.command);
-          break;
-        case 'approval':
-          open.get(r.key)?.approvals.push(r.approved);
-          break;
-        case 'step-end': {
-          let s = open.get(r.key);
-          if (!s) {
-            s = {
-              key: r.key,
-              stepId: r.stepId,
-              title: r.stepId,
-              outcome: 'running',
-              disruptive: false,
-              startedAt: new Date(r.at - r.durationMs).toISOString(),
-              commands: [],
-              captures: {},
-              approvals: [],
-              session: view.sessions,
-            };
-            view.steps.push(s);
-          }
-          open.delete(r.key);
-          s.outcome = r.outcome;
-          s.durationMs = r.durationMs;
-          s.commands = [...r.commands];
-          s.captures = r.captures;
-          const msg = r.error?.message ?? r.message;
-          if (msg) s.message = msg;
-          break;
-        }
-        case 'host-end':
-          view.durationMs = (view.durationMs ?? 0) + r.durationMs;
-          view.message = r.message;
-          if (r.stoppedAt) view.stoppedAt = r.stoppedAt;
-          else delete view.stoppedAt;
-          break;
-      }
-    }
-    const doubt = resumeState(records).inDoubt;
-    for (const s of open.values()) if (doubt.has(s.key)) s.outcome = 'in-doubt';
+    const tl = journalTimeline(t.name, handle.readJournal(t.name));
+    const view: HostView = {
+      host: t.name,
+      state: hostStates[t.name] ?? 'pending',
+      sessions: tl.sessions,
+      steps: stepsWithDoubt(tl).map(stepView),
+    };
+    if (tl.durationMs !== undefined) view.durationMs = tl.durationMs;
+    if (tl.phase === 'ended' || tl.message) view.message = tl.message;
+    if (tl.stoppedAt !== undefined) view.stoppedAt = tl.stoppedAt;
     return view;
   });
   return { meta: handle.meta, outcome, hosts };
+}
+
+function stepView(s: TimelineStep): StepView {
+  const v: StepView = {
+    key: s.key,
+    stepId: s.stepId,
+    title: s.title,
+    outcome: s.outcome,
+    disruptive: s.disruptive,
+    startedAt: new Date(s.startedAt).toISOString(),
+    commands: [...s.commands],
+    captures: s.captures,
+    approvals: [...s.approvals],
+    session: s.session,
+  };
+  if (s.durationMs !== undefined) v.durationMs = s.durationMs;
+  if (s.item !== undefined) v.item = s.item;
+  const msg = s.error?.message ?? s.message;
+  if (msg) v.message = msg;
+  return v;
 }
 
 export function formatRunList(runs: readonly RunSummary[], runsDir: string): string {

@@ -1,31 +1,28 @@
 /**
- * One run of a runbook over its targets, shared by `runbook exec` and `runbook resume`:
- * run record and journals, host locks, approvals, reporters, signals, fleet batches, the final
- * summary and the exit code. The executor decides what runs; this file only wires the seams.
+ * `runbook exec` and `runbook resume` as a terminal program: flags -> options -> runRunbook ->
+ * print. Which reporters draw (live progress on a terminal, the line log otherwise, nothing with
+ * --json), how a person approves (a y/N question on a terminal, --yes, or nobody), signals as abort
+ * signals, and the summary or JSON document at the end. The run itself is src/engine/orchestrator.
  */
-import { rmSync } from 'node:fs';
-import { setMaxListeners } from 'node:events';
 import { RunbookError, type ExitCode } from '../errors.js';
 import type { Runbook } from '../runbook/model.js';
 import type { Value } from '../expr/types.js';
-import { checkStartAt, runHost, type ApprovalRequest, type HostResult } from '../engine/executor.js';
-import type { EngineEvent, Reporter, StepOutcome } from '../engine/events.js';
+import type { Reporter } from '../engine/events.js';
+import { runRunbook, type FleetSettings, type RestoreState } from '../engine/orchestrator.js';
+import { approveAllAs, askingApprover } from '../engine/approvers.js';
+import { onInterrupts } from '../engine/interrupts.js';
+import type { Target } from '../fleet/target.js';
 import type { RunHandle } from '../store/runs.js';
-import { acquireHostLock, type HostLock } from '../store/lock.js';
-import { createJsonCollector, stringifyResult } from '../report/json.js';
+import { stringifyResult } from '../report/json.js';
 import { createLogReporter, type LogLevel } from '../report/log.js';
 import { formatSummary } from '../report/summary.js';
-import { changesWouldRun } from '../report/rollup.js';
 import { createProgressReporter, type ProgressReporter } from '../report/progress.js';
-import { runFleet, type HostRunContext } from '../fleet/scheduler.js';
-import type { InventoryHost } from '../fleet/inventory.js';
 import { getProfile } from '../platforms/index.js';
-import type { Target } from './targets.js';
 import { openConnection, type ConnectionOptions } from './connection.js';
 import { askLine } from '../report/ask.js';
-import { createApprover, APPROVAL_CHOICES } from './approver.js';
+import { changesWouldRun } from '../report/rollup.js';
 
-export interface SessionOptions {
+export interface SessionOptions extends FleetSettings {
   runbook: Runbook;
   vars: Record<string, Value>;
   targets: Target[];
@@ -35,17 +32,10 @@ export interface SessionOptions {
   startAt?: string;
   run: RunHandle;
   /** Resume: per host, what the journal says is done. Hosts absent here start fresh. */
-  restore?: Map<
-    string,
-    { completed: Map<string, { scope: Record<string, Value>; outcome: StepOutcome }>; inDoubt: Set<string> }
-  >;
+  restore?: RestoreState;
   connection: ConnectionOptions;
   json: boolean;
   level: LogLevel;
-  forks: number;
-  serial?: string;
-  maxFailPct?: number;
-  keepGoing: boolean;
   /** Shown in the summary: how to continue this run / retry failed hosts. */
   resumeCommand: string;
   /** The command that retries the failed hosts (`retryFile` lists them, one a line). */
@@ -56,14 +46,6 @@ export interface SessionOptions {
   detailedExitcode?: boolean;
   /** Where one host's record is shown (`runbook runs <id> --host H`). */
   hostDetailsCommand?: string;
-}
-
-/** Exit code of a whole run: interrupted/awaiting beats failed beats unreachable. */
-export function exitCodeOf(outcomes: string[]): ExitCode {
-  if (outcomes.some((o) => o === 'interrupted' || o === 'awaiting-approval' || o === 'not-run')) return 4;
-  if (outcomes.some((o) => o === 'failed')) return 1;
-  if (outcomes.some((o) => o === 'unreachable')) return 3;
-  return 0;
 }
 
 /**
@@ -86,61 +68,9 @@ export function reconnectDelaysFromEnv(raw = process.env.RUNBOOK_RECONNECT_DELAY
   return delays;
 }
 
-/**
- * Take every target's lock before anything runs, so a run never starts on some hosts and then
- * finds another run on the next one. Throws E_LOCKED (nothing taken) when a live run holds one.
- */
-function lockAll(o: SessionOptions): { locks: Map<string, HostLock>; warnings: string[] } {
-  const locks = new Map<string, HostLock>();
-  const warnings: string[] = [];
-  try {
-    for (const t of o.targets) {
-      const lock = acquireHostLock(o.run.stateDir, t.lockName ?? t.name, o.run.meta.id);
-      locks.set(t.name, lock);
-      if (lock.tookOverStale) {
-        warnings.push(
-          `${t.name}: took over a stale lock of run ${lock.tookOverStale.runId} (its process ${lock.tookOverStale.pid} is gone)`,
-        );
-      }
-    }
-  } catch (err) {
-    for (const l of locks.values()) l.release();
-    throw err;
-  }
-  return { locks, warnings };
-}
-
 export async function runSession(o: SessionOptions): Promise<ExitCode> {
   const reconnectDelaysMs = reconnectDelaysFromEnv();
-  let locked: ReturnType<typeof lockAll>;
-  try {
-    checkStartAt(o.runbook, o.startAt);
-    locked = lockAll(o);
-  } catch (err) {
-    // A fresh run that could not start leaves no record behind; a resumed one is left as it was.
-    o.run.close();
-    if (!o.restore) rmSync(o.run.dir, { recursive: true, force: true });
-    throw err;
-  }
-  try {
-    return await runLocked(o, locked.warnings, reconnectDelaysMs);
-  } finally {
-    for (const l of locked.locks.values()) l.release();
-  }
-}
-
-async function runLocked(
-  o: SessionOptions,
-  lockWarnings: string[],
-  reconnectDelaysMs: number[] | undefined,
-): Promise<ExitCode> {
   const interactive = Boolean(process.stdin.isTTY) && !o.json;
-  const collector = createJsonCollector({
-    runId: o.run.meta.id,
-    runbook: { name: o.runbook.name, path: o.run.meta.runbookPath, contentHash: o.runbook.contentHash },
-    mode: o.mode,
-    hosts: o.targets.map((t) => t.name),
-  });
   const live: ProgressReporter | undefined =
     !o.json && process.stdout.isTTY && o.level !== 'quiet' && !process.env.RUNBOOK_NO_PROGRESS
       ? createProgressReporter({
@@ -152,202 +82,83 @@ async function runLocked(
       : undefined;
   const log: Reporter | undefined =
     live || o.json ? undefined : createLogReporter({ out: process.stderr, level: o.level });
-  const listeners: Reporter[] = [collector.report];
-  if (live) listeners.push(live.report);
-  if (log) listeners.push(log);
   const say = (text: string): void => {
     if (live) live.note(text);
     else if (!o.json) process.stderr.write(`${text}\n`);
   };
-  if (o.level !== 'quiet') {
+  const started = (): void => {
+    if (o.level === 'quiet') return;
     const n = o.targets.length;
     say(
       `run ${o.run.meta.id}: ${o.runbook.name}${o.mode === 'dry-run' ? ' (dry run)' : ''} on ${n} host${n === 1 ? '' : 's'}, record in ${o.run.dir}`,
     );
-  }
-  for (const w of lockWarnings) say(`warning: ${w}`);
-
-  // Ctrl-C once: stop between steps; twice: abort the running command too; three times: exit at
-  // once (the journal is written as the run goes, so the run stays resumable).
-  const stop = new AbortController();
-  const hard = new AbortController();
-  // Every running host listens on both signals (sleeps, commands): not a leak, so no warning at 11.
-  setMaxListeners(0, stop.signal, hard.signal);
-  let signals = 0;
-  const onSignal = (sig: NodeJS.Signals): void => {
-    signals += 1;
-    const msg =
-      signals === 1
-        ? `${sig}: stopping after the running step (again to abort it)`
-        : signals === 2
-          ? `${sig}: aborting the running command (again to exit at once)`
-          : `${sig}: exiting now; to continue: ${o.resumeCommand}`;
-    if (live && signals < 3) live.note(msg);
-    else process.stderr.write(`\n${msg}\n`);
-    if (signals === 1) stop.abort(new RunbookError('E_INTERRUPTED', `interrupted by ${sig}`));
-    else if (signals === 2) hard.abort(new RunbookError('E_INTERRUPTED', `interrupted by ${sig} (twice)`));
-    else process.exit(4);
   };
-  process.on('SIGINT', onSignal);
-  process.on('SIGTERM', onSignal);
 
-  let asking: Promise<unknown> = Promise.resolve();
-  // Why approvals were refused by the fleet's disruptive-failure rule (said once in the summary).
-  let blockedNote: string | undefined;
-  const blocked = (ctx: HostRunContext): boolean => {
-    if (ctx.disruptiveAllowed()) return false;
-    blockedNote ??= ctx.disruptiveBlockedReason();
-    return true;
-  };
-  // Asked one question at a time, even with many hosts in flight; `quit` stops the run.
-  const approver = createApprover({
-    yes: o.yes,
-    resumed: Boolean(o.restore),
-    question: approvalQuestion,
-    onQuit: () => stop.abort(new RunbookError('E_INTERRUPTED', 'stopped at an approval (quit)')),
-    ...(interactive
-      ? {
-          ask: (q: string) => {
-            const next = asking.then(async () => {
-              // interrupted while this question waited its turn: do not ask it
-              if (stop.signal.aborted)
-                throw new RunbookError('E_INTERRUPTED', 'interrupted before the question was asked');
-              return live
-                ? live.prompt(q)
-                : askLine({ question: q, input: process.stdin, output: process.stderr, terminal: true });
-            });
-            asking = next.catch(() => undefined);
-            return next;
-          },
-        }
-      : {}),
+  const interrupts = onInterrupts({
+    resumeCommand: o.resumeCommand,
+    say: (text, last) => {
+      if (live && !last) live.note(text);
+      else process.stderr.write(`\n${text}\n`);
+    },
   });
-  const approve = (ctx: HostRunContext) =>
-    approver ? async (req: ApprovalRequest) => (blocked(ctx) ? false : approver(req)) : undefined;
+  // quit at an approval stops the run like a Ctrl-C (between steps; resumable)
+  const quit = new AbortController();
+  const stop = AbortSignal.any([interrupts.stop, quit.signal]);
+  const approver = o.yes
+    ? approveAllAs(o.restore ? 'resume-yes' : 'yes-flag')
+    : interactive
+      ? askingApprover({
+          ask: (q) =>
+            live
+              ? live.prompt(q)
+              : askLine({ question: q, input: process.stdin, output: process.stderr, terminal: true }),
+          signal: stop,
+          width: process.stdout.columns || 120,
+          onQuit: () => quit.abort(new RunbookError('E_INTERRUPTED', 'stopped at an approval (quit)')),
+        })
+      : undefined;
 
-  const runOne = async (t: Target, ctx: HostRunContext): Promise<HostResult> => {
-    const journal = o.run.journal(t.name);
-    const toJournal = journal.listener();
-    const emit: Reporter = (e: EngineEvent) => {
-      toJournal(e);
-      for (const l of listeners) l(e);
-    };
-    const transport = openConnection(t, getProfile(t.platform), o.connection, hard.signal);
-    try {
-      const result = await runHost({
-        runbook: o.runbook,
-        host: { name: t.name, address: t.address, port: t.port, platform: t.platform, user: t.user },
-        transport,
-        vars: o.vars,
-        mode: o.mode,
-        approve: approve(ctx),
-        emit,
-        signal: stop.signal,
-        commandSignal: hard.signal,
-        ...(reconnectDelaysMs ? { reconnectDelaysMs } : {}),
-        startAt: o.restore?.has(t.name) ? undefined : o.startAt,
-        restore: o.restore?.get(t.name),
-      });
-      if (result.outcome === 'failed' && result.disruptive.length > 0) ctx.reportDisruptiveFailure(t.name);
-      return result;
-    } finally {
-      await transport.close().catch(() => undefined);
-    }
-  };
-
-  let fleet: Awaited<ReturnType<typeof runFleet<HostResult>>>;
+  let result: Awaited<ReturnType<typeof runRunbook>>;
   try {
-    fleet = await runFleet(
-      o.targets.map((t) => asInventoryHost(t)),
-      {
-        forks: o.forks,
-        serial: o.serial,
-        maxFailPct: o.maxFailPct,
-        keepGoing: o.keepGoing,
-        signal: stop.signal,
-      },
-      (h, ctx) => runOne(byName(o.targets, h.name), ctx),
-    );
+    result = await runRunbook({
+      runbook: o.runbook,
+      vars: o.vars,
+      targets: o.targets,
+      mode: o.mode,
+      run: o.run,
+      transport: (t, commandSignal) => openConnection(t, getProfile(t.platform), o.connection, commandSignal),
+      ...(approver ? { approver } : {}),
+      reporters: [live?.report, log].filter((r): r is Reporter => r !== undefined),
+      onNote: say,
+      onStart: started,
+      signal: stop,
+      commandSignal: interrupts.hard,
+      fleet: { forks: o.forks, serial: o.serial, maxFailPct: o.maxFailPct, keepGoing: o.keepGoing },
+      ...(o.startAt !== undefined ? { startAt: o.startAt } : {}),
+      ...(o.restore ? { restore: o.restore } : {}),
+      ...(reconnectDelaysMs ? { reconnectDelaysMs } : {}),
+    });
   } finally {
-    process.off('SIGINT', onSignal);
-    process.off('SIGTERM', onSignal);
+    interrupts.dispose();
     if (live) await live.done();
   }
 
-  for (const w of lockWarnings) collector.addMessage(w);
-  // (an interrupt is already each host's outcome; a fleet stopped on failures says why)
-  if (fleet.stoppedReason && fleet.stoppedReason !== 'interrupted') collector.addMessage(fleet.stoppedReason);
-  if (blockedNote) collector.addMessage(blockedNote);
-  // What to do about a connection that failed (trust a host key, fix credentials): once per hint.
-  const hints = new Map<string, string[]>();
-  for (const t of o.targets) {
-    const r = fleet.results.get(t.name);
-    const hint = r && 'error' in r ? r.error?.hint : undefined;
-    if (hint) hints.set(hint, [...(hints.get(hint) ?? []), t.name]);
-  }
-  for (const [hint, hosts] of hints) collector.addMessage(`${hosts.join(', ')}: ${hint}`);
-  const outcomes = o.targets.map((t) => fleet.results.get(t.name)?.outcome ?? 'not-run');
-  const failed = o.targets
-    .filter((_, i) => outcomes[i] === 'failed' || outcomes[i] === 'unreachable')
-    .map((t) => t.name);
-  const retryFile = failed.length > 0 ? o.run.writeRetryFile(failed) : undefined;
-  const doc = collector.document();
-  o.run.close();
   if (o.json) {
-    process.stdout.write(`${stringifyResult(doc)}\n`);
+    process.stdout.write(`${stringifyResult(result.document)}\n`);
   } else {
+    const { retryFile, failedHosts } = result;
     process.stdout.write(
-      `\n${formatSummary(doc, {
+      `\n${formatSummary(result.document, {
         resumeCommand: o.resumeCommand,
-        retryCommand: retryFile && o.retryCommand ? o.retryCommand({ retryFile, hosts: failed }) : undefined,
+        retryCommand:
+          retryFile && o.retryCommand ? o.retryCommand({ retryFile, hosts: failedHosts }) : undefined,
         details: o.details ?? false,
         ...(o.hostDetailsCommand ? { hostDetailsCommand: o.hostDetailsCommand } : {}),
       })}\n`,
     );
   }
-  // Hosts left out because the fleet stopped on failures (max-fail, a whole batch failed) do not
-  // make the run "interrupted": the failures that stopped it give exit code 1.
-  const stoppedOnFailures = fleet.stoppedReason !== undefined && fleet.stoppedReason !== 'interrupted';
-  const code = exitCodeOf(stoppedOnFailures ? outcomes.filter((x) => x !== 'not-run') : outcomes);
-  return code === 0 && o.detailedExitcode && changesWouldRun(doc) ? 5 : code;
-}
-
-/** The approval question: the command, its blast radius, and the evidence that led there (a few lines). */
-export function approvalQuestion(req: ApprovalRequest, width = process.stdout.columns || 120): string {
-  const doubt = req.inDoubt
-    ? '\n  (IN DOUBT: an earlier run started this step and never finished it; it may already have run)'
-    : '';
-  const cut = (line: string): string => (line.length > width - 6 ? `${line.slice(0, width - 7)}…` : line);
-  const why: string[] = [];
-  // the decisions first (conditions that held), then the device lines behind them
-  for (const e of req.evidence) for (const c of e.conditions ?? []) why.push(cut(`    held: ${c}`));
-  for (const e of req.evidence)
-    for (const line of e.lines ?? []) why.push(cut(`    ${e.stepId}: ${line.trim()}`));
-  const shown =
-    why.length > 8
-      ? [...why.slice(0, 8), `    ... ${why.length - 8} more (--dry-run --json shows all the evidence)`]
-      : why;
-  const because = shown.length > 0 ? `\n  because:\n${shown.join('\n')}` : '';
-  return `${req.host}: step ${req.stepId} wants to run\n  ${req.command}\n  impact: ${req.impact}${because}${doubt}\nRun it? ${APPROVAL_CHOICES} (default n): `;
-}
-
-function byName(targets: Target[], name: string): Target {
-  const t = targets.find((x) => x.name === name);
-  if (!t) throw new RunbookError('E_INTERNAL', `no target named ${name}`);
-  return t;
-}
-
-function asInventoryHost(t: Target): InventoryHost {
-  return (
-    t.inventory ?? {
-      name: t.name,
-      address: t.address,
-      port: t.port,
-      user: t.user,
-      platform: t.platform,
-      vars: {},
-      groups: ['all', 'ungrouped'],
-      pos: { file: '<command line>', line: 1, col: 1 },
-    }
-  );
+  // as Terraform's plan -detailed-exitcode: a clean dry run that found changes exits 5
+  return result.exitCode === 0 && o.detailedExitcode && changesWouldRun(result.document)
+    ? 5
+    : result.exitCode;
 }

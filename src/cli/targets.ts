@@ -8,22 +8,9 @@ import { readFileSync } from 'node:fs';
 import { RunbookError } from '../errors.js';
 import type { PlatformName } from '../platforms/types.js';
 import { isPlatformName, platformNames } from '../platforms/index.js';
-import type { InventoryHost } from '../fleet/inventory.js';
+import type { Target } from '../fleet/target.js';
 import { loadInventory } from '../fleet/inventory.js';
 import { selectHosts } from '../fleet/limit.js';
-
-/** One host to run against, with its resolved connection settings. */
-export interface Target {
-  name: string;
-  address: string;
-  port: number;
-  platform: PlatformName;
-  user?: string;
-  /** Name of the host lock when it differs from `name` (an embedded lab router is private to its run). */
-  lockName?: string;
-  /** The inventory entry, when the target came from one. */
-  inventory?: InventoryHost;
-}
 
 export interface TargetOptions {
   hosts: string[];

@@ -3,12 +3,13 @@
  * as would-run (dry-run), send it, judge the output (platform error patterns first, exit code,
  * captures, expect), and poll with retry/until. The only place where a command reaches a transport.
  */
+import { MASK } from '../redact.js';
 import { RunbookError } from '../errors.js';
 import type { Value } from '../expr/types.js';
 import { formatValue } from '../expr/values.js';
 import { runCaptures } from '../match/capture.js';
 import { evaluateExpect } from '../match/expect.js';
-import { isReadOnlyCommand } from '../platforms/index.js';
+import { findDeviceError, isReadOnlyCommand } from '../platforms/index.js';
 import type { CommandStep } from '../runbook/model.js';
 import type { CommandResult, RunOptions } from '../transport/types.js';
 import { NEXT, errorFacts, undecidable, type Flow, type Frame, type RunContext } from './context.js';
@@ -86,9 +87,8 @@ export async function runCommand(
         evidence: ctx.evidence(step.id, refs, frame.conditions),
         ...(hingesOn ? { hingesOn } : {}),
       });
-      frame.afterWouldRun = true;
       ctx.stepEnd(step, key, started, { outcome: 'would-run', message: `dry-run: not sent: ${command}` });
-      return NEXT;
+      return { kind: 'next', afterWouldRun: true };
     }
     const inDoubt = ctx.opts.restore?.inDoubt.has(key) ?? false;
     const evidence = ctx.evidence(
@@ -179,7 +179,6 @@ export async function runCommand(
     attempt++;
     ctx.emit({ kind: 'command-sent', key, stepId: step.id, command, disruptive: step.disruptive, attempt });
     commands.push(command);
-    if (step.disruptive) ctx.disruptive.push(ctx.redactor.text(command));
     let result: CommandResult | undefined;
     try {
       result = await ctx.transport.run(command, runOpts);
@@ -296,12 +295,12 @@ function judge(
   key: string,
   attempt: number,
 ): Attempt {
-  const lines = result.output.split(/\r\n|\r|\n/);
-  for (const p of ctx.errorPatterns) {
-    const line = lines.find((l) => p.re.test(l));
-    if (line !== undefined)
-      return { ok: false, error: { code: 'E_DEVICE_ERROR', message: `${p.message}: ${line.trim()}` } };
-  }
+  const deviceError = findDeviceError(ctx.transport.profile, result.output);
+  if (deviceError)
+    return {
+      ok: false,
+      error: { code: 'E_DEVICE_ERROR', message: `${deviceError.message}: ${deviceError.line}` },
+    };
   if (result.exitCode !== undefined && !step.okExitCodes.includes(result.exitCode)) {
     const err = result.stderr?.trim().split('\n')[0];
     return {
@@ -378,7 +377,7 @@ function lost(
 function lastValues(ctx: RunContext, refs: readonly string[]): string {
   const shown = refs
     .filter((r) => r in ctx.scope && r !== 'vars' && r !== 'host' && r !== 'run')
-    .map((r) => `${r} = ${ctx.redactor.names.has(r) ? '********' : formatValue(ctx.scope[r]!)}`);
+    .map((r) => `${r} = ${ctx.redactor.names.has(r) ? MASK : formatValue(ctx.scope[r]!)}`);
   return shown.length ? ` (last values: ${ctx.redactor.text(shown.join(', '))})` : '';
 }
 

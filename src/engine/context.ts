@@ -3,7 +3,7 @@
  * the records, and the helpers every step kind uses (emit with redaction, step-end, reconnect).
  */
 import { RunbookError } from '../errors.js';
-import { toJson, varsScope } from '../expr/values.js';
+import { varsScope } from '../expr/values.js';
 import type { CompiledExpr, Value } from '../expr/types.js';
 import type { Step } from '../runbook/model.js';
 import type { Transport } from '../transport/types.js';
@@ -17,20 +17,31 @@ import type {
   StepOutcome,
 } from './events.js';
 import type { ApprovalRequest, ExecutorOptions } from './executor.js';
-import type { EvidenceRecord, StepRecord, WouldRun } from './records.js';
+import { applyEvent, newHostTimeline, type HostTimeline } from './timeline.js';
 import { makeRedactor, type Redactor } from './redact.js';
 import { abortableSleep } from '../sleep.js';
 
 /** Delays before each reconnect attempt after a dropped session (ms). */
 export const RECONNECT_DELAYS_MS = [1000, 2000, 5000, 10_000, 20_000];
 
-/** How a step (or a list of steps) left the walk. */
-export type Flow =
+/**
+ * How a step (or a list of steps) left the walk. `afterWouldRun`: in a dry-run, a would-run
+ * happened in this step or before it in its branch, so later verification cannot be expected to
+ * hold; the taint travels back to the enclosing lists in the returned flow (frames are never
+ * mutated).
+ */
+export type Flow = (
   | { kind: 'next' }
   /** The step failed; the enclosing list applies the step's on_failure. */
   | { kind: 'failed'; key: string; message: string }
   /** The host's walk is over (end step, approval missing or refused, interrupt, unreachable). */
-  | { kind: 'stop'; outcome: HostOutcome; message: string; stoppedAt?: string };
+  | { kind: 'stop'; outcome: HostOutcome; message: string; stoppedAt?: string }
+) & { afterWouldRun?: boolean };
+
+/** `flow`, marked as after a would-run when `tainted`. */
+export function tainted(flow: Flow, taint: boolean | undefined): Flow {
+  return taint && !flow.afterWouldRun ? { ...flow, afterWouldRun: true } : flow;
+}
 
 export const NEXT: Flow = { kind: 'next' };
 
@@ -42,10 +53,10 @@ export interface Condition {
 
 /** Where a list of steps sits: its key prefix, the conditions that held, dry-run state. */
 export interface Frame {
-  prefix: string;
-  conditions: Condition[];
+  readonly prefix: string;
+  readonly conditions: readonly Condition[];
   /** Dry-run: a would-run happened earlier in this branch, so verification cannot be expected to hold. */
-  afterWouldRun: boolean;
+  readonly afterWouldRun: boolean;
 }
 
 /** What a finished command step saw, for evidence. */
@@ -77,13 +88,14 @@ export class RunContext {
   readonly scope: Record<string, Value>;
   /** Names that come from options (vars, `vars`, `host`): never overwritten by a restore. */
   readonly reserved: ReadonlySet<string>;
-  readonly records: StepRecord[] = [];
-  readonly wouldRun: WouldRun[] = [];
+  /** What this host's walk did, from its own events (the one reducer). */
+  readonly timeline: HostTimeline;
   /** Disruptive commands handed to the transport (redacted). */
-  readonly disruptive: string[] = [];
+  get disruptive(): readonly string[] {
+    return this.timeline.disruptive;
+  }
   /** Set while `--start-at` has not been reached. */
   startAtPending: string | undefined;
-  readonly errorPatterns: { re: RegExp; message: string }[];
   readonly sleep: (ms: number, signal?: AbortSignal) => Promise<void>;
   /** Names bound by the step being run, collected by enclosing groups (stack). */
   private readonly bindings: Record<string, Value>[] = [];
@@ -107,16 +119,19 @@ export class RunContext {
       run: { dry_run: this.dryRun },
     };
     this.reserved = new Set(Object.keys(this.scope));
+    this.timeline = newHostTimeline(this.host);
     this.startAtPending = opts.startAt;
-    this.errorPatterns = opts.transport.profile.errorPatterns.map((p) => ({
-      re: new RegExp(p.pattern),
-      message: p.message,
-    }));
     this.sleep = opts.sleep ?? abortableSleep;
   }
 
   emit(event: DistributiveOmit<EngineEvent, 'host' | 'at'>): void {
-    this.opts.emit(this.redactor.deep({ ...event, host: this.host, at: Date.now() } as EngineEvent));
+    this.send(this.redactor.deep({ ...event, host: this.host, at: Date.now() } as EngineEvent));
+  }
+
+  /** An event (already redacted) to the host's timeline and the listeners. */
+  private send(event: EngineEvent): void {
+    applyEvent(this.timeline, event);
+    this.opts.emit(event);
   }
 
   get aborted(): boolean {
@@ -156,7 +171,7 @@ export class RunContext {
    * lines are narrowed to those that mention a value the step uses (e.g. the loop item's peer),
    * when any does.
    */
-  evidence(stepId: string, refs: Iterable<string>, conditions: Condition[]): Evidence[] {
+  evidence(stepId: string, refs: Iterable<string>, conditions: readonly Condition[]): Evidence[] {
     const names = [...refs, ...conditions.flatMap((c) => c.refs)];
     const keys = this.sourcesOf(names);
     const focus = new Set<string>();
@@ -223,25 +238,12 @@ export class RunContext {
       commands: facts.commands ?? [],
       captures: this.redactor.bindings(captures),
       scope: this.redactor.bindings(facts.bound ?? {}),
+      stepKind: step.kind,
     };
+    if (facts.attempts !== undefined) ev.attempts = facts.attempts;
     if (facts.message !== undefined) ev.message = facts.message;
     if (facts.error) ev.error = facts.error;
-    const red = this.redactor.deep(ev);
-    this.opts.emit(red);
-    const rec: StepRecord = {
-      key,
-      stepId: step.id,
-      kind: step.kind,
-      outcome: facts.outcome,
-      durationMs,
-      commands: red.commands,
-      captures: toJson(red.captures) as Record<string, unknown>,
-    };
-    if (facts.attempts !== undefined) rec.attempts = facts.attempts;
-    if (facts.item !== undefined) rec.item = toJson(this.redactor.deep(facts.item));
-    if (red.message !== undefined) rec.message = red.message;
-    if (red.error) rec.error = red.error;
-    this.records.push(rec);
+    this.send(this.redactor.deep(ev));
   }
 
   /** Dry-run: this command step ran after the latest unsent change, so its output cannot judge it. */
@@ -253,7 +255,7 @@ export class RunContext {
    * Dry-run: the latest would-run that one of these conditions depends on through output read after
    * it (the step runs only if that change does not verify), if any.
    */
-  hingesOn(conditions: Condition[]): HingesOn | undefined {
+  hingesOn(conditions: readonly Condition[]): HingesOn | undefined {
     let best: { seq: number; on: HingesOn } | undefined;
     for (const k of this.sourcesOf(conditions.flatMap((c) => c.refs))) {
       const u = this.unjudged.get(k);
@@ -278,16 +280,6 @@ export class RunContext {
       on: { key: red.key, stepId: red.stepId, title, command: red.command },
     };
     this.emit({ kind: 'would-run', ...red });
-    this.wouldRun.push({
-      ...red,
-      evidence: red.evidence.map((e) => {
-        const r: EvidenceRecord = { stepId: e.stepId };
-        if (e.captures) r.captures = toJson(e.captures) as Record<string, unknown>;
-        if (e.lines) r.lines = e.lines;
-        if (e.conditions) r.conditions = e.conditions;
-        return r;
-      }),
-    });
   }
 
   /** Ask the approver; undefined when there is none. The decision is emitted (and so journaled). */

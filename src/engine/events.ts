@@ -5,6 +5,7 @@
  * iterations (`per-peer[1]/clear-sa`), stable across runs so resume can match journal records.
  */
 import type { Value } from '../expr/types.js';
+import type { StepKind } from '../runbook/model.js';
 
 export type StepOutcome = 'ok' | 'failed' | 'skipped' | 'would-run' | 'ended' | 'restored';
 export type HostOutcome = 'ok' | 'failed' | 'awaiting-approval' | 'interrupted' | 'unreachable';
@@ -123,6 +124,10 @@ export type EngineEvent =
       captures: Record<string, Value>;
       /** Scope after the step, for resume (secret values redacted). */
       scope: Record<string, Value>;
+      /** What kind of step ended (absent in journals written before it was recorded). */
+      stepKind?: StepKind;
+      /** Attempts of a command step. */
+      attempts?: number;
       message?: string;
       error?: { code: string; message: string };
     })

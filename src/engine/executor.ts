@@ -16,7 +16,9 @@ import type { Runbook } from '../runbook/model.js';
 import type { TargetHost, Transport } from '../transport/types.js';
 import { RunContext, type Flow } from './context.js';
 import type { ApprovalDecision, Evidence, HostOutcome, Reporter, StepOutcome } from './events.js';
-import type { StepRecord, WouldRun } from './records.js';
+import type { EvidenceRecord, StepRecord, WouldRun } from './records.js';
+import type { TimelineStep, TimelineWouldRun } from './timeline.js';
+import { toJson } from '../expr/values.js';
 import { runSteps, startableIds } from './walk.js';
 
 export type { StepRecord, WouldRun, EvidenceRecord } from './records.js';
@@ -143,7 +145,7 @@ export async function runHost(opts: ExecutorOptions): Promise<HostResult> {
     outcome: end.outcome,
     message,
     durationMs,
-    disruptive: ctx.disruptive,
+    disruptive: [...ctx.disruptive],
   };
   if (end.stoppedAt !== undefined) hostEndEvent.stoppedAt = end.stoppedAt;
   ctx.emit(hostEndEvent);
@@ -152,9 +154,9 @@ export async function runHost(opts: ExecutorOptions): Promise<HostResult> {
     outcome: end.outcome,
     message,
     durationMs,
-    steps: ctx.records,
-    disruptive: ctx.disruptive,
-    wouldRun: ctx.wouldRun,
+    steps: ctx.timeline.finished.map(stepRecord),
+    disruptive: [...ctx.disruptive],
+    wouldRun: ctx.timeline.wouldRun.map(wouldRunRecord),
   };
   if (end.stoppedAt !== undefined) result.stoppedAt = end.stoppedAt;
   if (error) result.error = ctx.redactor.deep(error);
@@ -164,11 +166,11 @@ export async function runHost(opts: ExecutorOptions): Promise<HostResult> {
 function hostEnd(ctx: RunContext, flow: Flow): { outcome: HostOutcome; message: string; stoppedAt?: string } {
   if (flow.kind === 'stop') return flow;
   if (flow.kind === 'failed') return { outcome: 'failed', message: flow.message, stoppedAt: flow.key };
-  const ran = ctx.records.filter(
+  const ran = ctx.timeline.finished.filter(
     (r) => r.outcome !== 'skipped' && r.outcome !== 'restored' && r.kind === 'command',
   ).length;
   if (ctx.dryRun) {
-    const n = ctx.wouldRun.length;
+    const n = ctx.timeline.wouldRun.length;
     return {
       outcome: 'ok',
       message: n
@@ -177,4 +179,39 @@ function hostEnd(ctx: RunContext, flow: Flow): { outcome: HostOutcome; message: 
     };
   }
   return { outcome: 'ok', message: `completed (${ran} command step${ran === 1 ? '' : 's'} run)` };
+}
+
+/** A finished step of the timeline as plain JSON-safe data. */
+function stepRecord(s: TimelineStep): StepRecord {
+  const rec: StepRecord = {
+    key: s.key,
+    stepId: s.stepId,
+    kind: s.kind ?? 'command',
+    outcome: s.outcome === 'running' || s.outcome === 'in-doubt' ? 'failed' : s.outcome,
+    durationMs: s.durationMs ?? 0,
+    commands: [...s.commands],
+    captures: toJson(s.captures) as Record<string, unknown>,
+  };
+  if (s.attempts !== undefined) rec.attempts = s.attempts;
+  if (s.item !== undefined) rec.item = toJson(s.item);
+  if (s.message !== undefined) rec.message = s.message;
+  if (s.error) rec.error = s.error;
+  return rec;
+}
+
+function wouldRunRecord(w: TimelineWouldRun): WouldRun {
+  return {
+    key: w.key,
+    stepId: w.stepId,
+    command: w.command,
+    impact: w.impact,
+    evidence: w.evidence.map((e) => {
+      const r: EvidenceRecord = { stepId: e.stepId };
+      if (e.captures) r.captures = toJson(e.captures) as Record<string, unknown>;
+      if (e.lines) r.lines = e.lines;
+      if (e.conditions) r.conditions = e.conditions;
+      return r;
+    }),
+    ...(w.hingesOn ? { hingesOn: w.hingesOn } : {}),
+  };
 }

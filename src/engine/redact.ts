@@ -5,8 +5,7 @@
  */
 import type { Value } from '../expr/types.js';
 import type { VarDecl } from '../runbook/model.js';
-
-export const MASK = '********';
+import { MASK, orderSecrets } from '../redact.js';
 
 export interface Redactor {
   /** Names of secret vars. */
@@ -27,9 +26,7 @@ function secretStrings(v: Value | undefined): string[] {
 
 export function makeRedactor(decls: readonly VarDecl[], vars: Record<string, Value>): Redactor {
   const names = new Set(decls.filter((d) => d.secret).map((d) => d.name));
-  const secrets = [...new Set([...names].flatMap((n) => secretStrings(vars[n])))]
-    .filter((s) => s.length > 0)
-    .sort((a, b) => b.length - a.length);
+  const secrets = orderSecrets([...names].flatMap((n) => secretStrings(vars[n])));
   const text = (s: string): string => {
     let out = s;
     for (const secret of secrets) out = out.split(secret).join(MASK);

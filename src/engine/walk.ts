@@ -22,6 +22,7 @@ import { renderLoose as renderMessage, runCommand } from './command.js';
 import {
   NEXT,
   errorFacts,
+  tainted,
   undecidable,
   type Condition,
   type Flow,
@@ -30,32 +31,41 @@ import {
 } from './context.js';
 
 export async function runSteps(ctx: RunContext, steps: readonly Step[], frame: Frame): Promise<Flow> {
+  // a would-run taints the rest of this list (and is handed back to the enclosing one)
+  let after = frame.afterWouldRun;
   for (const step of steps) {
     const key = frame.prefix + step.id;
     if (ctx.aborted)
-      return {
-        kind: 'stop',
-        outcome: 'interrupted',
-        message: `interrupted before step ${step.id}`,
-        stoppedAt: key,
-      };
-    const flow = await runStep(ctx, step, key, frame);
+      return tainted(
+        {
+          kind: 'stop',
+          outcome: 'interrupted',
+          message: `interrupted before step ${step.id}`,
+          stoppedAt: key,
+        },
+        after,
+      );
+    const flow = await runStep(ctx, step, key, { ...frame, afterWouldRun: after });
+    after ||= flow.afterWouldRun === true;
     if (flow.kind !== 'failed') {
-      if (flow.kind === 'stop') return flow;
+      if (flow.kind === 'stop') return tainted(flow, after);
       continue;
     }
     const onFailure = step.onFailure;
     if (onFailure.kind === 'continue') continue;
-    if (onFailure.kind === 'abort') return flow;
-    const recoveryFrame: Frame = { ...frame, prefix: `${key}/` };
-    const recovery = await runSteps(ctx, onFailure.steps, recoveryFrame);
-    if (recoveryFrame.afterWouldRun) frame.afterWouldRun = true;
-    if (recovery.kind === 'stop') return recovery;
+    if (onFailure.kind === 'abort') return tainted(flow, after);
+    const recovery = await runSteps(ctx, onFailure.steps, {
+      ...frame,
+      prefix: `${key}/`,
+      afterWouldRun: after,
+    });
+    after ||= recovery.afterWouldRun === true;
+    if (recovery.kind === 'stop') return tainted(recovery, after);
     const why =
       recovery.kind === 'failed' ? `; recovery failed too: ${recovery.message}` : '; recovery steps ran';
-    return { kind: 'failed', key: flow.key, message: `${flow.message}${why}` };
+    return tainted({ kind: 'failed', key: flow.key, message: `${flow.message}${why}` }, after);
   }
-  return NEXT;
+  return tainted(NEXT, after);
 }
 
 async function runStep(ctx: RunContext, step: Step, key: string, frame: Frame): Promise<Flow> {
@@ -132,7 +142,6 @@ async function runStep(ctx: RunContext, step: Step, key: string, frame: Frame): 
       flow = runSet(ctx, step, key, started);
       break;
   }
-  if (inner.afterWouldRun) frame.afterWouldRun = true;
   return flow;
 }
 
@@ -163,7 +172,7 @@ async function runBody(
     return flow;
   }
   ctx.stepEnd(step, key, started, { outcome: 'ok', bound, ...facts });
-  return NEXT;
+  return tainted(NEXT, flow.afterWouldRun);
 }
 
 async function runGroup(
@@ -177,7 +186,7 @@ async function runGroup(
   const forEach = step.forEach;
   if (!forEach) {
     const inner: Frame = { ...frame, prefix: `${key}/` };
-    return runBody(ctx, step, key, started, () => runSteps(ctx, step.steps, inner).then(join(frame, inner)));
+    return runBody(ctx, step, key, started, () => runSteps(ctx, step.steps, inner));
   }
   return runBody(ctx, step, key, started, async () => {
     let items: Value;
@@ -237,12 +246,11 @@ async function runGroup(
           () => runSteps(ctx, step.steps, iterFrame),
           item,
         );
-        any ||= iterFrame.afterWouldRun;
-        if (flow.kind !== 'next') return flow;
+        any ||= flow.afterWouldRun === true;
+        if (flow.kind !== 'next') return tainted(flow, any);
       }
-      return NEXT;
+      return tainted(NEXT, any);
     } finally {
-      if (any) frame.afterWouldRun = true;
       if (had) ctx.scope[forEach.as] = previous!;
       else delete ctx.scope[forEach.as];
     }
@@ -294,9 +302,7 @@ async function runChoose(
       conditions: [...frame.conditions, condition],
       afterWouldRun: frame.afterWouldRun,
     };
-    return runBody(ctx, step, key, started, () =>
-      runSteps(ctx, branch.steps, inner).then(join(frame, inner)),
-    );
+    return runBody(ctx, step, key, started, () => runSteps(ctx, branch.steps, inner));
   }
   ctx.stepEnd(step, key, started, { outcome: 'skipped', message: 'no branch condition holds' });
   return NEXT;
@@ -358,14 +364,6 @@ function runSet(ctx: RunContext, step: SetStep, key: string, started: number): F
   }
   ctx.stepEnd(step, key, started, { outcome: 'ok', bound });
   return NEXT;
-}
-
-/** Carry a nested frame's dry-run state back to its parent. */
-function join(parent: Frame, inner: Frame): (flow: Flow) => Flow {
-  return (flow) => {
-    if (inner.afterWouldRun) parent.afterWouldRun = true;
-    return flow;
-  };
 }
 
 /** True when `id` is a step inside `step` (not counting on_failure recovery steps). */

@@ -11,7 +11,7 @@ import type { ScalarSpec } from '../runbook/model.js';
 import { CelBinding, declTypeOf, declaredRefs, nameProblem, undeclaredHasFields } from './cel.js';
 import { describeDeclType } from './decls.js';
 import type { DeclType, NameDecl } from './decls.js';
-import { didYouMean, listNames } from './suggest.js';
+import { didYouMean, listNames } from '../suggest.js';
 import { buildTemplate } from './template.js';
 import type { CompiledExpr, Scope, Template, Value } from './types.js';
 

@@ -10,7 +10,7 @@ import type { Scope, Template, Value, RenderOptions } from './types.js';
 import { CONTROL_CHARS, checkScalar, formatValue, quoteForMessage } from './values.js';
 
 /** What replaces a secret-derived part in masked renders. */
-export const MASK = '********';
+import { MASK } from '../redact.js';
 
 type Part = { kind: 'text'; text: string } | { kind: 'expr'; raw: string; expr: CompiledCel; pos: SourcePos };
 

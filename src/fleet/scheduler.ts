@@ -16,10 +16,7 @@
  * - `runOne` must resolve with the host's result; if it throws, no new host starts, the running
  *   ones finish, and runFleet rejects with that error (a bug, not a host failure).
  */
-import { mkdirSync, renameSync, writeFileSync } from 'node:fs';
-import { dirname } from 'node:path';
 import { RunbookError } from '../errors.js';
-import type { InventoryHost } from './inventory.js';
 
 export const DEFAULT_FORKS = 20;
 
@@ -77,15 +74,15 @@ export interface FleetRun<R> {
   stoppedReason?: string;
 }
 
-export async function runFleet<R extends { outcome: string }>(
-  hosts: InventoryHost[],
+export async function runFleet<R extends { outcome: string }, H extends { name: string }>(
+  hosts: readonly H[],
   opts: FleetOptions,
-  runOne: (host: InventoryHost, ctx: HostRunContext) => Promise<R>,
+  runOne: (host: H, ctx: HostRunContext) => Promise<R>,
 ): Promise<FleetRun<R>> {
   const forks = checkForks(opts.forks);
   if (opts.maxFailPct !== undefined) checkPct(opts.maxFailPct, '--max-fail');
   const sizes = parseSerial(opts.serial, hosts.length);
-  const batches: InventoryHost[][] = [];
+  const batches: H[][] = [];
   let at = 0;
   for (const size of sizes) {
     batches.push(hosts.slice(at, at + size));
@@ -145,24 +142,6 @@ export async function runFleet<R extends { outcome: string }>(
   return run;
 }
 
-/** One row per host: batch number, outcome and the reason of not-run hosts. */
-export function summarizeFleet<R extends { outcome: string }>(
-  run: FleetRun<R>,
-): FleetHostResult<R['outcome']>[] {
-  const batchOf = new Map<string, number>();
-  run.batches.forEach((names, i) => names.forEach((n) => batchOf.set(n, i + 1)));
-  return [...run.results].map(([host, r]) => {
-    const row: FleetHostResult<R['outcome']> = { host, outcome: r.outcome, batch: batchOf.get(host) ?? 0 };
-    if (r.outcome === 'not-run' && 'reason' in r && typeof r.reason === 'string') row.reason = r.reason;
-    return row;
-  });
-}
-
-/** Hosts to retry: every host that did not end 'ok' (failed, unreachable, interrupted, awaiting approval, not run). */
-export function hostsToRetry<R extends { outcome: string }>(run: FleetRun<R>): string[] {
-  return [...run.results].filter(([, r]) => r.outcome !== 'ok').map(([h]) => h);
-}
-
 /**
  * Batch sizes for `total` hosts (they sum to `total`). Throws RunbookError E_USAGE for a bad value.
  * `undefined` gives one batch of everything.
@@ -189,35 +168,6 @@ export function parseSerial(s: string | undefined, total: number): number[] {
     left -= size;
   }
   return out;
-}
-
-/** `--forks N`: an integer >= 1. */
-export function parseForks(s: string): number {
-  if (!/^\d+$/.test(s.trim()))
-    throw usage(
-      `--forks ${s} is not a whole number`,
-      'give --forks the number of hosts to run at once, e.g. --forks 20',
-    );
-  return checkForks(Number(s));
-}
-
-/** `--max-fail P%` or `--max-fail P`: a percentage from 0 to 100. */
-export function parseMaxFail(s: string): number {
-  const m = /^(\d+(?:\.\d+)?)%?$/.exec(s.trim());
-  if (!m)
-    throw usage(
-      `--max-fail ${s} is not a percentage`,
-      'write --max-fail 10% to stop after a batch where more than 10% of hosts failed',
-    );
-  return checkPct(Number(m[1]), '--max-fail');
-}
-
-/** Write the hosts to retry, one per line (what `--limit @FILE` reads); replaces the file atomically. */
-export function writeRetryFile(path: string, failedHosts: string[]): void {
-  mkdirSync(dirname(path), { recursive: true });
-  const tmp = `${path}.${process.pid}.tmp`;
-  writeFileSync(tmp, failedHosts.map((h) => `${h}\n`).join(''), 'utf8');
-  renameSync(tmp, path);
 }
 
 /** Run `fn` on every item with at most `limit` in flight; on a throw, start nothing new and rethrow after the rest settle. */

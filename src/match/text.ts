@@ -35,20 +35,6 @@ export function linesOf(text: string): Lines {
   };
 }
 
-/** Flags a runbook may give a regex: i (ignore case), s (dot matches newline), u (unicode). */
-export const REGEX_FLAGS = /^[isu]*$/;
-
-/** Why a regex source + flags cannot be used, or undefined (for validate-time checks). */
-export function regexProblem(source: string, flags: string): string | undefined {
-  if (!REGEX_FLAGS.test(flags)) return `unsupported regex flags '${flags}' (use i, s or u)`;
-  try {
-    new RegExp(source, flags);
-    return undefined;
-  } catch (err) {
-    return (err as Error).message;
-  }
-}
-
 /** The regex with 'm' added to the runbook's flags (and 'g' when `global`). */
 export function compileRegex(source: string, flags: string, opts: { global: boolean }, what: string): RegExp {
   const set = new Set([...flags.replace(/[gy]/g, ''), 'm', ...(opts.global ? ['g'] : [])]);

@@ -33,10 +33,21 @@ export function findDeviceError(
   output: string,
 ): { line: string; message: string } | undefined {
   const lines = output.split(/\r\n|\r|\n/);
-  for (const p of profile.errorPatterns) {
-    const re = new RegExp(p.pattern);
-    const line = lines.find((l) => re.test(l));
+  for (const p of errorPatternsOf(profile)) {
+    const line = lines.find((l) => p.re.test(l));
     if (line !== undefined) return { line: line.trim(), message: p.message };
   }
   return undefined;
+}
+
+const compiledErrors = new WeakMap<PlatformProfile, { re: RegExp; message: string }[]>();
+
+/** The profile's error patterns, compiled once per profile. */
+function errorPatternsOf(profile: PlatformProfile): { re: RegExp; message: string }[] {
+  let list = compiledErrors.get(profile);
+  if (!list) {
+    list = profile.errorPatterns.map((p) => ({ re: new RegExp(p.pattern), message: p.message }));
+    compiledErrors.set(profile, list);
+  }
+  return list;
 }

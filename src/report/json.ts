@@ -3,14 +3,13 @@
  * end (`document()`, printed with `stringifyResult`). The document is plain data; the final summary
  * is rendered from it too (src/report/summary.ts).
  */
-import type {
-  EngineEvent,
-  Evidence,
-  HingesOn,
-  HostOutcome,
-  Reporter,
-  StepOutcome,
-} from '../engine/events.js';
+import type { Evidence, HingesOn, HostOutcome, Reporter, StepOutcome } from '../engine/events.js';
+import {
+  createTimelines,
+  type HostTimeline,
+  type TimelineApproval,
+  type TimelineStep,
+} from '../engine/timeline.js';
 import type { Value } from '../expr/types.js';
 import { runOutcome, type RunOutcome } from '../store/runs.js';
 
@@ -59,7 +58,7 @@ export interface ResultHost {
   /** Dry run: disruptive commands that would have been sent, with why. */
   wouldRun: ResultWouldRun[];
   /** Approval decisions, in order. */
-  approvals: { key: string; stepId: string; command: string; impact: string; approved?: boolean }[];
+  approvals: TimelineApproval[];
   /** Key of the step where the host stopped, when it did not finish. */
   stoppedAt?: string;
   /** Notable events: reconnects, declined approvals, end messages. */
@@ -101,139 +100,11 @@ export interface JsonCollector {
 export function createJsonCollector(opts: JsonCollectorOptions): JsonCollector {
   const now = opts.now ?? Date.now;
   const startedAt = now();
-  const hosts = new Map<string, ResultHost & { ended: boolean; started: boolean }>();
+  const timelines = createTimelines(opts.hosts ?? []);
   const messages: string[] = [];
-  const hostOf = (name: string) => {
-    let h = hosts.get(name);
-    if (!h) {
-      h = {
-        host: name,
-        outcome: 'pending',
-        message: '',
-        steps: [],
-        disruptive: [],
-        wouldRun: [],
-        approvals: [],
-        messages: [],
-        ended: false,
-        started: false,
-      };
-      hosts.set(name, h);
-    }
-    return h;
-  };
-  for (const name of opts.hosts ?? []) hostOf(name);
-  const stepOf = (h: ResultHost, key: string) => {
-    for (let i = h.steps.length - 1; i >= 0; i--) if (h.steps[i]!.key === key) return h.steps[i];
-    return undefined;
-  };
-
-  const report: Reporter = (e: EngineEvent) => {
-    const h = hostOf(e.host);
-    switch (e.kind) {
-      case 'host-start':
-        h.started = true;
-        break;
-      case 'connecting':
-        h.address = e.address;
-        h.port = e.port;
-        break;
-      case 'connected':
-        break;
-      case 'step-start':
-        h.steps.push({
-          key: e.key,
-          id: e.stepId,
-          title: e.title,
-          outcome: 'running',
-          disruptive: e.disruptive,
-          startedAt: new Date(e.at).toISOString(),
-          commands: [],
-          captures: {},
-          ...(e.item === undefined ? {} : { item: e.item }),
-        });
-        break;
-      case 'command-sent':
-        stepOf(h, e.key)?.commands.push(e.command);
-        if (e.disruptive) h.disruptive.push(e.command);
-        break;
-      case 'command-output':
-      case 'retry-wait':
-        break;
-      case 'approval-request':
-        h.approvals.push({ key: e.key, stepId: e.stepId, command: e.command, impact: e.impact });
-        break;
-      case 'approval-result': {
-        const pending = [...h.approvals].reverse().find((a) => a.key === e.key && a.approved === undefined);
-        if (pending) pending.approved = e.approved;
-        else
-          h.approvals.push({ key: e.key, stepId: e.stepId, command: '', impact: '', approved: e.approved });
-        if (!e.approved) h.messages.push(`${e.key}: approval declined`);
-        break;
-      }
-      case 'would-run':
-        h.wouldRun.push({
-          key: e.key,
-          stepId: e.stepId,
-          command: e.command,
-          impact: e.impact,
-          evidence: e.evidence,
-          ...(e.hingesOn ? { hingesOn: e.hingesOn } : {}),
-        });
-        break;
-      case 'reconnecting':
-        h.messages.push(`${e.key}: session dropped, reconnecting (attempt ${e.attempt})`);
-        break;
-      case 'step-end': {
-        let s = stepOf(h, e.key);
-        if (!s || s.outcome !== 'running') {
-          s = {
-            key: e.key,
-            id: e.stepId,
-            title: e.stepId,
-            outcome: 'running',
-            disruptive: false,
-            startedAt: new Date(e.at - e.durationMs).toISOString(),
-            commands: [],
-            captures: {},
-          };
-          h.steps.push(s);
-        }
-        s.outcome = e.outcome;
-        s.durationMs = e.durationMs;
-        s.commands = [...e.commands];
-        s.captures = e.captures;
-        if (e.message !== undefined) s.message = e.message;
-        if (e.error !== undefined) s.error = e.error;
-        if (e.outcome === 'ended' && e.message) h.messages.push(`${e.key}: ${e.message}`);
-        break;
-      }
-      case 'host-end':
-        h.ended = true;
-        h.outcome = e.outcome;
-        h.message = e.message;
-        h.durationMs = e.durationMs;
-        h.disruptive = [...e.disruptive];
-        if (e.stoppedAt !== undefined) h.stoppedAt = e.stoppedAt;
-        break;
-      default: {
-        const never: never = e;
-        throw new Error(`unhandled event ${JSON.stringify(never)}`);
-      }
-    }
-  };
 
   const document = (): ResultDocument => {
-    const list: ResultHost[] = [...hosts.values()].map(({ ended, started, ...h }) => {
-      if (ended) return h;
-      const running = h.steps.findLast((s) => s.outcome === 'running');
-      return {
-        ...h,
-        outcome: started ? 'interrupted' : 'pending',
-        message: h.message || (started ? 'the run stopped before this host finished' : 'not started'),
-        ...(running ? { stoppedAt: running.key } : {}),
-      };
-    });
+    const list = timelines.all().map(resultHost);
     return {
       version: 1,
       runId: opts.runId,
@@ -247,7 +118,52 @@ export function createJsonCollector(opts: JsonCollectorOptions): JsonCollector {
     };
   };
 
-  return { report, addMessage: (text) => messages.push(text), document };
+  return { report: timelines.report, addMessage: (text) => messages.push(text), document };
+}
+
+/** A host of the document, from its timeline: a host that never ended is interrupted (or pending). */
+export function resultHost(t: HostTimeline): ResultHost {
+  const h: ResultHost = {
+    host: t.host,
+    outcome: t.outcome ?? 'pending',
+    message: t.message,
+    steps: t.steps.map(resultStep),
+    disruptive: [...t.disruptive],
+    wouldRun: t.wouldRun.map((w) => ({ ...w })),
+    approvals: t.approvals.map((a) => ({ ...a })),
+    messages: [...t.messages],
+  };
+  if (t.durationMs !== undefined) h.durationMs = t.durationMs;
+  if (t.address !== undefined) h.address = t.address;
+  if (t.port !== undefined) h.port = t.port;
+  if (t.stoppedAt !== undefined) h.stoppedAt = t.stoppedAt;
+  if (t.phase === 'ended') return h;
+  const started = t.sessions > 0;
+  const running = h.steps.findLast((s) => s.outcome === 'running');
+  return {
+    ...h,
+    outcome: started ? 'interrupted' : 'pending',
+    message: h.message || (started ? 'the run stopped before this host finished' : 'not started'),
+    ...(running ? { stoppedAt: running.key } : {}),
+  };
+}
+
+function resultStep(s: TimelineStep): ResultStep {
+  const r: ResultStep = {
+    key: s.key,
+    id: s.stepId,
+    title: s.title,
+    outcome: s.outcome === 'in-doubt' ? 'running' : s.outcome,
+    disruptive: s.disruptive,
+    startedAt: new Date(s.startedAt).toISOString(),
+    commands: [...s.commands],
+    captures: s.captures,
+  };
+  if (s.durationMs !== undefined) r.durationMs = s.durationMs;
+  if (s.item !== undefined) r.item = s.item;
+  if (s.message !== undefined) r.message = s.message;
+  if (s.error !== undefined) r.error = s.error;
+  return r;
 }
 
 /**

@@ -19,6 +19,7 @@
 import { askLine } from './ask.js';
 import { DefaultRenderer, Listr, ListrLogger, ProcessOutput, type ListrTaskWrapper } from 'listr2';
 import type { EngineEvent, HostOutcome, Reporter, StepOutcome } from '../engine/events.js';
+import { applyEvent, newHostTimeline, type HostTimeline, type TimelineStep } from '../engine/timeline.js';
 import { formatDuration, withImpact } from './format.js';
 
 export interface ProgressOptions {
@@ -52,26 +53,16 @@ export interface ProgressReporter {
   done(): Promise<void>;
 }
 
-type StepState = StepOutcome | 'running';
-
-interface StepLine {
-  key: string;
-  state: StepState;
-  startedAt: number;
-  durationMs?: number;
-  /** What the step waits for now: the command, a retry's next poll, an approval. */
-  wait?: { text: string; until?: number; reason?: string };
-  detail?: string;
-  lastOutput?: string;
-}
+type StepState = StepOutcome | 'running' | 'in-doubt';
 
 interface HostView {
   name: string;
+  /** The host's state, from the one reducer. */
+  tl: HostTimeline;
   task?: ListrTaskWrapper<unknown, typeof LiveRenderer, typeof LiveRenderer>;
   settle?: (outcome: HostOutcome, message: string) => void;
+  /** What the host does now (display only). */
   status: string;
-  startedAt?: number;
-  steps: StepLine[];
   ended?: {
     outcome: HostOutcome;
     message: string;
@@ -94,6 +85,7 @@ const ICON: Record<StepState, string> = {
   'would-run': '◇',
   ended: '■',
   restored: '↺',
+  'in-doubt': '?',
 };
 const ERASE = (lines: number) => (lines > 0 ? `${'\x1b[2K\x1b[1A'.repeat(lines - 1)}\x1b[2K\x1b[G` : '');
 const ERASE_ONLY = /^(?:\x1b\[2K|\x1b\[1A|\x1b\[G)*$/u;
@@ -150,7 +142,7 @@ export function createProgressReporter(opts: ProgressOptions): ProgressReporter 
   const maxLines = opts.maxStepLines ?? 8;
   const gate = new Gate(target);
   const hosts = new Map<string, HostView>(
-    opts.hosts.map((name) => [name, { name, status: 'waiting', steps: [] }]),
+    opts.hosts.map((name) => [name, { name, status: 'waiting', tl: newHostTimeline(name) }]),
   );
 
   const logger = new ListrLogger({
@@ -210,7 +202,7 @@ export function createProgressReporter(opts: ProgressOptions): ProgressReporter 
     const t = now();
     const head = h.ended
       ? `${h.name}  ${h.ended.outcome}${h.ended.stoppedAt && h.ended.outcome !== 'ok' ? ` at ${h.ended.stoppedAt}` : ''}  ${formatDuration(h.ended.durationMs)}`
-      : `${h.name}  ${h.status}${h.startedAt === undefined ? '' : `  ${formatDuration(t - h.startedAt)}`}`;
+      : `${h.name}  ${h.status}${h.tl.startedAt === undefined ? '' : `  ${formatDuration(t - h.tl.startedAt)}`}`;
     const title = [head, ...(h.ended ? endLines(h) : stepLines(h, t))].join('\n');
     if (h.task.title !== title) h.task.title = title;
   }
@@ -224,50 +216,57 @@ export function createProgressReporter(opts: ProgressOptions): ProgressReporter 
 
   function stepLines(h: HostView, t: number): string[] {
     if (maxLines <= 0) return [];
-    const shown = h.steps.slice(-maxLines);
-    const lines = h.steps.length > shown.length ? [`… ${h.steps.length - shown.length} earlier steps`] : [];
+    const steps = h.tl.steps;
+    const shown = steps.slice(-maxLines);
+    const lines = steps.length > shown.length ? [`… ${steps.length - shown.length} earlier steps`] : [];
     for (const s of shown) {
-      lines.push(stepLine(s, t));
-      if (opts.verbose && s.state === 'running' && s.lastOutput) lines.push(`  │ ${s.lastOutput}`);
+      lines.push(stepLine(h, s, t));
+      if (opts.verbose && s.outcome === 'running' && s.lastOutput) lines.push(`  │ ${s.lastOutput}`);
     }
     return lines;
   }
 
-  function stepLine(s: StepLine, t: number): string {
-    const icon = ICON[s.state];
-    if (s.state === 'running') {
+  function stepLine(h: HostView, s: TimelineStep, t: number): string {
+    const state: StepState = s.outcome;
+    const icon = ICON[state];
+    if (state === 'running') {
       const w = s.wait;
       const wait = w
         ? `  ${w.text}${w.until === undefined ? '' : ` in ${formatDuration(Math.max(0, w.until - t))}`}${w.reason ? ` (${w.reason})` : ''}`
         : '';
       return `${icon} ${s.key}  ${formatDuration(t - s.startedAt)}${wait}`;
     }
-    const dur =
-      s.durationMs === undefined || s.state === 'skipped' ? '' : `  ${formatDuration(s.durationMs)}`;
-    return `${icon} ${s.key}  ${s.state}${dur}${s.detail ? `: ${s.detail}` : ''}`;
+    const dur = s.durationMs === undefined || state === 'skipped' ? '' : `  ${formatDuration(s.durationMs)}`;
+    const detail = stepDetail(h, s);
+    return `${icon} ${s.key}  ${state}${dur}${detail ? `: ${detail}` : ''}`;
+  }
+
+  /** A finished step's note: what a dry-run would run, else the first line of its message. */
+  function stepDetail(h: HostView, s: TimelineStep): string | undefined {
+    if (s.outcome === 'would-run') {
+      const w = h.tl.wouldRun.findLast((x) => x.key === s.key);
+      return w ? `would run: ${withImpact(w.command, w.impact)}` : undefined;
+    }
+    const msg = s.error?.message ?? s.message;
+    return msg ? msg.split('\n')[0] : undefined;
   }
 
   function endLines(h: HostView): string[] {
     const e = h.ended!;
     const lines: string[] = [];
     if (e.message) lines.push(e.message.split('\n')[0]!);
-    for (const s of h.steps)
-      if (s.state === 'failed' || s.state === 'would-run') lines.push(stepLine(s, now()));
+    for (const s of h.tl.steps)
+      if (s.outcome === 'failed' || s.outcome === 'would-run') lines.push(stepLine(h, s, now()));
     for (const c of e.disruptive) lines.push(`disruptive: ${c}`);
     return lines;
-  }
-
-  function stepOf(h: HostView, key: string): StepLine | undefined {
-    for (let i = h.steps.length - 1; i >= 0; i--) if (h.steps[i]!.key === key) return h.steps[i];
-    return undefined;
   }
 
   const report: Reporter = (e: EngineEvent) => {
     const h = hosts.get(e.host);
     if (!h) return;
+    applyEvent(h.tl, e);
     switch (e.kind) {
       case 'host-start':
-        h.startedAt = e.at;
         h.status = e.dryRun ? 'starting (dry run)' : 'starting';
         break;
       case 'connecting':
@@ -277,69 +276,20 @@ export function createProgressReporter(opts: ProgressOptions): ProgressReporter 
         h.status = 'connected';
         break;
       case 'step-start':
-        h.steps.push({ key: e.key, state: 'running', startedAt: e.at });
         h.status = e.title && e.title !== e.stepId ? `${e.key}: ${e.title}` : e.key;
         break;
-      case 'command-sent': {
-        const s = stepOf(h, e.key);
-        if (s)
-          s.wait = {
-            text: `${e.disruptive ? '[disruptive] ' : ''}${e.command}${e.attempt > 1 ? ` (attempt ${e.attempt})` : ''}`,
-          };
-        break;
-      }
-      case 'command-output': {
-        const s = stepOf(h, e.key);
-        const last = e.output.trimEnd().split('\n').pop()?.trim();
-        if (s && last) s.lastOutput = last;
-        if (!opts.verbose) return;
-        break;
-      }
-      case 'retry-wait': {
-        const s = stepOf(h, e.key);
-        if (s)
-          s.wait = {
-            text: `retry ${e.attempt}/${e.of}`,
-            until: e.at + e.delayMs,
-            ...(e.reason ? { reason: e.reason } : {}),
-          };
-        break;
-      }
       case 'approval-request': {
-        const s = stepOf(h, e.key);
+        const s = h.tl.steps.findLast((x) => x.key === e.key);
         if (s) s.wait = { text: `awaiting approval: ${withImpact(e.command, e.impact)}` };
         h.status = `${e.key}: awaiting approval`;
         break;
       }
-      case 'approval-result': {
-        const s = stepOf(h, e.key);
-        if (s) s.wait = { text: e.approved ? 'approved' : 'declined' };
+      case 'approval-result':
         h.status = e.key;
         break;
-      }
-      case 'would-run': {
-        const s = stepOf(h, e.key);
-        if (s) s.detail = `would run: ${withImpact(e.command, e.impact)}`;
+      case 'command-output':
+        if (!opts.verbose) return;
         break;
-      }
-      case 'reconnecting': {
-        const s = stepOf(h, e.key);
-        if (s) s.wait = { text: `reconnecting (attempt ${e.attempt})`, until: e.at + e.delayMs };
-        break;
-      }
-      case 'step-end': {
-        let s = stepOf(h, e.key);
-        if (!s || s.state !== 'running') {
-          s = { key: e.key, state: 'running', startedAt: e.at - e.durationMs };
-          h.steps.push(s);
-        }
-        s.state = e.outcome;
-        s.durationMs = e.durationMs;
-        delete s.wait;
-        const msg = e.error?.message ?? e.message;
-        if (e.outcome !== 'would-run' && msg) s.detail = msg.split('\n')[0];
-        break;
-      }
       case 'host-end':
         h.ended = {
           outcome: e.outcome,
@@ -350,10 +300,8 @@ export function createProgressReporter(opts: ProgressOptions): ProgressReporter 
         };
         finish(h);
         return;
-      default: {
-        const never: never = e;
-        throw new Error(`unhandled event ${JSON.stringify(never)}`);
-      }
+      default:
+        break;
     }
     draw(h);
   };
@@ -391,11 +339,12 @@ export function createProgressReporter(opts: ProgressOptions): ProgressReporter 
       if (ticker) clearInterval(ticker);
       for (const h of hosts.values()) {
         if (h.ended) continue;
-        const last = h.steps.findLast((st) => st.state === 'running');
+        const last = h.tl.steps.findLast((st) => st.outcome === 'running');
+        const startedAt = h.tl.startedAt;
         h.ended = {
           outcome: 'interrupted',
-          message: h.startedAt === undefined ? 'not started' : 'not finished',
-          durationMs: h.startedAt === undefined ? 0 : now() - h.startedAt,
+          message: startedAt === undefined ? 'not started' : 'not finished',
+          durationMs: startedAt === undefined ? 0 : now() - startedAt,
           disruptive: [],
           ...(last ? { stoppedAt: last.key } : {}),
         };

@@ -4,6 +4,7 @@
  * (captures, loop variables, `set` results, the host) and secret vars stay `<expr>` placeholders.
  * No I/O.
  */
+import { MASK } from '../redact.js';
 import type { Value } from '../expr/types.js';
 import { toJson, varsScope } from '../expr/values.js';
 import type { EndStatus, Matcher, OnFailure, Runbook, Step, StepKind, VarType } from './model.js';
@@ -242,7 +243,7 @@ export function buildPlan(runbook: Runbook, vars: Record<string, Value>, opts: P
       const v: PlanVar = { name: d.name, type: d.type, required: d.required, secret: d.secret };
       if (d.description !== undefined) v.description = d.description;
       const value = vars[d.name];
-      if (value !== undefined && value !== null) v.value = d.secret ? '********' : toJson(value);
+      if (value !== undefined && value !== null) v.value = d.secret ? MASK : toJson(value);
       return v;
     }),
     steps,

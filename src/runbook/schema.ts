@@ -6,7 +6,7 @@ import { Ajv, type ErrorObject } from 'ajv';
 import schema from '../../schemas/runbook.schema.json' with { type: 'json' };
 import type { Diagnostic } from '../errors.js';
 import type { DocPath, SourceDoc } from './source.js';
-import { closest, orList } from './suggest.js';
+import { closest, orList } from '../suggest.js';
 import { describeWhere, subject } from './where.js';
 
 export const runbookSchema: unknown = schema;

@@ -3,7 +3,7 @@ import { RunbookError } from '../errors.js';
 import type { Value } from '../expr/types.js';
 import { parseVarValue, quoteForMessage } from '../expr/values.js';
 import type { Runbook, VarDecl } from './model.js';
-import { closest } from './suggest.js';
+import { closest } from '../suggest.js';
 
 /**
  * Resolve runtime vars from `--var k=v` pairs: unknown names, bad values, missing required ones ->

@@ -31,6 +31,7 @@ import type {
   StepOutcome,
 } from '../engine/events.js';
 import type { Value } from '../expr/types.js';
+import type { StepKind } from '../runbook/model.js';
 import { RunbookError } from '../errors.js';
 import { parseLine, stringifyLine } from './codec.js';
 
@@ -85,6 +86,8 @@ export type JournalRecord =
       commands: string[];
       captures: Record<string, Value>;
       scope: Record<string, Value>;
+      stepKind?: StepKind;
+      attempts?: number;
       message?: string;
       error?: { code: string; message: string };
     }
@@ -196,6 +199,49 @@ export function toRecord(e: EngineEvent): JournalRecord | undefined {
     default: {
       const never: never = e;
       throw new Error(`unhandled event ${JSON.stringify(never)}`);
+    }
+  }
+}
+
+/** The event a journal record stands for (journals hold the same facts as events, minus live ones). */
+export function recordToEvent(host: string, rec: JournalRecord): EngineEvent {
+  switch (rec.type) {
+    case 'host-start':
+      return { kind: 'host-start', host, at: rec.at, runbook: rec.runbook, dryRun: rec.dryRun };
+    case 'step-start': {
+      const { type: _t, ...rest } = rec;
+      return { kind: 'step-start', host, ...rest };
+    }
+    case 'command':
+      return {
+        kind: 'command-sent',
+        host,
+        at: rec.at,
+        key: rec.key,
+        stepId: rec.stepId,
+        command: rec.command,
+        disruptive: true,
+        attempt: rec.attempt,
+      };
+    case 'approval': {
+      const { type: _t, ...rest } = rec;
+      return { kind: 'approval-result', host, ...rest };
+    }
+    case 'would-run': {
+      const { type: _t, ...rest } = rec;
+      return { kind: 'would-run', host, ...rest };
+    }
+    case 'step-end': {
+      const { type: _t, ...rest } = rec;
+      return { kind: 'step-end', host, ...rest };
+    }
+    case 'host-end': {
+      const { type: _t, ...rest } = rec;
+      return { kind: 'host-end', host, ...rest };
+    }
+    default: {
+      const never: never = rec;
+      throw new Error(`unhandled journal record ${JSON.stringify(never)}`);
     }
   }
 }

@@ -13,6 +13,7 @@ import {
   readdirSync,
   readFileSync,
   renameSync,
+  rmSync,
   writeSync,
 } from 'node:fs';
 import { join } from 'node:path';
@@ -103,6 +104,8 @@ export interface RunHandle {
   writeRetryFile(hosts: readonly string[]): string;
   /** Close the journals this handle opened. */
   close(): void;
+  /** Delete the record (a fresh run that could not start leaves nothing behind). */
+  discard(): void;
 }
 
 export const DEFAULT_STATE_DIR = '.runbook';
@@ -246,6 +249,11 @@ class Handle implements RunHandle {
   close(): void {
     for (const j of this.journals.values()) j.close();
     this.journals.clear();
+  }
+
+  discard(): void {
+    this.close();
+    rmSync(this.dir, { recursive: true, force: true });
   }
 }
 

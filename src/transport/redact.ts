@@ -1,14 +1,7 @@
-/** Secret redaction and safe quoting of device bytes for error messages. */
+/** Safe quoting of device bytes for error messages (secrets masked with the one mask, src/redact.ts). */
+import { maskSecrets as redact } from '../redact.js';
 
-export const REDACTED = '[redacted]';
-
-/** Replaces every occurrence of each non-empty secret (longest first) with `[redacted]`. */
-export function redact(text: string, secrets: readonly string[]): string {
-  let out = text;
-  const list = [...new Set(secrets.filter((s) => s.length > 0))].sort((a, b) => b.length - a.length);
-  for (const s of list) out = out.split(s).join(REDACTED);
-  return out;
-}
+export { maskSecrets as redact } from '../redact.js';
 
 /** The last `max` characters of `text`, redacted and quoted with control characters escaped. */
 export function quoteTail(text: string, secrets: readonly string[], max = 200): string {

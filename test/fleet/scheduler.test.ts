@@ -6,17 +6,8 @@ import { RunbookError } from '../../src/errors.js';
 import type { InventoryHost } from '../../src/fleet/inventory.js';
 import { parseInventory } from '../../src/fleet/inventory.js';
 import { selectHosts } from '../../src/fleet/limit.js';
-import {
-  hostsToRetry,
-  parseForks,
-  parseMaxFail,
-  parseSerial,
-  runFleet,
-  summarizeFleet,
-  writeRetryFile,
-  type FleetOptions,
-  type HostRunContext,
-} from '../../src/fleet/scheduler.js';
+import { RunStore } from '../../src/store/runs.js';
+import { parseSerial, runFleet, type FleetOptions, type HostRunContext } from '../../src/fleet/scheduler.js';
 
 type Outcome = 'ok' | 'failed' | 'unreachable' | 'awaiting-approval' | 'interrupted';
 interface Result {
@@ -90,33 +81,6 @@ describe('parseSerial (batch sizes like Ansible serial)', () => {
   );
 });
 
-describe('parseForks and parseMaxFail', () => {
-  test('valid values', () => {
-    expect(parseForks('1')).toBe(1);
-    expect(parseForks('200')).toBe(200);
-    expect(parseMaxFail('10%')).toBe(10);
-    expect(parseMaxFail('0')).toBe(0);
-    expect(parseMaxFail('12.5%')).toBe(12.5);
-  });
-
-  test.each([
-    () => parseForks('0'),
-    () => parseForks('two'),
-    () => parseForks('1.5'),
-    () => parseMaxFail('101%'),
-    () => parseMaxFail('ten'),
-    () => parseMaxFail('-5%'),
-  ])('bad value %# is E_USAGE', (fn) => {
-    expect(fn).toThrow(RunbookError);
-    try {
-      fn();
-    } catch (e) {
-      expect((e as RunbookError).code).toBe('E_USAGE');
-      expect((e as RunbookError).hint).toBeTruthy();
-    }
-  });
-});
-
 describe('runFleet', () => {
   test('never runs more than forks hosts at once, and does reach forks', async () => {
     const { runOne, stats } = fake();
@@ -162,11 +126,10 @@ describe('runFleet', () => {
       expect(stats.log).not.toContain(`start ${h}`);
     }
     expect(run.results.get('r08')!.outcome).toBe('ok');
-    expect(
-      summarizeFleet(run)
-        .filter((r) => r.outcome === 'not-run')
-        .map((r) => r.batch),
-    ).toEqual([3, 3, 3, 3, 4, 4]);
+    const batchOf = (h: string) => run.batches.findIndex((b) => b.includes(h)) + 1;
+    expect([...run.results].filter(([, r]) => r.outcome === 'not-run').map(([h]) => batchOf(h))).toEqual([
+      3, 3, 3, 3, 4, 4,
+    ]);
   });
 
   test('max-fail 0 stops after any failure; awaiting-approval does not count as a failure', async () => {
@@ -340,19 +303,28 @@ describe('retry files', () => {
       opts({ serial: '2', maxFailPct: 0 }),
       fake({ r02: 'failed', r03: 'unreachable' }).runOne,
     );
-    const retry = hostsToRetry(run);
+    const retry = [...run.results].filter(([, r]) => r.outcome !== 'ok').map(([h]) => h);
     expect(retry).toEqual(['r02', 'r03', 'r04', 'r05', 'r06']);
     expect(run.results.get('r04')!.outcome).toBe('not-run');
 
     const dir = mkdtempSync(join(tmpdir(), 'runbook-retry-'));
-    const file = join(dir, 'sub', 'failed.retry');
-    writeRetryFile(file, retry);
+    const record = await new RunStore(dir).create({
+      runbookPath: '/x.yaml',
+      runbookName: 'x',
+      contentHash: 'h',
+      vars: {},
+      targets: [],
+      mode: 'exec',
+      argv: [],
+    });
+    const file = record.writeRetryFile(retry);
     expect(readFileSync(file, 'utf8')).toBe('r02\nr03\nr04\nr05\nr06\n');
-    writeRetryFile(file, ['r06']);
+    record.writeRetryFile(['r06']);
     expect(readFileSync(file, 'utf8')).toBe('r06\n');
 
     const inv = parseInventory(hosts.map((h) => h.name).join('\n'), 'inv.ini');
-    writeRetryFile(file, retry);
+    record.writeRetryFile(retry);
+    record.close();
     expect(selectHosts(inv, `@${file}`).map((h) => h.name)).toEqual(retry);
   });
 });

@@ -25,11 +25,11 @@ describe('transcripts', () => {
       .map((l) => l.replace(/^\S+Z /, ''));
     expect(lines).toEqual([
       '[-] # connected',
-      '[find] > show run | include [redacted]',
+      '[find] > show run | include ********',
       '[find] < first line',
-      '[find] < second [redacted] bold\\x07',
+      '[find] < second ******** bold\\x07',
       '[find] < R1#',
-      '[next] > echo [redacted]',
+      '[next] > echo ********',
     ]);
     expect(readFileSync(file, 'utf8')).toMatch(/^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}Z \[-\] # connected$/m);
   });
@@ -37,8 +37,8 @@ describe('transcripts', () => {
 
 describe('redaction', () => {
   it('redacts longest secrets first and quotes tails with escapes', () => {
-    expect(redact('pw=abc abcdef', ['abc', 'abcdef'])).toBe('pw=[redacted] [redacted]');
-    expect(quoteTail('x\r\nabc', ['abc'])).toBe('"x\\r\\n[redacted]"');
+    expect(redact('pw=abc abcdef', ['abc', 'abcdef'])).toBe('pw=******** ********');
+    expect(quoteTail('x\r\nabc', ['abc'])).toBe('"x\\r\\n********"');
     expect(quoteTail('', [])).toBe('(nothing)');
     expect(quoteTail('0123456789', [], 4)).toBe('..."6789"');
   });
