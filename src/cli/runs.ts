@@ -6,12 +6,21 @@
  * steps, and the command to resume it.
  */
 import type { Command } from 'commander';
+import { resolve } from 'node:path';
 import type { StepOutcome } from '../engine/events.js';
 import type { Value } from '../expr/types.js';
 import { stringifyJson } from '../report/json.js';
-import { formatDuration } from '../report/format.js';
+import { formatDuration, withImpact } from '../report/format.js';
+import { approvalHow, approvalVerdict, endpointText, operatorText } from '../report/change.js';
+import { wouldRunLabel } from '../report/rollup.js';
+import { RunbookError } from '../errors.js';
 import { journalTimeline } from '../store/resume.js';
-import { stepsWithDoubt, type TimelineStep } from '../engine/timeline.js';
+import {
+  stepsWithDoubt,
+  type TimelineApproval,
+  type TimelineStep,
+  type TimelineWouldRun,
+} from '../engine/timeline.js';
 import {
   DEFAULT_STATE_DIR,
   RunStore,
@@ -34,6 +43,7 @@ const RESUMABLE: ReadonlySet<HostState> = new Set<HostState>([
 interface RunsFlags {
   stateDir: string;
   json?: boolean;
+  host?: string;
 }
 
 export function register(program: Command): void {
@@ -43,23 +53,48 @@ export function register(program: Command): void {
     .argument('[run-id]', 'the run to show')
     .option('--state-dir <dir>', 'where run records, journals and locks live', DEFAULT_STATE_DIR)
     .option('--json', 'print JSON')
+    .option('--host <name>', 'show only this host of the run')
     .action(
       action(async (id: string | undefined, flags: RunsFlags) => {
-        process.stdout.write(await runsCommand({ id, stateDir: flags.stateDir, json: flags.json ?? false }));
+        process.stdout.write(
+          await runsCommand({
+            id,
+            stateDir: flags.stateDir,
+            json: flags.json ?? false,
+            ...(flags.host ? { host: flags.host } : {}),
+          }),
+        );
       }),
     );
 }
 
 /** The text `runbook runs` prints. Throws RunbookError E_RUN_NOT_FOUND for an unknown id. */
-export async function runsCommand(opts: { id?: string; stateDir: string; json: boolean }): Promise<string> {
+export async function runsCommand(opts: {
+  id?: string;
+  stateDir: string;
+  json: boolean;
+  /** Only this host of the run. */
+  host?: string;
+}): Promise<string> {
   const store = new RunStore(opts.stateDir);
   if (opts.id === undefined) {
+    if (opts.host)
+      throw new RunbookError('E_USAGE', '--host needs a run id', {
+        hint: 'runbook runs <run-id> --host NAME',
+      });
     const runs = await store.list();
     return opts.json ? `${stringifyJson(runs)}\n` : formatRunList(runs, store.runsDir);
   }
   const handle = await store.open(opts.id);
   try {
-    const view = buildRunView(handle);
+    const all = buildRunView(handle);
+    const host = opts.host;
+    if (host && !all.hosts.some((h) => h.host === host)) {
+      throw new RunbookError('E_USAGE', `--host ${host}: run ${opts.id} has no such host`, {
+        hint: `its hosts: ${all.hosts.map((h) => h.host).join(', ')}`,
+      });
+    }
+    const view = host ? { ...all, hosts: all.hosts.filter((h) => h.host === host) } : all;
     return opts.json ? `${stringifyJson(view)}\n` : formatRunView(view, opts.stateDir);
   } finally {
     handle.close();
@@ -91,7 +126,13 @@ export interface HostView {
   durationMs?: number;
   stoppedAt?: string;
   sessions: number;
+  /** Where the host really went (after ssh config), as recorded. */
+  endpoint: string;
   steps: StepView[];
+  /** Every approval decision: step, command, how (interactive, --yes, resume --yes), in-doubt. */
+  approvals: TimelineApproval[];
+  /** Dry run: what would run (or may run, `hingesOn`), with the evidence. */
+  wouldRun: TimelineWouldRun[];
 }
 
 export interface RunView {
@@ -108,7 +149,10 @@ export function buildRunView(handle: RunHandle): RunView {
       host: t.name,
       state: hostStates[t.name] ?? 'pending',
       sessions: tl.sessions,
+      endpoint: endpointText(t),
       steps: stepsWithDoubt(tl).map(stepView),
+      approvals: tl.approvals.map((a) => ({ ...a })),
+      wouldRun: tl.wouldRun.map((w) => ({ ...w })),
     };
     if (tl.durationMs !== undefined) view.durationMs = tl.durationMs;
     if (tl.phase === 'ended' || tl.message) view.message = tl.message;
@@ -156,6 +200,8 @@ export function formatRunView(view: RunView, stateDir: string): string {
   out.push(`Run ${meta.id}${meta.mode === 'dry-run' ? ' (dry run)' : ''}: ${view.outcome}`);
   out.push(`  created  ${formatWhen(meta.createdAt)}`);
   out.push(`  runbook  ${meta.runbookName} (${meta.runbookPath}, sha256 ${meta.contentHash.slice(0, 12)})`);
+  if (meta.change) out.push(`  change   ${meta.change}`);
+  out.push(`  by       ${operatorText(meta)}`);
   const vars = Object.entries(meta.vars);
   if (vars.length > 0)
     out.push(`  vars     ${vars.map(([k, v]) => `${k}=${formatValue(v as Value)}`).join(' ')}`);
@@ -189,12 +235,19 @@ export function formatRunView(view: RunView, stateDir: string): string {
       for (const [k, v] of Object.entries(s.captures)) out.push(`      ${k} = ${formatValue(v)}`);
       if (s.message) out.push(`      ${s.message.split('\n').join('\n      ')}`);
     }
+    out.push(`  endpoint ${h.endpoint}`);
+    for (const a of h.approvals)
+      out.push(
+        `  approval ${a.key}: ${approvalVerdict(a)} (${approvalHow(a)})${a.inDoubt ? ' [in doubt]' : ''}${a.at ? ` at ${formatWhen(new Date(a.at).toISOString())}` : ''}${a.command ? `: ${a.command}` : ''}`,
+      );
+    for (const w of h.wouldRun)
+      out.push(`  ${wouldRunLabel(w)}: ${withImpact(w.command, w.impact)} (${w.key})`);
   }
   const resumable = view.hosts.some((h) => RESUMABLE.has(h.state));
   if (resumable && view.outcome !== 'running' && meta.mode === 'exec') {
     out.push('');
     out.push(
-      `To continue this run: runbook resume ${meta.id}${stateDir === DEFAULT_STATE_DIR ? '' : ` --state-dir ${stateDir}`}`,
+      `To continue this run: runbook resume ${meta.id}${stateDir === DEFAULT_STATE_DIR ? '' : ` --state-dir ${resolve(stateDir)}`}`,
     );
   }
   return `${out.join('\n')}\n`;
