@@ -9,10 +9,11 @@ import * as runs from './runs.js';
 import * as lab from './lab.js';
 import * as exec from './exec.js';
 import * as resume from './resume.js';
+import * as report from './report.js';
 import { packageVersion } from './version.js';
 
 /** Subcommand modules; each adds itself to the program. */
-const commands: { register(program: Command): void }[] = [validate, plan, exec, resume, runs, lab];
+const commands: { register(program: Command): void }[] = [validate, plan, exec, resume, runs, report, lab];
 
 export function buildProgram(): Command {
   const program = new Command('runbook')

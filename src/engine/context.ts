@@ -307,6 +307,7 @@ export class RunContext {
       answer: decision.answer,
       ...(decision.how ? { how: decision.how } : {}),
       ...(req.inDoubt ? { inDoubt: true } : {}),
+      ...(red.evidence.length ? { evidence: red.evidence } : {}),
     });
     return decision.answer;
   }

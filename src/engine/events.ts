@@ -100,6 +100,8 @@ export type EngineEvent =
       how?: ApprovalHow;
       answer?: ApprovalAnswer;
       inDoubt?: boolean;
+      /** Why the step was reached (the same evidence the question showed). */
+      evidence?: Evidence[];
     })
   | (Base & {
       kind: 'would-run';

@@ -78,6 +78,8 @@ export interface TimelineApproval {
   at?: number;
   /** The step was in doubt (an earlier session may have sent it). */
   inDoubt?: boolean;
+  /** Why the step was reached, as the question showed it. */
+  evidence?: Evidence[];
 }
 
 export interface TimelineWouldRun {
@@ -239,6 +241,7 @@ export function applyEvent(h: HostTimeline, e: EngineEvent): void {
       if (e.answer) pending.answer = e.answer;
       if (e.how) pending.how = e.how;
       if (e.inDoubt) pending.inDoubt = true;
+      if (e.evidence) pending.evidence = e.evidence;
       const s = latest(h, e.key);
       if (s) {
         s.approvals.push(e.approved);

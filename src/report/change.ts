@@ -5,6 +5,7 @@
  * `runbook runs`, `runbook report` (HTML, markdown) read this; none rebuilds results on its own.
  */
 import type { TimelineApproval } from '../engine/timeline.js';
+import type { JournalRecord } from '../store/journal.js';
 import { journalTimeline } from '../store/resume.js';
 import type { HostState, RunHandle, RunMeta, RunOutcome, RunTarget } from '../store/runs.js';
 import { resultHost, type ResultHost } from './json.js';
@@ -21,6 +22,12 @@ export interface ChangeHost {
   startedAt?: number;
   /** ms since epoch of its last recorded event, when any. */
   endedAt?: number;
+  /** Per entry of `result.steps` (same index): what its commands printed, in order. */
+  outputs: { output: string; exitCode?: number }[][];
+  /** Disruptive commands as they were handed to the transport (ms since epoch). */
+  sent: { at: number; key: string; command: string }[];
+  /** 1-based batch, as the start and end times show it (a host that never started: 0). */
+  batch: number;
 }
 
 export interface ChangeRecord {
@@ -40,6 +47,11 @@ export function readChangeRecord(handle: RunHandle): ChangeRecord {
       state: hostStates[target.name] ?? 'pending',
       target,
       sessions: tl.sessions,
+      outputs: outputsByStep(records),
+      sent: records.flatMap((r) =>
+        r.type === 'command' ? [{ at: r.at, key: r.key, command: r.command }] : [],
+      ),
+      batch: 0,
     };
     const first = records.find((r) => r.type === 'host-start');
     if (first) h.startedAt = first.at;
@@ -47,7 +59,47 @@ export function readChangeRecord(handle: RunHandle): ChangeRecord {
     if (last) h.endedAt = last.at;
     return h;
   });
+  assignBatches(hosts);
   return { meta: handle.meta, outcome, hosts };
+}
+
+/**
+ * Outputs per step entry, in the reducer's order: each step-start opens an entry (so does a
+ * step-end whose start was never seen); output goes to the newest entry of its key.
+ */
+function outputsByStep(records: readonly JournalRecord[]): { output: string; exitCode?: number }[][] {
+  const out: { output: string; exitCode?: number }[][] = [];
+  const latest = new Map<string, number>();
+  const open = new Set<string>();
+  for (const r of records) {
+    if (r.type === 'step-start') {
+      latest.set(r.key, out.push([]) - 1);
+      open.add(r.key);
+    } else if (r.type === 'step-end') {
+      if (!open.has(r.key)) latest.set(r.key, out.push([]) - 1);
+      open.delete(r.key);
+    } else if (r.type === 'output') {
+      const i = latest.get(r.key);
+      if (i !== undefined)
+        out[i]!.push({ output: r.output, ...(r.exitCode !== undefined ? { exitCode: r.exitCode } : {}) });
+    }
+  }
+  return out;
+}
+
+/**
+ * Batches as the times show them: hosts in start order; a host that starts after every host of
+ * the current batch has ended opens the next batch (`--serial` runs batches one after another).
+ */
+function assignBatches(hosts: ChangeHost[]): void {
+  const started = hosts.filter((h) => h.startedAt !== undefined).sort((a, b) => a.startedAt! - b.startedAt!);
+  let batch = 0;
+  let end = -Infinity;
+  for (const h of started) {
+    if (h.startedAt! >= end) batch++;
+    h.batch = batch;
+    end = h.startedAt! >= end ? (h.endedAt ?? h.startedAt!) : Math.max(end, h.endedAt ?? h.startedAt!);
+  }
 }
 
 /** How an approval was decided, in words: `interactive: y`, `--yes`, `resume --yes`, ... */
@@ -88,4 +140,9 @@ export function endpointText(t: RunTarget): string {
 export function operatorText(meta: RunMeta): string {
   const o = meta.operator;
   return o ? `${o.user} on ${o.host} (${o.tool})` : '(not recorded)';
+}
+
+/** A host changed something: it sent a disruptive command (or, in a dry run, would). */
+export function hostChanged(h: ChangeHost): boolean {
+  return h.result.disruptive.length > 0 || h.result.wouldRun.length > 0;
 }

@@ -64,7 +64,13 @@ export type JournalRecord =
       how?: ApprovalHow;
       answer?: ApprovalAnswer;
       inDoubt?: boolean;
+      evidence?: Evidence[];
     }
+  /**
+   * What a command printed (secrets masked; cut to OUTPUT_LIMIT characters), for the run report.
+   * Not needed by resume.
+   */
+  | { type: 'output'; at: number; key: string; stepId: string; output: string; exitCode?: number }
   /** Dry-run: a disruptive step reached and not sent, with the evidence (for reports). */
   | {
       type: 'would-run';
@@ -109,9 +115,13 @@ const RECORD_TYPES: ReadonlySet<string> = new Set<JournalRecordType>([
   'command',
   'approval',
   'would-run',
+  'output',
   'step-end',
   'host-end',
 ]);
+
+/** Characters of one command's output kept in the journal (the rest is cut, with a note). */
+const OUTPUT_LIMIT = 16_384;
 
 export class Journal {
   readonly path: string;
@@ -137,8 +147,9 @@ export class Journal {
   }
 
   /**
-   * An event listener that journals what resume and `runbook runs` need: host and step starts and
-   * ends, approvals, and disruptive commands sent. Other events are not journaled.
+   * An event listener that journals what resume, `runbook runs` and reports need: host and step
+   * starts and ends, approvals, disruptive commands sent, would-run items and command output.
+   * Live-only events (connecting, retry waits, approval questions, reconnects) are not journaled.
    */
   listener(): (e: EngineEvent) => void {
     return (e) => {
@@ -189,9 +200,17 @@ export function toRecord(e: EngineEvent): JournalRecord | undefined {
       const { kind: _kind, host: _host, ...rest } = e;
       return { type: 'host-end', ...rest };
     }
+    case 'command-output': {
+      const { kind: _kind, host: _host, output, ...rest } = e;
+      const cut = output.length > OUTPUT_LIMIT;
+      return {
+        type: 'output',
+        ...rest,
+        output: cut ? `${output.slice(0, OUTPUT_LIMIT)}\n... (cut: ${output.length} characters)` : output,
+      };
+    }
     case 'connecting':
     case 'connected':
-    case 'command-output':
     case 'retry-wait':
     case 'approval-request':
     case 'reconnecting':
@@ -230,6 +249,10 @@ export function recordToEvent(host: string, rec: JournalRecord): EngineEvent {
     case 'would-run': {
       const { type: _t, ...rest } = rec;
       return { kind: 'would-run', host, ...rest };
+    }
+    case 'output': {
+      const { type: _t, ...rest } = rec;
+      return { kind: 'command-output', host, ...rest };
     }
     case 'step-end': {
       const { type: _t, ...rest } = rec;
