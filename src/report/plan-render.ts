@@ -246,7 +246,7 @@ function renderText(plan: Plan): string {
   } else {
     const n = plan.approvals.length;
     out.push(
-      `Disruptive commands (${n}): each needs approval (--yes or an interactive y/N); dry-run never sends them`,
+      `Disruptive commands (${n}): each needs approval (--yes or an interactive answer); dry-run never sends them`,
     );
     for (const [i, a] of plan.approvals.entries()) {
       out.push(`  ${i + 1}. ${a.command}`);
@@ -343,7 +343,7 @@ function renderMarkdown(plan: Plan): string {
     out.push('None: every command is read-only.');
   } else {
     out.push(
-      'Each command below needs approval before it is sent (`--yes` or an interactive y/N); `--dry-run` never sends them.',
+      'Each command below needs approval before it is sent (`--yes` or an interactive answer); `--dry-run` never sends them.',
       '',
     );
     out.push('| # | Step | Command | Impact | When |', '|---|---|---|---|---|');
