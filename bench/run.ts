@@ -1,7 +1,9 @@
 /**
  * `npm run bench`: the engine against N emulated SD-WAN edges over SSH, and the floor beside it.
- *   node dist/bench/run.js [--sizes 1,50,200,1000] [--forks F] [--runbook FILE[,FILE]] [--bfd-delay MS]
- *                          [--out bench/results.md | --no-write] [--keep]
+ *   node dist/bench/run.js [--only startup] [--sizes 1,50,200,1000] [--forks F] [--runbook FILE[,FILE]]
+ *                          [--bfd-delay MS] [--out bench/results.md | --no-write] [--keep]
+ * First the start-up figures (bench/startup.ts); each benchmark rewrites its own section of
+ * results.md (bench/sections.ts).
  * Default runbooks: runbooks/recover-inv-spi.yaml (the target) and bench/rekey-poll.yaml (the floor's
  * procedure as a runbook: their ratio is the engine's own overhead). Default forks: N (at most 1000).
  * Per size N, each in fresh processes (two cores: the lab never shares a process with the measured
@@ -28,6 +30,8 @@ import type { ResultDocument } from '../src/report/json.js';
 import { loadRunbook } from '../src/runbook/load.js';
 import type { Step } from '../src/runbook/model.js';
 import type { FloorPlan, FloorResult, FloorStep } from './floor.js';
+import { benchStartup } from './startup.js';
+import { replaceSection } from './sections.js';
 import { formatResults, percentile, type BenchRow, type Measure, type ResultsSection } from './report.js';
 
 const HERE = dirname(fileURLToPath(import.meta.url));
@@ -412,7 +416,17 @@ function failedRow(n: number, a: Args, err: unknown): BenchRow {
 }
 
 async function main(): Promise<number> {
-  const a = parseArgs(process.argv.slice(2));
+  const argv = process.argv.slice(2);
+  const only = argv.includes('--only') ? argv[argv.indexOf('--only') + 1] : undefined;
+  const outFile = argv.includes('--no-write')
+    ? undefined
+    : resolve(argv.includes('--out') ? argv[argv.indexOf('--out') + 1]! : join(ROOT, 'bench/results.md'));
+  process.stderr.write('bench: start-up ...\n');
+  const startup = benchStartup(ROOT);
+  process.stdout.write(`${startup.markdown}\n`);
+  if (outFile) replaceSection(outFile, 'startup', startup.markdown);
+  if (only === 'startup') return startup.met ? 0 : 1;
+  const a = parseArgs(argv);
   const work = mkdtempSync(join(tmpdir(), 'runbook-bench-'));
   const sections: ResultsSection[] = [];
   try {
@@ -454,7 +468,7 @@ async function main(): Promise<number> {
   const text = formatResults({ sections, machine, bfdDelayMs: a.bfdDelayMs });
   process.stdout.write(`${text}\n`);
   if (a.out) {
-    writeFileSync(a.out, text);
+    replaceSection(a.out, 'fleet', text.replace(/^# Benchmark results\n+/, ''));
     process.stderr.write(`bench: wrote ${a.out}\n`);
   }
   const failed = sections.flatMap((sec) =>

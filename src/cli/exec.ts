@@ -10,17 +10,11 @@ import { resolve } from 'node:path';
 import { localUser, resolveEndpoint } from '../transport/sshconfig.js';
 import { packageVersion } from './version.js';
 import { RunbookError } from '../errors.js';
-import { loadRunbook } from '../runbook/load.js';
-import { resolveVars } from '../runbook/vars.js';
-import { RunStore, DEFAULT_STATE_DIR } from '../store/runs.js';
+import { DEFAULT_STATE_DIR } from '../store/runs.js';
 import { action, collect } from './output.js';
-import { resolveTargets, toPort } from './targets.js';
 import type { Target } from '../fleet/target.js';
-import { runSession } from './session.js';
-import { connectionFromFlags, connectionArgv, type ConnectionFlags } from './connection-flags.js';
-import { startEmbeddedLab } from './lab-target.js';
-import { listHosts } from './plan.js';
-import { fleetFromFlags, fleetArgv, type FleetFlags } from './fleet-flags.js';
+import type { ConnectionFlags } from './connection-flags.js';
+import type { FleetFlags } from './fleet-flags.js';
 
 interface ExecFlags extends ConnectionFlags, FleetFlags {
   host?: string[];
@@ -147,6 +141,28 @@ async function execCommand(file: string, flags: ExecFlags): Promise<number> {
     });
   }
   const change = flags.change === undefined ? undefined : checkChangeId(flags.change);
+  // loaded here, not at start-up: `runbook --help` and `validate` do not pay for SSH and the renderers
+  const [
+    { loadRunbook },
+    { resolveVars },
+    { RunStore },
+    { resolveTargets, toPort },
+    { runSession },
+    { connectionFromFlags, connectionArgv },
+    { startEmbeddedLab },
+    { fleetFromFlags, fleetArgv },
+    { listHosts },
+  ] = await Promise.all([
+    import('../runbook/load.js'),
+    import('../runbook/vars.js'),
+    import('../store/runs.js'),
+    import('./targets.js'),
+    import('./session.js'),
+    import('./connection-flags.js'),
+    import('./lab-target.js'),
+    import('./fleet-flags.js'),
+    import('./plan.js'),
+  ]);
   const runbook = await loadRunbook(file);
   const vars = resolveVars(runbook, flags.var ?? []);
   const fleet = fleetFromFlags(flags);

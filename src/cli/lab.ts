@@ -5,7 +5,8 @@
  */
 import type { Command } from 'commander';
 import { RunbookError } from '../errors.js';
-import { SCENARIOS, startLab, type Lab, type LabOptions, type Scenario } from '../lab/index.js';
+import type { Lab, LabOptions } from '../lab/index.js';
+import { SCENARIOS, type Scenario } from '../lab/topology.js';
 import { action } from './output.js';
 
 interface LabFlags {
@@ -97,6 +98,7 @@ function describe(lab: Lab, user: string, password: string): string {
 
 async function labCommand(flags: LabFlags): Promise<number> {
   const opts = labOptions(flags);
+  const { startLab } = await import('../lab/index.js');
   const lab = await startLab(opts);
   process.stdout.write(describe(lab, opts.user!, opts.password!));
   await new Promise<void>((resolve) => {

@@ -7,13 +7,10 @@
  */
 import type { Command } from 'commander';
 import { RunbookError } from '../errors.js';
-import { PLAN_FORMATS, renderPlan, type PlanFormat } from '../report/plan-render.js';
-import { loadRunbook } from '../runbook/load.js';
-import { buildPlan, type PlanHost } from '../runbook/plan.js';
-import { resolveVars } from '../runbook/vars.js';
+import { PLAN_FORMATS, type PlanFormat } from '../report/plan-render.js';
+import type { PlanHost } from '../runbook/plan.js';
 import { action, collect } from './output.js';
 import type { Target } from '../fleet/target.js';
-import { resolveTargets, toPort } from './targets.js';
 
 export interface PlanFlags {
   var?: string[];
@@ -61,6 +58,15 @@ export async function planCommand(file: string, flags: PlanFlags): Promise<numbe
       hint: `use one of: ${PLAN_FORMATS.join(', ')}`,
     });
   }
+  // loaded on use, so `runbook --help` stays fast
+  const [{ loadRunbook }, { resolveVars }, { buildPlan }, { renderPlan }, { resolveTargets, toPort }] =
+    await Promise.all([
+      import('../runbook/load.js'),
+      import('../runbook/vars.js'),
+      import('../runbook/plan.js'),
+      import('../report/plan-render.js'),
+      import('./targets.js'),
+    ]);
   const runbook = await loadRunbook(file);
   // A plan may leave required vars unset: they render as placeholders.
   const vars = resolveVars(

@@ -7,16 +7,12 @@ import { Command } from 'commander';
 import { resolve } from 'node:path';
 import { existsSync } from 'node:fs';
 import { RunbookError } from '../errors.js';
-import { loadRunbook } from '../runbook/load.js';
-import { resolveVars } from '../runbook/vars.js';
-import { RunStore, DEFAULT_STATE_DIR } from '../store/runs.js';
-import { resumeState } from '../store/resume.js';
-import { isPlatformName } from '../platforms/index.js';
+import { DEFAULT_STATE_DIR } from '../store/runs.js';
+import type { RestoreState } from '../run/orchestrator.js';
 import { action, collect } from './output.js';
-import { runSession, type SessionOptions } from './session.js';
 import { addConnectionOptions, addFleetOptions } from './exec.js';
-import { connectionFromFlags, type ConnectionFlags } from './connection-flags.js';
-import { fleetFromFlags, type FleetFlags } from './fleet-flags.js';
+import type { ConnectionFlags } from './connection-flags.js';
+import type { FleetFlags } from './fleet-flags.js';
 import type { Target } from '../fleet/target.js';
 
 interface ResumeFlags extends Partial<ConnectionFlags> {
@@ -82,6 +78,26 @@ function recordedFlags(argv: string[]): ConnectionFlags & FleetFlags {
 }
 
 async function resumeCommand(id: string, flags: ResumeFlags): Promise<number> {
+  // loaded here, not at start-up (see exec.ts)
+  const [
+    { loadRunbook },
+    { resolveVars },
+    { RunStore },
+    { resumeState },
+    { isPlatformName },
+    { runSession },
+    { connectionFromFlags },
+    { fleetFromFlags },
+  ] = await Promise.all([
+    import('../runbook/load.js'),
+    import('../runbook/vars.js'),
+    import('../store/runs.js'),
+    import('../store/resume.js'),
+    import('../platforms/index.js'),
+    import('./session.js'),
+    import('./connection-flags.js'),
+    import('./fleet-flags.js'),
+  ]);
   const stateDir = resolve(flags.stateDir);
   const store = new RunStore(stateDir);
   const run = await store.open(id);
@@ -123,7 +139,7 @@ async function resumeCommand(id: string, flags: ResumeFlags): Promise<number> {
 
   const recorded = withOverrides(recordedFlags(meta.argv), flags);
   const connection = await connectionFromFlags(recorded, runbook, vars);
-  const restore: NonNullable<SessionOptions['restore']> = new Map();
+  const restore: RestoreState = new Map();
   const targets: Target[] = [];
   const finished: string[] = [];
   const notes: string[] = [];

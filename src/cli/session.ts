@@ -2,15 +2,15 @@
  * `runbook exec` and `runbook resume` as a terminal program: flags -> options -> runRunbook ->
  * print. Which reporters draw (live progress on a terminal, the line log otherwise, nothing with
  * --json), how a person approves (a y/N question on a terminal, --yes, or nobody), signals as abort
- * signals, and the summary or JSON document at the end. The run itself is src/engine/orchestrator.
+ * signals, and the summary or JSON document at the end. The run itself is src/run/orchestrator.
  */
 import { RunbookError, type ExitCode } from '../errors.js';
 import type { Runbook } from '../runbook/model.js';
 import type { Value } from '../expr/types.js';
 import type { Reporter } from '../engine/events.js';
-import { runRunbook, type FleetSettings, type RestoreState } from '../engine/orchestrator.js';
-import { approveAllAs, askingApprover } from '../engine/approvers.js';
-import { onInterrupts } from '../engine/interrupts.js';
+import { runRunbook, type FleetSettings, type RestoreState } from '../run/orchestrator.js';
+import { approveAllAs, askingApprover } from '../run/approvers.js';
+import { onInterrupts } from '../run/interrupts.js';
 import type { Target } from '../fleet/target.js';
 import type { RunHandle } from '../store/runs.js';
 import { stringifyResult } from '../report/json.js';

@@ -5,7 +5,6 @@
 import type { Command } from 'commander';
 import { RunbookError, ValidationError, formatDiagnostic } from '../errors.js';
 import type { Step } from '../runbook/model.js';
-import { loadRunbook } from '../runbook/load.js';
 import { action } from './output.js';
 
 export function register(program: Command): void {
@@ -20,6 +19,8 @@ export function register(program: Command): void {
 
 /** Validate each file; prints results; returns the exit code. */
 export async function validateFiles(files: string[]): Promise<number> {
+  // loaded here, not at start-up: `runbook --help` and other commands do not pay for the loader
+  const { loadRunbook } = await import('../runbook/load.js');
   let invalid = 0;
   for (const file of files) {
     try {

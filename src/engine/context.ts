@@ -16,7 +16,7 @@ import type {
   HostOutcome,
   StepOutcome,
 } from './events.js';
-import type { ApprovalRequest, ExecutorOptions } from './executor.js';
+import type { ApprovalRequest, ExecutorOptions } from './options.js';
 import { applyEvent, newHostTimeline, type HostTimeline } from './timeline.js';
 import { makeRedactor, type Redactor } from './redact.js';
 import { abortableSleep } from '../sleep.js';

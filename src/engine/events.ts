@@ -144,5 +144,4 @@ export type EngineEvent =
       stoppedAt?: string;
     });
 
-export type EventKind = EngineEvent['kind'];
 export type Reporter = (event: EngineEvent) => void;

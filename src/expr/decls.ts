@@ -3,7 +3,7 @@
  * The compiler builds NameDecls from vars, captures, `set`, loop variables and `host`;
  * ExprEnv (env.ts) turns them into CEL declarations so expressions are type-checked at validate time.
  */
-import type { ScalarSpec } from '../runbook/model.js';
+import type { CompiledExpr, ScalarSpec } from './types.js';
 
 /** Declared type of a name visible to expressions. */
 export type DeclType =
@@ -44,4 +44,19 @@ export function describeDeclType(type: DeclType): string {
     case 'dyn':
       return 'dyn';
   }
+}
+
+/** A compiled CEL expression with what validation knows of its result. */
+export interface CompiledCel extends CompiledExpr {
+  /** CEL type of the result, e.g. 'bool', 'int', 'list<string>', 'dyn'. */
+  readonly type: string;
+  /**
+   * Declared type of the result: exact for a bare name or a record field chain (an ipv4 stays ipv4),
+   * else derived from the CEL type (ipv4/enum become string). For `set` and `for_each` items.
+   */
+  readonly declType: DeclType;
+  /** Scalar spec of the value when the expression is a name path (`peer`, `vars.peer`, `events[0].peer`) declared scalar. */
+  readonly scalar?: ScalarSpec;
+  /** Refs that are secret. */
+  readonly secretRefs: readonly string[];
 }

@@ -7,13 +7,12 @@ import type { ASTNode, ParseResult } from '@marcbachmann/cel-js';
 import { serialize } from '@marcbachmann/cel-js';
 import { RunbookError, ValidationError, formatPos } from '../errors.js';
 import type { Diagnostic, SourcePos } from '../errors.js';
-import type { ScalarSpec } from '../runbook/model.js';
 import { CelBinding, declTypeOf, declaredRefs, nameProblem, undeclaredHasFields } from './cel.js';
 import { describeDeclType } from './decls.js';
-import type { DeclType, NameDecl } from './decls.js';
+import type { CompiledCel, NameDecl } from './decls.js';
 import { didYouMean, listNames } from '../suggest.js';
 import { buildTemplate } from './template.js';
-import type { CompiledExpr, Scope, Template, Value } from './types.js';
+import type { Scope, Template, Value } from './types.js';
 
 /** What the result of an expression must be, checked at compile time (a `dyn` result passes). */
 export type ExpectedType = 'bool' | 'list' | 'int' | 'string';
@@ -29,20 +28,6 @@ export function offsetPos(pos: SourcePos, source: string, offset: number): Sourc
 }
 
 /** A compiled expression with what templates need besides the public contract. */
-export interface CompiledCel extends CompiledExpr {
-  /** CEL type of the result, e.g. 'bool', 'int', 'list<string>', 'dyn'. */
-  readonly type: string;
-  /**
-   * Declared type of the result: exact for a bare name or a record field chain (an ipv4 stays ipv4),
-   * else derived from the CEL type (ipv4/enum become string). For `set` and `for_each` items.
-   */
-  readonly declType: DeclType;
-  /** Scalar spec of the value when the expression is a name path (`peer`, `vars.peer`, `events[0].peer`) declared scalar. */
-  readonly scalar?: ScalarSpec;
-  /** Refs that are secret. */
-  readonly secretRefs: readonly string[];
-}
-
 export class ExprEnv {
   private readonly decls: ReadonlyMap<string, NameDecl>;
   private cel?: CelBinding;

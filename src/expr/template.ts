@@ -5,7 +5,7 @@
  */
 import { RunbookError, ValidationError, formatPos } from '../errors.js';
 import type { Diagnostic, SourcePos } from '../errors.js';
-import type { CompiledCel } from './env.js';
+import type { CompiledCel } from './decls.js';
 import type { Scope, Template, Value, RenderOptions } from './types.js';
 import { CONTROL_CHARS, checkScalar, formatValue, quoteForMessage } from './values.js';
 

@@ -59,3 +59,31 @@ export interface Template {
   /** Render for a plan: parts whose names are not in `known` become `<expr>` placeholders. */
   renderPlaceholders(known: Scope): string;
 }
+
+/** Scalar types a variable, a capture group or a list item can have. */
+export type ScalarType = 'string' | 'int' | 'bool' | 'ipv4' | 'ipv6' | 'enum';
+export type VarType = ScalarType | 'list';
+
+export interface ScalarSpec {
+  type: ScalarType;
+  /** For string: an anchored-by-us regular expression the value must match entirely. */
+  pattern?: string;
+  /** For enum: allowed values. */
+  values?: string[];
+}
+
+export interface VarDecl {
+  name: string;
+  type: VarType;
+  description?: string;
+  required: boolean;
+  /** Already checked against the type. */
+  default?: Value;
+  pattern?: string;
+  values?: string[];
+  /** For list: the type of each item. */
+  items?: ScalarSpec;
+  /** Never written to output, journals or transcripts. */
+  secret: boolean;
+  pos: SourcePos;
+}

@@ -6,7 +6,7 @@
 import { isIPv4, isIPv6 } from 'node:net';
 import { parse as parseYaml } from 'yaml';
 import { RunbookError } from '../errors.js';
-import type { ScalarSpec, VarDecl } from '../runbook/model.js';
+import type { ScalarSpec, VarDecl } from './types.js';
 import type { DeclType, NameDecl } from './decls.js';
 import type { Value } from './types.js';
 

@@ -14,10 +14,6 @@ const RANGE = /\[([^\]]*)\]/;
 const HINT =
   'write a range as [01:50] (numbers, leading zeros keep the width), [a:f] (letters) or [1:9:2] (with a step)';
 
-export function hasHostRange(name: string): boolean {
-  return RANGE.test(name);
-}
-
 export function expandHostRange(pattern: string): RangeResult {
   const m = RANGE.exec(pattern);
   if (!m) return { names: [pattern] };

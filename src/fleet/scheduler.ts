@@ -18,8 +18,6 @@
  */
 import { RunbookError } from '../errors.js';
 
-export const DEFAULT_FORKS = 20;
-
 export interface FleetOptions {
   /** Hosts run at once within a batch (>= 1); the CLI default is DEFAULT_FORKS. */
   forks: number;
@@ -44,8 +42,6 @@ export interface HostRunContext {
   batch: number;
 }
 
-export type FleetOutcome = 'ok' | 'failed' | 'awaiting-approval' | 'interrupted' | 'unreachable' | 'not-run';
-
 /** Outcomes that count against maxFailPct and that retry files list. */
 export const FAILED_OUTCOMES: readonly string[] = ['failed', 'unreachable'];
 
@@ -53,16 +49,6 @@ export interface NotRun {
   outcome: 'not-run';
   /** Why the host did not run (the stop reason). */
   reason: string;
-}
-
-/** One row of a fleet summary: where each host ran and how it ended. */
-export interface FleetHostResult<O extends string = FleetOutcome> {
-  host: string;
-  outcome: O | 'not-run';
-  /** 1-based batch the host belongs to (also for hosts not run). */
-  batch: number;
-  /** Why a not-run host did not run. */
-  reason?: string;
 }
 
 export interface FleetRun<R> {

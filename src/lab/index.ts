@@ -14,9 +14,8 @@ import { Router, type RouterState } from './state.js';
 import { SCENARIOS, type Scenario } from './topology.js';
 
 export type { AuditEntry } from './audit.js';
-export type { PeerState, RouterState, ControlState } from './state.js';
+export type { RouterState } from './state.js';
 export type { Scenario } from './topology.js';
-export { SCENARIOS } from './topology.js';
 
 export interface DeviceOptions {
   /** clear/request commands ask `[confirm]` (Enter or y runs, n aborts). Default false. */

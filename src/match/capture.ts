@@ -10,7 +10,8 @@ import { RunbookError, formatPos } from '../errors.js';
 import type { DeclType } from '../expr/decls.js';
 import type { Value } from '../expr/types.js';
 import { checkScalar, quoteForMessage } from '../expr/values.js';
-import type { CaptureSpec, ScalarSpec } from '../runbook/model.js';
+import type { ScalarSpec } from '../expr/types.js';
+import type { CaptureSpec } from './types.js';
 import { compileRegex, linesOf, normalizeOutput } from './text.js';
 
 /** Named groups of a regex source, in order: `(?<name>...)`, ignoring escapes and character classes. */

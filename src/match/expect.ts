@@ -6,7 +6,7 @@
 import { RunbookError, formatPos } from '../errors.js';
 import type { Scope } from '../expr/types.js';
 import { quoteForMessage } from '../expr/values.js';
-import type { Matcher } from '../runbook/model.js';
+import type { Matcher } from './types.js';
 import { compileRegex, linesOf, normalizeOutput } from './text.js';
 import type { Lines } from './text.js';
 

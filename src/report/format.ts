@@ -21,12 +21,6 @@ export function withImpact(command: string, impact: string): string {
   return impact ? `${command} [${impact}]` : command;
 }
 
-/** First line of a possibly multi-line message, for one-line displays. */
-export function firstLine(text: string): string {
-  const i = text.indexOf('\n');
-  return i < 0 ? text : `${text.slice(0, i)} ...`;
-}
-
 /** Where something can be written: a Node stream or a test double. */
 export interface TextSink {
   write(chunk: string): unknown;

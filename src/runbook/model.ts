@@ -3,66 +3,14 @@
  * Plain data plus compiled expressions; read-only after compile; defaults filled once.
  */
 import type { SourcePos } from '../errors.js';
-import type { CompiledExpr, Template, Value } from '../expr/types.js';
+import type { CompiledExpr, Template } from '../expr/types.js';
 import type { PlatformName } from '../platforms/types.js';
 
-/** Scalar types a variable, a capture group or a list item can have. */
-export type ScalarType = 'string' | 'int' | 'bool' | 'ipv4' | 'ipv6' | 'enum';
-export type VarType = ScalarType | 'list';
-
-export interface ScalarSpec {
-  type: ScalarType;
-  /** For string: an anchored-by-us regular expression the value must match entirely. */
-  pattern?: string;
-  /** For enum: allowed values. */
-  values?: string[];
-}
-
-export interface VarDecl {
-  name: string;
-  type: VarType;
-  description?: string;
-  required: boolean;
-  /** Already checked against the type. */
-  default?: Value;
-  pattern?: string;
-  values?: string[];
-  /** For list: the type of each item. */
-  items?: ScalarSpec;
-  /** Never written to output, journals or transcripts. */
-  secret: boolean;
-  pos: SourcePos;
-}
-
-/** Which match(es) of a capture regex to keep. */
-export type CaptureMode = 'first' | 'last' | 'all';
-
-export interface CaptureSpec {
-  name: string;
-  /** JavaScript regex source with named groups. */
-  regex: string;
-  flags: string;
-  mode: CaptureMode;
-  /** Type per named group; groups not listed are strings. */
-  types: Record<string, ScalarType>;
-  /** Allowed values per group typed `enum` (a group typed enum without values accepts none). */
-  enumValues?: Record<string, string[]>;
-  /** When false (default), no match in first/last mode fails the step; when true the value is null. */
-  optional: boolean;
-  /** Mode all: last match first (log buffers are oldest first, so this is newest first). */
-  reverse?: boolean;
-  /** Mode all: keep only the first match (after `reverse`) per distinct value of this named group. */
-  unique?: string;
-  pos: SourcePos;
-}
-
-export type Matcher =
-  | { kind: 'contains'; text: string; pos: SourcePos }
-  | { kind: 'not_contains'; text: string; pos: SourcePos }
-  | { kind: 'regex'; regex: string; flags: string; pos: SourcePos }
-  | { kind: 'expression'; expr: CompiledExpr; pos: SourcePos }
-  | { kind: 'all'; of: Matcher[]; pos: SourcePos }
-  | { kind: 'any'; of: Matcher[]; pos: SourcePos };
+// Value types (expr/) and capture/matcher specs (match/) live below the runbook layer; named here too.
+export type { ScalarType, VarType, ScalarSpec, VarDecl } from '../expr/types.js';
+export type { CaptureMode, CaptureSpec, Matcher } from '../match/types.js';
+import type { VarDecl } from '../expr/types.js';
+import type { CaptureSpec, Matcher } from '../match/types.js';
 
 export interface DialogAnswer {
   /** Regex source of the device's prompt text, e.g. `\[confirm\]`. */

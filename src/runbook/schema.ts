@@ -9,8 +9,6 @@ import type { DocPath, SourceDoc } from './source.js';
 import { closest, orList } from '../suggest.js';
 import { describeWhere, subject } from './where.js';
 
-export const runbookSchema: unknown = schema;
-
 const ajv = new Ajv({ allErrors: true, allowUnionTypes: true, verbose: true });
 const validateDoc = ajv.compile(schema);
 
@@ -90,6 +88,18 @@ function explain(errors: ErrorObject[], doc: SourceDoc): Diagnostic[] {
         const allowed = allowedFields(e);
         const guess = closest(field, allowed);
         const moved = MOVED[`${keyOf(e)}.${field}`];
+        // `{message: a, b}` or `{until: x.all(s, s.ok)}`: a bare comma in a flow mapping split the value
+        const flow = guess ? undefined : doc.flowKeyBefore(path, field);
+        const fieldValue = isObject(value) ? (value as Record<string, unknown>)[field] : undefined;
+        if (flow?.before !== undefined && fieldValue === null) {
+          const expr = /[()=<>!&|.]/.test(field);
+          emit(`${e.instancePath}/${field}|add`, {
+            pos: doc.keyPos([...path, field]),
+            message: `'${flow.before}' ${where} is cut at a comma: in a {...} mapping a bare comma starts a new field ('${field}')`,
+            hint: `${expr ? 'quote this expression' : 'quote the value'}: ${flow.before}: "... , ${field}" (or write the mapping on separate lines)`,
+          });
+          break;
+        }
         emit(`${e.instancePath}/${field}|add`, {
           pos: doc.keyPos([...path, field]),
           message: `unknown field '${field}' ${where}${guess ? ` (did you mean '${guess}'?)` : ''}`,

@@ -28,6 +28,11 @@ export interface SourceDoc {
   valuePos(path: DocPath): SourcePos;
   /** Position of the first character of a string value's content (after an opening quote). */
   textPos(path: DocPath): SourcePos;
+  /**
+   * When the map at `path` is a flow mapping (`{a: 1, b: 2}`): the key written just before `key`
+   * (undefined when `key` is first), so a bare comma that split a value can be named.
+   */
+  flowKeyBefore(path: DocPath, key: string): { before?: string } | undefined;
 }
 
 export type ParseResult = { ok: true; doc: SourceDoc } | { ok: false; diagnostics: Diagnostic[] };
@@ -106,6 +111,17 @@ class PositionedDoc implements SourceDoc {
       }
     }
     return pos;
+  }
+
+  flowKeyBefore(path: DocPath, key: string): { before?: string } | undefined {
+    const found = this.walk(path);
+    const node = found.node;
+    if (!found.complete || !isMap(node) || !node.flow) return undefined;
+    const keys = node.items.map((p) => (isPair(p) ? keyString(p.key) : undefined));
+    const i = keys.indexOf(key);
+    if (i < 0) return undefined;
+    const before = i > 0 ? keys[i - 1] : undefined;
+    return before === undefined ? {} : { before };
   }
 
   private posOf(node: Node | null | undefined): SourcePos {

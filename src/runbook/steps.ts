@@ -2,7 +2,7 @@
  * Compile steps: structure checks, expressions and templates against the names in scope (document
  * order), platform read-only checks, and defaults (name = id, on_failure abort, ...) filled once.
  */
-import type { CompiledCel } from '../expr/env.js';
+import type { CompiledCel } from '../expr/decls.js';
 import type { CompiledExpr } from '../expr/types.js';
 import { compileCommand } from './command.js';
 import {

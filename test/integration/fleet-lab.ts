@@ -10,7 +10,6 @@ import { join, resolve } from 'node:path';
 import { startLab, type AuditEntry, type Lab, type LabRouter, type Scenario } from '../../src/lab/index.js';
 import { runCli as runBuiltCli, type CliRun } from '../helpers/cli.js';
 
-export { CLI } from '../helpers/cli.js';
 export const REKEY_RUNBOOK = resolve('test/fixtures/fleet/rekey.yaml');
 export const REKEY = 'request platform software sdwan security ipsec-rekey';
 export const SHOW_SA = 'show crypto ipsec sa peer 10.20.20.1';

@@ -7,6 +7,7 @@
 import { spawn } from 'node:child_process';
 import { afterEach, describe, expect, it } from 'vitest';
 import type { ResultDocument } from '../../src/report/json.js';
+import { needTool } from '../helpers/tools.js';
 import {
   CLI,
   REKEY,
@@ -34,63 +35,66 @@ async function lab(o: RunLabOptions = { device: { bfdDelayMs: 300 } }): Promise<
   return l;
 }
 
-describe.skipIf(!hasScript)('live progress on a terminal', () => {
-  it('shows the host line, each step with its state and what it waits for, then the summary', async () => {
-    const l = await lab({ device: { bfdDelayMs: 600 } });
-    const cli = ptyCli(l.execArgs(l.runbook('rekey-verify.yaml'), ['--yes']));
-    const r = await cli.done;
-    expect(r.code, cli.screen()).toBe(0);
-    const screen = cli.screen();
-    const [id] = l.runIds();
-    expect(screen).toContain(`run ${id}: resume-rekey on 1 host, record in `);
-    // while the verification polls: the host line names the running step, the step says what it waits for
-    expect(screen).toMatch(new RegExp(`. ${l.host.replace(/\./g, '\\.')}  verify  \\S+\\n`));
-    expect(screen).toMatch(/✔ show-version {2}ok {2}\S+/);
-    expect(screen).toMatch(/✔ rekey {2}ok {2}\S+/);
-    expect(screen).toMatch(/▸ verify {2}\S+ {2}(retry \d+\/200 in 50ms|show sdwan bfd sessions)/);
-    expect(screen).toMatch(/✔ verify {2}ok {2}\S+/);
-    // the last frame: the host's outcome, duration and disruptive actions
-    expect(screen).toMatch(
-      new RegExp(
-        `✔ ${l.host.replace(/\./g, '\\.')}  ok  \\d+(\\.\\d)?m?s\\n\\s+completed \\(4 command steps run\\)\\n\\s+disruptive: ${REKEY}`,
-      ),
-    );
-    // then the summary
-    expect(screen).toMatch(
-      new RegExp(
-        `Run ${id}: resume-rekey, 1 host: 1 ok\\n  ${l.host.replace(/\./g, '\\.')}  ok  \\S+  completed \\(4 command steps run\\)\\n      disruptive: ${REKEY}`,
-      ),
-    );
-    // drawing uses the terminal (cursor movement), which the line log never does
-    expect(cli.raw()).toMatch(/\x1b\[1A/);
-  });
+describe.runIf(needTool(hasScript, 'script(1) (apt-get install util-linux)'))(
+  'live progress on a terminal',
+  () => {
+    it('shows the host line, each step with its state and what it waits for, then the summary', async () => {
+      const l = await lab({ device: { bfdDelayMs: 600 } });
+      const cli = ptyCli(l.execArgs(l.runbook('rekey-verify.yaml'), ['--yes']));
+      const r = await cli.done;
+      expect(r.code, cli.screen()).toBe(0);
+      const screen = cli.screen();
+      const [id] = l.runIds();
+      expect(screen).toContain(`run ${id}: resume-rekey on 1 host, record in `);
+      // while the verification polls: the host line names the running step, the step says what it waits for
+      expect(screen).toMatch(new RegExp(`. ${l.host.replace(/\./g, '\\.')}  verify  \\S+\\n`));
+      expect(screen).toMatch(/✔ show-version {2}ok {2}\S+/);
+      expect(screen).toMatch(/✔ rekey {2}ok {2}\S+/);
+      expect(screen).toMatch(/▸ verify {2}\S+ {2}(retry \d+\/200 in 50ms|show sdwan bfd sessions)/);
+      expect(screen).toMatch(/✔ verify {2}ok {2}\S+/);
+      // the last frame: the host's outcome, duration and disruptive actions
+      expect(screen).toMatch(
+        new RegExp(
+          `✔ ${l.host.replace(/\./g, '\\.')}  ok  \\d+(\\.\\d)?m?s\\n\\s+completed \\(4 command steps run\\)\\n\\s+disruptive: ${REKEY}`,
+        ),
+      );
+      // then the summary
+      expect(screen).toMatch(
+        new RegExp(
+          `Run ${id}: resume-rekey, 1 host: 1 ok\\n  ${l.host.replace(/\./g, '\\.')}  ok  \\S+  completed \\(4 command steps run\\)\\n      disruptive: ${REKEY}`,
+        ),
+      );
+      // drawing uses the terminal (cursor movement), which the line log never does
+      expect(cli.raw()).toMatch(/\x1b\[1A/);
+    });
 
-  it('asks before a disruptive step on the terminal: y sends it, n refuses it and the host fails', async () => {
-    const l = await lab();
-    const yes = ptyCli(l.execArgs(l.runbook('rekey-verify.yaml')));
-    await waitFor('the approval question', () => /Run it\? \[y\]es/.test(yes.screen()));
-    expect(yes.screen()).toMatch(
-      new RegExp(
-        `${l.host.replace(/\./g, '\\.')}: step rekey wants to run\\n\\s+${REKEY}\\n\\s+impact: Generates new keys for ALL SD-WAN tunnels of the device`,
-      ),
-    );
-    expect(count(l.commands(), REKEY)).toBe(0);
-    yes.type('y\r');
-    const ok = await yes.done;
-    expect(ok.code, yes.screen()).toBe(0);
-    expect(count(l.commands(), REKEY)).toBe(1);
+    it('asks before a disruptive step on the terminal: y sends it, n refuses it and the host fails', async () => {
+      const l = await lab();
+      const yes = ptyCli(l.execArgs(l.runbook('rekey-verify.yaml')));
+      await waitFor('the approval question', () => /Run it\? \[y\]es/.test(yes.screen()));
+      expect(yes.screen()).toMatch(
+        new RegExp(
+          `${l.host.replace(/\./g, '\\.')}: step rekey wants to run\\n\\s+${REKEY}\\n\\s+impact: Generates new keys for ALL SD-WAN tunnels of the device`,
+        ),
+      );
+      expect(count(l.commands(), REKEY)).toBe(0);
+      yes.type('y\r');
+      const ok = await yes.done;
+      expect(ok.code, yes.screen()).toBe(0);
+      expect(count(l.commands(), REKEY)).toBe(1);
 
-    const no = ptyCli(l.execArgs(l.runbook('rekey-verify.yaml')));
-    await waitFor('the approval question', () => /Run it\? \[y\]es/.test(no.screen()));
-    no.type('n\r');
-    const refused = await no.done;
-    expect(refused.code, no.screen()).toBe(1);
-    expect(count(l.commands(), REKEY)).toBe(1);
-    expect(no.screen()).toMatch(
-      /failed .*at rekey: step rekey: approval refused; `request platform software sdwan security ipsec-rekey` was not sent/,
-    );
-  });
-});
+      const no = ptyCli(l.execArgs(l.runbook('rekey-verify.yaml')));
+      await waitFor('the approval question', () => /Run it\? \[y\]es/.test(no.screen()));
+      no.type('n\r');
+      const refused = await no.done;
+      expect(refused.code, no.screen()).toBe(1);
+      expect(count(l.commands(), REKEY)).toBe(1);
+      expect(no.screen()).toMatch(
+        /failed .*at rekey: step rekey: approval refused; `request platform software sdwan security ipsec-rekey` was not sent/,
+      );
+    });
+  },
+);
 
 describe('output without a terminal', () => {
   it('writes one line per event to stderr, no escape sequences, and the summary to stdout', async () => {

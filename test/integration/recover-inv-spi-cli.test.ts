@@ -15,6 +15,7 @@ import {
 } from '../../src/lab/index.js';
 import { tempDir } from '../helpers/sshd.js';
 import { CLI, runCli, type CliRun } from '../helpers/cli.js';
+import { needTool } from '../helpers/tools.js';
 
 const REKEY = 'request platform software sdwan security ipsec-rekey';
 
@@ -67,7 +68,7 @@ const stateChanging = (r: LabRouter) =>
     .map((a) => a.command);
 
 describe
-  .runIf(existsSync(CLI))
+  .runIf(needTool(existsSync(CLI), 'the built CLI (npm run build)'))
   .concurrent('runbook exec runbooks/recover-inv-spi.yaml (built CLI, no terminal)', () => {
     it('--yes recovers a mixed edge and prints the per-peer outcome', async () => {
       const r = await router('mixed', { confirm: true });

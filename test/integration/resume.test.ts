@@ -8,6 +8,7 @@ import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { startLab, type Lab } from '../../src/lab/index.js';
 import { fileSafeName } from '../../src/store/paths.js';
+import { needTool } from '../helpers/tools.js';
 import {
   CLEAR_CONTROL,
   FIXTURES,
@@ -235,7 +236,7 @@ describe('resume a fleet', () => {
   });
 });
 
-describe.skipIf(!hasScript)('resume on a terminal', () => {
+describe.runIf(needTool(hasScript, 'script(1) (apt-get install util-linux)'))('resume on a terminal', () => {
   it('asks about the in-doubt step, marked IN DOUBT; Ctrl-C at the question stops it resumable; y re-sends it', async () => {
     const l = await lab({ device: { dropOnControlClear: true } });
     const id = await killInDoubt(l);

@@ -8,6 +8,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { execOnce } from './client.js';
+import { needTool } from '../helpers/tools.js';
 
 const MAIN = new URL('../../dist/src/cli/main.js', import.meta.url).pathname;
 const dir = mkdtempSync(join(tmpdir(), 'runbook-lab-cli-'));
@@ -36,7 +37,7 @@ async function waitFor(get: () => string, re: RegExp, timeoutMs = 15_000): Promi
   }
 }
 
-describe.skipIf(!existsSync(MAIN))('runbook lab (CLI)', () => {
+describe.runIf(needTool(existsSync(MAIN), 'the built CLI (npm run build)'))('runbook lab (CLI)', () => {
   it('prints routers with credentials, fingerprint and an ssh line; SIGTERM stops it with exit 0', async () => {
     const lab = start([
       '--port',

@@ -8,6 +8,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startLab, type Lab, type LabRouter } from '../../src/lab/index.js';
+import { needTool } from '../helpers/tools.js';
 
 function has(cmd: string, args: string[]): boolean {
   try {
@@ -87,85 +88,95 @@ function run(
   });
 }
 
-describe.skipIf(!HAS_SSH)('OpenSSH ssh client', () => {
-  it("runs `ssh host 'show version'` with strict host-key checking and public-key auth", async () => {
-    const res = await run('ssh', [...sshArgs(r), 'show version']);
-    expect(res.err).not.toMatch(/WARNING|Host key verification failed/);
-    expect(res.code).toBe(0);
-    expect(res.out).toMatch(/^Cisco IOS XE Software, Version 17/);
-    expect(r.audit().at(-1)).toMatchObject({ command: 'show version', outcome: 'ok' });
-  });
+describe.runIf(needTool(HAS_SSH, 'the OpenSSH client (apt-get install openssh-client)'))(
+  'OpenSSH ssh client',
+  () => {
+    it("runs `ssh host 'show version'` with strict host-key checking and public-key auth", async () => {
+      const res = await run('ssh', [...sshArgs(r), 'show version']);
+      expect(res.err).not.toMatch(/WARNING|Host key verification failed/);
+      expect(res.code).toBe(0);
+      expect(res.out).toMatch(/^Cisco IOS XE Software, Version 17/);
+      expect(r.audit().at(-1)).toMatchObject({ command: 'show version', outcome: 'ok' });
+    });
 
-  it('drives an interactive session with a PTY: terminal length 0, a show, exit', async () => {
-    const res = await run(
-      'ssh',
-      ['-tt', ...sshArgs(strict)],
-      'terminal length 0\nshow sdwan bfd sessions\nexit\n',
-    );
-    expect(res.code).toBe(0);
-    expect(res.out).toMatch(/edge2#terminal length 0\r\nedge2#show sdwan bfd sessions\r\n/);
-    expect(res.out).toMatch(/172\.16\.255\.20 +200 +up/);
-    expect(strict.audit().map((a) => a.command)).toEqual([
-      'terminal length 0',
-      'show sdwan bfd sessions',
-      'exit',
-    ]);
-  });
-
-  it('refuses to connect when the known host key does not match', async () => {
-    const wrong = join(dir, 'known_hosts_wrong');
-    const other =
-      execFileSync('ssh-keygen', ['-q', '-t', 'ed25519', '-N', '', '-f', join(dir, 'other')]) &&
-      readFileSync(join(dir, 'other.pub'), 'utf8');
-    writeFileSync(wrong, `[${r.host}]:${r.port} ${other.split(' ').slice(0, 2).join(' ')}\n`);
-    const args = sshArgs(r).map((a) =>
-      a.startsWith('UserKnownHostsFile=') ? `UserKnownHostsFile=${wrong}` : a,
-    );
-    const res = await run('ssh', [...args, 'show clock']);
-    expect(res.code).not.toBe(0);
-    expect(res.err).toMatch(/Host key verification failed|REMOTE HOST IDENTIFICATION HAS CHANGED/);
-  });
-});
-
-describe.skipIf(!PYTHON)('Netmiko cisco_ios driver (python3-netmiko)', () => {
-  const script = new URL('./netmiko_check.py', import.meta.url).pathname;
-  const netmiko = (x: LabRouter, extra: string[] = []): Promise<Record<string, string>> =>
-    new Promise((resolve, reject) =>
-      execFile(
-        PYTHON!,
-        [script, x.host, String(x.port), 'admin', 'admin', ...extra],
-        { timeout: 60_000 },
-        (err, stdout, stderr) =>
-          err
-            ? reject(new Error(`${err.message}\n${stderr}`))
-            : resolve(JSON.parse(stdout) as Record<string, string>),
-      ),
-    );
-
-  it('logs in, disables paging and reads outputs', async () => {
-    const res = await netmiko(r);
-    expect(res.prompt).toBe('edge1#');
-    expect(res.version).toMatch(/^Cisco IOS XE Software/);
-    expect(res.version).toMatch(/Configuration register is 0x2102$/);
-    expect(res.version).not.toMatch(/--More--/);
-    expect(res.bfd).toMatch(/172\.16\.255\.20 +200 +down/);
-    expect(res.logging).toMatch(/srcaddr=10\.20\.20\.1, input interface=Tunnel10001/);
-    const commands = r.audit().map((a) => a.command);
-    expect(commands).toEqual(
-      expect.arrayContaining(['terminal length 0', 'terminal width 511', 'show version', 'exit']),
-    );
-  }, 60_000);
-
-  it('falls back to screen-length 0 on an image that refuses terminal length', async () => {
-    const refusing = await startLab({ port: 0, scenario: 'healthy', device: { refuseTerminalLength: true } });
-    try {
-      const res = await netmiko(refusing.routers[0]!, ['screen-length 0']);
-      expect(res.version).toMatch(/Configuration register is 0x2102$/);
-      expect(refusing.routers[0]!.audit().find((a) => a.command === 'terminal length 0')!.outcome).toBe(
-        'error',
+    it('drives an interactive session with a PTY: terminal length 0, a show, exit', async () => {
+      const res = await run(
+        'ssh',
+        ['-tt', ...sshArgs(strict)],
+        'terminal length 0\nshow sdwan bfd sessions\nexit\n',
       );
-    } finally {
-      await refusing.close();
-    }
-  }, 60_000);
-});
+      expect(res.code).toBe(0);
+      expect(res.out).toMatch(/edge2#terminal length 0\r\nedge2#show sdwan bfd sessions\r\n/);
+      expect(res.out).toMatch(/172\.16\.255\.20 +200 +up/);
+      expect(strict.audit().map((a) => a.command)).toEqual([
+        'terminal length 0',
+        'show sdwan bfd sessions',
+        'exit',
+      ]);
+    });
+
+    it('refuses to connect when the known host key does not match', async () => {
+      const wrong = join(dir, 'known_hosts_wrong');
+      const other =
+        execFileSync('ssh-keygen', ['-q', '-t', 'ed25519', '-N', '', '-f', join(dir, 'other')]) &&
+        readFileSync(join(dir, 'other.pub'), 'utf8');
+      writeFileSync(wrong, `[${r.host}]:${r.port} ${other.split(' ').slice(0, 2).join(' ')}\n`);
+      const args = sshArgs(r).map((a) =>
+        a.startsWith('UserKnownHostsFile=') ? `UserKnownHostsFile=${wrong}` : a,
+      );
+      const res = await run('ssh', [...args, 'show clock']);
+      expect(res.code).not.toBe(0);
+      expect(res.err).toMatch(/Host key verification failed|REMOTE HOST IDENTIFICATION HAS CHANGED/);
+    });
+  },
+);
+
+describe.runIf(needTool(PYTHON, 'Netmiko (apt-get install python3-netmiko)'))(
+  'Netmiko cisco_ios driver (python3-netmiko)',
+  () => {
+    const script = new URL('./netmiko_check.py', import.meta.url).pathname;
+    const netmiko = (x: LabRouter, extra: string[] = []): Promise<Record<string, string>> =>
+      new Promise((resolve, reject) =>
+        execFile(
+          PYTHON!,
+          [script, x.host, String(x.port), 'admin', 'admin', ...extra],
+          { timeout: 60_000 },
+          (err, stdout, stderr) =>
+            err
+              ? reject(new Error(`${err.message}\n${stderr}`))
+              : resolve(JSON.parse(stdout) as Record<string, string>),
+        ),
+      );
+
+    it('logs in, disables paging and reads outputs', async () => {
+      const res = await netmiko(r);
+      expect(res.prompt).toBe('edge1#');
+      expect(res.version).toMatch(/^Cisco IOS XE Software/);
+      expect(res.version).toMatch(/Configuration register is 0x2102$/);
+      expect(res.version).not.toMatch(/--More--/);
+      expect(res.bfd).toMatch(/172\.16\.255\.20 +200 +down/);
+      expect(res.logging).toMatch(/srcaddr=10\.20\.20\.1, input interface=Tunnel10001/);
+      const commands = r.audit().map((a) => a.command);
+      expect(commands).toEqual(
+        expect.arrayContaining(['terminal length 0', 'terminal width 511', 'show version', 'exit']),
+      );
+    }, 60_000);
+
+    it('falls back to screen-length 0 on an image that refuses terminal length', async () => {
+      const refusing = await startLab({
+        port: 0,
+        scenario: 'healthy',
+        device: { refuseTerminalLength: true },
+      });
+      try {
+        const res = await netmiko(refusing.routers[0]!, ['screen-length 0']);
+        expect(res.version).toMatch(/Configuration register is 0x2102$/);
+        expect(refusing.routers[0]!.audit().find((a) => a.command === 'terminal length 0')!.outcome).toBe(
+          'error',
+        );
+      } finally {
+        await refusing.close();
+      }
+    }, 60_000);
+  },
+);

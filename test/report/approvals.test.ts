@@ -4,7 +4,7 @@
  * verification decides the host's outcome.
  */
 import { describe, expect, it } from 'vitest';
-import { approveAllAs, askingApprover, parseApprovalAnswer } from '../../src/engine/approvers.js';
+import { approveAllAs, askingApprover, parseApprovalAnswer } from '../../src/run/approvers.js';
 import type { ApprovalRequest } from '../../src/engine/executor.js';
 import { compileRunbookSource } from '../../src/runbook/load.js';
 import { run } from '../engine/harness.js';

@@ -6,8 +6,8 @@
  * record keeps it.
  */
 import { RunbookError } from '../errors.js';
-import type { ApprovalAnswer, ApprovalDecision } from './events.js';
-import type { ApprovalRequest } from './executor.js';
+import type { ApprovalAnswer, ApprovalDecision } from '../engine/events.js';
+import type { ApprovalRequest } from '../engine/executor.js';
 import type { Approver } from './orchestrator.js';
 
 /** The choices, as the prompt lists them (Ansible `--step`'s habit). */

@@ -8,7 +8,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import type { ApprovalRequest } from '../../src/engine/executor.js';
-import { runRunbook, type RunRunbookOptions } from '../../src/engine/orchestrator.js';
+import { runRunbook, type RunRunbookOptions } from '../../src/run/orchestrator.js';
 import type { Target } from '../../src/fleet/target.js';
 import { getProfile } from '../../src/platforms/index.js';
 import { loadRunbook } from '../../src/runbook/load.js';

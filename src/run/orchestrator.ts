@@ -24,8 +24,8 @@ import { acquireHostLock, type HostLock } from '../store/lock.js';
 import type { RunHandle } from '../store/runs.js';
 import { createJsonCollector, type ResultDocument } from '../report/json.js';
 import type { Transport } from '../transport/types.js';
-import type { ApprovalDecision, EngineEvent, Reporter, StepOutcome } from './events.js';
-import { checkStartAt, runHost, type ApprovalRequest, type HostResult } from './executor.js';
+import type { ApprovalDecision, EngineEvent, Reporter, StepOutcome } from '../engine/events.js';
+import { checkStartAt, runHost, type ApprovalRequest, type HostResult } from '../engine/executor.js';
 
 /**
  * Decides one disruptive step: true (or a `yes`/`all` decision) sends it; a decision may also skip
@@ -33,8 +33,7 @@ import { checkStartAt, runHost, type ApprovalRequest, type HostResult } from './
  */
 export type Approver = (req: ApprovalRequest) => Promise<boolean | ApprovalDecision>;
 
-/** Approves everything (`--yes`, a rule's `auto` policy); the fleet rule still applies. */
-export const approveAll: Approver = async () => true;
+/* Approving everything (`--yes`, a rule's `auto` policy) is approvers.ts `approveAllAs`. */
 
 /** Per host, what the journal says is done (resume). */
 export type RestoreState = Map<
