@@ -5,7 +5,7 @@
  * --change ticket, the filter, and that the page fetched nothing. Markdown and a dry run's report too.
  * RUNBOOK_REPORT_SCREENSHOT=FILE also writes a screenshot of the page (docs/report.png is made so).
  */
-import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { chromium, type BrowserContext } from 'playwright-core';
@@ -175,5 +175,37 @@ describe('the change record of a 5-host lab run', () => {
     expect(await page.$$eval('section.host[data-host="edge3"] .wouldrun li', (l) => l.length)).toBe(0);
     expect(readFileSync(file, 'utf8')).toContain('dry run: nothing was sent');
     await page.close();
+  }, 60_000);
+
+  it('a host reached through an ssh config alias is recorded where it really went, with its user', async () => {
+    const cfg = join(f.dir, 'ssh_config');
+    writeFileSync(
+      cfg,
+      `Host edge-alias\n  HostName 127.0.0.1\n  Port ${f.router('edge3').port}\n  User admin\n`,
+    );
+    const r = await runCli([
+      'exec',
+      RB,
+      '--host',
+      'edge-alias',
+      '-F',
+      cfg,
+      '--password-env',
+      'RUNBOOK_TEST_LAB_PASSWORD',
+      '--known-hosts',
+      f.knownHosts,
+      '--dry-run',
+      '--state-dir',
+      state(),
+    ]);
+    expect(r.code, r.stderr).toBe(0);
+    const id = /^Run (\S+):/m.exec(r.stdout)![1]!;
+    const view = JSON.parse((await runCli(['runs', id, '--json', '--state-dir', state()])).stdout);
+    expect(view.meta.targets[0]).toMatchObject({
+      name: 'edge-alias',
+      address: 'edge-alias',
+      resolved: { address: '127.0.0.1', port: f.router('edge3').port, user: 'admin' },
+    });
+    expect(view.hosts[0].endpoint).toBe(`admin@127.0.0.1:${f.router('edge3').port}`);
   }, 60_000);
 });
