@@ -5,10 +5,10 @@
  */
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join, resolve } from 'node:path';
+import { join, relative, resolve } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { runCli } from '../helpers/cli.js';
-import { execFleet, startFleetLab, type FleetLab } from './fleet-lab.js';
+import { ROOT, runCli } from '../helpers/cli.js';
+import { execFleet, runCli as runLabCli, startFleetLab, type FleetLab } from './fleet-lab.js';
 
 const RB = resolve('runbooks/recover-inv-spi.yaml');
 const REKEY = 'request platform software sdwan security ipsec-rekey';
@@ -48,6 +48,31 @@ describe('fleet dry-run roll-up', () => {
     expect(detailed.stdout).toMatch(
       /^ {6}may run \(if step rekey does not recover\): request platform software sdwan port_hop/m,
     );
+  }, 60_000);
+
+  it('the resume command it prints names the state dir as an absolute path, so it works from anywhere', async () => {
+    const abs = join(f.dir, 'elsewhere');
+    const r = await runLabCli([
+      'exec',
+      RB,
+      '-i',
+      f.inventory,
+      '--limit',
+      'edge1',
+      '--user',
+      'admin',
+      '--password-env',
+      'RUNBOOK_TEST_LAB_PASSWORD',
+      '--known-hosts',
+      f.knownHosts,
+      '--ssh-config',
+      'none',
+      '--state-dir',
+      relative(ROOT, abs),
+    ]);
+    expect(r.code).toBe(4); // awaiting approval: no terminal, no --yes
+    const id = /^Run (\S+):/m.exec(r.stdout)![1]!;
+    expect(r.stdout).toContain(`To continue edge1: runbook resume ${id} --state-dir ${abs}`);
   }, 60_000);
 });
 
