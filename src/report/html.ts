@@ -22,7 +22,7 @@ import {
 import { htmlEscape as esc } from './escape.js';
 import { formatDuration } from './format.js';
 import { stringifyJson, type ResultHost, type ResultStep } from './json.js';
-import { wouldRunLabel } from './rollup.js';
+import { buildRollup, wouldRunLabel } from './rollup.js';
 import { REPORT_CSS, REPORT_JS } from './html-assets.js';
 
 /** Host outcomes as shown (a started host with no end is interrupted; `state` says if it still runs). */
@@ -125,6 +125,20 @@ function timeline(r: ChangeRecord): string {
   return `<div class="timeline"><div class="tl-axis"><span>${esc(when(t0))}</span><span>+${esc(formatDuration(span))}</span></div>${rows.join('')}<p class="legend">One bar per host; bands are batches; ticks mark disruptive commands sent.</p></div>`;
 }
 
+/** A dry run's roll-up: each command once, with the hosts it would (or may) run on. */
+function rollup(r: ChangeRecord): string {
+  if (r.meta.mode !== 'dry-run') return '';
+  const roll = buildRollup({ hosts: r.hosts.map((h) => h.result) });
+  if (roll.items.length === 0) return '<h3>Roll-up</h3><p>Nothing would change on any host.</p>';
+  const rows = roll.items.map(
+    (i) =>
+      `<tr class="${i.certainty}"><td class="label">${i.certainty === 'would' ? 'would run' : `may run (if step ${esc(i.ifNot ?? '')} does not recover)`}</td><td><code>${esc(i.command)}</code></td><td>${i.hosts.map((h) => `<a href="#host-${esc(anchor(h))}">${esc(h)}</a>`).join(', ')} (${i.hosts.length})</td></tr>`,
+  );
+  return `<h3>Roll-up</h3><table class="rollup"><thead><tr><th></th><th>Command</th><th>Hosts</th></tr></thead><tbody>${rows.join('')}</tbody></table>${
+    roll.unchanged.length ? `<p>Nothing would change: ${roll.unchanged.map(esc).join(', ')}</p>` : ''
+  }`;
+}
+
 function anchor(name: string): string {
   return name.replace(/[^A-Za-z0-9_-]/g, (c) => `_${c.charCodeAt(0).toString(16)}`);
 }
@@ -195,7 +209,7 @@ function steps(h: ChangeHost): string {
   return `<details class="steps"><summary>Steps (${h.result.steps.length})</summary><table><thead><tr><th>Step</th><th>Outcome</th><th>Time</th><th>Commands, captures, output</th></tr></thead><tbody>${rows.join('')}</tbody></table></details>`;
 }
 
-function hostSection(h: ChangeHost): string {
+function hostSection(h: ChangeHost, dry: boolean): string {
   const r = h.result;
   const facts = [
     `endpoint <code>${esc(endpointText(h.target))}</code>`,
@@ -206,7 +220,7 @@ function hostSection(h: ChangeHost): string {
     ...(r.stoppedAt && r.outcome !== 'ok' ? [`stopped at <code>${esc(r.stoppedAt)}</code>`] : []),
   ];
   return `<section class="host" id="host-${esc(anchor(h.target.name))}" ${hostAttrs(h)}>
-<h2><span class="name">${esc(h.target.name)}</span> ${badge(outcomeOf(h))}${hostChanged(h) ? ' <span class="badge changed">changed</span>' : ''}</h2>
+<h2><span class="name">${esc(h.target.name)}</span> ${badge(outcomeOf(h))}${hostChanged(h) ? ` <span class="badge changed">${dry ? 'would change' : 'changed'}</span>` : ''}</h2>
 <p class="facts">${facts.join(' · ')}</p>
 ${r.message ? `<pre class="message">${esc(r.message)}</pre>` : ''}
 ${approvals(r)}${wouldRun(r)}
@@ -235,8 +249,8 @@ export function renderHtmlReport(r: ChangeRecord, opts: HtmlReportOptions = {}):
 <body>
 <header><h1>${esc(title)}</h1>${provenance(r)}</header>
 <main>
-<section class="overview" aria-label="hosts">${counts(r)}${timeline(r)}</section>
-${r.hosts.map(hostSection).join('\n')}
+<section class="overview" aria-label="hosts">${counts(r)}${timeline(r)}${rollup(r)}</section>
+${r.hosts.map((h) => hostSection(h, r.meta.mode === 'dry-run')).join('\n')}
 <p class="empty" hidden>No host matches this filter.</p>
 </main>
 <footer>runbook report · generated ${esc(when(opts.now ?? Date.now()))} · self-contained: this file fetches nothing</footer>

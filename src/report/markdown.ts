@@ -15,7 +15,7 @@ import {
 } from './change.js';
 import { mdCode, mdFence, mdText } from './escape.js';
 import { formatDuration } from './format.js';
-import { stringifyJson, type ResultDocument } from './json.js';
+import { stringifyJson } from './json.js';
 import { buildRollup, formatRollup, wouldRunLabel } from './rollup.js';
 
 function when(ms: number | undefined): string {
@@ -29,21 +29,6 @@ function when(ms: number | undefined): string {
 
 function outcomeOf(h: ChangeHost): string {
   return h.state === 'running' ? 'running' : h.result.outcome;
-}
-
-/** The roll-up reads a result document; the change record has every part of one. */
-function asDocument(r: ChangeRecord): ResultDocument {
-  return {
-    version: 1,
-    runId: r.meta.id,
-    runbook: { name: r.meta.runbookName, path: r.meta.runbookPath, contentHash: r.meta.contentHash },
-    mode: r.meta.mode,
-    startedAt: r.meta.createdAt,
-    finishedAt: r.meta.createdAt,
-    outcome: r.outcome,
-    hosts: r.hosts.map((h) => h.result),
-    messages: [],
-  };
 }
 
 function hostPart(h: ChangeHost): string[] {
@@ -116,7 +101,7 @@ export function renderMarkdownReport(r: ChangeRecord): string {
     );
   out.push('');
   if (m.mode === 'dry-run') {
-    const lines = formatRollup(buildRollup(asDocument(r)));
+    const lines = formatRollup(buildRollup({ hosts: r.hosts.map((h) => h.result) }));
     if (lines.length) out.push('## Roll-up', '', ...mdFence(lines.join('\n')), '');
   }
   out.push('## Per host', '');

@@ -30,7 +30,7 @@ export function wouldRunLabel(w: Pick<ResultWouldRun, 'hingesOn'>): string {
   return w.hingesOn ? `may run (if step ${w.hingesOn.stepId} does not recover)` : 'would run';
 }
 
-export function buildRollup(doc: ResultDocument): Rollup {
+export function buildRollup(doc: Pick<ResultDocument, 'hosts'>): Rollup {
   const items = new Map<string, RollupItem>();
   const unchanged: string[] = [];
   const notJudged: Rollup['notJudged'] = [];
