@@ -173,6 +173,20 @@ describe('the change record of a 5-host lab run', () => {
     expect(labels[0]).toBe('would run');
     expect(labels.slice(1)).toContain('may run (if step rekey does not recover)');
     expect(await page.$$eval('section.host[data-host="edge3"] .wouldrun li', (l) => l.length)).toBe(0);
+    // the roll-up: each command once with its hosts
+    const roll = await page.$$eval('table.rollup tbody tr', (rows) =>
+      rows.map((r) => [...r.querySelectorAll('td')].map((td) => td.textContent)),
+    );
+    expect(roll).toContainEqual([
+      'would run',
+      'request platform software sdwan security ipsec-rekey',
+      'edge1, edge2 (2)',
+    ]);
+    expect(roll).toContainEqual([
+      'may run (if step rekey does not recover)',
+      'request platform software sdwan port_hop biz-internet',
+      'edge1, edge2 (2)',
+    ]);
     expect(readFileSync(file, 'utf8')).toContain('dry run: nothing was sent');
     await page.close();
   }, 60_000);
