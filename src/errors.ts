@@ -26,7 +26,10 @@ export type ErrorCode =
   | 'E_RUN_CORRUPT'
   | 'E_RUNBOOK_CHANGED'
   | 'E_INVENTORY'
+  | 'E_PLATFORM_INVALID'
   | 'E_STEP_FAILED'
+  | 'E_PRIVILEGE'
+  | 'E_VAULT'
   | 'E_INTERNAL';
 
 /** Exit codes of the CLI (DESIGN.md): 0 ok, 1 runbook failed, 2 usage/validation, 3 connection/auth, 4 approval/interrupted. */
@@ -99,7 +102,12 @@ const EXIT: Record<ErrorCode, ExitCode> = {
   E_RUN_CORRUPT: 2,
   E_RUNBOOK_CHANGED: 2,
   E_INVENTORY: 2,
+  E_PLATFORM_INVALID: 2,
   E_STEP_FAILED: 1,
+  /** `enable` failed: wrong or missing enable secret, privilege not reached. */
+  E_PRIVILEGE: 3,
+  /** A vaulted file or value could not be decrypted (wrong or missing vault password). */
+  E_VAULT: 2,
   E_INTERNAL: 1,
 };
 

@@ -1,7 +1,8 @@
 /**
  * Connection flags -> ConnectionOptions. Passwords come only from an environment variable
- * (`--password-env VAR`) or the terminal (`--ask-pass`), never from the command line, so they
- * never land in shell history, process lists or run records.
+ * (`--password-env VAR`, `--become-password-env VAR`), the terminal (`--ask-pass`, `-K`) or the
+ * inventory (vaulted), never from the command line, so they never land in shell history, process
+ * lists or run records.
  */
 import { resolve } from 'node:path';
 import { RunbookError } from '../errors.js';
@@ -10,8 +11,9 @@ import type { Value } from '../expr/types.js';
 import type { HostKeyPolicy } from '../transport/ssh.js';
 import type { ConnectionOptions } from './connection.js';
 import { askSecret } from './prompt.js';
+import { vaultArgv, type VaultFlags } from './vault-flags.js';
 
-export interface ConnectionFlags {
+export interface ConnectionFlags extends VaultFlags {
   user?: string;
   passwordEnv?: string;
   askPass?: boolean;
@@ -23,6 +25,11 @@ export interface ConnectionFlags {
   sshConfig?: string;
   transcript?: string;
   connectTimeout?: string;
+  /** --become: raise privilege after login (ansible_become wins per host). */
+  become?: boolean;
+  becomeMethod?: string;
+  becomePasswordEnv?: string;
+  askBecomePass?: boolean;
 }
 
 const POLICIES: HostKeyPolicy[] = ['strict', 'accept-new', 'off'];
@@ -31,7 +38,7 @@ function fromEnv(flag: string, name: string): string {
   const v = process.env[name];
   if (v === undefined || v === '') {
     throw new RunbookError('E_USAGE', `${flag} ${name}: the environment variable ${name} is not set`, {
-      hint: `export ${name}=... first (read -rs ${name} && export ${name}), or use --ask-pass`,
+      hint: `export ${name}=... first (read -rs ${name} && export ${name}), or use ${flag === '--become-password-env' ? '-K/--ask-become-pass' : '--ask-pass'}`,
     });
   }
   return v;
@@ -50,6 +57,16 @@ export async function connectionFromFlags(
   if (f.passwordEnv && f.askPass) {
     throw new RunbookError('E_USAGE', '--password-env and --ask-pass cannot be combined', {
       hint: 'pick one way to give the password',
+    });
+  }
+  if (f.becomePasswordEnv && f.askBecomePass) {
+    throw new RunbookError('E_USAGE', '--become-password-env and -K/--ask-become-pass cannot be combined', {
+      hint: 'pick one way to give the enable secret',
+    });
+  }
+  if (f.becomeMethod !== undefined && f.becomeMethod !== 'enable') {
+    throw new RunbookError('E_USAGE', `--become-method ${f.becomeMethod}: not supported`, {
+      hint: 'runbook raises privilege on network CLIs with enable: use --become-method enable (the default)',
     });
   }
   let connectTimeoutMs: number | undefined;
@@ -88,6 +105,23 @@ export async function connectionFromFlags(
       hint: 'use --password-env VAR when running without a terminal',
     });
   }
+  let becomePassword = f.becomePasswordEnv
+    ? fromEnv('--become-password-env', f.becomePasswordEnv)
+    : undefined;
+  if (f.askBecomePass) {
+    if (!process.stdin.isTTY) {
+      throw new RunbookError('E_USAGE', '-K/--ask-become-pass needs a terminal', {
+        hint: 'use --become-password-env VAR, or ansible_become_password in a vaulted inventory file, when running without a terminal',
+      });
+    }
+    becomePassword = await askSecret('BECOME password: ');
+  }
+  if (becomePassword) secrets.push(becomePassword);
+  const become: ConnectionOptions['become'] = {
+    ...(f.become ? { enabled: true } : {}),
+    ...(f.becomeMethod !== undefined ? { method: f.becomeMethod } : {}),
+    ...(becomePassword ? { password: becomePassword } : {}),
+  };
   return {
     password,
     askPassword,
@@ -99,6 +133,7 @@ export async function connectionFromFlags(
     transcriptDir: f.transcript,
     secrets,
     connectTimeoutMs,
+    become,
   };
 }
 
@@ -118,5 +153,10 @@ export function connectionArgv(f: ConnectionFlags): string[] {
   if (f.sshConfig) out.push('--ssh-config', f.sshConfig === 'none' ? 'none' : resolve(f.sshConfig));
   if (f.transcript) out.push('--transcript', resolve(f.transcript));
   if (f.connectTimeout) out.push('--connect-timeout', f.connectTimeout);
+  if (f.become) out.push('--become');
+  if (f.becomeMethod !== undefined) out.push('--become-method', f.becomeMethod);
+  if (f.becomePasswordEnv) out.push('--become-password-env', f.becomePasswordEnv);
+  if (f.askBecomePass) out.push('--ask-become-pass');
+  out.push(...vaultArgv(f));
   return out;
 }

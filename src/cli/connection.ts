@@ -1,12 +1,15 @@
 /**
  * Connection settings shared by every host of a run (flags), and the transport for one target.
- * Inventory values (ansible_user, ansible_port) win over flags; ~/.ssh/config is read by the transport.
+ * Inventory values (ansible_user, ansible_port, ansible_password, ansible_become*) win over flags, as
+ * in Ansible; ~/.ssh/config is read by the transport.
  */
 import { createSshTransport, type HostKeyPolicy } from '../transport/ssh.js';
 import { openTranscript } from '../transport/transcript.js';
 import type { Transport } from '../transport/types.js';
 import type { PlatformProfile } from '../platforms/types.js';
+import type { HostBecome } from '../fleet/inventory-credentials.js';
 import type { Target } from '../fleet/target.js';
+import { privilegeFor } from './become.js';
 
 export interface ConnectionOptions {
   password?: string;
@@ -22,6 +25,8 @@ export interface ConnectionOptions {
   secrets: string[];
   /** Per-phase timeouts in ms (connect, auth, prompt); absent means the transport's defaults. */
   connectTimeoutMs?: number;
+  /** --become, --become-method, the enable secret from --become-password-env / -K (the inventory's win per host). */
+  become?: HostBecome;
 }
 
 /** A transport for the target; nothing is connected until the executor calls open(). */
@@ -35,7 +40,7 @@ export function openConnection(
     target: { name: t.name, address: t.address, port: t.port, platform: t.platform, user: t.user },
     profile,
     user: t.user,
-    password: c.password,
+    password: t.inventory?.password ?? c.password,
     askPassword: c.askPassword,
     identityFiles: c.identityFiles,
     passphrase: c.passphrase,
@@ -45,5 +50,6 @@ export function openConnection(
     timeouts: c.connectTimeoutMs ? { connectMs: c.connectTimeoutMs } : undefined,
     transcript: c.transcriptDir ? openTranscript(c.transcriptDir, t.name, c.secrets) : undefined,
     secrets: c.secrets,
+    privilege: privilegeFor(t, c.become),
   });
 }

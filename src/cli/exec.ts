@@ -60,8 +60,8 @@ export function register(program: Command): void {
     .option('--port <port>', 'SSH port for hosts that do not name one (default 22)')
     .option('--platform <name>', "platform of the hosts (default: the runbook's platform)")
     .option(
-      '-e, --var <name=value>',
-      'set a runbook variable, repeatable (-e as in ansible-playbook)',
+      '-e, --var <name=value|@file>',
+      'set a runbook variable, or several from a YAML/JSON file with @FILE (vaulted files and !vault values too), repeatable; later ones win (-e as in ansible-playbook)',
       collect,
     )
     .option(
@@ -107,7 +107,25 @@ export function addConnectionOptions(cmd: Command): void {
       '--transcript <dir>',
       'write every line sent and received per host to DIR (files 0600, secrets redacted)',
     )
-    .option('--connect-timeout <seconds>', 'TCP connect timeout');
+    .option('--connect-timeout <seconds>', 'TCP connect timeout')
+    .option('-b, --become', 'raise privilege after login with enable (ansible_become wins per host)')
+    .option('--become-method <method>', 'how to raise privilege: enable (the only method; the default)')
+    .option(
+      '--become-password-env <VAR>',
+      'read the enable secret from this environment variable (ansible_become_password wins per host)',
+    )
+    .option('-K, --ask-become-pass', 'ask for the enable secret on the terminal')
+    .option(
+      '--vault-id <[label@]source>',
+      'vault password for vaulted inventory files, group_vars/host_vars, !vault values and -e @files: source is a file, an executable that prints it, or prompt; repeatable',
+      collect,
+    )
+    .option(
+      '--vault-password-file <file>',
+      'vault password file (or an executable that prints the password), repeatable',
+      collect,
+    )
+    .option('-J, --ask-vault-pass', 'ask for the vault password on the terminal');
 }
 
 export function addFleetOptions(cmd: Command): void {
@@ -144,29 +162,35 @@ async function execCommand(file: string, flags: ExecFlags): Promise<number> {
   // loaded here, not at start-up: `runbook --help` and `validate` do not pay for SSH and the renderers
   const [
     { loadRunbook },
-    { resolveVars },
     { RunStore },
     { resolveTargets, toPort },
     { runSession },
     { connectionFromFlags, connectionArgv },
     { startEmbeddedLab },
     { fleetFromFlags, fleetArgv },
+    { checkBecome },
+    { resolveExtraVars },
+    { keyringFromFlags },
     { listHosts },
   ] = await Promise.all([
     import('../runbook/load.js'),
-    import('../runbook/vars.js'),
     import('../store/runs.js'),
     import('./targets.js'),
     import('./session.js'),
     import('./connection-flags.js'),
     import('./lab-target.js'),
     import('./fleet-flags.js'),
+    import('./become.js'),
+    import('./extra-vars.js'),
+    import('./vault-flags.js'),
     import('./plan.js'),
   ]);
-  const runbook = await loadRunbook(file);
-  const vars = resolveVars(runbook, flags.var ?? []);
+  const loaded = await loadRunbook(file);
+  const vault = await keyringFromFlags(flags);
+  const { runbook, vars } = resolveExtraVars(loaded, flags.var ?? [], vault);
   const fleet = fleetFromFlags(flags);
   const connection = await connectionFromFlags(flags, runbook, vars);
+  connection.secrets.push(...vault.passwords, ...vault.revealed);
   const stateDir = resolve(flags.stateDir);
 
   const lab = flags.lab !== undefined ? await startEmbeddedLab(flags.lab, stateDir) : undefined;
@@ -187,12 +211,15 @@ async function execCommand(file: string, flags: ExecFlags): Promise<number> {
         user: flags.user,
         platform: flags.platform,
         runbookPlatform: runbook.platform,
+        vault,
+        secrets: connection.secrets,
       });
     }
     if (flags.listHosts) {
       process.stdout.write(listHosts(runbook.name, runbook.file, targets));
       return 0;
     }
+    checkBecome(targets, connection.become);
     const store = new RunStore(stateDir);
     const mode = flags.dryRun || flags.check ? 'dry-run' : 'exec';
     const run = await store.create({
@@ -212,7 +239,13 @@ async function execCommand(file: string, flags: ExecFlags): Promise<number> {
       operator: { user: localUser(), host: hostname(), tool: `runbook ${packageVersion()}` },
       ...(change ? { change } : {}),
       // `--lab` is recorded so that resume can say why such a run cannot be resumed
-      argv: [...connectionArgv(flags), ...fleetArgv(flags), ...(lab ? ['--lab', String(flags.lab)] : [])],
+      argv: [
+        ...connectionArgv(flags),
+        ...fleetArgv(flags),
+        ...(lab ? ['--lab', String(flags.lab)] : []),
+        // resume reads the inventory again for per-host credentials (ansible_password, become)
+        ...(flags.inventory ? ['--inventory', resolve(flags.inventory)] : []),
+      ],
     });
     // absolute, so the printed commands work from any directory
     const stateFlag = flags.stateDir === DEFAULT_STATE_DIR ? '' : ` --state-dir ${shellQuote(stateDir)}`;

@@ -22,6 +22,8 @@ interface LabFlags {
   refuseTerminalLength?: boolean;
   dropOnControlClear?: boolean;
   bfdDelay: string;
+  enableSecret?: string;
+  enableAaa?: boolean;
 }
 
 export function register(program: Command): void {
@@ -47,6 +49,14 @@ export function register(program: Command): void {
     )
     .option('--drop-on-control-clear', '`clear sdwan control connections` drops the SSH session')
     .option('--bfd-delay <ms>', 'delay before BFD comes up after a fix, in ms', '3000')
+    .option(
+      '--enable-secret <s>',
+      'sessions start at privilege 1 (edge1>) and `enable` asks for this secret (wrong: % Bad secrets)',
+    )
+    .option(
+      '--enable-aaa',
+      'with --enable-secret: refuse a wrong secret at once with % Access denied, as AAA does',
+    )
     .action(action(async (flags: LabFlags) => labCommand(flags)));
 }
 
@@ -79,16 +89,18 @@ export function labOptions(flags: LabFlags): LabOptions {
       refuseTerminalLength: flags.refuseTerminalLength ?? false,
       dropOnControlClear: flags.dropOnControlClear ?? false,
       bfdDelayMs: int('--bfd-delay', flags.bfdDelay),
+      ...(flags.enableSecret !== undefined ? { enableSecret: flags.enableSecret } : {}),
+      enableFailure: flags.enableAaa ? 'access-denied' : 'bad-secrets',
     },
   };
 }
 
-function describe(lab: Lab, user: string, password: string): string {
+function describe(lab: Lab, user: string, password: string, enableSecret: string | undefined): string {
   const lines = [`runbook lab: ${lab.routers.length} router(s); host key ${lab.routers[0]!.fingerprint}`, ''];
   for (const r of lab.routers) {
     const host = r.host.includes(':') ? `[${r.host}]` : r.host;
     lines.push(
-      `${r.name}  ${host} port ${r.port}  scenario ${r.scenario}  user ${user} password ${password}  fingerprint ${r.fingerprint}`,
+      `${r.name}  ${host} port ${r.port}  scenario ${r.scenario}  user ${user} password ${password}${enableSecret !== undefined ? ` enable secret ${enableSecret}` : ''}  fingerprint ${r.fingerprint}`,
       `    ssh -p ${r.port} ${user}@${r.host}`,
     );
   }
@@ -100,7 +112,7 @@ async function labCommand(flags: LabFlags): Promise<number> {
   const opts = labOptions(flags);
   const { startLab } = await import('../lab/index.js');
   const lab = await startLab(opts);
-  process.stdout.write(describe(lab, opts.user!, opts.password!));
+  process.stdout.write(describe(lab, opts.user!, opts.password!, opts.device?.enableSecret));
   await new Promise<void>((resolve) => {
     const stop = (): void => {
       process.off('SIGINT', stop);

@@ -1,18 +1,19 @@
 /**
- * `runbook plan <file> [--var k=v]... [--format text|markdown|json] [-i INV [--limit P] | --host H]
- * [--list-hosts]`: the offline decision tree, for the hosts of the change when targets are given.
- * Never connects. Required vars that are not given stay placeholders (the plan says so), so a
- * change board can read the plan before the target values are known. `--list-hosts` prints the
- * matched hosts and exits 0 (like ansible-playbook). Bad format or targets: exit 2.
+ * `runbook plan <file> [--var k=v|@FILE]... [--format text|markdown|json] [-i INV [--limit P] |
+ * --host H] [--list-hosts]`: the offline decision tree, for the hosts of the change when targets
+ * are given. Never connects. Required vars that are not given stay placeholders (the plan says
+ * so), so a change board can read the plan before the target values are known. `--list-hosts`
+ * prints the matched hosts and exits 0 (like ansible-playbook). Bad format or targets: exit 2.
  */
 import type { Command } from 'commander';
 import { RunbookError } from '../errors.js';
 import { PLAN_FORMATS, type PlanFormat } from '../report/plan-render.js';
 import type { PlanHost } from '../runbook/plan.js';
-import { action, collect } from './output.js';
 import type { Target } from '../fleet/target.js';
+import { action, collect } from './output.js';
+import type { VaultFlags } from './vault-flags.js';
 
-export interface PlanFlags {
+interface PlanFlags extends VaultFlags {
   var?: string[];
   format: string;
   host?: string[];
@@ -32,11 +33,14 @@ export function register(program: Command): void {
     )
     .argument('<file>', 'runbook file (YAML)')
     .option(
-      '-e, --var <name=value>',
-      'set a runbook variable, repeatable (unset ones show as <placeholders>)',
+      '-e, --var <name=value|@file>',
+      'set a runbook variable, or several from a YAML/JSON file with @FILE, repeatable (unset ones show as <placeholders>)',
       collect,
     )
     .option('--format <format>', `output format: ${PLAN_FORMATS.join(', ')}`, 'text')
+    .option('--vault-id <[label@]source>', 'vault password for vaulted -e @files, repeatable', collect)
+    .option('--vault-password-file <file>', 'vault password file (or executable), repeatable', collect)
+    .option('-J, --ask-vault-pass', 'ask for the vault password on the terminal')
     .option(
       '--host <host[:port]>',
       'a host of the change, repeatable or comma-separated (listed in the plan)',
@@ -59,20 +63,22 @@ export async function planCommand(file: string, flags: PlanFlags): Promise<numbe
     });
   }
   // loaded on use, so `runbook --help` stays fast
-  const [{ loadRunbook }, { resolveVars }, { buildPlan }, { renderPlan }, { resolveTargets, toPort }] =
-    await Promise.all([
-      import('../runbook/load.js'),
-      import('../runbook/vars.js'),
-      import('../runbook/plan.js'),
-      import('../report/plan-render.js'),
-      import('./targets.js'),
-    ]);
+  const [
+    { loadRunbook },
+    { resolveExtraVars },
+    { keyringFromFlags },
+    { buildPlan },
+    { renderPlan },
+    { resolveTargets, toPort },
+  ] = await Promise.all([
+    import('../runbook/load.js'),
+    import('./extra-vars.js'),
+    import('./vault-flags.js'),
+    import('../runbook/plan.js'),
+    import('../report/plan-render.js'),
+    import('./targets.js'),
+  ]);
   const runbook = await loadRunbook(file);
-  // A plan may leave required vars unset: they render as placeholders.
-  const vars = resolveVars(
-    { ...runbook, vars: runbook.vars.map((v) => ({ ...v, required: false })) },
-    flags.var ?? [],
-  );
   const targeted = (flags.host ?? []).length > 0 || flags.inventory !== undefined;
   if (!targeted && (flags.limit || flags.listHosts)) {
     throw new RunbookError('E_USAGE', `${flags.limit ? '--limit' : '--list-hosts'} needs targets`, {
@@ -94,8 +100,17 @@ export async function planCommand(file: string, flags: PlanFlags): Promise<numbe
     process.stdout.write(listHosts(runbook.name, runbook.file, targets));
     return 0;
   }
+  // A plan may leave required vars unset: they render as placeholders.
+  const relaxed = { ...runbook, vars: runbook.vars.map((v) => ({ ...v, required: false })) };
+  const { runbook: marked, vars } = resolveExtraVars(relaxed, flags.var ?? [], await keyringFromFlags(flags));
+  // vars that took a vault value are shown masked
+  const secret = new Set(marked.vars.filter((v) => v.secret).map((v) => v.name));
+  const shown = {
+    ...runbook,
+    vars: runbook.vars.map((v) => (secret.has(v.name) ? { ...v, secret: true } : v)),
+  };
   const hosts = targets?.map(planHost);
-  process.stdout.write(renderPlan(buildPlan(runbook, vars, hosts ? { hosts } : {}), format));
+  process.stdout.write(renderPlan(buildPlan(shown, vars, hosts ? { hosts } : {}), format));
   return 0;
 }
 

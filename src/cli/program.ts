@@ -11,6 +11,7 @@ import * as exec from './exec.js';
 import * as resume from './resume.js';
 import * as report from './report.js';
 import { packageVersion } from './version.js';
+import { addPlatformsFlag } from './platforms-flag.js';
 
 /** Subcommand modules; each adds itself to the program. */
 const commands: { register(program: Command): void }[] = [validate, plan, exec, resume, runs, report, lab];
@@ -23,5 +24,6 @@ export function buildProgram(): Command {
     .exitOverride()
     .configureOutput({ outputError: (str, write) => write(str) });
   for (const c of commands) c.register(program);
+  addPlatformsFlag(program);
   return program;
 }

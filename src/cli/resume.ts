@@ -14,6 +14,9 @@ import { addConnectionOptions, addFleetOptions } from './exec.js';
 import type { ConnectionFlags } from './connection-flags.js';
 import type { FleetFlags } from './fleet-flags.js';
 import type { Target } from '../fleet/target.js';
+import { MASK } from '../redact.js';
+import type { InventoryHost } from '../fleet/inventory.js';
+import type { VaultKeyring } from '../fleet/vault.js';
 
 interface ResumeFlags extends Partial<ConnectionFlags> {
   stateDir: string;
@@ -34,8 +37,8 @@ export function register(program: Command): void {
     .option('-y, --yes', 'approve every disruptive step, in-doubt ones included')
     .option('--force', 'resume even though the runbook file changed since the run started')
     .option(
-      '-e, --var <name=value>',
-      'give secret variables again (they are never recorded), repeatable',
+      '-e, --var <name=value|@file>',
+      'give secret variables again (they are never recorded), or a YAML/JSON file of them with @FILE, repeatable',
       collect,
     )
     .option('--json', 'print one JSON document at the end')
@@ -63,40 +66,73 @@ function withOverrides(
     'sshConfig',
     'transcript',
     'connectTimeout',
+    'become',
+    'becomeMethod',
+    'becomePasswordEnv',
+    'askBecomePass',
+    'vaultId',
+    'vaultPasswordFile',
+    'askVaultPass',
   ];
   for (const k of keys) if (given[k] !== undefined) (out as Record<string, unknown>)[k] = given[k];
   return out;
 }
 
-/** Re-parse the connection and fleet flags recorded with the run. */
-function recordedFlags(argv: string[]): ConnectionFlags & FleetFlags {
+/** Re-parse the connection and fleet flags recorded with the run (and its inventory, if any). */
+function recordedFlags(argv: string[]): ConnectionFlags & FleetFlags & { inventory?: string } {
   const cmd = new Command('recorded').exitOverride().allowUnknownOption(false);
   addConnectionOptions(cmd);
   addFleetOptions(cmd);
+  cmd.option('--inventory <file>');
   cmd.parse(argv, { from: 'user' });
-  return cmd.opts() as ConnectionFlags & FleetFlags;
+  return cmd.opts() as ConnectionFlags & FleetFlags & { inventory?: string };
+}
+
+/**
+ * The run's inventory read again (with the vault), for the credentials it gives per host
+ * (ansible_password, become); undefined for a run without one. Its secrets go to `secrets`.
+ */
+async function inventoryHosts(
+  file: string | undefined,
+  vault: VaultKeyring,
+  secrets: string[],
+): Promise<Map<string, InventoryHost> | undefined> {
+  if (file === undefined) return undefined;
+  const { loadInventory } = await import('../fleet/inventory.js');
+  if (!existsSync(file)) {
+    throw new RunbookError('E_INVENTORY', `the run's inventory ${file} is gone`, {
+      hint: 'put the inventory back where it was (resume reads it again for passwords and become settings)',
+    });
+  }
+  const inv = await loadInventory(file, { vault });
+  secrets.push(...inv.secrets);
+  return new Map(inv.hosts.map((h) => [h.name, h]));
 }
 
 async function resumeCommand(id: string, flags: ResumeFlags): Promise<number> {
   // loaded here, not at start-up (see exec.ts)
   const [
     { loadRunbook },
-    { resolveVars },
     { RunStore },
     { resumeState },
     { isPlatformName },
     { runSession },
     { connectionFromFlags },
     { fleetFromFlags },
+    { checkBecome },
+    { resolveExtraVars },
+    { keyringFromFlags },
   ] = await Promise.all([
     import('../runbook/load.js'),
-    import('../runbook/vars.js'),
     import('../store/runs.js'),
     import('../store/resume.js'),
     import('../platforms/index.js'),
     import('./session.js'),
     import('./connection-flags.js'),
     import('./fleet-flags.js'),
+    import('./become.js'),
+    import('./extra-vars.js'),
+    import('./vault-flags.js'),
   ]);
   const stateDir = resolve(flags.stateDir);
   const store = new RunStore(stateDir);
@@ -118,8 +154,8 @@ async function resumeCommand(id: string, flags: ResumeFlags): Promise<number> {
       hint: 'put the runbook back where it was, then resume again',
     });
   }
-  const runbook = await loadRunbook(meta.runbookPath);
-  if (runbook.contentHash !== meta.contentHash && !flags.force) {
+  const loaded = await loadRunbook(meta.runbookPath);
+  if (loaded.contentHash !== meta.contentHash && !flags.force) {
     throw new RunbookError(
       'E_RUNBOOK_CHANGED',
       `run ${id}: ${meta.runbookPath} changed since the run started`,
@@ -131,14 +167,19 @@ async function resumeCommand(id: string, flags: ResumeFlags): Promise<number> {
   // vars as recorded, then the ones given again (secret ones are recorded masked and must be given again)
   const pairs: string[] = [];
   for (const [k, v] of Object.entries(meta.vars)) {
-    const decl = runbook.vars.find((d) => d.name === k);
+    const decl = loaded.vars.find((d) => d.name === k);
+    // a var recorded masked (secret, or its value came from the vault) must be given again
+    if (v === MASK) continue;
     if (!decl || decl.secret) continue;
     pairs.push(`${k}=${Array.isArray(v) ? v.join(',') : String(v)}`);
   }
-  const vars = resolveVars(runbook, [...pairs, ...(flags.var ?? [])]);
-
-  const recorded = withOverrides(recordedFlags(meta.argv), flags);
+  const recordedArgv = recordedFlags(meta.argv);
+  const recorded = withOverrides(recordedArgv, flags);
+  const vault = await keyringFromFlags(recorded);
+  const { runbook, vars } = resolveExtraVars(loaded, [...pairs, ...(flags.var ?? [])], vault);
   const connection = await connectionFromFlags(recorded, runbook, vars);
+  connection.secrets.push(...vault.passwords, ...vault.revealed);
+  const fromInventory = await inventoryHosts(recordedArgv.inventory, vault, connection.secrets);
   const restore: RestoreState = new Map();
   const targets: Target[] = [];
   const finished: string[] = [];
@@ -151,12 +192,14 @@ async function resumeCommand(id: string, flags: ResumeFlags): Promise<number> {
     }
     if (!isPlatformName(t.platform))
       throw new RunbookError('E_RUN_CORRUPT', `run ${id}: host ${t.name} has unknown platform ${t.platform}`);
+    const inventory = fromInventory?.get(t.name);
     targets.push({
       name: t.name,
       address: t.address,
       port: t.port,
       platform: t.platform,
       user: flags.user ?? t.user ?? recorded.user,
+      ...(inventory ? { inventory } : {}),
     });
     if (st.started) restore.set(t.name, { completed: st.completed, inDoubt: st.inDoubt });
     for (const d of st.inDoubtSteps.values()) {
@@ -169,6 +212,7 @@ async function resumeCommand(id: string, flags: ResumeFlags): Promise<number> {
       );
     }
   }
+  checkBecome(targets, connection.become);
   if (targets.length === 0) {
     // (with --json, stdout is for the result document only)
     (flags.json ? process.stderr : process.stdout).write(

@@ -137,6 +137,7 @@ export async function runSession(o: SessionOptions): Promise<ExitCode> {
       ...(o.startAt !== undefined ? { startAt: o.startAt } : {}),
       ...(o.restore ? { restore: o.restore } : {}),
       ...(reconnectDelaysMs ? { reconnectDelaysMs } : {}),
+      secrets: o.connection.secrets,
     });
   } finally {
     interrupts.dispose();

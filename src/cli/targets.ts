@@ -11,6 +11,7 @@ import { isPlatformName, platformNames } from '../platforms/index.js';
 import type { Target } from '../fleet/target.js';
 import { loadInventory } from '../fleet/inventory.js';
 import { selectHosts } from '../fleet/limit.js';
+import type { VaultKeyring } from '../fleet/vault.js';
 
 export interface TargetOptions {
   hosts: string[];
@@ -22,6 +23,10 @@ export interface TargetOptions {
   /** Overrides the runbook's platform for hosts whose inventory does not set one. */
   platform?: string;
   runbookPlatform: PlatformName;
+  /** Vault passwords for the inventory's vaulted files and values. */
+  vault?: VaultKeyring;
+  /** The inventory's secrets (credentials, decrypted values) are appended here, for redaction. */
+  secrets?: string[];
 }
 
 /** Parse `host`, `host:port`, `[v6]:port` or a bare IPv6 address. */
@@ -53,7 +58,7 @@ function platformOf(raw: string | undefined, fallback: PlatformName): PlatformNa
   if (raw === undefined) return fallback;
   if (!isPlatformName(raw)) {
     throw new RunbookError('E_USAGE', `--platform ${raw}: unknown platform`, {
-      hint: `use one of: ${platformNames.join(', ')}`,
+      hint: `use one of: ${platformNames().join(', ')}`,
     });
   }
   return raw;
@@ -68,7 +73,8 @@ export async function resolveTargets(opts: TargetOptions): Promise<Target[]> {
         hint: 'pick hosts from the inventory with --limit PATTERN',
       });
     }
-    const inv = await loadInventory(opts.inventory);
+    const inv = await loadInventory(opts.inventory, opts.vault ? { vault: opts.vault } : {});
+    opts.secrets?.push(...inv.secrets);
     const picked = selectHosts(inv, opts.limit, (p) => readFileSync(p, 'utf8'));
     return picked.map((h) => ({
       name: h.name,

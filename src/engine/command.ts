@@ -9,8 +9,9 @@ import type { Value } from '../expr/types.js';
 import { formatValue } from '../expr/values.js';
 import { runCaptures } from '../match/capture.js';
 import { evaluateExpect } from '../match/expect.js';
-import { findDeviceError, isReadOnlyCommand } from '../platforms/index.js';
+import { findDeviceError } from '../platforms/index.js';
 import type { CommandStep } from '../runbook/model.js';
+import { commandPolicy } from './policy.js';
 import type { CommandResult, RunOptions } from '../transport/types.js';
 import { NEXT, errorFacts, undecidable, type Flow, type Frame, type RunContext } from './context.js';
 import type { ApprovalAnswer } from './events.js';
@@ -43,9 +44,10 @@ export async function runCommand(
     return { kind: 'failed', key, message: `step ${step.id} failed: ${ctx.redactor.text(error.message)}` };
   };
 
+  const policy = commandPolicy(ctx.opts.runbook.platform, ctx.transport.profile);
   let command: string;
   try {
-    command = step.run.render(ctx.scope, { unsafe: new RegExp(ctx.transport.profile.unsafeValue) });
+    command = step.run.render(ctx.scope, policy.gates);
   } catch (err) {
     const error = errorFacts(err);
     if (!undecidable(ctx, frame, error)) return fail(error);
@@ -61,16 +63,14 @@ export async function runCommand(
   }
   const impact = renderLoose(ctx, step.impact);
 
-  // Safety net: a step that is read-only as written must still be read-only once rendered. (A step
-  // whose written form is not read-only passed validation only by declaring `changes: false`.)
-  if (
-    !step.disruptive &&
-    isReadOnlyCommand(ctx.transport.profile, step.run.source) &&
-    !isReadOnlyCommand(ctx.transport.profile, command)
-  ) {
+  // Safety net: a step that is read-only as written must still be read-only once rendered, on the
+  // runbook's platform and the host's alike. (A step whose written form is not read-only passed
+  // validation only by declaring `changes: false`.)
+  const refusal = step.disruptive ? undefined : policy.renderedRefusal(step.run.source, command);
+  if (refusal) {
     return fail({
       code: 'E_STEP_FAILED',
-      message: `refused to send \`${command}\`: the rendered command is not read-only for ${ctx.transport.profile.name} and the step does not declare \`changes\``,
+      message: `refused to send \`${ctx.redactor.text(command)}\`: ${refusal}`,
     });
   }
 

@@ -111,7 +111,7 @@ export class RunContext {
     this.transport = opts.transport;
     this.host = opts.host.name;
     this.dryRun = opts.mode === 'dry-run';
-    this.redactor = makeRedactor(opts.runbook.vars, opts.vars);
+    this.redactor = makeRedactor(opts.runbook.vars, opts.vars, opts.secrets);
     const { name, address, port, platform } = opts.host;
     this.scope = {
       ...varsScope(opts.vars),

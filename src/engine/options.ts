@@ -54,6 +54,8 @@ export interface ExecutorOptions {
   sleep?: (ms: number, signal?: AbortSignal) => Promise<void>;
   /** Delays before each reconnect attempt after a dropped session; default RECONNECT_DELAYS_MS. */
   reconnectDelaysMs?: number[];
+  /** More text masked in everything handed out (passwords, enable secrets, decrypted vault values). */
+  secrets?: readonly string[];
 }
 
 export interface HostResult {

@@ -24,9 +24,14 @@ function secretStrings(v: Value | undefined): string[] {
   return [String(v)];
 }
 
-export function makeRedactor(decls: readonly VarDecl[], vars: Record<string, Value>): Redactor {
+/** `extra`: more secret text (passwords, enable secrets, decrypted vault values) to mask wherever it appears. */
+export function makeRedactor(
+  decls: readonly VarDecl[],
+  vars: Record<string, Value>,
+  extra: readonly string[] = [],
+): Redactor {
   const names = new Set(decls.filter((d) => d.secret).map((d) => d.name));
-  const secrets = orderSecrets([...names].flatMap((n) => secretStrings(vars[n])));
+  const secrets = orderSecrets([...[...names].flatMap((n) => secretStrings(vars[n])), ...extra]);
   const text = (s: string): string => {
     let out = s;
     for (const secret of secrets) out = out.split(secret).join(MASK);

@@ -7,6 +7,7 @@ import { RunbookError, ValidationError, formatPos } from '../errors.js';
 import type { Diagnostic, SourcePos } from '../errors.js';
 import type { CompiledCel } from './decls.js';
 import type { Scope, Template, Value, RenderOptions } from './types.js';
+import { gateProblem } from '../platforms/gates.js';
 import { CONTROL_CHARS, checkScalar, formatValue, quoteForMessage } from './values.js';
 
 /** What replaces a secret-derived part in masked renders. */
@@ -107,9 +108,10 @@ export function buildTemplate(
   const renderPart = (
     p: Extract<Part, { kind: 'expr' }>,
     scope: Scope,
-    unsafe?: RegExp,
-    multiline = false,
+    opts: RenderOptions = {},
+    atWordStart = false,
   ): string => {
+    const multiline = opts.multiline ?? false;
     const value = p.expr.evaluate(scope);
     const secret = p.expr.secretRefs.length > 0;
     const refuse = (why: string, hint: string): never => {
@@ -151,11 +153,15 @@ export function buildTemplate(
         'the value must be a single line of printable text; check where it came from (--var or a capture)',
       );
     }
-    if (unsafe && unsafe.test(text)) {
-      refuse(
-        `contains a character the platform does not allow in values put into commands (${unsafe.source}): ${shown}`,
-        'values from --var or device output may not carry pipes, shell operators or quoting; give a plain value or restrict the variable with a pattern',
-      );
+    if (!multiline) {
+      // a leading `-` only matters where the value starts a word (an option); `--x={{ v }}` is fine
+      const gates = atWordStart ? opts : { ...opts, refuseLeadingDash: false };
+      const scalar = p.expr.scalar;
+      const problem = gateProblem(text, gates, {
+        ...(scalar?.maxLength !== undefined ? { maxLength: scalar.maxLength } : {}),
+        ...(scalar?.allowLeadingDash ? { allowLeadingDash: true } : {}),
+      });
+      if (problem) refuse(`${problem.why}: ${shown}`, problem.hint);
     }
     return text;
   };
@@ -166,9 +172,10 @@ export function buildTemplate(
     refs,
     isStatic: exprs.length === 0,
     render(scope: Scope, opts?: RenderOptions): string {
-      return parts
-        .map((p) => (p.kind === 'text' ? p.text : renderPart(p, scope, opts?.unsafe, opts?.multiline)))
-        .join('');
+      let out = '';
+      for (const p of parts)
+        out += p.kind === 'text' ? p.text : renderPart(p, scope, opts, /(^|\s)$/.test(out));
+      return out;
     },
     renderMasked(scope: Scope): string {
       return parts

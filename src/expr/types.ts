@@ -3,6 +3,7 @@
  * Implementation: src/expr (CEL via @marcbachmann/cel-js). CEL integers are bigint.
  */
 import type { SourcePos } from '../errors.js';
+import type { ValueGates } from '../platforms/gates.js';
 
 /** A value visible to expressions: CEL-compatible (int is bigint; ipv4/ipv6 are validated strings). */
 export type Value = string | bigint | number | boolean | null | Value[] | { [key: string]: Value };
@@ -27,12 +28,12 @@ export interface CompiledExpr {
   evaluate(scope: Scope): Value;
 }
 
-export interface RenderOptions {
-  /**
-   * Characters an interpolated value may never contain (the platform profile's `unsafeValue`):
-   * a value matching it is refused (E_TEMPLATE) before anything is sent.
-   */
-  unsafe?: RegExp;
+/**
+ * Value gates of the platform(s) (src/platforms/gates.ts): `unsafe` characters (the profiles'
+ * `unsafeValue`), ASCII-only, leading dash. A value failing one is refused (E_TEMPLATE) before
+ * anything is sent; the length limit and the control/bidi ban apply to every command render.
+ */
+export interface RenderOptions extends ValueGates {
   /** For messages shown to people (never commands): values may contain newlines. Default false. */
   multiline?: boolean;
 }
@@ -70,6 +71,10 @@ export interface ScalarSpec {
   pattern?: string;
   /** For enum: allowed values. */
   values?: string[];
+  /** Longest value put into a command (default DEFAULT_MAX_LENGTH, 256). */
+  maxLength?: number;
+  /** A value may start with `-` where the platform refuses that (an option is meant). */
+  allowLeadingDash?: boolean;
 }
 
 export interface VarDecl {
@@ -81,6 +86,10 @@ export interface VarDecl {
   default?: Value;
   pattern?: string;
   values?: string[];
+  /** `max_length`: longest value put into a command (default 256). */
+  maxLength?: number;
+  /** `allow_leading_dash`: the value may start with `-` (an option is meant). */
+  allowLeadingDash?: boolean;
   /** For list: the type of each item. */
   items?: ScalarSpec;
   /** Never written to output, journals or transcripts. */

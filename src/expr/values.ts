@@ -6,6 +6,7 @@
 import { isIPv4, isIPv6 } from 'node:net';
 import { parse as parseYaml } from 'yaml';
 import { RunbookError } from '../errors.js';
+import { gateProblem, type ValueGates } from '../platforms/gates.js';
 import type { ScalarSpec, VarDecl } from './types.js';
 import type { DeclType, NameDecl } from './decls.js';
 import type { Value } from './types.js';
@@ -110,6 +111,8 @@ export function scalarSpecOf(decl: VarDecl): ScalarSpec {
   const spec: ScalarSpec = { type: decl.type };
   if (decl.pattern !== undefined) spec.pattern = decl.pattern;
   if (decl.values !== undefined) spec.values = decl.values;
+  if (decl.maxLength !== undefined) spec.maxLength = decl.maxLength;
+  if (decl.allowLeadingDash) spec.allowLeadingDash = true;
   return spec;
 }
 
@@ -146,24 +149,46 @@ export function varsScope(values: Readonly<Record<string, Value>>): Record<strin
   return { ...present, vars: { ...present } };
 }
 
-/** Check a default or any JS value against a VarDecl (list items checked). */
-export function checkVarValue(decl: VarDecl, value: unknown): Value {
+/**
+ * The value gates (src/platforms/gates.ts) on a checked scalar: the length limit and the
+ * control/bidi ban always, and the platform's `gates` (unsafe characters, ASCII-only, leading dash).
+ */
+function gated(spec: ScalarSpec, value: Value, what: string, gates: ValueGates): Value {
+  const allow = {
+    ...(spec.maxLength !== undefined ? { maxLength: spec.maxLength } : {}),
+    ...(spec.allowLeadingDash ? { allowLeadingDash: true } : {}),
+  };
+  const problem = gateProblem(String(value), gates, allow);
+  if (problem) return invalid(what, `${quoteForMessage(value)} ${problem.why}`, problem.hint);
+  return value;
+}
+
+/**
+ * Check a default or any JS value against a VarDecl (list items checked), then the value gates of
+ * the runbook's platform (`gates`; the universal ones when not given).
+ */
+export function checkVarValue(decl: VarDecl, value: unknown, gates: ValueGates = {}): Value {
   const what = `variable '${decl.name}'`;
-  if (decl.type !== 'list') return checkScalar(scalarSpecOf(decl), value, what);
+  const spec = scalarSpecOf(decl);
+  if (decl.type !== 'list') return gated(spec, checkScalar(spec, value, what), what, gates);
   if (!Array.isArray(value)) {
     return invalid(what, `${quoteForMessage(value)} is not a list`, 'give a list, e.g. [a, b]');
   }
-  const spec = scalarSpecOf(decl);
-  return value.map((item, i) => checkScalar(spec, item, `${what} item ${i + 1}`));
+  return value.map((item, i) => {
+    const w = `${what} item ${i + 1}`;
+    return gated(spec, checkScalar(spec, item, w), w, gates);
+  });
 }
 
 /**
  * Parse a `--var name=value` string for a declared var. list: comma-separated (`a,b`), or a YAML/JSON
- * flow list (`[a, b]`); an empty string is an empty list. bool: true/false/yes/no.
+ * flow list (`[a, b]`); an empty string is an empty list. bool: true/false/yes/no. Then the value
+ * gates (`gates`: the runbook platform's), before anything connects.
  */
-export function parseVarValue(decl: VarDecl, raw: string): Value {
+export function parseVarValue(decl: VarDecl, raw: string, gates: ValueGates = {}): Value {
   const what = `--var ${decl.name}`;
-  if (decl.type !== 'list') return checkScalar(scalarSpecOf(decl), raw, what);
+  if (decl.type !== 'list')
+    return gated(scalarSpecOf(decl), checkScalar(scalarSpecOf(decl), raw, what), what, gates);
   const text = raw.trim();
   let items: unknown[];
   if (text.startsWith('[')) {
@@ -188,7 +213,7 @@ export function parseVarValue(decl: VarDecl, raw: string): Value {
   return items.map((item, i) => {
     if (item === '' || item === null)
       return invalid(what, `item ${i + 1} is empty`, 'remove the extra comma');
-    return checkScalar(spec, item, `${what} item ${i + 1}`);
+    return gated(spec, checkScalar(spec, item, `${what} item ${i + 1}`), `${what} item ${i + 1}`, gates);
   });
 }
 

@@ -9,13 +9,15 @@
  *                                          included, sorted by name, merged in order (later wins)
  *
  * Only names the inventory defines are read: a file for an unknown group or host is ignored, as
- * Ansible ignores it. Files encrypted with ansible-vault are refused.
+ * Ansible ignores it. A file encrypted with ansible-vault is decrypted with the run's vault keyring
+ * (positions inside it are given as `<path> (decrypted):line:col`), and so are inline `!vault` values.
  */
 import { readFile, readdir, stat } from 'node:fs/promises';
 import { dirname, extname, join } from 'node:path';
 import type { Diagnostic } from '../errors.js';
 import type { Located } from './inventory-raw.js';
 import { parseYamlVarsFile } from './inventory-yaml.js';
+import { isVaultText, VaultKeyring } from './vault.js';
 
 /** One vars file read from disk. */
 export interface VarsFile {
@@ -35,7 +37,6 @@ export interface DirVars {
 
 /** Extensions Ansible tries after the bare name, in order (its YAML_FILENAME_EXTENSIONS). */
 const EXTENSIONS = ['', '.yml', '.yaml', '.json'];
-const VAULT_HEADER = /^\$ANSIBLE_VAULT;/;
 const DIRS = { group: 'group_vars', host: 'host_vars' } as const;
 
 /**
@@ -82,23 +83,25 @@ export function parseVarsFiles(
   files: readonly VarsFile[],
   known: { groups: Pick<ReadonlySet<string>, 'has'>; hosts: Pick<ReadonlySet<string>, 'has'> },
   diagnostics: Diagnostic[],
+  vault: VaultKeyring = new VaultKeyring(),
 ): DirVars {
   const out: DirVars = { groups: new Map(), hosts: new Map() };
   for (const f of files) {
     if (!(f.owner === 'group' ? known.groups : known.hosts).has(f.name)) continue;
-    const text = f.text.replace(/^\uFEFF/, '');
-    if (VAULT_HEADER.test(text)) {
-      diagnostics.push({
-        pos: { file: f.path, line: 1, col: 1 },
-        message: 'the file is encrypted with ansible-vault, which runbook does not support',
-        hint: `decrypt it (ansible-vault decrypt ${f.path}), or move the secret out of it and give it with --password-env VAR`,
-      });
-      continue;
+    let text = f.text.replace(/^\uFEFF/, '');
+    let label = f.path;
+    const vaulted = isVaultText(text);
+    if (vaulted) {
+      text = vault.decrypt(text, f.path);
+      label = `${f.path} (decrypted)`;
     }
     const target = f.owner === 'group' ? out.groups : out.hosts;
     let vars = target.get(f.name);
     if (!vars) target.set(f.name, (vars = new Map()));
-    for (const [k, v] of parseYamlVarsFile(text, f.path, diagnostics)) vars.set(k, v);
+    for (const [k, v] of parseYamlVarsFile(text, label, diagnostics, vault)) {
+      if (vaulted) vault.revealLeaves(v.value, k);
+      vars.set(k, v);
+    }
   }
   return out;
 }

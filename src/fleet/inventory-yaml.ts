@@ -34,6 +34,8 @@ import {
   type Located,
   type RawInventory,
 } from './inventory-raw.js';
+import { VaultKeyring } from './vault.js';
+import { decryptVaultTags } from './vault-yaml.js';
 
 const GROUP_KEYS = ['hosts', 'vars', 'children'];
 const MAX_DEPTH = 64;
@@ -44,10 +46,15 @@ interface Ctx {
   lc: LineCounter;
 }
 
-export function parseYamlInventory(text: string, file: string): RawInventory {
+export function parseYamlInventory(
+  text: string,
+  file: string,
+  vault: VaultKeyring = new VaultKeyring(),
+): RawInventory {
   const inv = newRawInventory(file);
   const lc = new LineCounter();
   const doc = parseDocument(text, { lineCounter: lc, uniqueKeys: false, prettyErrors: true });
+  if (doc.errors.length === 0) decryptVaultTags(doc, { file, text, lc, vault });
   if (doc.errors.length > 0) {
     for (const e of doc.errors) {
       const lp = e.linePos?.[0];
@@ -101,16 +108,18 @@ export function parseYamlInventory(text: string, file: string): RawInventory {
 /**
  * A group_vars/host_vars file (YAML or JSON): a top-level mapping of variable names to values,
  * each value with its position. An empty file has no vars. Problems are appended to `diagnostics`;
- * a value tagged `!vault` (inline ansible-vault) is one of them.
+ * values tagged `!vault` (inline ansible-vault) are decrypted with `vault` (E_VAULT if it cannot).
  */
 export function parseYamlVarsFile(
   text: string,
   file: string,
   diagnostics: Diagnostic[],
+  vault: VaultKeyring = new VaultKeyring(),
 ): [string, Located][] {
   const inv = newRawInventory(file);
   const lc = new LineCounter();
   const doc = parseDocument(text, { lineCounter: lc, uniqueKeys: false, prettyErrors: true });
+  if (doc.errors.length === 0) decryptVaultTags(doc, { file, text, lc, vault });
   const ctx: Ctx = { inv, doc, lc };
   let out: [string, Located][] = [];
   if (doc.errors.length > 0) {
@@ -128,18 +137,6 @@ export function parseYamlVarsFile(
     if (root !== null && !(isScalar(root) && root.value === null)) {
       if (isMap(root)) {
         out = parseVars(ctx, root, file);
-        for (const pair of root.items) {
-          const vaulted = findVaultTag(ctx, pair.value as Node | null);
-          if (vaulted) {
-            const tagAt = text.lastIndexOf('!vault', vaulted.range?.[0] ?? 0);
-            report(
-              inv,
-              tagAt >= 0 ? posAt(ctx, tagAt) : posOf(ctx, vaulted),
-              `'${keyName(pair)}' is encrypted with ansible-vault (!vault), which runbook does not support`,
-              'decrypt the value (ansible-vault decrypt), or remove it and give the secret with --password-env VAR',
-            );
-          }
-        }
       } else {
         const shown = isSeq(root) ? 'a list' : `'${String(isScalar(root) ? root.value : root)}'`;
         report(
@@ -153,24 +150,6 @@ export function parseYamlVarsFile(
   }
   diagnostics.push(...inv.diagnostics);
   return out;
-}
-
-function findVaultTag(ctx: Ctx, node: Node | null, depth = 0): Node | undefined {
-  const n = resolve(ctx, node);
-  if (n === null || depth > MAX_DEPTH) return undefined;
-  if (n.tag === '!vault') return n;
-  if (isMap(n)) {
-    for (const p of n.items) {
-      const found = findVaultTag(ctx, p.value as Node | null, depth + 1);
-      if (found) return found;
-    }
-  } else if (isSeq(n)) {
-    for (const item of n.items) {
-      const found = findVaultTag(ctx, item as Node | null, depth + 1);
-      if (found) return found;
-    }
-  }
-  return undefined;
 }
 
 function parseGroup(

@@ -10,17 +10,24 @@
  *
  * Connection vars: `ansible_host` (default: the host name), `ansible_port`, `ansible_user`
  * (and their legacy `ansible_ssh_*` spellings). Platform: our var `platform` if set, else
- * `ansible_network_os` mapped through NETWORK_OS_PLATFORMS; `ansible_connection` is ignored.
+ * `ansible_network_os` mapped to the platform profile that lists it; `ansible_connection` is ignored.
+ * Credentials: see inventory-credentials.ts (ansible_password, ansible_become*, `secret`).
+ *
+ * Ansible Vault: the inventory file itself, group_vars/host_vars files and inline `!vault` values
+ * are decrypted with the keyring given (`options.vault`); without the right password: E_VAULT.
  */
 import { readFile, readdir, stat } from 'node:fs/promises';
 import { extname, join } from 'node:path';
 import { RunbookError, ValidationError, formatPos, type Diagnostic, type SourcePos } from '../errors.js';
-import { isPlatformName, platformNames } from '../platforms/index.js';
+import { isPlatformName, networkOsNames, platformForNetworkOs, platformNames } from '../platforms/index.js';
 import type { PlatformName } from '../platforms/types.js';
+import { maskSecrets } from '../redact.js';
+import { hostCredentials, type HostBecome } from './inventory-credentials.js';
 import { parseIniInventory } from './inventory-ini.js';
 import { ALL, UNGROUPED, report, show, type Located, type RawInventory } from './inventory-raw.js';
 import { parseVarsFiles, readVarsFiles, type DirVars, type VarsFile } from './inventory-vars-dirs.js';
 import { parseYamlInventory } from './inventory-yaml.js';
+import { isVaultText, VaultKeyring } from './vault.js';
 
 export interface InventoryHost {
   /** Inventory name (what `--limit` patterns match). */
@@ -33,6 +40,10 @@ export interface InventoryHost {
   user?: string;
   /** From `platform` or `ansible_network_os`; undefined means the runbook's platform. */
   platform?: PlatformName;
+  /** `ansible_password` (or `ansible_ssh_pass`); undefined means the CLI's password flags. */
+  password?: string;
+  /** `ansible_become*` and the enable secret (`ansible_become_password` or `secret`). */
+  become?: HostBecome;
   /** Every variable after precedence, including the ansible_* ones. */
   vars: Record<string, unknown>;
   /** All groups of the host incl. ancestors, 'all' and 'ungrouped', lowest precedence first. */
@@ -56,22 +67,26 @@ export interface Inventory {
   /** In inventory order: the order hosts first appear in the file. */
   hosts: InventoryHost[];
   groups: Map<string, InventoryGroup>;
+  /**
+   * Values to redact everywhere: every password and enable secret of a host, every decrypted vault
+   * value, and the vault passwords.
+   */
+  secrets: string[];
+}
+
+export interface InventoryOptions {
+  /** Vault passwords for vaulted files and `!vault` values; default none (a vaulted item is E_VAULT). */
+  vault?: VaultKeyring;
 }
 
 export type InventoryFormat = 'yaml' | 'ini';
-
-/** `ansible_network_os` values we understand, and the platform each runs as. */
-export const NETWORK_OS_PLATFORMS: Readonly<Record<string, PlatformName>> = {
-  'cisco.ios.ios': 'cisco-iosxe',
-  'cisco.ios': 'cisco-iosxe',
-  ios: 'cisco-iosxe',
-};
 
 /**
  * Read and resolve an inventory file and the group_vars/ and host_vars/ beside it.
  * Throws ValidationError (E_INVENTORY) listing every problem.
  */
-export async function loadInventory(file: string): Promise<Inventory> {
+export async function loadInventory(file: string, options: InventoryOptions = {}): Promise<Inventory> {
+  const vault = options.vault ?? new VaultKeyring();
   let text: string;
   try {
     if ((await stat(file)).isDirectory()) {
@@ -89,13 +104,13 @@ export async function loadInventory(file: string): Promise<Inventory> {
       cause: err,
     });
   }
-  const raw = parseRaw(text, file, detectFormat(file, text));
+  const raw = parseRaw(text, file, detectFormat(file, text), vault);
   const { files, diagnostics } = await readVarsFiles(file, {
     groups: raw.groups.keys(),
     hosts: raw.hosts.keys(),
   });
   raw.diagnostics.push(...diagnostics);
-  return finish(raw, files);
+  return finish(raw, files, vault);
 }
 
 /**
@@ -106,21 +121,48 @@ export function parseInventory(
   source: string,
   file: string,
   format: InventoryFormat = detectFormat(file, source),
-  options: { varsFiles?: readonly VarsFile[] } = {},
+  options: InventoryOptions & { varsFiles?: readonly VarsFile[] } = {},
 ): Inventory {
-  return finish(parseRaw(source, file, format), options.varsFiles ?? []);
+  const vault = options.vault ?? new VaultKeyring();
+  return finish(parseRaw(source, file, format, vault), options.varsFiles ?? [], vault);
 }
 
-function parseRaw(source: string, file: string, format: InventoryFormat): RawInventory {
-  const text = source.replace(/^\uFEFF/, '');
-  return format === 'yaml' ? parseYamlInventory(text, file) : parseIniInventory(text, file);
+/** A vaulted inventory file is decrypted first; its positions are then `<file> (decrypted):line:col`. */
+function parseRaw(source: string, file: string, format: InventoryFormat, vault: VaultKeyring): RawInventory {
+  let text = source.replace(/^\uFEFF/, '');
+  if (!isVaultText(text)) {
+    return format === 'yaml' ? parseYamlInventory(text, file, vault) : parseIniInventory(text, file);
+  }
+  text = vault.decrypt(text, file);
+  const label = `${file} (decrypted)`;
+  const raw =
+    detectFormat(file, text) === 'yaml'
+      ? parseYamlInventory(text, label, vault)
+      : parseIniInventory(text, label);
+  raw.file = file;
+  for (const g of raw.groups.values()) for (const [k, v] of g.vars) vault.revealLeaves(v.value, k);
+  for (const h of raw.hosts.values()) for (const [k, v] of h.vars) vault.revealLeaves(v.value, k);
+  return raw;
 }
 
-function finish(raw: RawInventory, varsFiles: readonly VarsFile[]): Inventory {
-  const dirVars = parseVarsFiles(varsFiles, { groups: raw.groups, hosts: raw.hosts }, raw.diagnostics);
+function finish(raw: RawInventory, varsFiles: readonly VarsFile[], vault: VaultKeyring): Inventory {
+  const dirVars = parseVarsFiles(varsFiles, { groups: raw.groups, hosts: raw.hosts }, raw.diagnostics, vault);
   const inv = resolveInventory(raw, dirVars);
-  if (raw.diagnostics.length > 0)
-    throw new ValidationError(sortDiagnostics(raw.diagnostics, raw.file), 'E_INVENTORY');
+  const secrets = new Set([...vault.passwords, ...vault.revealed]);
+  for (const h of inv.hosts) {
+    if (h.password) secrets.add(h.password);
+    if (h.become?.password) secrets.add(h.become.password);
+  }
+  inv.secrets = [...secrets].filter((x) => x !== '');
+  if (raw.diagnostics.length > 0) {
+    // a value from a vaulted file may be quoted in a message: never show it
+    const list = sortDiagnostics(raw.diagnostics, raw.file).map((d) => ({
+      ...d,
+      message: maskSecrets(d.message, inv.secrets),
+      ...(d.hint !== undefined ? { hint: maskSecrets(d.hint, inv.secrets) } : {}),
+    }));
+    throw new ValidationError(list, 'E_INVENTORY');
+  }
   return inv;
 }
 
@@ -256,7 +298,11 @@ function resolveInventory(raw: RawInventory, dirVars: DirVars): Inventory {
     for (const g of groupList) for (const [k, v] of dirVars.groups.get(g) ?? []) merged.set(k, v);
     for (const [k, v] of h.vars) merged.set(k, v);
     for (const [k, v] of dirVars.hosts.get(h.name) ?? []) merged.set(k, v);
-    hosts.push(toHost(h.name, h.pos, merged, groupList, problem));
+    const host = toHost(h.name, h.pos, merged, groupList, problem);
+    const creds = hostCredentials(h.name, merged, problem);
+    if (creds.password !== undefined) host.password = creds.password;
+    if (creds.become !== undefined) host.become = creds.become;
+    hosts.push(host);
   }
   for (const p of problems.values()) {
     const who =
@@ -283,7 +329,7 @@ function resolveInventory(raw: RawInventory, dirVars: DirVars): Inventory {
       ),
     });
   }
-  return { file: raw.file, hosts, groups: out };
+  return { file: raw.file, hosts, groups: out, secrets: [] };
 }
 
 type Problem = (
@@ -371,11 +417,11 @@ function toHost(
         'platform',
         at,
         (who) => `platform of ${who} is ${show(value)}, not a supported platform`,
-        `set platform to one of: ${platformNames.join(', ')}`,
+        `set platform to one of: ${platformNames().join(', ')}`,
       );
   } else if (netOs) {
     const { value, pos: at } = netOs[1];
-    const mapped = typeof value === 'string' ? NETWORK_OS_PLATFORMS[value] : undefined;
+    const mapped = typeof value === 'string' ? platformForNetworkOs(value) : undefined;
     if (mapped) host.platform = mapped;
     else {
       problem(
@@ -383,7 +429,7 @@ function toHost(
         'ansible_network_os',
         at,
         (who) => `ansible_network_os of ${who} is ${show(value)}, which runbook does not support`,
-        `use one of: ${Object.keys(NETWORK_OS_PLATFORMS).join(', ')}; or set our var platform to one of: ${platformNames.join(', ')}`,
+        `use one of: ${networkOsNames().join(', ')}; or set our var platform to one of: ${platformNames().join(', ')}`,
       );
     }
   }

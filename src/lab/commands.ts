@@ -28,6 +28,10 @@ export interface DeviceSettings {
   refuseTerminalLength: boolean;
   dropOnControlClear: boolean;
   bfdDelayMs: number;
+  /** Sessions start at privilege 1 (`name>`) and `enable` asks for this secret; absent: start at `name#`. */
+  enableSecret?: string;
+  /** How a wrong enable secret is refused: three tries then `% Bad secrets` (local, the default), or `% Access denied` (AAA). */
+  enableFailure?: 'bad-secrets' | 'access-denied';
 }
 
 export interface CommandContext {
@@ -41,7 +45,9 @@ export interface CommandOutcome {
   /** `terminal length` / `screen-length`: 0 disables the pager. */
   pageLength?: number;
   width?: number;
-  mode?: 'exec' | 'config';
+  mode?: 'user' | 'exec' | 'config';
+  /** `enable` at user EXEC: the session asks for the enable secret. */
+  escalate?: boolean;
   /** Close the session cleanly (`exit`). */
   exit?: boolean;
   /** Drop the SSH connection abruptly after the output (management rode the flapped transport). */
@@ -196,6 +202,37 @@ function execTree(refuseTerminalLength: boolean): Node<CommandSpec> {
   def('logout', exit);
   def('quit', exit);
   def('enable', { stateChanging: false, run: () => nothing });
+  def('disable', { stateChanging: false, run: () => ({ mode: 'user' }) });
+  return t;
+}
+
+/** Privilege 1 (user EXEC): a few harmless commands and `enable`; the rest is `% Invalid input`. */
+function userTree(refuseTerminalLength: boolean): Node<CommandSpec> {
+  const t = newTree<CommandSpec>();
+  define(
+    t,
+    'show clock',
+    show((_r, now) => showClock(now)),
+  );
+  define(t, 'show version', show(showVersion));
+  if (!refuseTerminalLength) {
+    define(t, 'terminal length <n:uint:0-512>', {
+      stateChanging: false,
+      run: (_c, a) => ({ pageLength: Number(a.n) }),
+    });
+  }
+  define(t, 'terminal width <n:uint:0-512>', {
+    stateChanging: false,
+    run: (_c, a) => ({ width: Number(a.n) }),
+  });
+  define(t, 'screen-length <n:uint:0-512>', {
+    stateChanging: false,
+    run: (_c, a) => ({ pageLength: Number(a.n) }),
+  });
+  const exit: CommandSpec = { stateChanging: false, run: () => ({ exit: true }) };
+  define(t, 'exit', exit);
+  define(t, 'logout', exit);
+  define(t, 'enable', { stateChanging: false, run: () => ({ escalate: true }) });
   return t;
 }
 
@@ -207,9 +244,16 @@ function configTree(): Node<CommandSpec> {
   return t;
 }
 
-const TREES = { plain: execTree(false), refusing: execTree(true), config: configTree() };
+const TREES = {
+  plain: execTree(false),
+  refusing: execTree(true),
+  config: configTree(),
+  user: userTree(false),
+  userRefusing: userTree(true),
+};
 
-export function commandTree(mode: 'exec' | 'config', device: DeviceSettings): Node<CommandSpec> {
+export function commandTree(mode: 'user' | 'exec' | 'config', device: DeviceSettings): Node<CommandSpec> {
   if (mode === 'config') return TREES.config;
+  if (mode === 'user') return device.refuseTerminalLength ? TREES.userRefusing : TREES.user;
   return device.refuseTerminalLength ? TREES.refusing : TREES.plain;
 }

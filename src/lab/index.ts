@@ -30,6 +30,13 @@ export interface DeviceOptions {
   bfdDelayMs?: number;
   /** Hostname (the prompt); with several routers, the router number is appended. Default `edge<N>`. */
   hostname?: string;
+  /**
+   * Sessions start at privilege 1 (`edge1>`, only a few `show` commands work) and `enable` asks for
+   * this secret, as IOS does for a user without privilege 15. Default: none (sessions start at `#`).
+   */
+  enableSecret?: string;
+  /** A wrong enable secret: `bad-secrets` (three tries, then `% Bad secrets`; default) or `access-denied` (AAA: `% Access denied`). */
+  enableFailure?: 'bad-secrets' | 'access-denied';
 }
 
 export interface LabOptions {
@@ -122,6 +129,11 @@ function checkOptions(opts: LabOptions): {
     );
   if (opts.device?.bfdDelayMs !== undefined && !(opts.device.bfdDelayMs >= 0))
     throw usage('the BFD delay must be 0 ms or more', 'e.g. --bfd-delay 3000');
+  if (opts.device?.enableSecret !== undefined && !/^[\x21-\x7e]{1,64}$/.test(opts.device.enableSecret))
+    throw usage(
+      'the lab enable secret must be 1 to 64 printable characters without spaces',
+      'e.g. --enable-secret Lab-En4ble',
+    );
   if (opts.user === '' || opts.password === '')
     throw usage('the lab user and password must not be empty', 'e.g. --user admin --password admin');
   return { scenarios, count, port, bind };
@@ -165,6 +177,8 @@ export async function startLab(opts: LabOptions = {}): Promise<Lab> {
     refuseTerminalLength: opts.device?.refuseTerminalLength ?? false,
     dropOnControlClear: opts.device?.dropOnControlClear ?? false,
     bfdDelayMs: opts.device?.bfdDelayMs ?? 3000,
+    ...(opts.device?.enableSecret !== undefined ? { enableSecret: opts.device.enableSecret } : {}),
+    enableFailure: opts.device?.enableFailure ?? 'bad-secrets',
   };
   const credentials = {
     user: opts.user ?? 'admin',

@@ -45,13 +45,16 @@ type Mode =
       at: number;
       filter: Filter | undefined;
     }
+  /** `enable` asked for the secret; `typed` is not echoed. */
+  | { kind: 'password'; typed: string; tries: number }
   | { kind: 'closed' };
 
 type Filter = (lines: string[]) => string[];
 
 export class CliSession {
   private mode: Mode = { kind: 'line' };
-  private cli: 'exec' | 'config' = 'exec';
+  /** user: privilege 1 (`name>`), only when the device has an enable secret; exec: privilege 15. */
+  private cli: 'user' | 'exec' | 'config';
   private buf = '';
   private lastCR = false;
   private escape = 0;
@@ -61,9 +64,11 @@ export class CliSession {
   constructor(private readonly o: SessionOptions) {
     this.pageLength = o.device.pager ? DEFAULT_PAGE_LENGTH : 0;
     this.clock = o.clock ?? Date.now;
+    this.cli = o.device.enableSecret !== undefined ? 'user' : 'exec';
   }
 
   get prompt(): string {
+    if (this.cli === 'user') return `${this.o.hostname}>`;
     return this.cli === 'config' ? `${this.o.hostname}(config)#` : `${this.o.hostname}#`;
   }
 
@@ -95,6 +100,7 @@ export class CliSession {
       const key = ch === '\n' ? '\r' : ch;
       if (this.mode.kind === 'pager') this.pagerKey(key, this.mode.lines);
       else if (this.mode.kind === 'confirm') this.confirmKey(key, this.mode);
+      else if (this.mode.kind === 'password') this.passwordKey(key, this.mode);
       else this.lineKey(key);
     }
   }
@@ -124,7 +130,7 @@ export class CliSession {
     } else if (code === 0x03 || code === 0x1a) {
       // Ctrl-C / Ctrl-Z: drop the line; both leave configuration mode
       this.buf = '';
-      this.cli = 'exec';
+      if (this.cli === 'config') this.cli = 'exec';
       this.write(`${code === 0x03 ? '^C' : '^Z'}\n${this.prompt}`);
     } else if (code === 0x15) {
       if (this.o.interactive) this.write('\b \b'.repeat(this.buf.length));
@@ -154,6 +160,37 @@ export class CliSession {
     if (yes) this.runCommand(m.line, m.at, m.spec, m.args, m.filter);
     else this.finish(m.line, m.at, false, 'aborted');
     this.afterCommand();
+  }
+
+  /** The enable secret, typed without echo: right -> privilege 15; wrong -> ask again or refuse. */
+  private passwordKey(key: string, m: Extract<Mode, { kind: 'password' }>): void {
+    const code = key.charCodeAt(0);
+    if (code === 0x03) {
+      this.mode = { kind: 'line' };
+      this.write('\n');
+      this.afterCommand();
+    } else if (code === 0x7f || code === 0x08) {
+      m.typed = m.typed.slice(0, -1);
+    } else if (key === '\r') {
+      this.write('\n');
+      const secret = this.o.device.enableSecret ?? '';
+      if (m.typed === secret) {
+        this.cli = 'exec';
+        this.mode = { kind: 'line' };
+      } else if (this.o.device.enableFailure === 'access-denied') {
+        this.write('% Access denied\n\n');
+        this.mode = { kind: 'line' };
+      } else if (m.tries < 2) {
+        this.mode = { kind: 'password', typed: '', tries: m.tries + 1 };
+        this.write('Password: ');
+      } else {
+        this.write('% Bad secrets\n\n');
+        this.mode = { kind: 'line' };
+      }
+      this.afterCommand();
+    } else if (code >= 0x20) {
+      m.typed += key;
+    }
   }
 
   /** Back in line mode after a command: show the prompt, or end an exec session. */
@@ -212,7 +249,13 @@ export class CliSession {
     );
     this.finish(line, at, spec.stateChanging, 'ok');
     if (out.pageLength !== undefined) this.pageLength = out.pageLength;
-    if (out.mode) this.cli = out.mode;
+    if (out.mode)
+      this.cli = out.mode === 'user' && this.o.device.enableSecret === undefined ? 'exec' : out.mode;
+    if (out.escalate) {
+      this.mode = { kind: 'password', typed: '', tries: 0 };
+      this.write('Password: ');
+      return;
+    }
     if (out.output !== undefined && out.output !== '') {
       let lines = out.output.replace(/\n$/, '').split('\n');
       if (filter) lines = filter(lines);

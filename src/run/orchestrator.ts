@@ -80,6 +80,8 @@ export interface RunRunbookOptions {
   restore?: RestoreState;
   /** Delays before each reconnect attempt; absent: the executor's default. */
   reconnectDelaysMs?: number[];
+  /** More text masked in every event, record and message (passwords, enable secrets, decrypted vault values). */
+  secrets?: readonly string[];
   /** Sleep used by the executor (virtual time in offline tests). */
   sleep?: (ms: number, signal?: AbortSignal) => Promise<void>;
 }
@@ -195,6 +197,7 @@ async function runLocked(o: RunRunbookOptions, lockNotes: string[]): Promise<Run
         ...(o.signal ? { signal: o.signal } : {}),
         commandSignal,
         ...(o.reconnectDelaysMs ? { reconnectDelaysMs: o.reconnectDelaysMs } : {}),
+        ...(o.secrets ? { secrets: o.secrets } : {}),
         ...(o.sleep ? { sleep: o.sleep } : {}),
         ...(o.restore?.has(t.name) || o.startAt === undefined ? {} : { startAt: o.startAt }),
         ...(restore ? { restore } : {}),

@@ -7,7 +7,7 @@ import type { NameDecl } from '../expr/decls.js';
 import { splitTemplate } from '../expr/template.js';
 import { CONTROL_CHARS } from '../expr/values.js';
 import { captureDeclType, namedGroups } from '../match/capture.js';
-import { isReadOnlyCommand } from '../platforms/index.js';
+import { classifyCommand } from '../platforms/readonly.js';
 import { bindProblem, expr, isRecord, template, type CompileCtx, type Common } from './ctx.js';
 import { durationMs } from './duration.js';
 import type {
@@ -42,7 +42,8 @@ export function compileCommand(
   const run = template(ctx, source, [...path, 'run']);
   if (!run) ok = false;
 
-  const readOnly = ctx.profile ? isReadOnlyCommand(ctx.profile, placeholderCommand(source)) : true;
+  const verdict = ctx.profile ? classifyCommand(ctx.profile, placeholderCommand(source)) : undefined;
+  const readOnly = verdict?.readOnly ?? true;
   let impact = undefined;
   if (typeof raw.changes === 'string') {
     impact = template(ctx, raw.changes, [...path, 'changes']);
@@ -52,7 +53,7 @@ export function compileCommand(
     ctx.diagnostics.push({
       pos: doc.valuePos([...path, 'run']),
       message: `step '${common.id}' runs '${source}', which is not a read-only command for platform ${ctx.profile.name}; declare its blast radius with 'changes: <impact>' (or 'changes: false' if it changes nothing)`,
-      hint: 'a step with `changes: <impact>` is disruptive: it needs approval (--yes) and dry-run never sends it',
+      hint: `${verdict && !verdict.readOnly ? `not read-only because ${verdict.reason}; ` : ''}a step with \`changes: <impact>\` is disruptive: it needs approval (--yes) and dry-run never sends it`,
     });
   }
   const disruptive = typeof raw.changes === 'string' || (raw.changes === undefined && !readOnly);

@@ -7,7 +7,9 @@
 import { RunbookError, ValidationError, type Diagnostic } from '../errors.js';
 import type { NameDecl } from '../expr/decls.js';
 import { checkVarValue, runbookVarDecls, wholePattern } from '../expr/values.js';
-import { getProfile, isPlatformName } from '../platforms/index.js';
+import { getProfile, isPlatformName, platformNames } from '../platforms/index.js';
+import { valueGates, type ValueGates } from '../platforms/gates.js';
+import { closest } from '../suggest.js';
 import type { Runbook, ScalarSpec, VarDecl } from './model.js';
 import { bindProblem, isBroken, isRecord, type CompileCtx } from './ctx.js';
 import { HOST_DECL, NameScope, RESULT_DECLS, RUN_DECL } from './scope.js';
@@ -27,11 +29,20 @@ export function compileDocument(
   const platform =
     typeof data.platform === 'string' && isPlatformName(data.platform) ? data.platform : undefined;
   const diagnostics: Diagnostic[] = [...schemaDiagnostics];
-  const vars = compileVars(doc, data.vars, broken, diagnostics);
+  if (typeof data.platform === 'string' && data.platform !== '' && !platform) {
+    const guess = closest(data.platform, platformNames());
+    diagnostics.push({
+      pos: doc.valuePos(['platform']),
+      message: `platform '${data.platform}' is not a known platform${guess ? ` (did you mean '${guess}'?)` : ''}`,
+      hint: `use one of: ${platformNames().join(', ')}; or add a platform file with --platforms DIR (docs/platforms.md)`,
+    });
+  }
+  const profile = platform ? getProfile(platform) : undefined;
+  const vars = compileVars(doc, data.vars, broken, diagnostics, valueGates(profile ? [profile] : []));
   const ctx: CompileCtx = {
     doc,
     diagnostics,
-    profile: platform ? getProfile(platform) : undefined,
+    profile,
     broken,
     ids: new Map(),
     scope: new NameScope([...runbookVarDecls(vars.decls), ...vars.loose, HOST_DECL, RUN_DECL]),
@@ -62,6 +73,7 @@ function compileVars(
   raw: unknown,
   broken: readonly string[],
   diagnostics: Diagnostic[],
+  gates: ValueGates,
 ): CompiledVars {
   const out: CompiledVars = { decls: [], loose: [] };
   if (!isRecord(raw)) return out;
@@ -87,7 +99,9 @@ function compileVars(
     if (typeof v.description === 'string') decl.description = v.description;
     if (typeof v.pattern === 'string') decl.pattern = v.pattern;
     if (Array.isArray(v.values)) decl.values = v.values as string[];
-    if (isRecord(v.items)) decl.items = v.items as unknown as ScalarSpec;
+    if (typeof v.max_length === 'number') decl.maxLength = v.max_length;
+    if (v.allow_leading_dash === true) decl.allowLeadingDash = true;
+    if (isRecord(v.items)) decl.items = itemSpec(v.items);
 
     const misplaced = (field: string, owner: string): void => {
       diagnostics.push({
@@ -99,6 +113,7 @@ function compileVars(
     if (decl.pattern !== undefined && decl.type !== 'string') misplaced('pattern', 'string');
     if (decl.values !== undefined && decl.type !== 'enum') misplaced('values', 'enum');
     if (decl.items !== undefined && decl.type !== 'list') misplaced('items', 'list');
+    if (decl.maxLength !== undefined && decl.type !== 'string') misplaced('max_length', 'string');
     const patternOk = checkPattern(doc, diagnostics, [...path, 'pattern'], decl.pattern);
     const items = decl.items;
     const itemsOk =
@@ -114,7 +129,7 @@ function compileVars(
     }
     if (v.default !== undefined && patternOk && itemsOk) {
       try {
-        decl.default = checkVarValue(decl, v.default);
+        decl.default = checkVarValue(decl, v.default, gates);
       } catch (err) {
         if (!(err instanceof RunbookError)) throw err;
         diagnostics.push({
@@ -129,12 +144,30 @@ function compileVars(
   return out;
 }
 
+/** A list's `items` (schema-checked) as a ScalarSpec. */
+function itemSpec(raw: Record<string, unknown>): ScalarSpec {
+  const spec: ScalarSpec = { type: raw.type as ScalarSpec['type'] };
+  if (typeof raw.pattern === 'string') spec.pattern = raw.pattern;
+  if (Array.isArray(raw.values)) spec.values = raw.values as string[];
+  if (typeof raw.max_length === 'number') spec.maxLength = raw.max_length;
+  if (raw.allow_leading_dash === true) spec.allowLeadingDash = true;
+  return spec;
+}
+
 function checkItemSpec(doc: SourceDoc, diagnostics: Diagnostic[], path: DocPath, items: ScalarSpec): boolean {
   if (items.pattern !== undefined && items.type !== 'string') {
     diagnostics.push({
       pos: doc.keyPos([...path, 'pattern']),
       message: `'pattern' of list items only applies to type string, not ${items.type}`,
       hint: "remove 'pattern'",
+    });
+    return false;
+  }
+  if (items.maxLength !== undefined && items.type !== 'string') {
+    diagnostics.push({
+      pos: doc.keyPos([...path, 'max_length']),
+      message: `'max_length' of list items only applies to type string, not ${items.type}`,
+      hint: "remove 'max_length'",
     });
     return false;
   }

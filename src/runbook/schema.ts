@@ -200,7 +200,8 @@ function explain(errors: ErrorObject[], doc: SourceDoc): Diagnostic[] {
 
 const REQUIRED_HINTS: Record<string, string> = {
   runbook: 'start the file with `runbook: <name>`, e.g. `runbook: check-interfaces`',
-  platform: 'add `platform: cisco-iosxe`, `platform: cisco-iosxe-sdwan` or `platform: linux`',
+  platform:
+    'add `platform: cisco-iosxe`, `platform: cisco-iosxe-sdwan`, `platform: linux` or another platform (docs/platforms.md)',
   steps: 'add `steps:` with a list of steps',
   type: 'add `type:` one of string, int, bool, ipv4, ipv6, enum, list',
   values: 'type enum needs its allowed values, e.g. `values: [a, b]`',

@@ -2,6 +2,8 @@
 import { RunbookError } from '../errors.js';
 import type { Value } from '../expr/types.js';
 import { parseVarValue, quoteForMessage } from '../expr/values.js';
+import { valueGates } from '../platforms/gates.js';
+import { getProfile } from '../platforms/index.js';
 import type { Runbook, VarDecl } from './model.js';
 import { closest } from '../suggest.js';
 
@@ -9,9 +11,13 @@ import { closest } from '../suggest.js';
  * Resolve runtime vars from `--var k=v` pairs: unknown names, bad values, missing required ones ->
  * RunbookError E_VAR_INVALID (exit 2) naming the var and its type, with a hint. Returns the `vars`
  * scope values (defaults applied; optional vars without default are absent). A later pair for the
- * same name wins.
+ * same name wins. `preset` holds values already checked (from `-e @file`), used for names no pair gives.
  */
-export function resolveVars(runbook: Runbook, pairs: string[]): Record<string, Value> {
+export function resolveVars(
+  runbook: Runbook,
+  pairs: string[],
+  preset: ReadonlyMap<string, Value> = new Map(),
+): Record<string, Value> {
   const decls = new Map(runbook.vars.map((v) => [v.name, v]));
   const given = new Map<string, string>();
   for (const pair of pairs) {
@@ -37,11 +43,12 @@ export function resolveVars(runbook: Runbook, pairs: string[]): Record<string, V
   }
   const out: Record<string, Value> = {};
   const missing: VarDecl[] = [];
+  const gates = valueGates([getProfile(runbook.platform)]);
   for (const decl of runbook.vars) {
     const raw = given.get(decl.name);
     if (raw !== undefined) {
       try {
-        out[decl.name] = parseVarValue(decl, raw);
+        out[decl.name] = parseVarValue(decl, raw, gates);
       } catch (err) {
         if (!(err instanceof RunbookError)) throw err;
         const shown = decl.secret
@@ -53,6 +60,8 @@ export function resolveVars(runbook: Runbook, pairs: string[]): Record<string, V
           err.hint ? { hint: err.hint } : {},
         );
       }
+    } else if (preset.has(decl.name)) {
+      out[decl.name] = preset.get(decl.name)!;
     } else if (decl.default !== undefined) {
       out[decl.name] = decl.default;
     } else if (decl.required) {

@@ -42,7 +42,7 @@ interface Op {
   purpose: 'login' | 'command' | 'resync';
   command?: string;
   stepId?: string;
-  dialogs: { re: RegExp; answer: string; newline: boolean; prompt: string }[];
+  dialogs: { re: RegExp; answer: string; newline: boolean; prompt: string; left: number }[];
   /** term.text before this index has been dealt with (pager or dialog answered). */
   handled: number;
   /** The unexpected question, once Ctrl-C was sent for it. */
@@ -73,6 +73,8 @@ export class ShellSession {
   private dirty = false;
   /** The paging command the device accepted, if any. */
   pagingCommand: string | undefined;
+  /** The last prompt line seen (at login, then after each command), trimmed. */
+  private lastPrompt = '';
 
   private constructor(
     private readonly channel: ClientChannel,
@@ -101,9 +103,15 @@ export class ShellSession {
     return this.closed;
   }
 
+  /** The prompt the device showed last, e.g. `edge1>` after login at privilege 1. */
+  get prompt(): string {
+    return this.lastPrompt;
+  }
+
   private async login(): Promise<void> {
     const { text } = await this.expect({ purpose: 'login' });
     const line = lastLine(text).trim();
+    this.lastPrompt = line;
     this.base = line.replace(/[>#$%]\s*$/, '').replace(/\(.*\)$/, '');
     if (this.configRes.some((r) => r.test(line))) {
       this.channel.close();
@@ -157,6 +165,7 @@ export class ShellSession {
       totalMs: opts.totalTimeoutMs ?? this.o.timeouts.totalMs,
       ...(opts.signal ? { signal: opts.signal } : {}),
     });
+    if (!disconnected) this.lastPrompt = lastLine(text).trim();
     return {
       output: this.clean(text, command, !disconnected),
       disconnected,
@@ -196,6 +205,7 @@ export class ShellSession {
           answer: d.answer,
           newline: d.newline,
           prompt: d.prompt,
+          left: d.maxAnswers ?? Infinity,
         })),
         handled: 0,
         expectDisconnect: p.expectDisconnect ?? false,
@@ -279,7 +289,8 @@ export class ShellSession {
     }
     if (op.interrupted !== undefined || op.purpose !== 'command') return;
     for (const d of op.dialogs) {
-      if (d.re.test(line)) {
+      if (d.left > 0 && d.re.test(line)) {
+        d.left -= 1;
         this.send(d.answer + (d.newline ? '\n' : ''), op.stepId);
         op.handled = text.length;
         return;

@@ -19,6 +19,7 @@ import {
 } from './connect.js';
 import { runExec } from './exec.js';
 import type { HostKeyPolicy } from './hostkey.js';
+import { raisePrivilege, type PrivilegeOptions } from './privilege.js';
 import { ShellSession } from './shell.js';
 import { expandPath, localUser, resolveHostConfig } from './sshconfig.js';
 import { DEFAULT_TIMEOUTS, type Timeouts } from './timeouts.js';
@@ -26,6 +27,7 @@ import type { TranscriptWriter } from './transcript.js';
 import type { CommandResult, RunOptions, TargetHost, Transport } from './types.js';
 
 export type { HostKeyPolicy } from './hostkey.js';
+export type { PrivilegeOptions } from './privilege.js';
 export type { Timeouts } from './timeouts.js';
 
 export interface SshOptions {
@@ -54,8 +56,10 @@ export interface SshOptions {
   keepaliveMs?: number;
   /** Lines sent and received; the caller opens it, `close()` closes it. */
   transcript?: TranscriptWriter;
-  /** Redacted from transcripts and error messages (the password and passphrase are added). */
+  /** Redacted from transcripts and error messages (the password, passphrase and enable secret are added). */
   secrets?: string[];
+  /** Raising privilege after login on shell platforms with a privilege profile (`enable`). */
+  privilege?: PrivilegeOptions;
 }
 
 const DEFAULT_KEEPALIVE_MS = 15_000;
@@ -64,8 +68,11 @@ const DEFAULT_KEYS = ['id_rsa', 'id_ecdsa', 'id_ecdsa_sk', 'id_ed25519', 'id_ed2
 interface Plan {
   label: string;
   hops: HopSpec[];
-  /** Host-key settings for the target itself: flags first, then its ssh config, then the defaults. */
-  hostKeys: { knownHostsFile: string; policy: HostKeyPolicy };
+  /**
+   * Host-key settings per hop (jump hosts first, the target last): flags first, then that host's
+   * own ssh config (UserKnownHostsFile, StrictHostKeyChecking), then the defaults.
+   */
+  hostKeys: { knownHostsFile: string; policy: HostKeyPolicy }[];
 }
 
 class SshTransport implements Transport {
@@ -86,6 +93,7 @@ class SshTransport implements Transport {
       ...(o.secrets ?? []),
       ...(o.password ? [o.password] : []),
       ...(o.passphrase ? [o.passphrase] : []),
+      ...(o.privilege?.secret ? [o.privilege.secret] : []),
     ];
     o.transcript?.addSecrets(this.secrets);
     this.timeouts = { ...DEFAULT_TIMEOUTS, ...o.timeouts };
@@ -115,8 +123,7 @@ class SshTransport implements Transport {
             hop.port,
             this.timeouts.connectMs,
           );
-        const last = i === plan.hops.length - 1;
-        clients.push(await connectHop(hop, last ? { ...this.ctx, ...plan.hostKeys } : this.ctx, sock));
+        clients.push(await connectHop(hop, { ...this.ctx, ...plan.hostKeys[i]! }, sock));
       }
     } catch (e) {
       for (const c of clients.reverse()) c.end();
@@ -226,13 +233,27 @@ class SshTransport implements Transport {
           );
           return;
         }
-        ShellSession.open(channel, {
+        const o = {
           profile: this.profile,
           label: this.label,
           timeouts: this.timeouts,
           secrets: this.secrets,
           ...(this.o.transcript ? { transcript: this.o.transcript } : {}),
-        }).then(resolve, reject);
+        };
+        ShellSession.open(channel, o)
+          .then(async (shell) => {
+            try {
+              await raisePrivilege(shell, {
+                ...o,
+                ...(this.o.privilege ? { privilege: this.o.privilege } : {}),
+              });
+            } catch (e) {
+              shell.close();
+              throw e;
+            }
+            return shell;
+          })
+          .then(resolve, reject);
       });
     });
   }
@@ -262,11 +283,23 @@ class SshTransport implements Transport {
         fromConfig: fromConfig.map((f) => expandPath(f, ctx)),
         defaults: DEFAULT_KEYS.map((k) => join(homedir(), '.ssh', k)),
       });
+    const hostKeys: Plan['hostKeys'] = [];
+    const keysOf = (c: typeof hc, ctx: { host: string; port: number; user: string }): void => {
+      hostKeys.push({
+        knownHostsFile:
+          this.o.knownHostsFile ??
+          (c.userKnownHostsFile
+            ? expandPath(c.userKnownHostsFile, ctx)
+            : join(homedir(), '.ssh', 'known_hosts')),
+        policy: this.o.hostKeyPolicy ?? c.strictHostKeyChecking ?? 'strict',
+      });
+    };
     const hops: HopSpec[] = hc.proxyJump.map((j) => {
       const jc = resolveHostConfig(j.host, file);
       const jh = jc.hostName ?? j.host;
       const jp = j.port ?? jc.port ?? 22;
       const ju = j.user ?? jc.user ?? localUser();
+      keysOf(jc, { host: jh, port: jp, user: ju });
       return {
         label: hostLabel(j.host, jh, jp),
         host: jh,
@@ -294,16 +327,8 @@ class SshTransport implements Transport {
         ...(this.o.askPassword ? { askPassword: this.o.askPassword } : {}),
       },
     });
-    const knownHostsFile =
-      this.o.knownHostsFile ??
-      (hc.userKnownHostsFile
-        ? expandPath(hc.userKnownHostsFile, { host, port, user })
-        : join(homedir(), '.ssh', 'known_hosts'));
-    return {
-      label,
-      hops,
-      hostKeys: { knownHostsFile, policy: this.o.hostKeyPolicy ?? hc.strictHostKeyChecking ?? 'strict' },
-    };
+    keysOf(hc, { host, port, user });
+    return { label, hops, hostKeys };
   }
 }
 

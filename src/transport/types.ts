@@ -11,6 +11,8 @@ export interface DialogRule {
   answer: string;
   /** Send a newline after the answer (default true). */
   newline: boolean;
+  /** Answer at most this many times (a secret is sent once); default: every time it is asked. */
+  maxAnswers?: number;
 }
 
 export interface RunOptions {

@@ -118,9 +118,9 @@ describe('command steps', () => {
   });
 
   it('the runtime safety net refuses a step whose rendered command is no longer read-only', async () => {
-    // A profile whose read-only pattern is anchored at both ends: `show {{x}}` is read-only as
-    // written, but `show x; reload` rendered is not, so it is refused even without `changes`.
-    const profile = { ...getProfile('cisco-iosxe'), readOnly: ['^show\\s+\\S+$'] };
+    // `show {{x}}` is read-only as written, but `show x; reload` rendered is not (`;` separates
+    // commands), so it is refused even without `changes`.
+    const profile = getProfile('cisco-iosxe');
     const transport = new MemoryTransport({ profile, device: () => 'ok' });
     const events: EngineEvent[] = [];
     const rb = runbook([setStep('s', { x: '"x; reload"' }), cmd('a', 'show {{x}}')]);

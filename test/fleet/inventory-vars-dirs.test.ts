@@ -248,10 +248,10 @@ describe('problems in vars files are reported at their file:line:col', () => {
     ],
     [
       'group_vars/east_core.yml',
-      '---\nansible_network_os: junipernetworks.junos.junos\n',
+      '---\nansible_network_os: vyos.vyos.vyos\n',
       '2:21',
-      /^ansible_network_os of host 'edge03' is 'junipernetworks\.junos\.junos', which runbook does not support$/,
-      /use one of: cisco\.ios\.ios, cisco\.ios, ios; or set our var platform to one of: /,
+      /^ansible_network_os of host 'edge03' is 'vyos\.vyos\.vyos', which runbook does not support$/,
+      /use one of: .*cisco\.ios\.ios, cisco\.ios, ios.*; or set our var platform to one of: /,
     ],
     [
       'group_vars/all/10-conn.yml',
@@ -265,7 +265,7 @@ describe('problems in vars files are reported at their file:line:col', () => {
       '{\n  "platform": "junos"\n}\n',
       '2:15',
       /^platform of hosts 'edge01' and 2 more is 'junos', not a supported platform$/,
-      /cisco-iosxe, cisco-iosxe-sdwan, linux/,
+      /cisco-iosxe, cisco-iosxe-sdwan, .*linux/,
     ],
   ])('%s: %j -> %s', async (rel, text, at, message, hint) => {
     const root = await tree({ 'hosts.yml': YAML_INV, [rel]: text });
@@ -291,7 +291,7 @@ describe('problems in vars files are reported at their file:line:col', () => {
   test('every problem at once: the inventory file first, then each vars file, in file order', async () => {
     const root = await tree({
       'hosts.ini': '[east]\nedge01 ansible_port=0\n[west]\nw1\n',
-      'group_vars/west.yml': 'a: 1\nansible_network_os: eos\n',
+      'group_vars/west.yml': 'a: 1\nansible_network_os: vyos\n',
       'group_vars/east.yml': 'platform: junos\n',
       'host_vars/w1.yml': '[1, 2]\n',
     });
@@ -299,43 +299,9 @@ describe('problems in vars files are reported at their file:line:col', () => {
     expect(found.map((p) => `${p.at.slice(root.length + 1)}: ${p.message}`)).toEqual([
       "hosts.ini:2:21: ansible_port of host 'edge01' is 0, not a port number",
       "group_vars/east.yml:1:11: platform of host 'edge01' is 'junos', not a supported platform",
-      "group_vars/west.yml:2:21: ansible_network_os of host 'w1' is 'eos', which runbook does not support",
+      "group_vars/west.yml:2:21: ansible_network_os of host 'w1' is 'vyos', which runbook does not support",
       'host_vars/w1.yml:1:1: a vars file must be a mapping of variable names to values, not a list',
     ]);
-  });
-});
-
-describe('ansible-vault', () => {
-  test('an encrypted vars file is refused, saying how to work around it', async () => {
-    const vault = '$ANSIBLE_VAULT;1.1;AES256\n61626364656667686970\n';
-    const root = await tree({
-      'hosts.yml': YAML_INV,
-      'group_vars/all/vault.yml': vault,
-      'group_vars/all/main.yml': 'x: 1\n',
-    });
-    const found = await problems(join(root, 'hosts.yml'));
-    const path = join(root, 'group_vars/all/vault.yml');
-    expect(found).toEqual([
-      {
-        at: `${path}:1:1`,
-        message: 'the file is encrypted with ansible-vault, which runbook does not support',
-        hint: `decrypt it (ansible-vault decrypt ${path}), or move the secret out of it and give it with --password-env VAR`,
-      },
-    ]);
-  });
-
-  test('an inline !vault value is refused at its position', async () => {
-    const root = await tree({
-      'hosts.yml': YAML_INV,
-      'host_vars/edge01.yml': 'ansible_user: netops\nsecret: !vault |\n  $ANSIBLE_VAULT;1.1;AES256\n  6162\n',
-    });
-    const found = await problems(join(root, 'hosts.yml'));
-    expect(found).toHaveLength(1);
-    expect(found[0]).toMatchObject({
-      at: `${join(root, 'host_vars/edge01.yml')}:2:9`,
-      message: "'secret' is encrypted with ansible-vault (!vault), which runbook does not support",
-    });
-    expect(found[0]!.hint).toMatch(/--password-env/);
   });
 });
 

@@ -2,13 +2,7 @@ import { readFile } from 'node:fs/promises';
 import { Ajv } from 'ajv';
 import { describe, expect, test } from 'vitest';
 import { parse } from 'yaml';
-import {
-  NETWORK_OS_PLATFORMS,
-  detectFormat,
-  loadInventory,
-  parseInventory,
-  type Inventory,
-} from '../../src/fleet/inventory.js';
+import { detectFormat, loadInventory, parseInventory, type Inventory } from '../../src/fleet/inventory.js';
 import { ValidationError } from '../../src/errors.js';
 import { platformNames } from '../../src/platforms/index.js';
 
@@ -305,7 +299,7 @@ describe('ansible_network_os and platform', () => {
   test('an unknown network os names the host, the value and the supported values', () => {
     let err: unknown;
     try {
-      parseInventory('[r]\nr1 ansible_network_os=arista.eos.eos\n', 'os.ini');
+      parseInventory('[r]\nr1 ansible_network_os=vyos.vyos.vyos\n', 'os.ini');
     } catch (e) {
       err = e;
     }
@@ -314,7 +308,7 @@ describe('ansible_network_os and platform', () => {
     expect(v.code).toBe('E_INVENTORY');
     expect(v.diagnostics).toHaveLength(1);
     expect(v.diagnostics[0]!.message).toBe(
-      "ansible_network_os of host 'r1' is 'arista.eos.eos', which runbook does not support",
+      "ansible_network_os of host 'r1' is 'vyos.vyos.vyos', which runbook does not support",
     );
     expect(v.diagnostics[0]!.pos).toEqual({ file: 'os.ini', line: 2, col: 23 });
     expect(v.diagnostics[0]!.hint).toContain('cisco.ios.ios');
@@ -392,8 +386,10 @@ describe('schemas/inventory.schema.json', () => {
     expect(validate(parse(await readFile('examples/inventory/lab.yml', 'utf8')))).toBe(true);
     expect(validate({ all: { hosts: { r1: { ansible_port: 70000 } } } })).toBe(false);
     expect(validate({ all: { host: {} } })).toBe(false);
+    // platform names come from the loaded profiles (user dirs too): the code checks them, not the schema
     const vars = schema.definitions.vars.properties;
-    expect(vars.ansible_network_os.enum).toEqual(Object.keys(NETWORK_OS_PLATFORMS));
-    expect(vars.platform.enum).toEqual(platformNames);
+    expect(vars.platform.type).toBe('string');
+    expect(vars.ansible_network_os.type).toBe('string');
+    expect(platformNames()).toContain('cisco-iosxe');
   });
 });

@@ -87,7 +87,8 @@ export class Shell {
       c.shell({ term: 'vt100', rows: 24, cols: 200 }, (err, ch) => (err ? reject(err) : resolve(ch))),
     );
     const sh = new Shell(c, ch);
-    await sh.until(/#$/);
+    // `>`: a router with an enable secret starts at user EXEC
+    await sh.until(/[#>]$/);
     sh.buf = '';
     return sh;
   }

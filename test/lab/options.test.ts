@@ -269,3 +269,63 @@ describe('SSH server', () => {
     expect((await execOnce(alt.routers[0]!, 'show clock')).code).toBe(0);
   });
 });
+
+describe('enable secret (privilege 1 at login)', () => {
+  const SECRET = 'Lab-En4ble-7';
+
+  it('starts at edge1>, refuses privileged commands, and enable asks for the secret without echo', async () => {
+    const l = await lab({ scenario: 'classic', device: { enableSecret: SECRET } });
+    const r = l.routers[0]!;
+    const s = await shell(l);
+    expect(await s.run('show logging', /edge1>$/)).toContain('% Invalid input detected');
+    await s.run('terminal length 0', /edge1>$/);
+    expect(await s.run('show version', /edge1>$/)).toContain('Cisco IOS XE Software');
+    s.write('enable\r');
+    await s.until(/Password: $/);
+    s.write('nope\r');
+    expect(await s.until(/Password: $/)).not.toContain('nope');
+    s.write(`${SECRET}\r`);
+    const after = await s.until(/edge1[>#]$/);
+    expect(after).toMatch(/edge1#$/);
+    expect(after).not.toContain(SECRET);
+    expect(await s.run('show logging')).toContain('RECVD_PKT_INV_SPI');
+    expect(await s.run('disable', /edge1>$/)).toMatch(/edge1>$/);
+    expect(r.audit().map((a) => a.command)).not.toContain(SECRET);
+  });
+
+  it('three wrong secrets end with % Bad secrets; with AAA one gets % Access denied', async () => {
+    const local = await shell(await lab({ device: { enableSecret: SECRET } }));
+    local.write('enable\r');
+    for (let i = 0; i < 3; i++) {
+      await local.until(/Password: $/);
+      local.write('wrong\r');
+    }
+    expect((await local.until(/edge1>$/)).replace(/\r/g, '')).toContain('% Bad secrets');
+    const aaa = await shell(await lab({ device: { enableSecret: SECRET, enableFailure: 'access-denied' } }));
+    aaa.write('enable\r');
+    await aaa.until(/Password: $/);
+    aaa.write('wrong\r');
+    expect((await aaa.until(/edge1>$/)).replace(/\r/g, '')).toContain('% Access denied');
+  });
+
+  it('runbook lab --enable-secret / --enable-aaa map to the device options', async () => {
+    const { labOptions } = await import('../../src/cli/lab.js');
+    const flags = {
+      scenario: 'sdwan',
+      count: '1',
+      port: '0',
+      bind: '127.0.0.1',
+      stateDir: tmp(),
+      user: 'admin',
+      password: 'admin',
+      pager: true,
+      bfdDelay: '0',
+    };
+    expect(labOptions({ ...flags, enableSecret: SECRET, enableAaa: true }).device).toMatchObject({
+      enableSecret: SECRET,
+      enableFailure: 'access-denied',
+    });
+    expect(labOptions(flags).device!.enableSecret).toBeUndefined();
+    await expect(lab({ device: { enableSecret: 'has space' } })).rejects.toThrow(/printable characters/);
+  });
+});

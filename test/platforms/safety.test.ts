@@ -4,7 +4,8 @@
  * read-only, so they cannot pass as read-only steps or slip through dry-run.
  */
 import { describe, expect, it } from 'vitest';
-import { getProfile, isReadOnlyCommand } from '../../src/platforms/index.js';
+import { getProfile } from '../../src/platforms/index.js';
+import { isReadOnlyCommand } from '../../src/platforms/readonly.js';
 import { compileRunbookSource } from '../../src/runbook/load.js';
 import { run } from '../engine/harness.js';
 

@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { findDeviceError, getProfile, isReadOnlyCommand } from '../../src/platforms/index.js';
+import { findDeviceError, getProfile } from '../../src/platforms/index.js';
+import { isReadOnlyCommand } from '../../src/platforms/readonly.js';
 
 const ios = getProfile('cisco-iosxe');
 const sdwan = getProfile('cisco-iosxe-sdwan');
