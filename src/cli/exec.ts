@@ -5,10 +5,7 @@
  */
 import { MASK } from '../redact.js';
 import type { Command } from 'commander';
-import { hostname } from 'node:os';
 import { resolve } from 'node:path';
-import { localUser, resolveEndpoint } from '../transport/sshconfig.js';
-import { packageVersion } from './version.js';
 import { RunbookError } from '../errors.js';
 import { DEFAULT_STATE_DIR } from '../store/runs.js';
 import { action, collect } from './output.js';
@@ -172,6 +169,7 @@ async function execCommand(file: string, flags: ExecFlags): Promise<number> {
     { resolveExtraVars },
     { keyringFromFlags },
     { listHosts },
+    { resolvedEndpoint, operator },
   ] = await Promise.all([
     import('../runbook/load.js'),
     import('../store/runs.js'),
@@ -184,6 +182,7 @@ async function execCommand(file: string, flags: ExecFlags): Promise<number> {
     import('./extra-vars.js'),
     import('./vault-flags.js'),
     import('./plan.js'),
+    import('./endpoint.js'),
   ]);
   const loaded = await loadRunbook(file);
   const vault = await keyringFromFlags(flags);
@@ -236,7 +235,7 @@ async function execCommand(file: string, flags: ExecFlags): Promise<number> {
         resolved: resolvedEndpoint(t, connection.sshConfigFile),
       })),
       mode,
-      operator: { user: localUser(), host: hostname(), tool: `runbook ${packageVersion()}` },
+      operator: operator(),
       ...(change ? { change } : {}),
       // `--lab` is recorded so that resume can say why such a run cannot be resumed
       argv: [
@@ -322,18 +321,4 @@ export function checkChangeId(raw: string): string {
     });
   }
   return raw;
-}
-
-/** Where the target really goes after ssh config; as given when the config cannot be read. */
-function resolvedEndpoint(
-  t: Target,
-  sshConfigFile: string | false | undefined,
-): { address: string; port: number; user: string; via?: string[] } {
-  try {
-    const r = resolveEndpoint({ address: t.address, port: t.port, user: t.user, file: sshConfigFile });
-    return { address: r.address, port: r.port, user: r.user, ...(r.via.length ? { via: r.via } : {}) };
-  } catch {
-    // a bad config file is reported when the host connects, with its own error
-    return { address: t.address, port: t.port, user: t.user ?? localUser() };
-  }
 }

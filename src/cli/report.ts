@@ -6,10 +6,7 @@
 import type { Command } from 'commander';
 import { writeFileSync } from 'node:fs';
 import { RunbookError } from '../errors.js';
-import { readChangeRecord } from '../report/change.js';
-import { renderHtmlReport } from '../report/html.js';
-import { renderMarkdownReport } from '../report/markdown.js';
-import { DEFAULT_STATE_DIR, RunStore } from '../store/runs.js';
+import { DEFAULT_STATE_DIR } from '../store/runs.js';
 import { action } from './output.js';
 
 const REPORT_FORMATS = ['html', 'markdown'] as const;
@@ -39,6 +36,14 @@ async function reportCommand(id: string, flags: ReportFlags): Promise<number> {
       hint: `use one of: ${REPORT_FORMATS.join(', ')}`,
     });
   }
+  // loaded on use, so `runbook --help` stays fast
+  const [{ RunStore }, { readChangeRecord }, { renderHtmlReport }, { renderMarkdownReport }] =
+    await Promise.all([
+      import('../store/runs.js'),
+      import('../report/change.js'),
+      import('../report/html.js'),
+      import('../report/markdown.js'),
+    ]);
   const handle = await new RunStore(flags.stateDir).open(id);
   let text: string;
   try {

@@ -4,6 +4,7 @@
  * --json), how a person approves (a y/N question on a terminal, --yes, or nobody), signals as abort
  * signals, and the summary or JSON document at the end. The run itself is src/run/orchestrator.
  */
+import { setMaxListeners } from 'node:events';
 import { RunbookError, type ExitCode } from '../errors.js';
 import type { Runbook } from '../runbook/model.js';
 import type { Value } from '../expr/types.js';
@@ -102,8 +103,13 @@ export async function runSession(o: SessionOptions): Promise<ExitCode> {
     },
   });
   // quit at an approval stops the run like a Ctrl-C (between steps; resumable)
+  // (one controller fed by both, rather than AbortSignal.any, whose signals Node 20 may collect early)
   const quit = new AbortController();
-  const stop = AbortSignal.any([interrupts.stop, quit.signal]);
+  if (interrupts.stop.aborted) quit.abort(interrupts.stop.reason);
+  else interrupts.stop.addEventListener('abort', () => quit.abort(interrupts.stop.reason), { once: true });
+  const stop = quit.signal;
+  // every running host listens on it (sleeps, commands): not a leak
+  setMaxListeners(0, stop);
   const approver = o.yes
     ? approveAllAs(o.restore ? 'resume-yes' : 'yes-flag')
     : interactive
