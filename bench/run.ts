@@ -1,9 +1,11 @@
 /**
  * `npm run bench`: the engine against N emulated SD-WAN edges over SSH, and the floor beside it.
- *   node dist/bench/run.js [--only startup] [--sizes 1,50,200,1000] [--forks F] [--runbook FILE[,FILE]]
- *                          [--bfd-delay MS] [--out bench/results.md | --no-write] [--keep]
- * First the start-up figures (bench/startup.ts); each benchmark rewrites its own section of
- * results.md (bench/sections.ts).
+ *   node dist/bench/run.js [--only startup|textfsm|distributed] [--sizes 1,50,200,1000] [--forks F] [--runbook FILE[,FILE]]
+ *                          [--bfd-delay MS] [--out bench/results.md | --no-write] [--keep] [--mb N]
+ *                          [--distributed N | --no-distributed] [--workers W]
+ * First the start-up figures (bench/startup.ts), then the TextFSM engine against python3-textfsm on
+ * N MB inputs (bench/textfsm.ts, default 4), then the fleet; each benchmark rewrites its own section
+ * of results.md (bench/sections.ts).
  * Default runbooks: runbooks/recover-inv-spi.yaml (the target) and bench/rekey-poll.yaml (the floor's
  * procedure as a runbook: their ratio is the engine's own overhead). Default forks: N (at most 1000).
  * Per size N, each in fresh processes (two cores: the lab never shares a process with the measured
@@ -17,14 +19,13 @@
  *     BFD session is up, at the runbook's poll interval; same concurrency; verified the same way.
  * Wall time is spawn-to-exit of the measured process; CPU and peak RSS are its own getrusage
  * (bench/probe, loaded with --import); per-host p50/p95 come from the --json document (engine) and
- * the floor's own timings. Exit code 1 when any run is not verified by the lab.
+ * the floor's own timings. Then the distributed case (bench/distributed): the first runbook on N
+ * routers (default 1000) in-process vs through W workers (default 4) and PostgreSQL.
+ * Exit code 1 when any run is not verified by the lab.
  */
-import { spawn, type ChildProcess } from 'node:child_process';
-import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync, existsSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { cpus, tmpdir } from 'node:os';
-import { dirname, join, relative, resolve } from 'node:path';
-import { createInterface, type Interface } from 'node:readline';
-import { fileURLToPath } from 'node:url';
+import { join, relative, resolve } from 'node:path';
 import type { AuditEntry } from '../src/lab/index.js';
 import type { ResultDocument } from '../src/report/json.js';
 import { loadRunbook } from '../src/runbook/load.js';
@@ -32,12 +33,23 @@ import type { Step } from '../src/runbook/model.js';
 import type { FloorPlan, FloorResult, FloorStep } from './floor.js';
 import { benchStartup } from './startup.js';
 import { replaceSection } from './sections.js';
+import { benchTextfsm, formatTextfsm } from './textfsm.js';
 import { formatResults, percentile, type BenchRow, type Measure, type ResultsSection } from './report.js';
+import {
+  HERE,
+  LabProcess,
+  measured,
+  parseJson,
+  PASSWORD,
+  PASSWORD_ENV,
+  ROOT,
+  CLI,
+  writeTargets,
+  type Usage,
+  type Verify,
+} from './harness.js';
+import { benchDistributed, formatDistributed, type DistributedResult } from './distributed.js';
 
-const HERE = dirname(fileURLToPath(import.meta.url));
-const ROOT = resolve(HERE, '..', '..');
-const CLI = join(ROOT, 'dist/src/cli/main.js');
-const PROBE = join(HERE, 'probe.js');
 const BFD_COMMAND = 'show sdwan bfd sessions';
 /**
  * The procedure's last check, "the QFP invalid-SPI counter no longer grows", needs two reads of the
@@ -45,13 +57,14 @@ const BFD_COMMAND = 'show sdwan bfd sessions';
  * hand-written script doing the same procedure waits the same window, so the floor does too.
  */
 const QFP_COMMAND = 'show platform hardware qfp active feature ipsec datapath drops';
-const PASSWORD = 'bench-lab-pw';
-const PASSWORD_ENV = 'RUNBOOK_BENCH_PASSWORD';
 /** The issue's runbook, then the engine-overhead one (the floor's procedure as a runbook). */
 const DEFAULT_RUNBOOKS = ['runbooks/recover-inv-spi.yaml', 'bench/rekey-poll.yaml'];
 
 interface Args {
   sizes: number[];
+  /** The distributed case's size (0: skip it) and its number of workers. */
+  distN: number;
+  distWorkers: number;
   forks?: number;
   runbooks: string[];
   bfdDelayMs: number;
@@ -70,128 +83,20 @@ function parseArgs(argv: string[]): Args {
   const forks = get('--forks') === undefined ? undefined : Number(get('--forks'));
   if (forks !== undefined && !(Number.isInteger(forks) && forks >= 1))
     throw new Error('--forks: a whole number >= 1');
+  const distN = argv.includes('--no-distributed') ? 0 : Number(get('--distributed') ?? '1000');
+  const distWorkers = Number(get('--workers') ?? '4');
+  if (!Number.isInteger(distN) || distN < 0 || !Number.isInteger(distWorkers) || distWorkers < 1)
+    throw new Error('--distributed N (0 to skip) and --workers W: whole numbers');
   return {
     sizes,
+    distN,
+    distWorkers,
     forks,
     runbooks: (get('--runbook') ?? DEFAULT_RUNBOOKS.join(',')).split(',').map((f) => resolve(ROOT, f.trim())),
     bfdDelayMs: Number(get('--bfd-delay') ?? '3000'),
     out: argv.includes('--no-write') ? undefined : resolve(get('--out') ?? join(ROOT, 'bench/results.md')),
     keep: argv.includes('--keep'),
   };
-}
-
-interface LabRouterInfo {
-  name: string;
-  host: string;
-  port: number;
-  hostKey: string;
-}
-
-/** A lab-server child process and its line protocol. */
-class LabProcess {
-  private readonly lines: Interface;
-  private readonly waiting: ((line: string) => void)[] = [];
-  routers: LabRouterInfo[] = [];
-
-  private constructor(private readonly child: ChildProcess) {
-    this.lines = createInterface({ input: child.stdout! });
-    this.lines.on('line', (l) => this.waiting.shift()?.(l));
-  }
-
-  static async start(count: number, stateDir: string, bfdDelayMs: number): Promise<LabProcess> {
-    const child = spawn(
-      process.execPath,
-      [
-        join(HERE, 'lab-server.js'),
-        '--count',
-        String(count),
-        '--scenario',
-        'sdwan',
-        '--bfd-delay',
-        String(bfdDelayMs),
-        '--state-dir',
-        stateDir,
-        '--password',
-        PASSWORD,
-      ],
-      { stdio: ['pipe', 'pipe', 'inherit'] },
-    );
-    const lab = new LabProcess(child);
-    const first = await lab.next();
-    lab.routers = (JSON.parse(first) as { routers: LabRouterInfo[] }).routers;
-    return lab;
-  }
-
-  private next(): Promise<string> {
-    return new Promise((res, rej) => {
-      this.waiting.push(res);
-      this.child.once('exit', (code) => rej(new Error(`the lab process exited (code ${code})`)));
-    });
-  }
-
-  async request<T>(line: string): Promise<T> {
-    const reply = this.next();
-    this.child.stdin!.write(`${line}\n`);
-    return JSON.parse(await reply) as T;
-  }
-
-  async stop(): Promise<void> {
-    const exited = new Promise((res) => this.child.once('exit', res));
-    this.child.stdin!.end('quit\n');
-    await exited;
-  }
-}
-
-interface Verify {
-  total: number;
-  recovered: number;
-  notRecovered: string[];
-}
-
-interface Usage {
-  userUs: number;
-  systemUs: number;
-  maxRssKb: number;
-}
-
-/** Spawn `node --import probe ARGS`, time it to exit, collect stdout and its getrusage. */
-async function measured(
-  args: string[],
-  dir: string,
-  label: string,
-): Promise<{ code: number | null; stdout: string; stderrTail: string; wallMs: number; usage: Usage }> {
-  const usageFile = join(dir, `${label}.usage.json`);
-  const t0 = performance.now();
-  const child = spawn(process.execPath, ['--import', PROBE, ...args], {
-    env: { ...process.env, BENCH_USAGE_FILE: usageFile, [PASSWORD_ENV]: PASSWORD, RUNBOOK_NO_PROGRESS: '1' },
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
-  const out: Buffer[] = [];
-  let err = '';
-  child.stdout.on('data', (d: Buffer) => out.push(d));
-  child.stderr.on('data', (d: Buffer) => (err = (err + d.toString()).slice(-4000)));
-  const code = await new Promise<number | null>((res) => child.on('close', res));
-  const wallMs = performance.now() - t0;
-  if (!existsSync(usageFile)) throw new Error(`${label}: no usage written (exit ${code}); stderr:\n${err}`);
-  const usage = JSON.parse(readFileSync(usageFile, 'utf8')) as Usage;
-  return { code, stdout: Buffer.concat(out).toString('utf8'), stderrTail: err, wallMs, usage };
-}
-
-function writeTargets(dir: string, routers: LabRouterInfo[]): { inventory: string; knownHosts: string } {
-  const inventory = join(dir, 'inventory.yml');
-  const knownHosts = join(dir, 'known_hosts');
-  writeFileSync(
-    inventory,
-    [
-      'all:',
-      '  vars: {ansible_host: 127.0.0.1}',
-      '  hosts:',
-      ...routers.map((r) => `    ${r.name}: {ansible_port: ${r.port}}`),
-      '',
-    ].join('\n'),
-  );
-  writeFileSync(knownHosts, routers.map((r) => `[${r.host}]:${r.port} ${r.hostKey}\n`).join(''));
-  return { inventory, knownHosts };
 }
 
 /** Poll interval of the runbook's BFD verification (the last retrying step that sends the BFD command). */
@@ -255,17 +160,6 @@ function floorSteps(
   if (!changed)
     throw new Error('the engine sent no state-changing command to the first router: nothing to compare with');
   return steps;
-}
-
-/** The measured process's JSON output, or an error that says how it ended. */
-function parseJson<T>(run: { code: number | null; stdout: string; stderrTail: string }, label: string): T {
-  try {
-    return JSON.parse(run.stdout) as T;
-  } catch {
-    throw new Error(
-      `${label}: exit ${run.code} without a JSON document on stdout; stderr ends with:\n${run.stderrTail}`,
-    );
-  }
 }
 
 const cpuSeconds = (u: Usage): number => (u.userUs + u.systemUs) / 1e6;
@@ -415,17 +309,63 @@ function failedRow(n: number, a: Args, err: unknown): BenchRow {
   };
 }
 
+/** The TextFSM bench (bench/textfsm.ts); 1 when the two sides' records differ. */
+function textfsmBench(argv: string[], outFile: string | undefined): number {
+  const mb = argv.includes('--mb') ? Number(argv[argv.indexOf('--mb') + 1]) : 4;
+  const repeat = 3;
+  process.stderr.write(`bench: TextFSM engine vs python3-textfsm, ${mb} MB inputs ...\n`);
+  const rows = benchTextfsm({ mb, repeat });
+  const markdown = formatTextfsm(rows, repeat);
+  process.stdout.write(`${markdown}\n`);
+  if (outFile) replaceSection(outFile, 'textfsm', markdown);
+  return rows.every((r) => r.same) ? 0 : 1;
+}
+
+/** The distributed case (bench/distributed.ts) on the first runbook; its own section of results.md. */
+async function distributedBench(a: Args, outFile: string | undefined): Promise<number> {
+  const work = mkdtempSync(join(tmpdir(), 'runbook-bench-dist-'));
+  const file = a.runbooks[0]!;
+  process.stderr.write(`bench: distributed, N=${a.distN}, ${a.distWorkers} workers ...\n`);
+  let dist: DistributedResult;
+  try {
+    dist = await benchDistributed({
+      n: a.distN,
+      workers: a.distWorkers,
+      runbook: file,
+      bfdDelayMs: a.bfdDelayMs,
+      work,
+    }).catch((err: unknown) => ({
+      n: a.distN,
+      workers: a.distWorkers,
+      failures: [err instanceof Error ? err.message : String(err)],
+    }));
+  } finally {
+    if (!a.keep) rmSync(work, { recursive: true, force: true });
+  }
+  const markdown = formatDistributed(dist, relative(ROOT, file), new Date().toISOString().slice(0, 10));
+  process.stdout.write(`${markdown}\n`);
+  if (outFile) replaceSection(outFile, 'distributed', markdown);
+  if (dist.failures.length > 0) {
+    process.stderr.write(`bench FAILED (distributed): ${dist.failures.join('; ')}\n`);
+    return 1;
+  }
+  return 0;
+}
+
 async function main(): Promise<number> {
   const argv = process.argv.slice(2);
   const only = argv.includes('--only') ? argv[argv.indexOf('--only') + 1] : undefined;
   const outFile = argv.includes('--no-write')
     ? undefined
     : resolve(argv.includes('--out') ? argv[argv.indexOf('--out') + 1]! : join(ROOT, 'bench/results.md'));
+  if (only === 'textfsm') return textfsmBench(argv, outFile);
+  if (only === 'distributed') return distributedBench(parseArgs(argv), outFile);
   process.stderr.write('bench: start-up ...\n');
   const startup = benchStartup(ROOT);
   process.stdout.write(`${startup.markdown}\n`);
   if (outFile) replaceSection(outFile, 'startup', startup.markdown);
   if (only === 'startup') return startup.met ? 0 : 1;
+  if (textfsmBench(argv, outFile) !== 0) return 1;
   const a = parseArgs(argv);
   const work = mkdtempSync(join(tmpdir(), 'runbook-bench-'));
   const sections: ResultsSection[] = [];
@@ -471,9 +411,12 @@ async function main(): Promise<number> {
     replaceSection(a.out, 'fleet', text.replace(/^# Benchmark results\n+/, ''));
     process.stderr.write(`bench: wrote ${a.out}\n`);
   }
-  const failed = sections.flatMap((sec) =>
-    sec.rows.flatMap((r) => r.failures.map((f) => `${sec.runbook} N=${r.n}: ${f}`)),
-  );
+  const failed = [
+    ...sections.flatMap((sec) =>
+      sec.rows.flatMap((r) => r.failures.map((f) => `${sec.runbook} N=${r.n}: ${f}`)),
+    ),
+    ...(a.distN > 0 && (await distributedBench(a, outFile)) !== 0 ? ['distributed: see above'] : []),
+  ];
   if (failed.length > 0) {
     process.stderr.write(
       `\nbench FAILED: not every run was verified by the lab:\n  ${failed.join('\n  ')}\n`,

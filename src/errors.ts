@@ -10,6 +10,9 @@ export type ErrorCode =
   | 'E_RUNBOOK_READ'
   | 'E_VAR_INVALID'
   | 'E_TEMPLATE'
+  | 'E_TEXTFSM_TEMPLATE'
+  | 'E_TEXTFSM_NO_TEMPLATE'
+  | 'E_TEXTFSM_ERROR'
   | 'E_EXPR'
   | 'E_CONNECT'
   | 'E_AUTH'
@@ -26,6 +29,9 @@ export type ErrorCode =
   | 'E_RUN_CORRUPT'
   | 'E_RUNBOOK_CHANGED'
   | 'E_INVENTORY'
+  | 'E_STORE_CONNECT'
+  | 'E_STORE_AUTH'
+  | 'E_STORE_SCHEMA'
   | 'E_PLATFORM_INVALID'
   | 'E_STEP_FAILED'
   | 'E_PRIVILEGE'
@@ -86,6 +92,9 @@ const EXIT: Record<ErrorCode, ExitCode> = {
   E_RUNBOOK_READ: 2,
   E_VAR_INVALID: 2,
   E_TEMPLATE: 1,
+  E_TEXTFSM_TEMPLATE: 2,
+  E_TEXTFSM_NO_TEMPLATE: 2,
+  E_TEXTFSM_ERROR: 1,
   E_EXPR: 1,
   E_CONNECT: 3,
   E_AUTH: 3,
@@ -102,6 +111,9 @@ const EXIT: Record<ErrorCode, ExitCode> = {
   E_RUN_CORRUPT: 2,
   E_RUNBOOK_CHANGED: 2,
   E_INVENTORY: 2,
+  E_STORE_CONNECT: 3,
+  E_STORE_AUTH: 3,
+  E_STORE_SCHEMA: 2,
   E_PLATFORM_INVALID: 2,
   E_STEP_FAILED: 1,
   /** `enable` failed: wrong or missing enable secret, privilege not reached. */

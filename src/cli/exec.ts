@@ -8,6 +8,9 @@ import type { Command } from 'commander';
 import { resolve } from 'node:path';
 import { RunbookError } from '../errors.js';
 import { DEFAULT_STATE_DIR } from '../store/runs.js';
+import { maskUrl } from '../store/url.js';
+import type { RemoteHosts } from '../queue/dispatch.js';
+import type { PostgresStore } from '../store/postgres.js';
 import { action, collect } from './output.js';
 import type { Target } from '../fleet/target.js';
 import type { ConnectionFlags } from './connection-flags.js';
@@ -26,6 +29,9 @@ interface ExecFlags extends ConnectionFlags, FleetFlags {
   yes?: boolean;
   startAt?: string;
   stateDir: string;
+  store?: string;
+  workers?: boolean;
+  visibilityTimeout?: string;
   json?: boolean;
   quiet?: boolean;
   verbose?: boolean;
@@ -69,6 +75,15 @@ export function register(program: Command): void {
     .option('-y, --yes', 'approve every disruptive step without asking')
     .option('--start-at <step>', 'skip the steps before this step id (fresh run)')
     .option('--state-dir <dir>', 'where run records, journals and locks live', DEFAULT_STATE_DIR)
+    .option(
+      '--store <url>',
+      'a shared PostgreSQL store for run records, journals, approvals and locks (postgres://USER@HOST:PORT/DB; default $RUNBOOK_STORE)',
+    )
+    .option('--workers', 'run the hosts on `runbook worker` processes through the store (needs --store)')
+    .option(
+      '--visibility-timeout <seconds>',
+      'with --workers: a host whose worker is silent this long goes back to the queue (default 60)',
+    )
     .option('--json', 'print one JSON document with every host, step, capture and command at the end')
     .option('-q, --quiet', 'print only the summary and errors')
     .option('-v, --verbose', 'also stream device output')
@@ -159,7 +174,9 @@ async function execCommand(file: string, flags: ExecFlags): Promise<number> {
   // loaded here, not at start-up: `runbook --help` and `validate` do not pay for SSH and the renderers
   const [
     { loadRunbook },
-    { RunStore },
+    { openStore, storeFlag },
+    { workerGroupOf },
+    { remoteHosts },
     { resolveTargets, toPort },
     { runSession },
     { connectionFromFlags, connectionArgv },
@@ -172,7 +189,9 @@ async function execCommand(file: string, flags: ExecFlags): Promise<number> {
     { resolvedEndpoint, operator },
   ] = await Promise.all([
     import('../runbook/load.js'),
-    import('../store/runs.js'),
+    import('../store/open.js'),
+    import('../queue/groups.js'),
+    import('../queue/dispatch.js'),
     import('./targets.js'),
     import('./session.js'),
     import('./connection-flags.js'),
@@ -191,9 +210,26 @@ async function execCommand(file: string, flags: ExecFlags): Promise<number> {
   const connection = await connectionFromFlags(flags, runbook, vars);
   connection.secrets.push(...vault.passwords, ...vault.revealed);
   const stateDir = resolve(flags.stateDir);
-
-  const lab = flags.lab !== undefined ? await startEmbeddedLab(flags.lab, stateDir) : undefined;
+  const visibilityS = flags.visibilityTimeout === undefined ? undefined : toSeconds(flags.visibilityTimeout);
+  if (flags.workers && flags.lab !== undefined) {
+    throw new RunbookError('E_USAGE', '--workers cannot run against the embedded --lab', {
+      hint: 'start a lab (runbook lab --count N) where the workers can reach it and use -i INVENTORY or --host',
+    });
+  }
+  const store = await openStore({ store: flags.store, stateDir: flags.stateDir });
+  let remote: RemoteHosts | undefined;
+  let lab: Awaited<ReturnType<typeof startEmbeddedLab>> | undefined;
   try {
+    if (flags.workers && store.kind !== 'postgres') {
+      throw new RunbookError(
+        'E_USAGE',
+        '--workers needs a shared store: --store postgres://... or $RUNBOOK_STORE',
+        {
+          hint: 'workers and this command meet in PostgreSQL (docs/workers.md)',
+        },
+      );
+    }
+    lab = flags.lab !== undefined ? await startEmbeddedLab(flags.lab, stateDir) : undefined;
     let targets: Target[];
     if (lab) {
       targets = lab.targets(runbook.platform);
@@ -219,9 +255,8 @@ async function execCommand(file: string, flags: ExecFlags): Promise<number> {
       return 0;
     }
     checkBecome(targets, connection.become);
-    const store = new RunStore(stateDir);
     const mode = flags.dryRun || flags.check ? 'dry-run' : 'exec';
-    const run = await store.create({
+    const run = await store.createRun({
       runbookPath: runbook.file,
       runbookName: runbook.name,
       contentHash: runbook.contentHash,
@@ -232,6 +267,7 @@ async function execCommand(file: string, flags: ExecFlags): Promise<number> {
         port: t.port,
         platform: t.platform,
         ...(t.user ? { user: t.user } : {}),
+        ...(flags.workers ? { workerGroup: workerGroupOf(t) } : {}),
         resolved: resolvedEndpoint(t, connection.sshConfigFile),
       })),
       mode,
@@ -246,9 +282,19 @@ async function execCommand(file: string, flags: ExecFlags): Promise<number> {
         ...(flags.inventory ? ['--inventory', resolve(flags.inventory)] : []),
       ],
     });
-    // absolute, so the printed commands work from any directory
-    const stateFlag = flags.stateDir === DEFAULT_STATE_DIR ? '' : ` --state-dir ${shellQuote(stateDir)}`;
+    const where = storeFlag({ store: flags.store, stateDir: flags.stateDir });
+    if (flags.workers) {
+      remote = await remoteHosts({
+        store: store as PostgresStore,
+        run,
+        ...(visibilityS === undefined ? {} : { visibilityS }),
+        ...(flags.startAt === undefined ? {} : { startAt: flags.startAt }),
+        yes: Boolean(flags.yes),
+        keepGoing: fleet.keepGoing,
+      });
+    }
     return await runSession({
+      store,
       runbook,
       vars,
       targets,
@@ -261,10 +307,13 @@ async function execCommand(file: string, flags: ExecFlags): Promise<number> {
       level: flags.quiet ? 'quiet' : flags.verbose ? 'verbose' : 'normal',
       ...fleet,
       // the embedded lab ends with this process: a run against it is rehearsed again, not resumed
-      resumeCommand: lab ? rerunCommand([], []) : `runbook resume ${run.meta.id}${stateFlag}`,
+      resumeCommand: lab
+        ? rerunCommand([], [])
+        : `runbook resume ${run.meta.id}${where}${flags.workers ? ' --workers' : ''}`,
+      ...(remote ? { remote: remote.run } : {}),
       details: Boolean(flags.details),
       detailedExitcode: Boolean(flags.detailedExitcode),
-      hostDetailsCommand: `runbook runs ${run.meta.id}${stateFlag} --host H`,
+      hostDetailsCommand: `runbook runs ${run.meta.id}${where} --host H`,
       retryCommand: ({ retryFile, hosts }) =>
         flags.inventory
           ? rerunCommand(['--limit'], ['--limit', `@${retryFile}`])
@@ -273,8 +322,24 @@ async function execCommand(file: string, flags: ExecFlags): Promise<number> {
             : rerunCommand(['--host'], ['--host', hosts.join(',')]),
     });
   } finally {
+    await remote?.close();
     await lab?.close();
+    await store.close();
   }
+}
+
+function toSeconds(v: string): number {
+  const n = Number(v);
+  if (!Number.isInteger(n) || n < 1 || n > 86_400) {
+    throw new RunbookError(
+      'E_USAGE',
+      `--visibility-timeout ${v}: not a whole number of seconds from 1 to 86400`,
+      {
+        hint: 'e.g. --visibility-timeout 60 (a host goes back to the queue a minute after its worker went silent)',
+      },
+    );
+  }
+  return n;
 }
 
 /**
@@ -291,7 +356,12 @@ function rerunCommand(drop: string[], add: string[]): string {
       continue;
     }
     if (drop.some((d) => a.startsWith(`${d}=`))) continue;
-    out.push(a);
+    // a password typed into the store URL is never printed
+    if (a === '--store' && i + 1 < args.length) {
+      out.push(a, maskUrl(args[++i]!));
+      continue;
+    }
+    out.push(a.startsWith('--store=') ? `--store=${maskUrl(a.slice(8))}` : a);
   }
   return ['runbook', ...out, ...add].map(shellQuote).join(' ');
 }

@@ -6,6 +6,7 @@
 import type { Command } from 'commander';
 import { RunbookError } from '../errors.js';
 import type { Lab, LabOptions } from '../lab/index.js';
+import type { LabSyslog } from '../lab/syslog.js';
 import { SCENARIOS, type Scenario } from '../lab/topology.js';
 import { action } from './output.js';
 
@@ -22,6 +23,9 @@ interface LabFlags {
   refuseTerminalLength?: boolean;
   dropOnControlClear?: boolean;
   bfdDelay: string;
+  addressPerRouter?: boolean;
+  syslog?: string;
+  syslogInterval?: string;
   enableSecret?: string;
   enableAaa?: boolean;
 }
@@ -49,6 +53,15 @@ export function register(program: Command): void {
     )
     .option('--drop-on-control-clear', '`clear sdwan control connections` drops the SSH session')
     .option('--bfd-delay <ms>', 'delay before BFD comes up after a fix, in ms', '3000')
+    .option(
+      '--address-per-router',
+      'each router on its own loopback address (--bind, +1, +2, ...), all on --port',
+    )
+    .option(
+      '--syslog <url>',
+      'send each router’s INV_SPI log lines as syslog to udp://ADDR:PORT or tcp://ADDR:PORT (loopback)',
+    )
+    .option('--syslog-interval <seconds>', 'repeat a broken peer’s syslog line every SECONDS', '30')
     .option(
       '--enable-secret <s>',
       'sessions start at privilege 1 (edge1>) and `enable` asks for this secret (wrong: % Bad secrets)',
@@ -80,6 +93,7 @@ export function labOptions(flags: LabFlags): LabOptions {
     count: int('--count', flags.count),
     port: int('--port', flags.port),
     bind: flags.bind,
+    ...(flags.addressPerRouter ? { addressPerRouter: true } : {}),
     stateDir: flags.stateDir,
     user: flags.user,
     password: flags.password,
@@ -111,8 +125,27 @@ function describe(lab: Lab, user: string, password: string, enableSecret: string
 async function labCommand(flags: LabFlags): Promise<number> {
   const opts = labOptions(flags);
   const { startLab } = await import('../lab/index.js');
+  // imported before anything is printed: a signal right after "Press Ctrl-C" finds its handler
+  const startLabSyslog = flags.syslog ? (await import('../lab/syslog.js')).startLabSyslog : undefined;
   const lab = await startLab(opts);
+  let syslog: LabSyslog | undefined;
+  try {
+    syslog =
+      flags.syslog && startLabSyslog
+        ? startLabSyslog(lab.routers, {
+            target: flags.syslog,
+            everyMs: int('--syslog-interval', flags.syslogInterval ?? '30') * 1000,
+          })
+        : undefined;
+  } catch (err) {
+    await lab.close();
+    throw err;
+  }
   process.stdout.write(describe(lab, opts.user!, opts.password!, opts.device?.enableSecret));
+  if (syslog)
+    process.stdout.write(
+      `syslog: INV_SPI lines to ${flags.syslog} every ${flags.syslogInterval ?? '30'}s per broken peer\n`,
+    );
   await new Promise<void>((resolve) => {
     const stop = (): void => {
       process.off('SIGINT', stop);
@@ -122,6 +155,7 @@ async function labCommand(flags: LabFlags): Promise<number> {
     process.on('SIGINT', stop);
     process.on('SIGTERM', stop);
   });
+  await syslog?.close();
   await lab.close();
   process.stdout.write('runbook lab: stopped\n');
   return 0;

@@ -11,10 +11,26 @@ import * as exec from './exec.js';
 import * as resume from './resume.js';
 import * as report from './report.js';
 import { packageVersion } from './version.js';
+import * as watch from './watch.js';
+import * as approve from './approve.js';
+import * as worker from './worker.js';
+import * as parse from './parse.js';
 import { addPlatformsFlag } from './platforms-flag.js';
 
 /** Subcommand modules; each adds itself to the program. */
-const commands: { register(program: Command): void }[] = [validate, plan, exec, resume, runs, report, lab];
+const commands: { register(program: Command): void }[] = [
+  validate,
+  plan,
+  exec,
+  resume,
+  runs,
+  report,
+  lab,
+  parse,
+  watch,
+  approve,
+  worker,
+];
 
 export function buildProgram(): Command {
   const program = new Command('runbook')

@@ -16,6 +16,7 @@ interface ReportFlags {
   format: string;
   output?: string;
   stateDir: string;
+  store?: string;
 }
 
 export function register(program: Command): void {
@@ -26,6 +27,10 @@ export function register(program: Command): void {
     .option('--format <format>', `output format: ${REPORT_FORMATS.join(', ')}`, 'html')
     .option('-o, --output <file>', 'write to this file instead of stdout')
     .option('--state-dir <dir>', 'where run records live', DEFAULT_STATE_DIR)
+    .option(
+      '--store <url>',
+      'a shared PostgreSQL store (postgres://USER@HOST:PORT/DB; default $RUNBOOK_STORE)',
+    )
     .action(action(async (id: string, flags: ReportFlags) => reportCommand(id, flags)));
 }
 
@@ -37,20 +42,25 @@ async function reportCommand(id: string, flags: ReportFlags): Promise<number> {
     });
   }
   // loaded on use, so `runbook --help` stays fast
-  const [{ RunStore }, { readChangeRecord }, { renderHtmlReport }, { renderMarkdownReport }] =
+  const [{ openStore }, { readChangeRecord }, { renderHtmlReport }, { renderMarkdownReport }] =
     await Promise.all([
-      import('../store/runs.js'),
+      import('../store/open.js'),
       import('../report/change.js'),
       import('../report/html.js'),
       import('../report/markdown.js'),
     ]);
-  const handle = await new RunStore(flags.stateDir).open(id);
+  const store = await openStore({ stateDir: flags.stateDir, ...(flags.store ? { store: flags.store } : {}) });
   let text: string;
   try {
-    const record = readChangeRecord(handle);
-    text = format === 'html' ? renderHtmlReport(record) : renderMarkdownReport(record);
+    const handle = await store.openRun(id);
+    try {
+      const record = await readChangeRecord(handle);
+      text = format === 'html' ? renderHtmlReport(record) : renderMarkdownReport(record);
+    } finally {
+      await handle.close();
+    }
   } finally {
-    handle.close();
+    await store.close();
   }
   if (flags.output) {
     try {

@@ -4,11 +4,13 @@
  * restored; a disruptive step that started and never finished is in doubt and asked for again.
  */
 import { Command } from 'commander';
-import { resolve } from 'node:path';
 import { existsSync } from 'node:fs';
 import { RunbookError } from '../errors.js';
 import { DEFAULT_STATE_DIR } from '../store/runs.js';
 import type { RestoreState } from '../run/orchestrator.js';
+import type { Store, StoreRun } from '../store/types.js';
+import type { PostgresStore } from '../store/postgres.js';
+import type { RemoteHosts } from '../queue/dispatch.js';
 import { action, collect } from './output.js';
 import { addConnectionOptions, addFleetOptions } from './exec.js';
 import type { ConnectionFlags } from './connection-flags.js';
@@ -20,6 +22,8 @@ import type { VaultKeyring } from '../fleet/vault.js';
 
 interface ResumeFlags extends Partial<ConnectionFlags> {
   stateDir: string;
+  store?: string;
+  workers?: boolean;
   yes?: boolean;
   force?: boolean;
   var?: string[];
@@ -34,6 +38,8 @@ export function register(program: Command): void {
     .description('Continue an interrupted run from its checkpoint (hosts that finished are not touched)')
     .argument('<run-id>', 'run id, as `runbook runs` lists it')
     .option('--state-dir <dir>', 'where run records live', DEFAULT_STATE_DIR)
+    .option('--store <url>', 'the shared PostgreSQL store the run is in (default $RUNBOOK_STORE)')
+    .option('--workers', 'continue the hosts on `runbook worker` processes (needs --store)')
     .option('-y, --yes', 'approve every disruptive step, in-doubt ones included')
     .option('--force', 'resume even though the runbook file changed since the run started')
     .option(
@@ -110,10 +116,49 @@ async function inventoryHosts(
 }
 
 async function resumeCommand(id: string, flags: ResumeFlags): Promise<number> {
+  const [{ openStore }, { remoteHosts }, { fleetFromFlags }] = await Promise.all([
+    import('../store/open.js'),
+    import('../queue/dispatch.js'),
+    import('./fleet-flags.js'),
+  ]);
+  const store = await openStore({ store: flags.store, stateDir: flags.stateDir });
+  let remote: RemoteHosts | undefined;
+  try {
+    if (flags.workers && store.kind !== 'postgres') {
+      throw new RunbookError(
+        'E_USAGE',
+        '--workers needs a shared store: --store postgres://... or $RUNBOOK_STORE',
+        {
+          hint: 'workers and this command meet in PostgreSQL (docs/workers.md)',
+        },
+      );
+    }
+    const run = await store.openRun(id);
+    if (flags.workers)
+      remote = await remoteHosts({
+        store: store as PostgresStore,
+        run,
+        yes: Boolean(flags.yes),
+        keepGoing: fleetFromFlags(recordedFlags(run.meta.argv)).keepGoing,
+      });
+    return await resumeRun(store, run, flags, remote);
+  } finally {
+    await remote?.close();
+    await store.close();
+  }
+}
+
+async function resumeRun(
+  store: Store,
+  run: StoreRun,
+  flags: ResumeFlags,
+  remote: RemoteHosts | undefined,
+): Promise<number> {
+  const id = run.meta.id;
   // loaded here, not at start-up (see exec.ts)
   const [
     { loadRunbook },
-    { RunStore },
+    { storeFlag },
     { resumeState },
     { isPlatformName },
     { runSession },
@@ -124,7 +169,7 @@ async function resumeCommand(id: string, flags: ResumeFlags): Promise<number> {
     { keyringFromFlags },
   ] = await Promise.all([
     import('../runbook/load.js'),
-    import('../store/runs.js'),
+    import('../store/open.js'),
     import('../store/resume.js'),
     import('../platforms/index.js'),
     import('./session.js'),
@@ -134,12 +179,8 @@ async function resumeCommand(id: string, flags: ResumeFlags): Promise<number> {
     import('./extra-vars.js'),
     import('./vault-flags.js'),
   ]);
-  const stateDir = resolve(flags.stateDir);
-  const store = new RunStore(stateDir);
-  const run = await store.open(id);
   const meta = run.meta;
-  // absolute, so the printed commands work from any directory
-  const stateFlag = flags.stateDir === DEFAULT_STATE_DIR ? '' : ` --state-dir ${resolve(flags.stateDir)}`;
+  const stateFlag = storeFlag({ store: flags.store, stateDir: flags.stateDir });
   if (meta.argv.includes('--lab')) {
     throw new RunbookError(
       'E_USAGE',
@@ -185,7 +226,7 @@ async function resumeCommand(id: string, flags: ResumeFlags): Promise<number> {
   const finished: string[] = [];
   const notes: string[] = [];
   for (const t of meta.targets) {
-    const st = resumeState(run.readJournal(t.name));
+    const st = resumeState(await run.readJournal(t.name));
     if (st.finished) {
       finished.push(`${t.name} (${st.outcome})`);
       continue;
@@ -218,7 +259,7 @@ async function resumeCommand(id: string, flags: ResumeFlags): Promise<number> {
     (flags.json ? process.stderr : process.stdout).write(
       `run ${id}: every host already finished: ${finished.join(', ')}; nothing to resume\n`,
     );
-    run.close();
+    await run.close();
     return 0;
   }
   // stderr, also with --json (stdout carries only the document)
@@ -231,12 +272,14 @@ async function resumeCommand(id: string, flags: ResumeFlags): Promise<number> {
     targets,
     mode: meta.mode,
     yes: Boolean(flags.yes),
+    store,
     run,
+    ...(remote ? { remote: remote.run } : {}),
     restore,
     connection,
     json: Boolean(flags.json),
     level: flags.quiet ? 'quiet' : flags.verbose ? 'verbose' : 'normal',
     ...fleetFromFlags(recorded),
-    resumeCommand: `runbook resume ${id}${stateFlag}`,
+    resumeCommand: `runbook resume ${id}${stateFlag}${flags.workers ? ' --workers' : ''}`,
   });
 }

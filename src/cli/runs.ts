@@ -6,7 +6,6 @@
  * steps, and the command to resume it.
  */
 import type { Command } from 'commander';
-import { resolve } from 'node:path';
 import type { StepOutcome } from '../engine/events.js';
 import type { Value } from '../expr/types.js';
 import { stringifyJson } from '../report/json.js';
@@ -21,11 +20,12 @@ import {
   type TimelineStep,
   type TimelineWouldRun,
 } from '../engine/timeline.js';
+import { join } from 'node:path';
+import { openStore, storeFlag } from '../store/open.js';
+import type { StoreRun } from '../store/types.js';
 import {
   DEFAULT_STATE_DIR,
-  RunStore,
   type HostState,
-  type RunHandle,
   type RunMeta,
   type RunOutcome,
   type RunSummary,
@@ -42,6 +42,7 @@ const RESUMABLE: ReadonlySet<HostState> = new Set<HostState>([
 
 interface RunsFlags {
   stateDir: string;
+  store?: string;
   json?: boolean;
   host?: string;
 }
@@ -52,6 +53,10 @@ export function register(program: Command): void {
     .description("list recorded runs, or show one run's record")
     .argument('[run-id]', 'the run to show')
     .option('--state-dir <dir>', 'where run records, journals and locks live', DEFAULT_STATE_DIR)
+    .option(
+      '--store <url>',
+      'a shared PostgreSQL store (postgres://USER@HOST:PORT/DB; default $RUNBOOK_STORE)',
+    )
     .option('--json', 'print JSON')
     .option('--host <name>', 'show only this host of the run')
     .action(
@@ -60,6 +65,7 @@ export function register(program: Command): void {
           await runsCommand({
             id,
             stateDir: flags.stateDir,
+            ...(flags.store === undefined ? {} : { store: flags.store }),
             json: flags.json ?? false,
             ...(flags.host ? { host: flags.host } : {}),
           }),
@@ -72,32 +78,37 @@ export function register(program: Command): void {
 export async function runsCommand(opts: {
   id?: string;
   stateDir: string;
+  /** A PostgreSQL URL (`--store`); absent: `$RUNBOOK_STORE`, then the state directory. */
+  store?: string;
   json: boolean;
   /** Only this host of the run. */
   host?: string;
 }): Promise<string> {
-  const store = new RunStore(opts.stateDir);
-  if (opts.id === undefined) {
-    if (opts.host)
-      throw new RunbookError('E_USAGE', '--host needs a run id', {
-        hint: 'runbook runs <run-id> --host NAME',
-      });
-    const runs = await store.list();
-    return opts.json ? `${stringifyJson(runs)}\n` : formatRunList(runs, store.runsDir);
-  }
-  const handle = await store.open(opts.id);
+  if (opts.id === undefined && opts.host)
+    throw new RunbookError('E_USAGE', '--host needs a run id', { hint: 'runbook runs <run-id> --host NAME' });
+  const store = await openStore(opts);
   try {
-    const all = buildRunView(handle);
-    const host = opts.host;
-    if (host && !all.hosts.some((h) => h.host === host)) {
-      throw new RunbookError('E_USAGE', `--host ${host}: run ${opts.id} has no such host`, {
-        hint: `its hosts: ${all.hosts.map((h) => h.host).join(', ')}`,
-      });
+    if (opts.id === undefined) {
+      const runs = await store.listRuns();
+      const where = store.kind === 'directory' ? join(opts.stateDir, 'runs') : store.location;
+      return opts.json ? `${stringifyJson(runs)}\n` : formatRunList(runs, where);
     }
-    const view = host ? { ...all, hosts: all.hosts.filter((h) => h.host === host) } : all;
-    return opts.json ? `${stringifyJson(view)}\n` : formatRunView(view, opts.stateDir);
+    const handle = await store.openRun(opts.id);
+    try {
+      const all = await buildRunView(handle);
+      const host = opts.host;
+      if (host && !all.hosts.some((h) => h.host === host)) {
+        throw new RunbookError('E_USAGE', `--host ${host}: run ${opts.id} has no such host`, {
+          hint: `its hosts: ${all.hosts.map((h) => h.host).join(', ')}`,
+        });
+      }
+      const view = host ? { ...all, hosts: all.hosts.filter((h) => h.host === host) } : all;
+      return opts.json ? `${stringifyJson(view)}\n` : formatRunView(view, storeFlag(opts));
+    } finally {
+      await handle.close();
+    }
   } finally {
-    handle.close();
+    await store.close();
   }
 }
 
@@ -141,10 +152,12 @@ export interface RunView {
   hosts: HostView[];
 }
 
-export function buildRunView(handle: RunHandle): RunView {
-  const { outcome, hostStates } = handle.status();
+export async function buildRunView(handle: StoreRun): Promise<RunView> {
+  const { outcome, hostStates } = await handle.status();
+  const journals = new Map<string, Awaited<ReturnType<StoreRun['readJournal']>>>();
+  for (const t of handle.meta.targets) journals.set(t.name, await handle.readJournal(t.name));
   const hosts = handle.meta.targets.map((t): HostView => {
-    const tl = journalTimeline(t.name, handle.readJournal(t.name));
+    const tl = journalTimeline(t.name, journals.get(t.name) ?? []);
     const view: HostView = {
       host: t.name,
       state: hostStates[t.name] ?? 'pending',
@@ -184,17 +197,21 @@ function stepView(s: TimelineStep): StepView {
 
 export function formatRunList(runs: readonly RunSummary[], runsDir: string): string {
   if (runs.length === 0) return `no runs recorded in ${runsDir}\n`;
+  // runs started by `runbook watch` add a TRIGGER column (rule and sender)
+  const triggered = runs.some((r) => r.trigger);
   const rows = runs.map((r) => [
     r.id,
     formatWhen(r.createdAt),
     r.runbookName,
     r.hosts.length <= 3 ? r.hosts.join(', ') : `${r.hosts.slice(0, 3).join(', ')} +${r.hosts.length - 3}`,
     `${r.outcome}${r.mode === 'dry-run' ? ' (dry run)' : ''}`,
+    ...(triggered ? [r.trigger ? `watch: ${r.trigger.rule} from ${r.trigger.sender}` : ''] : []),
   ]);
-  return table([['ID', 'WHEN', 'RUNBOOK', 'HOSTS', 'OUTCOME'], ...rows]);
+  return table([['ID', 'WHEN', 'RUNBOOK', 'HOSTS', 'OUTCOME', ...(triggered ? ['TRIGGER'] : [])], ...rows]);
 }
 
-export function formatRunView(view: RunView, stateDir: string): string {
+/** `storeFlag`: how a printed command names the store (` --state-dir DIR`, ` --store URL`, or ''). */
+export function formatRunView(view: RunView, storeFlag: string): string {
   const { meta } = view;
   const out: string[] = [];
   out.push(`Run ${meta.id}${meta.mode === 'dry-run' ? ' (dry run)' : ''}: ${view.outcome}`);
@@ -202,6 +219,13 @@ export function formatRunView(view: RunView, stateDir: string): string {
   out.push(`  runbook  ${meta.runbookName} (${meta.runbookPath}, sha256 ${meta.contentHash.slice(0, 12)})`);
   if (meta.change) out.push(`  change   ${meta.change}`);
   out.push(`  by       ${operatorText(meta)}`);
+  if (meta.trigger) {
+    const t = meta.trigger;
+    out.push(
+      `  trigger  runbook watch: rule ${t.rule}, syslog from ${t.sender} at ${formatWhen(t.receivedAt)} (event ${t.eventId})`,
+    );
+    out.push(`  message  ${t.message}`);
+  }
   const vars = Object.entries(meta.vars);
   if (vars.length > 0)
     out.push(`  vars     ${vars.map(([k, v]) => `${k}=${formatValue(v as Value)}`).join(' ')}`);
@@ -246,9 +270,7 @@ export function formatRunView(view: RunView, stateDir: string): string {
   const resumable = view.hosts.some((h) => RESUMABLE.has(h.state));
   if (resumable && view.outcome !== 'running' && meta.mode === 'exec') {
     out.push('');
-    out.push(
-      `To continue this run: runbook resume ${meta.id}${stateDir === DEFAULT_STATE_DIR ? '' : ` --state-dir ${resolve(stateDir)}`}`,
-    );
+    out.push(`To continue this run: runbook resume ${meta.id}${storeFlag}`);
   }
   return `${out.join('\n')}\n`;
 }

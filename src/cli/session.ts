@@ -9,11 +9,16 @@ import { RunbookError, type ExitCode } from '../errors.js';
 import type { Runbook } from '../runbook/model.js';
 import type { Value } from '../expr/types.js';
 import type { Reporter } from '../engine/events.js';
-import { runRunbook, type FleetSettings, type RestoreState } from '../run/orchestrator.js';
+import {
+  runRunbook,
+  type FleetSettings,
+  type RestoreState,
+  type RunRunbookOptions,
+} from '../run/orchestrator.js';
 import { approveAllAs, askingApprover } from '../run/approvers.js';
 import { onInterrupts } from '../run/interrupts.js';
 import type { Target } from '../fleet/target.js';
-import type { RunHandle } from '../store/runs.js';
+import type { Store, StoreRun } from '../store/types.js';
 import { stringifyResult } from '../report/json.js';
 import { createLogReporter, type LogLevel } from '../report/log.js';
 import { formatSummary } from '../report/summary.js';
@@ -31,7 +36,11 @@ export interface SessionOptions extends FleetSettings {
   /** --yes: approve every disruptive step (in-doubt ones included). */
   yes: boolean;
   startAt?: string;
-  run: RunHandle;
+  /** Where the run is recorded and its hosts are locked. */
+  store: Store;
+  run: StoreRun;
+  /** Run the hosts elsewhere (`exec --workers`: jobs for `runbook worker`); absent: here, over SSH. */
+  remote?: RunRunbookOptions['remote'];
   /** Resume: per host, what the journal says is done. Hosts absent here start fresh. */
   restore?: RestoreState;
   connection: ConnectionOptions;
@@ -91,7 +100,7 @@ export async function runSession(o: SessionOptions): Promise<ExitCode> {
     if (o.level === 'quiet') return;
     const n = o.targets.length;
     say(
-      `run ${o.run.meta.id}: ${o.runbook.name}${o.mode === 'dry-run' ? ' (dry run)' : ''} on ${n} host${n === 1 ? '' : 's'}, record in ${o.run.dir}`,
+      `run ${o.run.meta.id}: ${o.runbook.name}${o.mode === 'dry-run' ? ' (dry run)' : ''} on ${n} host${n === 1 ? '' : 's'}, record in ${o.run.location}`,
     );
   };
 
@@ -131,7 +140,9 @@ export async function runSession(o: SessionOptions): Promise<ExitCode> {
       vars: o.vars,
       targets: o.targets,
       mode: o.mode,
+      store: o.store,
       run: o.run,
+      ...(o.remote ? { remote: o.remote } : {}),
       transport: (t, commandSignal) => openConnection(t, getProfile(t.platform), o.connection, commandSignal),
       ...(approver ? { approver } : {}),
       reporters: [live?.report, log].filter((r): r is Reporter => r !== undefined),

@@ -7,13 +7,16 @@ import { RunbookError, ValidationError, formatDiagnostic } from '../errors.js';
 import type { Step } from '../runbook/model.js';
 import { action } from './output.js';
 
+/** Files named `*.rules.yaml` are `runbook watch` rules files. */
+const RULES_FILE = /\.rules\.ya?ml$/;
+
 export function register(program: Command): void {
   program
     .command('validate')
     .description(
       'check runbook files: YAML syntax, the schema, expressions, names and state-changing commands',
     )
-    .argument('<file...>', 'runbook YAML files')
+    .argument('<file...>', 'runbook YAML files (and `runbook watch` rules files, named *.rules.yaml)')
     .action(action(async (files: string[]) => validateFiles(files)));
 }
 
@@ -21,9 +24,16 @@ export function register(program: Command): void {
 export async function validateFiles(files: string[]): Promise<number> {
   // loaded here, not at start-up: `runbook --help` and other commands do not pay for the loader
   const { loadRunbook } = await import('../runbook/load.js');
+  const { loadRules } = await import('../watch/rules.js');
   let invalid = 0;
   for (const file of files) {
     try {
+      if (RULES_FILE.test(file)) {
+        // a `runbook watch` rules file: the rules and the runbooks they name
+        const { rules } = await loadRules(file);
+        process.stdout.write(`ok: ${file} (${rules.length} watch rule${rules.length === 1 ? '' : 's'})\n`);
+        continue;
+      }
       const runbook = await loadRunbook(file);
       process.stdout.write(`ok: ${file} (${countSteps(runbook.steps)} steps)\n`);
     } catch (err) {

@@ -14,6 +14,7 @@
  */
 import { execFileSync } from 'node:child_process';
 import { accessSync, constants, readFileSync, statSync } from 'node:fs';
+import { homedir } from 'node:os';
 import { basename, extname, resolve } from 'node:path';
 import { RunbookError } from '../errors.js';
 import { VaultKeyring, type VaultSecret } from '../fleet/vault.js';
@@ -45,13 +46,18 @@ function sources(f: VaultFlags): VaultSource[] {
       throw new RunbookError('E_USAGE', `--vault-id ${id}: cannot read it as LABEL@SOURCE`, {
         hint: 'write --vault-id LABEL@FILE, --vault-id LABEL@prompt or --vault-id FILE (labels have no spaces or ;)',
       });
-    out.push({ label: label || 'default', source: source === 'prompt' ? 'prompt' : resolve(source) });
+    out.push({ label: label || 'default', source: source === 'prompt' ? 'prompt' : path(source) });
   }
-  for (const file of f.vaultPasswordFile ?? []) out.push({ label: 'default', source: resolve(file) });
+  for (const file of f.vaultPasswordFile ?? []) out.push({ label: 'default', source: path(file) });
   if (f.askVaultPass) out.push({ label: 'default', source: 'prompt' });
   const env = process.env.ANSIBLE_VAULT_PASSWORD_FILE;
-  if (out.length === 0 && env) out.push({ label: 'default', source: resolve(env) });
+  if (out.length === 0 && env) out.push({ label: 'default', source: path(env) });
   return out;
+}
+
+/** Absolute, with a leading `~/` expanded (the shell does not expand it after `label@`). */
+function path(p: string): string {
+  return resolve(p.replace(/^~(?=\/|$)/, homedir()));
 }
 
 function isExecutable(path: string): boolean {

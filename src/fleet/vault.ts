@@ -47,6 +47,8 @@ export function isVaultText(text: string): boolean {
 export class VaultKeyring {
   /** Every value decrypted so far (whole inline values, and the secret strings of vaulted files). */
   readonly revealed: string[] = [];
+  /** Payload -> plaintext: a value pasted into many host_vars costs one key derivation (~15 ms), not one each. */
+  private readonly opened = new Map<string, string>();
 
   constructor(readonly secrets: readonly VaultSecret[] = []) {}
 
@@ -110,9 +112,14 @@ export class VaultKeyring {
       ...this.secrets.filter((s) => s.label !== label),
     ];
     const text = lines.join('\n');
+    const known = this.opened.get(text);
+    if (known !== undefined) return known;
     for (const s of ordered) {
       const plain = tryDecrypt(text, s.password);
-      if (plain !== undefined) return plain;
+      if (plain !== undefined) {
+        this.opened.set(text, plain);
+        return plain;
+      }
     }
     const tried = ordered.map((s) =>
       s.source === 'prompt' ? `${s.label}@prompt` : `${s.label}@${s.source}`,

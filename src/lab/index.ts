@@ -48,6 +48,11 @@ export interface LabOptions {
   port?: number;
   /** Loopback address to bind (127.0.0.0/8 or ::1). Default 127.0.0.1. */
   bind?: string;
+  /**
+   * Each router on its own IPv4 loopback address: router i binds `bind` + i (127.0.0.1, .2, ...),
+   * like routers with their own management addresses (syslog from each one's own source address).
+   */
+  addressPerRouter?: boolean;
   /** Host key kept here (generated once); audit logs written to `<stateDir>/audit/<router>.jsonl`. */
   stateDir?: string;
   /** Login accepted by every router. Default admin / admin. */
@@ -136,7 +141,18 @@ function checkOptions(opts: LabOptions): {
     );
   if (opts.user === '' || opts.password === '')
     throw usage('the lab user and password must not be empty', 'e.g. --user admin --password admin');
+  if (opts.addressPerRouter && (isIP(bind) !== 4 || !isLoopback(routerAddress(bind, count - 1))))
+    throw usage(
+      `${count} routers on their own addresses from ${bind} leave 127.0.0.0/8`,
+      'use an IPv4 loopback --bind with room for every router, e.g. 127.0.0.1',
+    );
   return { scenarios, count, port, bind };
+}
+
+/** `base` + i as an IPv4 address (127.0.0.255 + 1 = 127.0.1.0). */
+function routerAddress(base: string, i: number): string {
+  const n = base.split('.').reduce((acc, o) => acc * 256 + Number(o), 0) + i;
+  return [24, 16, 8, 0].map((s) => Math.floor(n / 2 ** s) % 256).join('.');
 }
 
 function parseAuthorizedKeys(lines: string[]): ParsedKey[] {
@@ -199,10 +215,11 @@ export async function startLab(opts: LabOptions = {}): Promise<Lab> {
       const getRouter = (): Router =>
         (router ??= new Router({ name, scenario, index: i, bfdDelayMs: device.bfdDelayMs, now: Date.now() }));
       const log: AuditEntry[] = [];
-      const want = port === 0 ? 0 : port + i;
+      const want = port === 0 ? 0 : opts.addressPerRouter ? port : port + i;
+      const addr = opts.addressPerRouter ? routerAddress(bind, i) : bind;
       const server = await serveRouter({
         hostname: name,
-        bind,
+        bind: addr,
         port: want,
         hostKey: hostKey.privateKey,
         credentials,
@@ -221,12 +238,12 @@ export async function startLab(opts: LabOptions = {}): Promise<Lab> {
           sink.write(entry);
         },
       }).catch((err: unknown) => {
-        throw portInUse(err, bind, want);
+        throw portInUse(err, addr, want);
       });
       servers.push(server);
       routers.push({
         name,
-        host: bind,
+        host: addr,
         port: server.port,
         scenario,
         fingerprint: hostKey.fingerprint,

@@ -13,6 +13,7 @@ import { checkScalar, quoteForMessage } from '../expr/values.js';
 import type { ScalarSpec } from '../expr/types.js';
 import type { CaptureSpec } from './types.js';
 import { compileRegex, linesOf, normalizeOutput } from './text.js';
+import { textfsmDeclType, textfsmValues } from './textfsm.js';
 
 /** Named groups of a regex source, in order: `(?<name>...)`, ignoring escapes and character classes. */
 export function namedGroups(regex: string): string[] {
@@ -42,6 +43,7 @@ export function groupSpec(spec: CaptureSpec, group: string): ScalarSpec {
 
 /** The DeclType of a capture: first/last -> record of its named groups (typed), all -> list of such records. */
 export function captureDeclType(spec: CaptureSpec): DeclType {
+  if (spec.textfsm) return textfsmDeclType(spec, spec.textfsm.columns);
   const fields: Record<string, DeclType> = {};
   for (const g of namedGroups(spec.regex)) fields[g] = { kind: 'scalar', spec: groupSpec(spec, g) };
   if (spec.mode === 'all') return { kind: 'list', items: { kind: 'map', fields } };
@@ -101,6 +103,10 @@ export function runCaptures(
   const evidence = new Set<number>();
   const lines = linesOf(text);
   for (const spec of specs) {
+    if (spec.textfsm) {
+      values[spec.name] = textfsmValues(spec, spec.textfsm.templates, text);
+      continue;
+    }
     const groups = namedGroups(spec.regex);
     const re = compileRegex(spec.regex, spec.flags, { global: true }, `capture '${spec.name}'`);
     const matches = [...text.matchAll(re)];

@@ -1,6 +1,7 @@
 /** Capture and matcher specs of a command step, as compiled (the runbook model names them too). */
 import type { SourcePos } from '../errors.js';
 import type { CompiledExpr, ScalarType } from '../expr/types.js';
+import type { TextfsmColumn } from '../parse/records.js';
 
 /** Which match(es) of a capture regex to keep. */
 export type CaptureMode = 'first' | 'last' | 'all';
@@ -21,6 +22,12 @@ export interface CaptureSpec {
   reverse?: boolean;
   /** Mode all: keep only the first match (after `reverse`) per distinct value of this named group. */
   unique?: string;
+  /**
+   * A TextFSM capture (then `regex` is '' and mode 'all'): the output parsed with these template
+   * files (absolute paths, found at validate time) into a list of records with these columns;
+   * `types` is by column name.
+   */
+  textfsm?: { templates: string[]; columns: TextfsmColumn[] };
   pos: SourcePos;
 }
 

@@ -7,7 +7,8 @@
 import type { TimelineApproval } from '../engine/timeline.js';
 import type { JournalRecord } from '../store/journal.js';
 import { journalTimeline } from '../store/resume.js';
-import type { HostState, RunHandle, RunMeta, RunOutcome, RunTarget } from '../store/runs.js';
+import type { HostState, RunMeta, RunOutcome, RunTarget } from '../store/runs.js';
+import type { StoreRun } from '../store/types.js';
 import { resultHost, type ResultHost } from './json.js';
 
 export interface ChangeHost {
@@ -37,10 +38,12 @@ export interface ChangeRecord {
 }
 
 /** The change record of a run, from its meta and journals as they are now. */
-export function readChangeRecord(handle: RunHandle): ChangeRecord {
-  const { outcome, hostStates } = handle.status();
+export async function readChangeRecord(handle: StoreRun): Promise<ChangeRecord> {
+  const { outcome, hostStates } = await handle.status();
+  const journals = new Map<string, JournalRecord[]>();
+  for (const t of handle.meta.targets) journals.set(t.name, await handle.readJournal(t.name));
   const hosts = handle.meta.targets.map((target): ChangeHost => {
-    const records = handle.readJournal(target.name);
+    const records = journals.get(target.name) ?? [];
     const tl = journalTimeline(target.name, records);
     const h: ChangeHost = {
       result: resultHost(tl),

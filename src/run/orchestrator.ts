@@ -20,8 +20,7 @@ import type { Value } from '../expr/types.js';
 import type { Runbook } from '../runbook/model.js';
 import { runFleet, type HostRunContext } from '../fleet/scheduler.js';
 import type { Target } from '../fleet/target.js';
-import { acquireHostLock, type HostLock } from '../store/lock.js';
-import type { RunHandle } from '../store/runs.js';
+import type { Store, StoreJournal, StoreLock, StoreRun } from '../store/types.js';
 import { createJsonCollector, type ResultDocument } from '../report/json.js';
 import type { Transport } from '../transport/types.js';
 import type { ApprovalDecision, EngineEvent, Reporter, StepOutcome } from '../engine/events.js';
@@ -33,7 +32,8 @@ import { checkStartAt, runHost, type ApprovalRequest, type HostResult } from '..
  */
 export type Approver = (req: ApprovalRequest) => Promise<boolean | ApprovalDecision>;
 
-/* Approving everything (`--yes`, a rule's `auto` policy) is approvers.ts `approveAllAs`. */
+/** Approves everything (a rule's `auto` policy); the fleet rule still applies. `--yes` uses approvers.ts `approveAllAs`, which says how. */
+export const approveAll: Approver = async () => true;
 
 /** Per host, what the journal says is done (resume). */
 export type RestoreState = Map<
@@ -58,10 +58,23 @@ export interface RunRunbookOptions {
   vars: Record<string, Value>;
   targets: Target[];
   mode: 'exec' | 'dry-run';
-  /** The run record (created by the caller; closed by this call). */
-  run: RunHandle;
+  /** Where locks live and the run is recorded (the directory store or PostgreSQL). */
+  store: Store;
+  /** The run record (created by the caller in `store`; closed by this call). */
+  run: StoreRun;
   /** A transport for a target, not yet connected; `commandSignal` aborts what it runs. */
   transport: (target: Target, commandSignal: AbortSignal) => Transport;
+  /**
+   * Runs one host somewhere else (a worker, through the queue) instead of in this process: the
+   * remote side journals; events it relays go to `io.emit`, approvals it asks to `io.approve`.
+   * Absent: hosts run here, through `transport`.
+   */
+  remote?: (target: Target, io: RemoteHostIO) => Promise<HostResult>;
+  /**
+   * Locks already held for this run elsewhere (a worker running an operator's run): a host whose
+   * lock this run holds is not locked again. Default false: take every lock.
+   */
+  shareRunLocks?: boolean;
   /** Absent: nothing can be approved, so hosts stop (awaiting-approval) before their first disruptive command. */
   approver?: Approver;
   /** Listeners for every engine event (progress, logs, a worker's event relay). */
@@ -108,14 +121,22 @@ export function exitCodeOf(outcomes: readonly string[]): ExitCode {
   return 0;
 }
 
+/** What a remote host runner gets: where to relay events and whom to ask for approvals. */
+export interface RemoteHostIO {
+  emit: Reporter;
+  /** Absent: nothing can be approved (the host stops awaiting approval). */
+  approve?: Approver;
+  signal?: AbortSignal;
+}
+
 export async function runRunbook(o: RunRunbookOptions): Promise<RunResult> {
-  let locked: { locks: Map<string, HostLock>; notes: string[] };
+  let locked: { locks: Map<string, StoreLock>; notes: string[] };
   try {
     checkStartAt(o.runbook, o.startAt);
-    locked = lockAll(o);
+    locked = await lockAll(o);
   } catch (err) {
-    o.run.close();
-    if (!o.restore) o.run.discard();
+    await o.run.close();
+    if (!o.restore) await o.store.deleteRun(o.run.meta.id);
     throw err;
   }
   try {
@@ -123,7 +144,7 @@ export async function runRunbook(o: RunRunbookOptions): Promise<RunResult> {
     for (const n of locked.notes) o.onNote?.(`warning: ${n}`);
     return await runLocked(o, locked.notes);
   } finally {
-    for (const l of locked.locks.values()) l.release();
+    await Promise.all([...locked.locks.values()].map((l) => l.release().catch(() => undefined)));
   }
 }
 
@@ -131,23 +152,47 @@ export async function runRunbook(o: RunRunbookOptions): Promise<RunResult> {
  * Take every target's lock before anything runs, so a run never starts on some hosts and then
  * finds another run on the next one. Throws E_LOCKED (nothing taken) when a live run holds one.
  */
-function lockAll(o: RunRunbookOptions): { locks: Map<string, HostLock>; notes: string[] } {
-  const locks = new Map<string, HostLock>();
+async function lockAll(o: RunRunbookOptions): Promise<{ locks: Map<string, StoreLock>; notes: string[] }> {
+  const locks = new Map<string, StoreLock>();
   const notes: string[] = [];
-  try {
-    for (const t of o.targets) {
-      const lock = acquireHostLock(o.run.stateDir, t.lockName ?? t.name, o.run.meta.id);
-      locks.set(t.name, lock);
-      if (lock.tookOverStale) {
-        const note = `${t.name}: took over a stale lock of run ${lock.tookOverStale.runId} (its process ${lock.tookOverStale.pid} is gone)`;
-        notes.push(note);
-      }
-    }
-  } catch (err) {
-    for (const l of locks.values()) l.release();
-    throw err;
+  const wanted: Target[] = [];
+  for (const t of o.targets) {
+    if (o.shareRunLocks && (await o.store.lockHolder(t.lockName ?? t.name))?.runId === o.run.meta.id)
+      continue;
+    wanted.push(t);
   }
+  const taken = await o.store.lockHosts(
+    wanted.map((t) => t.lockName ?? t.name),
+    o.run.meta.id,
+  );
+  wanted.forEach((t, i) => {
+    const lock = taken[i]!;
+    locks.set(t.name, lock);
+    if (lock.tookOverStale) {
+      const s = lock.tookOverStale;
+      notes.push(
+        `${t.name}: took over a stale lock of run ${s.runId} (its process ${s.pid} on ${s.hostname} is gone)`,
+      );
+    }
+  });
   return { locks, notes };
+}
+
+/**
+ * The transport waiting before every command until the journal's disruptive-command records are
+ * durable, so a disruptive command is never sent unrecorded (PostgreSQL journals write asynchronously).
+ */
+function flushingTransport(t: Transport, journal: StoreJournal): Transport {
+  return {
+    profile: t.profile,
+    open: () => t.open(),
+    run: async (command, opts) => {
+      await journal.commandsDurable();
+      return t.run(command, opts);
+    },
+    reconnect: () => t.reconnect(),
+    close: () => t.close(),
+  };
 }
 
 async function runLocked(o: RunRunbookOptions, lockNotes: string[]): Promise<RunResult> {
@@ -176,13 +221,26 @@ async function runLocked(o: RunRunbookOptions, lockNotes: string[]): Promise<Run
   };
 
   const runOne = async (t: Target, ctx: HostRunContext): Promise<HostResult> => {
+    if (o.remote) {
+      const approve = approverFor(ctx);
+      const emit: Reporter = (e) => {
+        for (const l of listeners) l(e);
+      };
+      const result = await o.remote(t, {
+        emit,
+        ...(approve ? { approve } : {}),
+        ...(o.signal ? { signal: o.signal } : {}),
+      });
+      if (result.outcome === 'failed' && result.disruptive.length > 0) ctx.reportDisruptiveFailure(t.name);
+      return result;
+    }
     const journal = o.run.journal(t.name);
     const toJournal = journal.listener();
     const emit: Reporter = (e: EngineEvent) => {
       toJournal(e);
       for (const l of listeners) l(e);
     };
-    const transport = o.transport(t, commandSignal);
+    const transport = flushingTransport(o.transport(t, commandSignal), journal);
     const approve = approverFor(ctx);
     const restore = o.restore?.get(t.name);
     try {
@@ -237,9 +295,9 @@ async function runLocked(o: RunRunbookOptions, lockNotes: string[]): Promise<Run
   const failedHosts = o.targets
     .filter((t) => outcomes.get(t.name) === 'failed' || outcomes.get(t.name) === 'unreachable')
     .map((t) => t.name);
-  const retryFile = failedHosts.length > 0 ? o.run.writeRetryFile(failedHosts) : undefined;
+  const retryFile = failedHosts.length > 0 ? await o.run.writeRetryFile(failedHosts) : undefined;
   const document = collector.document();
-  o.run.close();
+  await o.run.close();
   // Hosts left out because the fleet stopped on failures (max-fail, a whole batch failed) do not
   // make the run "interrupted": the failures that stopped it give exit code 1.
   const stoppedOnFailures = fleet.stoppedReason !== undefined && fleet.stoppedReason !== 'interrupted';

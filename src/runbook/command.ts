@@ -20,6 +20,7 @@ import type {
   ScalarType,
 } from './model.js';
 import { RESULT_DECLS } from './scope.js';
+import { compileTextfsmCapture } from './textfsm.js';
 import type { DocPath } from './source.js';
 import { subject } from './where.js';
 
@@ -62,7 +63,7 @@ export function compileCommand(
   const captureDecls: NameDecl[] = [];
   if (isRecord(raw.capture)) {
     for (const [name, spec] of Object.entries(raw.capture)) {
-      const c = compileCapture(ctx, name, spec as Raw, [...path, 'capture', name], common.id);
+      const c = compileCapture(ctx, name, spec as Raw, [...path, 'capture', name], common.id, source);
       if (c) {
         captures.push(c);
         captureDecls.push({ name, type: captureDeclType(c) });
@@ -146,6 +147,7 @@ function compileCapture(
   raw: Raw,
   path: DocPath,
   stepId: string,
+  command: string,
 ): CaptureSpec | undefined {
   const { doc } = ctx;
   const problem = bindProblem(name);
@@ -156,6 +158,17 @@ function compileCapture(
       hint: 'choose another name',
     });
     return undefined;
+  }
+  if ((raw.regex === undefined) === (raw.textfsm === undefined)) {
+    ctx.diagnostics.push({
+      pos: doc.keyPos(path),
+      message: `capture '${name}' of step '${stepId}' needs exactly one of 'regex' and 'textfsm'`,
+      hint: 'regex: named groups for one-off lines; textfsm: true (or a template file) for tables and records',
+    });
+    return undefined;
+  }
+  if (raw.textfsm !== undefined) {
+    return compileTextfsmCapture(ctx, name, raw, path, stepId, placeholderCommand(command));
   }
   const regex = raw.regex as string;
   const flags = typeof raw.flags === 'string' ? raw.flags : DEFAULT_FLAGS;

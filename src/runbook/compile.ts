@@ -11,11 +11,13 @@ import { getProfile, isPlatformName, platformNames } from '../platforms/index.js
 import { valueGates, type ValueGates } from '../platforms/gates.js';
 import { closest } from '../suggest.js';
 import type { Runbook, ScalarSpec, VarDecl } from './model.js';
-import { bindProblem, isBroken, isRecord, type CompileCtx } from './ctx.js';
+import { bindProblem, isBroken, isRecord, type CompileCtx, type TemplateSearch } from './ctx.js';
 import { HOST_DECL, NameScope, RESULT_DECLS, RUN_DECL } from './scope.js';
 import { subject } from './where.js';
 import type { DocPath, SourceDoc } from './source.js';
 import { compileSteps } from './steps.js';
+import { templateDirs } from '../parse/lookup.js';
+import { dirname, resolve } from 'node:path';
 
 export type RunbookBody = Omit<Runbook, 'file' | 'contentHash'>;
 
@@ -46,6 +48,7 @@ export function compileDocument(
     broken,
     ids: new Map(),
     scope: new NameScope([...runbookVarDecls(vars.decls), ...vars.loose, HOST_DECL, RUN_DECL]),
+    templates: templateSearch(doc.file, data.templates),
   };
   const steps = Array.isArray(data.steps) ? compileSteps(ctx, data.steps, ['steps']) : [];
   explainUnknownNames(doc, data.steps, diagnostics);
@@ -60,6 +63,13 @@ export function compileDocument(
     vars: vars.decls,
     steps,
   };
+}
+
+/** TextFSM template folders: the runbook's `templates:` (relative to its file), then the usual ones. */
+function templateSearch(file: string, templates: unknown): TemplateSearch {
+  const base = dirname(resolve(file));
+  const runbook = typeof templates === 'string' ? resolve(base, templates) : undefined;
+  return { base, dirs: templateDirs(runbook ? { runbook } : {}) };
 }
 
 interface CompiledVars {

@@ -10,6 +10,12 @@ import { RESERVED_NAMES, type NameScope } from './scope.js';
 import type { DocPath, SourceDoc } from './source.js';
 import { subject } from './where.js';
 
+/** Where TextFSM captures find templates: the runbook's folder, then the template folders in order. */
+export interface TemplateSearch {
+  base: string;
+  dirs: string[];
+}
+
 export interface CompileCtx {
   doc: SourceDoc;
   diagnostics: Diagnostic[];
@@ -20,6 +26,8 @@ export interface CompileCtx {
   /** Step id -> where it was first defined. */
   ids: Map<string, SourcePos>;
   scope: NameScope;
+  /** Where TextFSM captures find their templates. */
+  templates: TemplateSearch;
 }
 
 /** The fields every step kind shares, filled with their defaults. */

@@ -30,6 +30,8 @@ export interface RunTarget {
   platform: string;
   /** SSH user resolved for this host (inventory or --user), when one was. */
   user?: string;
+  /** The worker group whose workers run this host (`exec --workers` only). */
+  workerGroup?: string;
   /** Where the host really went after ssh config (HostName, Port, User, ProxyJump): the change record. */
   resolved?: { address: string; port: number; user: string; via?: string[] };
 }
@@ -64,6 +66,23 @@ export interface RunMeta {
   operator?: RunOperator;
   /** The change ticket (`--change ID`). */
   change?: string;
+  /** What started the run when no person did: a syslog event (`runbook watch`). */
+  trigger?: RunTrigger;
+}
+
+/** The syslog event behind a run started by `runbook watch`. */
+export interface RunTrigger {
+  kind: 'syslog';
+  /** Rule name (`--on` rules are `command-line`). */
+  rule: string;
+  /** `udp://127.0.0.2:51514`: transport, source address and port. */
+  sender: string;
+  /** The message as received. */
+  message: string;
+  /** ISO time the message arrived. */
+  receivedAt: string;
+  /** The watcher's event id. */
+  eventId: string;
 }
 
 /**
@@ -87,6 +106,8 @@ export interface RunSummary {
   hosts: string[];
   outcome: RunOutcome;
   hostStates: Record<string, HostState>;
+  /** Set for runs `runbook watch` started. */
+  trigger?: RunTrigger;
 }
 
 export interface RunHandle {
@@ -125,11 +146,9 @@ export class RunStore {
 
   async create(meta: Omit<RunMeta, 'id' | 'createdAt'>): Promise<RunHandle> {
     mkdirSync(this.runsDir, { recursive: true });
-    // creation times strictly increase within a process, so runs list in the order they were made
-    lastCreatedMs = Math.max(Date.now(), lastCreatedMs + 1);
-    const now = new Date(lastCreatedMs);
+    const now = nextCreationTime();
     for (;;) {
-      const id = `${stamp(now)}-${randomBytes(2).toString('hex')}`;
+      const id = newRunId(now);
       const dir = join(this.runsDir, id);
       try {
         mkdirSync(dir);
@@ -180,6 +199,7 @@ export class RunStore {
         hosts: meta.targets.map((t) => t.name),
         outcome,
         hostStates,
+        ...(meta.trigger ? { trigger: meta.trigger } : {}),
       });
     }
     // ids sort by second; createdAt (ms) orders runs started within the same second
@@ -228,16 +248,10 @@ class Handle implements RunHandle {
       if (err instanceof RunbookError && err.code === 'E_RUN_CORRUPT') return 'corrupt';
       throw err;
     }
-    let state: HostState = 'pending';
-    for (const r of records) {
-      if (r.type === 'host-start') state = 'interrupted';
-      else if (r.type === 'host-end') state = r.outcome;
-    }
-    if (state === 'interrupted' || state === 'pending') {
+    return hostStateOf(records, () => {
       const lock = readHostLock(this.stateDir, host);
-      if (lock && lock.runId === this.meta.id && isLockAlive(lock)) return 'running';
-    }
-    return state;
+      return lock !== undefined && lock.runId === this.meta.id && isLockAlive(lock);
+    });
   }
 
   writeRetryFile(hosts: readonly string[]): string {
@@ -255,6 +269,31 @@ class Handle implements RunHandle {
     this.close();
     rmSync(this.dir, { recursive: true, force: true });
   }
+}
+
+/**
+ * A host's state from its journal: pending, interrupted (started, no host-end) or its host-end
+ * outcome; an unfinished host whose lock this run still holds (`lockedByRun()`) is running.
+ */
+export function hostStateOf(records: readonly JournalRecord[], lockedByRun: () => boolean): HostState {
+  let state: HostState = 'pending';
+  for (const r of records) {
+    if (r.type === 'host-start') state = 'interrupted';
+    else if (r.type === 'host-end') state = r.outcome;
+  }
+  if ((state === 'interrupted' || state === 'pending') && lockedByRun()) return 'running';
+  return state;
+}
+
+/** Creation times strictly increase within a process, so runs list in the order they were made. */
+export function nextCreationTime(): Date {
+  lastCreatedMs = Math.max(Date.now(), lastCreatedMs + 1);
+  return new Date(lastCreatedMs);
+}
+
+/** A run id for a creation time: `YYYYMMDD-HHMMSS-xxxx` (UTC + random hex). */
+export function newRunId(now: Date): string {
+  return `${stamp(now)}-${randomBytes(2).toString('hex')}`;
 }
 
 /** The run outcome for a set of host states (see RunOutcome). */

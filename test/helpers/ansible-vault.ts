@@ -1,19 +1,20 @@
 /**
  * Debian's real `ansible-vault` (package ansible-core) for tests that need files Ansible itself
- * encrypted. Under CI=true a missing ansible-vault fails the suite (`requireAnsibleVault`), else the
- * suite is skipped (`skipVault`).
+ * encrypted. Under CI=true a missing ansible-vault fails the suite (needTool), else the suite is
+ * skipped (`skipVault`).
  */
 import { execFileSync } from 'node:child_process';
 import { existsSync, mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { needTool } from './tools.js';
 
 export const ANSIBLE_VAULT = ['/usr/bin/ansible-vault', '/usr/local/bin/ansible-vault'].find((p) =>
   existsSync(p),
 );
 
-/** Skip only outside CI: under CI=true the suite runs and `requireAnsibleVault` fails it. */
-export const skipVault = !ANSIBLE_VAULT && process.env.CI !== 'true';
+/** Skip only outside CI: under CI=true a missing ansible-vault throws here and fails the suite. */
+export const skipVault = !needTool(ANSIBLE_VAULT, 'ansible-vault (apt-get install ansible-core)');
 
 export function requireAnsibleVault(): string {
   if (!ANSIBLE_VAULT) throw new Error('ansible-vault not found: install ansible-core (.ci/run does)');

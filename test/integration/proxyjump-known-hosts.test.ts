@@ -14,10 +14,11 @@ import { createSshTransport } from '../../src/transport/ssh.js';
 import type { Transport } from '../../src/transport/types.js';
 import { caught } from '../helpers/errors.js';
 import { keygen, SSHD, startSshd, tempDir, type Sshd } from '../helpers/sshd.js';
+import { needTool } from '../helpers/tools.js';
 
 const user = execFileSync('id', ['-un']).toString().trim();
 
-describe.skipIf(!SSHD && process.env.CI !== 'true')(
+describe.runIf(needTool(SSHD, 'sshd (apt-get install openssh-server)'))(
   'ProxyJump hosts use their own known_hosts settings',
   () => {
     let jump: Sshd;

@@ -34,7 +34,7 @@ function sessions(l: RunLab): number {
 
 describe('host locks', () => {
   it('a second run on a host that a live run holds fails at once, naming that run, and sends nothing', async () => {
-    const l = await lab(5000);
+    const l = await lab(60_000);
     const rb = l.runbook('rekey-verify.yaml');
     const first = spawnCli(l.execArgs(rb, ['--yes']));
     const firstId = await waitFor('the first run record', () => l.runIds()[0], { cli: first });

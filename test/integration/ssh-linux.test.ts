@@ -350,13 +350,13 @@ describe.runIf(needTool(SSHD, 'OpenSSH sshd (apt-get install openssh-server)'))(
         );
         const b = await caught(
           t.run('while true; do echo tick; sleep 0.05; done', {
-            totalTimeoutMs: 400,
+            totalTimeoutMs: 1_500,
             inactivityTimeoutMs: 5_000,
           }),
         );
         expect(b.code).toBe('E_TIMEOUT');
         expect(b.message).toMatch(
-          /^total timeout on srv .* 400 ms waiting for the command to exit; last bytes received: .*tick\\n"$/,
+          /^total timeout on srv .* 1500 ms waiting for the command to exit; last bytes received: .*tick\\n"$/,
         );
         expect((await t.run('echo still-usable')).output).toBe('still-usable\n');
         await t.close();

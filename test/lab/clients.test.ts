@@ -135,12 +135,12 @@ describe.runIf(needTool(PYTHON, 'Netmiko (apt-get install python3-netmiko)'))(
   'Netmiko cisco_ios driver (python3-netmiko)',
   () => {
     const script = new URL('./netmiko_check.py', import.meta.url).pathname;
-    const netmiko = (x: LabRouter, extra: string[] = []): Promise<Record<string, string>> =>
+    const netmiko = (x: LabRouter, extra: string[] = [], secret?: string): Promise<Record<string, string>> =>
       new Promise((resolve, reject) =>
         execFile(
           PYTHON!,
           [script, x.host, String(x.port), 'admin', 'admin', ...extra],
-          { timeout: 60_000 },
+          { timeout: 60_000, env: { ...process.env, ...(secret ? { NETMIKO_SECRET: secret } : {}) } },
           (err, stdout, stderr) =>
             err
               ? reject(new Error(`${err.message}\n${stderr}`))
@@ -176,6 +176,25 @@ describe.runIf(needTool(PYTHON, 'Netmiko (apt-get install python3-netmiko)'))(
         );
       } finally {
         await refusing.close();
+      }
+    }, 60_000);
+
+    it('with an enable secret: logs in at edge1>, and Netmiko enable() reaches edge1#', async () => {
+      const enabling = await startLab({
+        port: 0,
+        scenario: 'sdwan',
+        device: { enableSecret: 'Netmiko-En4ble' },
+      });
+      try {
+        const res = await netmiko(enabling.routers[0]!, [], 'Netmiko-En4ble');
+        expect(res.login_prompt).toBe('edge1>');
+        expect(res.prompt).toBe('edge1#');
+        expect(res.logging).toMatch(/srcaddr=10\.20\.20\.1, input interface=Tunnel10001/);
+        const commands = enabling.routers[0]!.audit().map((a) => a.command);
+        expect(commands).toContain('enable');
+        expect(commands).not.toContain('Netmiko-En4ble');
+      } finally {
+        await enabling.close();
       }
     }, 60_000);
   },

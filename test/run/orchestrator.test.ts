@@ -13,7 +13,7 @@ import type { Target } from '../../src/fleet/target.js';
 import { getProfile } from '../../src/platforms/index.js';
 import { loadRunbook } from '../../src/runbook/load.js';
 import { resumeState } from '../../src/store/resume.js';
-import { RunStore } from '../../src/store/runs.js';
+import { DirectoryStore } from '../../src/store/directory.js';
 import { acquireHostLock } from '../../src/store/lock.js';
 import { MemoryTransport, type DeviceFn } from '../../src/transport/memory.js';
 
@@ -64,8 +64,8 @@ async function setup(routers: Record<string, { device: DeviceFn; sent: string[] 
     port: 2200 + i,
     platform: 'cisco-iosxe',
   }));
-  const store = new RunStore(join(dir, 'state'));
-  const run = await store.create({
+  const store = new DirectoryStore(join(dir, 'state'));
+  const run = await store.createRun({
     runbookPath: file,
     runbookName: runbook.name,
     contentHash: runbook.contentHash,
@@ -79,6 +79,7 @@ async function setup(routers: Record<string, { device: DeviceFn; sent: string[] 
     vars: {},
     targets,
     mode: 'exec',
+    store,
     run,
     transport: (t) =>
       new MemoryTransport({ profile: getProfile(t.platform), device: routers[t.name]!.device }),
@@ -124,11 +125,11 @@ describe('runRunbook (the library entry point)', () => {
       ['r4', 'ok'],
     ]);
     expect(doc.hosts.find((h) => h.host === 'r1')!.disruptive).toEqual(['clear crypto sa peer 10.1.1.1']);
-    const reopened = await store.open(run.meta.id);
-    expect(resumeState(reopened.readJournal('r1')).outcome).toBe('ok');
-    expect(resumeState(reopened.readJournal('r2')).outcome).toBe('failed');
-    expect(reopened.status().outcome).toBe('failed');
-    reopened.close();
+    const reopened = await store.openRun(run.meta.id);
+    expect(resumeState(await reopened.readJournal('r1')).outcome).toBe('ok');
+    expect(resumeState(await reopened.readJournal('r2')).outcome).toBe('failed');
+    expect((await reopened.status()).outcome).toBe('failed');
+    await reopened.close();
   });
 
   it('without an approver, hosts stop before their first disruptive command (exit 4)', async () => {
@@ -172,8 +173,8 @@ describe('runRunbook (the library entry point)', () => {
 
   it('a host locked by a live run refuses the whole run before anything is sent, and leaves no record', async () => {
     const routers = { r1: router(0), r2: router(0) };
-    const { base, store, run } = await setup(routers);
-    const held = acquireHostLock(run.stateDir, 'r2', 'another-run');
+    const { base, store } = await setup(routers);
+    const held = acquireHostLock(store.location, 'r2', 'another-run');
     try {
       await expect(runRunbook({ ...base, approver: async () => true })).rejects.toMatchObject({
         code: 'E_LOCKED',
@@ -182,6 +183,6 @@ describe('runRunbook (the library entry point)', () => {
       held.release();
     }
     expect(routers.r1.sent).toEqual([]);
-    expect(await store.list()).toEqual([]);
+    expect(await store.listRuns()).toEqual([]);
   });
 });

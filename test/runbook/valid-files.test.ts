@@ -7,10 +7,13 @@ import { loadRunbook } from '../../src/runbook/load.js';
 
 function yamlFiles(dir: string): string[] {
   if (!existsSync(dir)) return [];
-  return readdirSync(dir)
-    .filter((f) => /\.ya?ml$/.test(f))
-    .sort()
-    .map((f) => join(dir, f));
+  return (
+    readdirSync(dir)
+      // `*.rules.yaml` are `runbook watch` rules files (test/watch/examples.test.ts validates them)
+      .filter((f) => /\.ya?ml$/.test(f) && !/\.rules\.ya?ml$/.test(f))
+      .sort()
+      .map((f) => join(dir, f))
+  );
 }
 
 const files = [...yamlFiles('runbooks'), ...yamlFiles('examples'), ...yamlFiles('test/fixtures/valid')];

@@ -1,0 +1,245 @@
+/**
+ * The distributed case of `npm run bench`: the same run of N lab routers, once in-process
+ * (`runbook exec -i INVENTORY --forks N`) and once through W `runbook worker` processes and a
+ * throwaway PostgreSQL on this machine (`runbook exec ... --store URL --workers --forks N`), each on
+ * a fresh lab. Wall time is spawn to exit of the operator's exec (workers already serving: a
+ * worker pool is long-lived); both runs must be verified by the lab's own state. Target: the
+ * distributed wall time within 1.3x of the in-process one.
+ */
+import { spawn, type ChildProcess } from 'node:child_process';
+import { mkdirSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { createInterface } from 'node:readline';
+import type { ResultDocument } from '../src/report/json.js';
+import { startPostgres } from '../test/helpers/postgres.js';
+import { percentile } from './report.js';
+import {
+  CLI,
+  HERE,
+  LabProcess,
+  measured,
+  parseJson,
+  PASSWORD,
+  PASSWORD_ENV,
+  writeTargets,
+  type Usage,
+} from './harness.js';
+
+export interface DistributedOptions {
+  n: number;
+  workers: number;
+  runbook: string;
+  bfdDelayMs: number;
+  work: string;
+}
+
+interface Side {
+  wallS: number;
+  /** CPU seconds of the operator's exec, and of the workers (distributed only). */
+  cpuS: number;
+  workersCpuS?: number;
+  peakRssMb: number;
+  recovered: number;
+  /** Per-host durations from the exec's --json document. */
+  p50S: number;
+  p95S: number;
+}
+
+export interface DistributedResult {
+  n: number;
+  workers: number;
+  inProcess?: Side;
+  distributed?: Side;
+  failures: string[];
+}
+
+const cpu = (u: Usage): number => (u.userUs + u.systemUs) / 1e6;
+
+function labArgs(inventory: string, knownHosts: string): string[] {
+  return [
+    '-i',
+    inventory,
+    '--yes',
+    '--json',
+    '--quiet',
+    '--user',
+    'admin',
+    '--password-env',
+    PASSWORD_ENV,
+    '--known-hosts',
+    knownHosts,
+    '--ssh-config',
+    'none',
+  ];
+}
+
+function checkDoc(
+  run: { code: number | null; stdout: string; stderrTail: string },
+  label: string,
+  failures: string[],
+): { p50S: number; p95S: number } {
+  const doc = parseJson<ResultDocument>(run, label);
+  const ms = doc.hosts.map((h) => h.durationMs ?? NaN);
+  const notOk = doc.hosts.filter((h) => h.outcome !== 'ok');
+  if (run.code !== 0 || notOk.length > 0)
+    failures.push(
+      `${label}: exit ${run.code}, ${notOk.length} host(s) not ok${notOk[0] ? ` (${notOk[0].host}: ${notOk[0].outcome} ${notOk[0].message.slice(0, 200)})` : ''}`,
+    );
+  return { p50S: percentile(ms, 50) / 1000, p95S: percentile(ms, 95) / 1000 };
+}
+
+/** A worker process, resolved once it serves its group. */
+function startWorker(url: string, args: string[], usageFile: string): Promise<ChildProcess> {
+  const child = spawn(
+    process.execPath,
+    ['--import', join(HERE, 'probe.js'), CLI, 'worker', '--store', url, ...args],
+    {
+      env: {
+        ...process.env,
+        [PASSWORD_ENV]: PASSWORD,
+        BENCH_USAGE_FILE: usageFile,
+        RUNBOOK_NO_PROGRESS: '1',
+      },
+      stdio: ['ignore', 'ignore', 'pipe'],
+    },
+  );
+  return new Promise((resolve, reject) => {
+    const lines = createInterface({ input: child.stderr! });
+    lines.on('line', (l) => {
+      if (/serving group/.test(l)) resolve(child);
+    });
+    child.once('exit', (code) => reject(new Error(`a worker exited (code ${code}) before serving`)));
+  });
+}
+
+export async function benchDistributed(o: DistributedOptions): Promise<DistributedResult> {
+  const failures: string[] = [];
+  const out: DistributedResult = { n: o.n, workers: o.workers, failures };
+
+  // in-process
+  const dirA = join(o.work, 'in-process');
+  mkdirSync(dirA, { recursive: true });
+  const labA = await LabProcess.start(o.n, join(dirA, 'lab'), o.bfdDelayMs);
+  const ta = writeTargets(dirA, labA.routers);
+  const a = await measured(
+    [
+      CLI,
+      'exec',
+      o.runbook,
+      ...labArgs(ta.inventory, ta.knownHosts),
+      '--forks',
+      String(o.n),
+      '--state-dir',
+      join(dirA, 'state'),
+    ],
+    dirA,
+    'in-process',
+  );
+  const pa = checkDoc(a, 'in-process', failures);
+  const va = await labA.request<{ recovered: number }>('verify');
+  await labA.stop();
+  out.inProcess = {
+    ...pa,
+    wallS: a.wallMs / 1000,
+    cpuS: cpu(a.usage),
+    peakRssMb: a.usage.maxRssKb / 1024,
+    recovered: va.recovered,
+  };
+  if (va.recovered !== o.n)
+    failures.push(`in-process: the lab says ${o.n - va.recovered} routers are NOT recovered`);
+
+  // distributed
+  const dirB = join(o.work, 'distributed');
+  mkdirSync(dirB, { recursive: true });
+  const pg = await startPostgres();
+  const workers: ChildProcess[] = [];
+  try {
+    const url = pg.createDatabase('bench');
+    const labB = await LabProcess.start(o.n, join(dirB, 'lab'), o.bfdDelayMs);
+    const tb = writeTargets(dirB, labB.routers);
+    const wargs = [
+      '--concurrency',
+      String(Math.ceil(o.n / o.workers)),
+      '--user',
+      'admin',
+      '--password-env',
+      PASSWORD_ENV,
+      '--known-hosts',
+      tb.knownHosts,
+      '--ssh-config',
+      'none',
+    ];
+    const usageFiles = Array.from({ length: o.workers }, (_, i) => join(dirB, `worker${i}.usage.json`));
+    for (const f of usageFiles) workers.push(await startWorker(url, wargs, f));
+    const b = await measured(
+      [
+        CLI,
+        'exec',
+        o.runbook,
+        ...labArgs(tb.inventory, tb.knownHosts),
+        '--forks',
+        String(o.n),
+        '--store',
+        url,
+        '--workers',
+        '--state-dir',
+        join(dirB, 'state'),
+      ],
+      dirB,
+      'distributed',
+    );
+    const pb = checkDoc(b, 'distributed', failures);
+    const vb = await labB.request<{ recovered: number }>('verify');
+    await labB.stop();
+    await Promise.all(
+      workers.map((w) => {
+        const exited = new Promise((r) => w.once('exit', r));
+        w.kill('SIGTERM');
+        return exited;
+      }),
+    );
+    const workersCpuS = usageFiles
+      .map((f) => cpu(JSON.parse(readFileSync(f, 'utf8')) as Usage))
+      .reduce((x, y) => x + y, 0);
+    out.distributed = {
+      ...pb,
+      wallS: b.wallMs / 1000,
+      cpuS: cpu(b.usage),
+      workersCpuS,
+      peakRssMb: b.usage.maxRssKb / 1024,
+      recovered: vb.recovered,
+    };
+    if (vb.recovered !== o.n)
+      failures.push(`distributed: the lab says ${o.n - vb.recovered} routers are NOT recovered`);
+  } finally {
+    for (const w of workers) if (w.exitCode === null) w.kill('SIGKILL');
+    await pg.stop();
+  }
+  return out;
+}
+
+export function formatDistributed(r: DistributedResult, runbook: string, date: string): string {
+  const a = r.inProcess;
+  const b = r.distributed;
+  const f = (x: number | undefined, d = 2): string =>
+    x === undefined || Number.isNaN(x) ? 'n/a' : x.toFixed(d);
+  const ratio = a && b ? b.wallS / a.wallS : NaN;
+  const lines = [
+    `## Distributed: ${runbook}, ${r.n} routers, ${r.workers} workers vs in-process`,
+    '',
+    `The same run twice on fresh labs on this machine: \`runbook exec -i INVENTORY --forks ${r.n} --yes\` in one process, then`,
+    `\`runbook exec ... --store URL --workers --forks ${r.n} --yes\` with ${r.workers} \`runbook worker --concurrency ${Math.ceil(r.n / r.workers)}\``,
+    'processes (already serving) and a throwaway PostgreSQL holding the run record, journals, locks and the pg-boss queue.',
+    `Wall = spawn to exit of the operator's exec. Both runs verified by the lab's own state. Measured ${date}.`,
+    '',
+    '| run | wall s | host p50 / p95 s | exec CPU s | workers CPU s | exec peak RSS MB | verified by the lab |',
+    '|---|---:|---:|---:|---:|---:|---|',
+    `| in-process | ${f(a?.wallS)} | ${f(a?.p50S)} / ${f(a?.p95S)} | ${f(a?.cpuS)} | - | ${f(a?.peakRssMb, 0)} | ${a?.recovered ?? 0}/${r.n} |`,
+    `| ${r.workers} workers | ${f(b?.wallS)} | ${f(b?.p50S)} / ${f(b?.p95S)} | ${f(b?.cpuS)} | ${f(b?.workersCpuS)} | ${f(b?.peakRssMb, 0)} | ${b?.recovered ?? 0}/${r.n} |`,
+    '',
+    `Target: distributed wall time within 1.3x of in-process: **${f(ratio)}x** — ${ratio <= 1.3 ? 'met' : 'NOT met'}`,
+    ...(r.failures.length > 0 ? ['', `Failures: ${r.failures.join('; ')}`] : []),
+    '',
+  ];
+  return lines.join('\n');
+}

@@ -1,0 +1,108 @@
+/**
+ * `runbook worker --store URL [--group NAME] [--concurrency N] [connection flags]`: serve host jobs
+ * of one worker group from the shared store until SIGTERM/SIGINT (finish the running steps,
+ * checkpoint, hand the jobs back; a second signal exits at once, the jobs then come back after
+ * their visibility timeout). Connection flags are the worker's own (its SSH credentials, known
+ * hosts): they are never in the store.
+ */
+import type { Command } from 'commander';
+import { RunbookError } from '../errors.js';
+import { getProfile } from '../platforms/index.js';
+import { checkGroup, DEFAULT_GROUP } from '../queue/boss.js';
+import { runWorker } from '../queue/worker.js';
+import { openStore } from '../store/open.js';
+import type { PostgresStore } from '../store/postgres.js';
+import { addConnectionOptions } from './exec.js';
+import { connectionFromFlags, type ConnectionFlags } from './connection-flags.js';
+import { openConnection } from './connection.js';
+import { action } from './output.js';
+import { reconnectDelaysFromEnv } from './session.js';
+
+interface WorkerFlags extends ConnectionFlags {
+  store?: string;
+  group: string;
+  concurrency: string;
+  quiet?: boolean;
+}
+
+export function register(program: Command): void {
+  const cmd = program
+    .command('worker')
+    .description('Run host jobs of `runbook exec --workers` from a shared PostgreSQL store, until SIGTERM')
+    .option(
+      '--store <url>',
+      'the shared PostgreSQL store (postgres://USER@HOST:PORT/DB; default $RUNBOOK_STORE)',
+    )
+    .option('--group <name>', 'serve hosts whose runbook_worker_group is NAME', DEFAULT_GROUP)
+    .option('--concurrency <n>', 'hosts run at once by this worker', '4')
+    .option('-q, --quiet', 'print only errors');
+  addConnectionOptions(cmd);
+  cmd.action(action(async (flags: WorkerFlags) => workerCommand(flags)));
+}
+
+async function workerCommand(flags: WorkerFlags): Promise<number> {
+  const concurrency = Number(flags.concurrency);
+  if (!Number.isInteger(concurrency) || concurrency < 1 || concurrency > 1000) {
+    throw new RunbookError(
+      'E_USAGE',
+      `--concurrency ${flags.concurrency}: not a whole number from 1 to 1000`,
+      {
+        hint: 'e.g. --concurrency 20',
+      },
+    );
+  }
+  const group = checkGroup(flags.group, '--group');
+  if (flags.askPass) {
+    throw new RunbookError('E_USAGE', 'a worker cannot ask for a password', {
+      hint: 'give it in an environment variable: --password-env VAR, or use --identity FILE',
+    });
+  }
+  const store = await openStore({ store: flags.store, stateDir: '.runbook' });
+  const stop = new AbortController();
+  let signals = 0;
+  const onSignal = (sig: NodeJS.Signals): void => {
+    signals++;
+    if (signals === 1) {
+      process.stderr.write(
+        `${sig}: finishing the running steps, then handing the jobs back (again to exit now)\n`,
+      );
+      stop.abort();
+    } else {
+      process.stderr.write(
+        `${sig}: exiting now; the jobs return to the queue after their visibility timeout\n`,
+      );
+      process.exit(4);
+    }
+  };
+  process.on('SIGTERM', onSignal);
+  process.on('SIGINT', onSignal);
+  try {
+    if (store.kind !== 'postgres') {
+      throw new RunbookError(
+        'E_USAGE',
+        'runbook worker needs a shared store: --store postgres://... or $RUNBOOK_STORE',
+        {
+          hint: 'see docs/workers.md',
+        },
+      );
+    }
+    const reconnectDelaysMs = reconnectDelaysFromEnv();
+    await runWorker({
+      store: store as PostgresStore,
+      group,
+      concurrency,
+      signal: stop.signal,
+      ...(reconnectDelaysMs ? { reconnectDelaysMs } : {}),
+      log: flags.quiet ? () => undefined : (line) => process.stderr.write(`${line}\n`),
+      transports: async ({ runbook, vars }) => {
+        const connection = await connectionFromFlags(flags, runbook, vars);
+        return (t, commandSignal) => openConnection(t, getProfile(t.platform), connection, commandSignal);
+      },
+    });
+    return 0;
+  } finally {
+    process.off('SIGTERM', onSignal);
+    process.off('SIGINT', onSignal);
+    await store.close();
+  }
+}

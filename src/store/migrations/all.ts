@@ -1,0 +1,10 @@
+/**
+ * The PostgreSQL store's migrations, in order: version N is MIGRATIONS[N - 1]. Append only; a
+ * released migration is never edited (a fix is a new migration).
+ */
+import { MIGRATION_001 } from './001-initial.js';
+
+export const MIGRATIONS: readonly string[] = [MIGRATION_001];
+
+/** The schema version this build writes and reads. */
+export const SCHEMA_VERSION = MIGRATIONS.length;

@@ -1,0 +1,129 @@
+/**
+ * Journals in PostgreSQL. Every journal of a store instance appends to one writer, which inserts
+ * what is queued in batches, in order (a batch is written after the previous one committed), so a
+ * thousand hosts cost a few inserts per beat rather than one per record. Each record gets a number;
+ * a journal's `flush()` waits until its last record is written, `commandsDurable()` until its last
+ * disruptive-command record is. Write errors surface from those waits. Records are stored with the
+ * lossless codec.
+ */
+import type pg from 'pg';
+import type { Reporter } from '../engine/events.js';
+import { RunbookError } from '../errors.js';
+import { decode, encode } from './codec.js';
+import { toRecord, type JournalRecord } from './journal.js';
+import type { StoreJournal } from './types.js';
+
+interface Pending {
+  seq: number;
+  runId: string;
+  host: string;
+  record: JournalRecord;
+}
+
+/** The one writer of a store instance's journal rows. */
+export class JournalWriter {
+  private queue: Pending[] = [];
+  private next = 1;
+  private written = 0;
+  private writing: Promise<void> | undefined;
+  private readonly failed = new Map<number, unknown>(); // first seq of a failed batch -> error
+  private waiters: { seq: number; resolve(): void }[] = [];
+
+  constructor(private readonly pool: pg.Pool) {}
+
+  /** Queue a record; returns its number. */
+  append(runId: string, host: string, record: JournalRecord): number {
+    const seq = this.next++;
+    this.queue.push({ seq, runId, host, record });
+    this.writing ??= this.drain();
+    return seq;
+  }
+
+  /** Resolves once record `seq` (and every one before it) was written; rejects if its batch failed. */
+  async until(seq: number): Promise<void> {
+    if (seq > this.written) await new Promise<void>((resolve) => this.waiters.push({ seq, resolve }));
+    for (const [from, err] of this.failed) if (from <= seq) throw err;
+  }
+
+  private async drain(): Promise<void> {
+    try {
+      while (this.queue.length > 0) {
+        const batch = this.queue.splice(0, 2000);
+        try {
+          await this.pool.query(
+            `INSERT INTO runbook.journal (run_id, host, record)
+             SELECT r, h, j FROM unnest($1::text[], $2::text[], $3::jsonb[]) WITH ORDINALITY AS t(r, h, j, n)
+             ORDER BY n`,
+            [
+              batch.map((p) => p.runId),
+              batch.map((p) => p.host),
+              batch.map((p) => JSON.stringify(encode(p.record))),
+            ],
+          );
+        } catch (err) {
+          this.failed.set(
+            batch[0]!.seq,
+            new RunbookError('E_STORE_CONNECT', `cannot write journal records: ${(err as Error).message}`, {
+              hint: 'the store became unreachable; once it is back, resume the run',
+            }),
+          );
+        }
+        this.written = batch.at(-1)!.seq;
+        const ready = this.waiters.filter((w) => w.seq <= this.written);
+        this.waiters = this.waiters.filter((w) => w.seq > this.written);
+        for (const w of ready) w.resolve();
+      }
+    } finally {
+      this.writing = undefined;
+    }
+  }
+}
+
+/** One host's journal of one run, appending through the store's writer. */
+export class PostgresJournal implements StoreJournal {
+  private last = 0;
+  private lastCommand = 0;
+
+  constructor(
+    private readonly writer: JournalWriter,
+    private readonly runId: string,
+    private readonly host: string,
+  ) {}
+
+  append(rec: JournalRecord): void {
+    this.last = this.writer.append(this.runId, this.host, rec);
+    if (rec.type === 'command') this.lastCommand = this.last;
+  }
+
+  listener(): Reporter {
+    return (e) => {
+      const rec = toRecord(e);
+      if (rec) this.append(rec);
+    };
+  }
+
+  flush(): Promise<void> {
+    return this.writer.until(this.last);
+  }
+
+  commandsDurable(): Promise<void> {
+    return this.writer.until(this.lastCommand);
+  }
+
+  close(): Promise<void> {
+    return this.flush();
+  }
+}
+
+/** A host's records, in append order. */
+export async function readPostgresJournal(
+  pool: pg.Pool,
+  runId: string,
+  host: string,
+): Promise<JournalRecord[]> {
+  const r = await pool.query<{ record: unknown }>(
+    'SELECT record FROM runbook.journal WHERE run_id = $1 AND host = $2 ORDER BY seq',
+    [runId, host],
+  );
+  return r.rows.map((row) => decode(row.record) as JournalRecord);
+}

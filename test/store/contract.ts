@@ -1,0 +1,209 @@
+/**
+ * The Store contract (src/store/types.ts), run against every backend by its own test file
+ * (directory-contract.test.ts, postgres-contract.test.ts). A backend gives two independent
+ * instances on the same data (two processes or machines sharing a store) and a way to plant the
+ * lock of a holder that died.
+ */
+import { describe, expect, it } from 'vitest';
+import { RunbookError } from '../../src/errors.js';
+import type { RunMeta } from '../../src/store/runs.js';
+import type { Store } from '../../src/store/types.js';
+
+export interface Backend {
+  /** A fresh, empty store (each call: new data); `twin()` opens a second instance on the same data. */
+  fresh(): Promise<{ store: Store; twin(): Promise<Store> }>;
+  /** Leave a lock on `host` for `runId` whose holder is dead (process gone / lease run out). */
+  plantDeadLock(store: Store, host: string, runId: string): Promise<void>;
+}
+
+export const meta = (hosts: string[]): Omit<RunMeta, 'id' | 'createdAt'> => ({
+  runbookPath: '/abs/runbooks/recover.yaml',
+  runbookName: 'recover-inv-spi',
+  contentHash: 'ab'.repeat(32),
+  vars: { peer: '10.0.0.2', password: '********' },
+  targets: hosts.map((name, i) => ({ name, address: '127.0.0.1', port: 2201 + i, platform: 'cisco-iosxe' })),
+  mode: 'exec',
+  argv: ['--forks', '5'],
+});
+
+async function codeOf(p: Promise<unknown>): Promise<string> {
+  const err = await p.then(
+    () => undefined,
+    (e: unknown) => e,
+  );
+  return err instanceof RunbookError ? err.code : `not a RunbookError: ${String(err)}`;
+}
+
+export function storeContract(name: string, backend: Backend): void {
+  describe(`Store contract: ${name}`, () => {
+    it('records runs with sortable unique ids and lists them newest first on every instance', async () => {
+      const { store, twin } = await backend.fresh();
+      const a = await store.createRun(meta(['edge-1']));
+      const b = await store.createRun(meta(['edge-1', 'edge-2']));
+      expect(a.meta.id).toMatch(/^\d{8}-\d{6}-[0-9a-f]{4}$/);
+      expect(a.meta.id).not.toBe(b.meta.id);
+      const other = await twin();
+      expect((await other.openRun(a.meta.id)).meta).toEqual(a.meta);
+      const list = await other.listRuns();
+      expect(list.map((r) => r.id)).toEqual([b.meta.id, a.meta.id]);
+      expect(list[0]).toMatchObject({
+        runbookName: 'recover-inv-spi',
+        hosts: ['edge-1', 'edge-2'],
+        outcome: 'interrupted',
+      });
+      await other.close();
+      await store.close();
+    });
+
+    it('an unknown run id is E_RUN_NOT_FOUND with a hint naming runbook runs', async () => {
+      const { store } = await backend.fresh();
+      const err = await store.openRun('20990101-000000-dead').catch((e: unknown) => e);
+      expect((err as RunbookError).code).toBe('E_RUN_NOT_FOUND');
+      expect((err as RunbookError).hint).toContain('runbook runs');
+      await store.close();
+    });
+
+    it('journals keep records in order per host, losslessly, readable from another instance', async () => {
+      const { store, twin } = await backend.fresh();
+      const run = await store.createRun(meta(['edge-1', 'edge/2']));
+      const j = run.journal('edge/2');
+      j.append({ type: 'host-start', at: 1, runbook: 'rb', dryRun: false });
+      for (let i = 0; i < 50; i++)
+        j.append({
+          type: 'step-end',
+          at: 2 + i,
+          key: `s${i}`,
+          stepId: `s${i}`,
+          outcome: 'ok',
+          durationMs: 1,
+          commands: [],
+          captures: { n: BigInt(i), big: 2n ** 70n },
+          scope: { peers: ['10.0.0.1'], inf: Number.POSITIVE_INFINITY },
+        });
+      await j.flush();
+      const other = await twin();
+      const records = await (await other.openRun(run.meta.id)).readJournal('edge/2');
+      expect(records).toHaveLength(51);
+      expect(records.map((r) => r.at)).toEqual(Array.from({ length: 51 }, (_, i) => i + 1));
+      const last = records[50]!;
+      expect(last.type === 'step-end' && last.captures).toEqual({ n: 49n, big: 2n ** 70n });
+      expect(last.type === 'step-end' && last.scope.inf).toBe(Number.POSITIVE_INFINITY);
+      expect(await run.readJournal('edge-1')).toEqual([]);
+      await run.close();
+      await other.close();
+      await store.close();
+    });
+
+    it('host states come from the journals: pending, interrupted, outcome, running while the run holds the lock', async () => {
+      const { store } = await backend.fresh();
+      const run = await store.createRun(meta(['a', 'b', 'c', 'd']));
+      run.journal('b').append({ type: 'host-start', at: 1, runbook: 'rb', dryRun: false });
+      run.journal('c').append({ type: 'host-start', at: 1, runbook: 'rb', dryRun: false });
+      run
+        .journal('c')
+        .append({ type: 'host-end', at: 2, outcome: 'ok', message: 'done', durationMs: 1, disruptive: [] });
+      run.journal('d').append({ type: 'host-start', at: 1, runbook: 'rb', dryRun: false });
+      await Promise.all(['b', 'c', 'd'].map((h) => run.journal(h).flush()));
+      const lock = await store.lockHost('d', run.meta.id);
+      expect(await run.status()).toEqual({
+        outcome: 'running',
+        hostStates: { a: 'pending', b: 'interrupted', c: 'ok', d: 'running' },
+      });
+      await lock.release();
+      expect((await run.status()).outcome).toBe('interrupted');
+      await run.close();
+      await store.close();
+    });
+
+    it('a host lock taken through one instance holds on another until released', async () => {
+      const { store, twin } = await backend.fresh();
+      const other = await twin();
+      const lock = await store.lockHost('edge-1', 'run-a');
+      expect(lock.info.runId).toBe('run-a');
+      expect(await codeOf(other.lockHost('edge-1', 'run-b'))).toBe('E_LOCKED');
+      const err = (await other.lockHost('edge-1', 'run-b').catch((e: unknown) => e)) as RunbookError;
+      expect(err.message).toContain('run-a');
+      expect(err.hint).toContain('runbook runs run-a');
+      expect((await other.lockHolder('edge-1'))?.runId).toBe('run-a');
+      // another host is free
+      await (await other.lockHost('edge-2', 'run-b')).release();
+      await lock.release();
+      await lock.release(); // idempotent
+      expect(await other.lockHolder('edge-1')).toBeUndefined();
+      const b = await other.lockHost('edge-1', 'run-b');
+      expect(b.tookOverStale).toBeUndefined();
+      await b.release();
+      await other.close();
+      await store.close();
+    });
+
+    it('several locks are taken all or nothing', async () => {
+      const { store, twin } = await backend.fresh();
+      const other = await twin();
+      const held = await other.lockHost('b', 'run-other');
+      expect(await codeOf(store.lockHosts(['a', 'b', 'c'], 'run-mine'))).toBe('E_LOCKED');
+      expect(await other.lockHolder('a')).toBeUndefined();
+      expect(await other.lockHolder('c')).toBeUndefined();
+      await held.release();
+      const all = await store.lockHosts(['a', 'b', 'c'], 'run-mine');
+      expect(all.map((l) => l.host)).toEqual(['a', 'b', 'c']);
+      expect((await other.lockHolder('b'))?.runId).toBe('run-mine');
+      for (const l of all) await l.release();
+      expect(await other.lockHolder('b')).toBeUndefined();
+      await other.close();
+      await store.close();
+    });
+
+    it('the lock of a holder that died is taken over and reported', async () => {
+      const { store } = await backend.fresh();
+      await backend.plantDeadLock(store, 'edge-1', 'run-dead');
+      expect(await store.lockHolder('edge-1')).toBeUndefined();
+      const lock = await store.lockHost('edge-1', 'run-new');
+      expect(lock.tookOverStale?.runId).toBe('run-dead');
+      await lock.release();
+      await store.close();
+    });
+
+    it('approvals: asked once per step attempt, the first decision wins, seen by every instance', async () => {
+      const { store, twin } = await backend.fresh();
+      const run = await store.createRun(meta(['edge-1']));
+      const ask = {
+        host: 'edge-1',
+        key: 'clear-sa',
+        stepId: 'clear-sa',
+        command: 'clear crypto sa peer 10.0.0.2',
+        impact: 'Renegotiates one SA',
+        inDoubt: false,
+        question: 'edge-1: step clear-sa wants to run ... Run it? [y/N]',
+      };
+      const id = await run.requestApproval(ask);
+      expect(await run.requestApproval(ask)).toBe(id);
+      const id2 = await run.requestApproval({ ...ask, attempt: 1, inDoubt: true });
+      expect(id2).not.toBe(id);
+      const other = await twin();
+      const theirs = await other.openRun(run.meta.id);
+      const pending = await theirs.approvals();
+      expect(pending.map((a) => [a.id, a.decision])).toEqual([
+        [id, undefined],
+        [id2, undefined],
+      ]);
+      expect(pending[0]).toMatchObject({ command: ask.command, impact: ask.impact, question: ask.question });
+      const d = await theirs.decideApproval(id, { approved: true, by: 'alice' });
+      expect(d.decision).toMatchObject({ approved: true, by: 'alice' });
+      const late = await run.decideApproval(id, { approved: false, by: 'bob' });
+      expect(late.decision).toMatchObject({ approved: true, by: 'alice' });
+      expect((await run.approvals()).find((a) => a.id === id)?.decision?.approved).toBe(true);
+      await other.close();
+      await store.close();
+    });
+
+    it('a deleted run is gone', async () => {
+      const { store } = await backend.fresh();
+      const run = await store.createRun(meta(['edge-1']));
+      await store.deleteRun(run.meta.id);
+      expect(await codeOf(store.openRun(run.meta.id))).toBe('E_RUN_NOT_FOUND');
+      expect(await store.listRuns()).toEqual([]);
+      await store.close();
+    });
+  });
+}

@@ -1,0 +1,33 @@
+import { afterAll, beforeAll, describe } from 'vitest';
+import { openPostgresStore, type PostgresStore } from '../../src/store/postgres.js';
+import { requirePostgres, startPostgres, type PgCluster } from '../helpers/postgres.js';
+import { storeContract } from './contract.js';
+
+const enabled = requirePostgres();
+let pg: PgCluster | undefined;
+let n = 0;
+
+beforeAll(async () => {
+  if (enabled) pg = await startPostgres();
+}, 120_000);
+afterAll(async () => pg?.stop());
+
+describe.skipIf(!enabled)('PostgreSQL store', () => {
+  storeContract('postgres', {
+    async fresh() {
+      if (!pg) throw new Error('PostgreSQL not available');
+      const url = pg.createDatabase(`contract_${process.pid}_${n++}`);
+      return {
+        store: await openPostgresStore({ url, leaseMs: 2000 }),
+        twin: () => openPostgresStore({ url, leaseMs: 2000 }),
+      };
+    },
+    async plantDeadLock(store, host, runId) {
+      await (store as PostgresStore).pool.query(
+        `INSERT INTO runbook.locks (host, run_id, token, pid, hostname, started_at, heartbeat_at, lease_ms)
+       VALUES ($1, $2, 'dead', 1, 'elsewhere', now() - interval '1 hour', now() - interval '1 hour', 1000)`,
+        [host, runId],
+      );
+    },
+  });
+});
