@@ -1,11 +1,13 @@
 /**
  * `npm run bench`: the engine against N emulated SD-WAN edges over SSH, and the floor beside it.
- *   node dist/bench/run.js [--only startup|textfsm|distributed] [--sizes 1,50,200,1000] [--forks F] [--runbook FILE[,FILE]]
- *                          [--bfd-delay MS] [--out bench/results.md | --no-write] [--keep] [--mb N]
+ *   node dist/bench/run.js [--only startup|output|textfsm|distributed] [--sizes 1,50,200,1000]
+ *                          [--forks F] [--runbook FILE[,FILE]] [--bfd-delay MS]
+ *                          [--out bench/results.md | --no-write] [--keep] [--mb N]
  *                          [--distributed N | --no-distributed] [--workers W]
- * First the start-up figures (bench/startup.ts), then the TextFSM engine against python3-textfsm on
- * N MB inputs (bench/textfsm.ts, default 4), then the fleet; each benchmark rewrites its own section
- * of results.md (bench/sections.ts).
+ * First the start-up figures (bench/startup.ts), then the shell transport's output processing
+ * (bench/output.ts: 200 MB of output, one 20 MB line), then the TextFSM engine against
+ * python3-textfsm on N MB inputs (bench/textfsm.ts, default 4), then the fleet; each benchmark
+ * rewrites its own section of results.md (bench/sections.ts).
  * Default runbooks: runbooks/recover-inv-spi.yaml (the target) and bench/rekey-poll.yaml (the floor's
  * procedure as a runbook: their ratio is the engine's own overhead). Default forks: N (at most 1000).
  * Per size N, each in fresh processes (two cores: the lab never shares a process with the measured
@@ -31,6 +33,7 @@ import type { ResultDocument } from '../src/report/json.js';
 import { loadRunbook } from '../src/runbook/load.js';
 import type { Step } from '../src/runbook/model.js';
 import type { FloorPlan, FloorResult, FloorStep } from './floor.js';
+import { benchOutput } from './output.js';
 import { benchStartup } from './startup.js';
 import { replaceSection } from './sections.js';
 import { benchTextfsm, formatTextfsm } from './textfsm.js';
@@ -365,6 +368,11 @@ async function main(): Promise<number> {
   process.stdout.write(`${startup.markdown}\n`);
   if (outFile) replaceSection(outFile, 'startup', startup.markdown);
   if (only === 'startup') return startup.met ? 0 : 1;
+  process.stderr.write('bench: output processing ...\n');
+  const output = benchOutput();
+  process.stdout.write(`${output.markdown}\n`);
+  if (outFile) replaceSection(outFile, 'output', output.markdown);
+  if (only === 'output') return output.met ? 0 : 1;
   if (textfsmBench(argv, outFile) !== 0) return 1;
   const a = parseArgs(argv);
   const work = mkdtempSync(join(tmpdir(), 'runbook-bench-'));

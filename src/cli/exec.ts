@@ -282,6 +282,8 @@ async function execCommand(file: string, flags: ExecFlags): Promise<number> {
         ...(flags.inventory ? ['--inventory', resolve(flags.inventory)] : []),
       ],
     });
+    const secretNames = new Set(runbook.vars.filter((v) => v.secret).map((v) => v.name));
+    const rerunCommand = (drop: string[], add: string[]): string => rerunCommandOf(drop, add, secretNames);
     const where = storeFlag({ store: flags.store, stateDir: flags.stateDir });
     if (flags.workers) {
       remote = await remoteHosts({
@@ -344,11 +346,16 @@ function toSeconds(v: string): number {
 
 /**
  * This process's `runbook exec ...` command line with the options in `drop` (and their values)
- * removed and `add` appended, quoted for a POSIX shell.
+ * removed and `add` appended, quoted for a POSIX shell. The value of a secret var is never repeated:
+ * `--var token=<secret, give it again>`.
  */
-function rerunCommand(drop: string[], add: string[]): string {
+function rerunCommandOf(drop: string[], add: string[], secrets: ReadonlySet<string>): string {
   const args = process.argv.slice(2);
   const out: string[] = [];
+  const masked = (kv: string): string => {
+    const eq = kv.indexOf('=');
+    return eq > 0 && secrets.has(kv.slice(0, eq)) ? `${kv.slice(0, eq)}=<secret, give it again>` : kv;
+  };
   for (let i = 0; i < args.length; i++) {
     const a = args[i]!;
     if (drop.includes(a)) {
@@ -356,6 +363,14 @@ function rerunCommand(drop: string[], add: string[]): string {
       continue;
     }
     if (drop.some((d) => a.startsWith(`${d}=`))) continue;
+    if ((a === '--var' || a === '-e') && i + 1 < args.length) {
+      out.push(a, masked(args[++i]!));
+      continue;
+    }
+    if (a.startsWith('--var=')) {
+      out.push(`--var=${masked(a.slice('--var='.length))}`);
+      continue;
+    }
     // a password typed into the store URL is never printed
     if (a === '--store' && i + 1 < args.length) {
       out.push(a, maskUrl(args[++i]!));

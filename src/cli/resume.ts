@@ -167,6 +167,7 @@ async function resumeRun(
     { checkBecome },
     { resolveExtraVars },
     { keyringFromFlags },
+    { recheckRestored },
   ] = await Promise.all([
     import('../runbook/load.js'),
     import('../store/open.js'),
@@ -178,6 +179,7 @@ async function resumeRun(
     import('./become.js'),
     import('./extra-vars.js'),
     import('./vault-flags.js'),
+    import('../store/recheck.js'),
   ]);
   const meta = run.meta;
   const stateFlag = storeFlag({ store: flags.store, stateDir: flags.stateDir });
@@ -226,7 +228,9 @@ async function resumeRun(
   const finished: string[] = [];
   const notes: string[] = [];
   for (const t of meta.targets) {
-    const st = resumeState(await run.readJournal(t.name));
+    // the store refuses a journal it cannot trust (checksums, missing after start: E_RUN_CORRUPT)
+    const st = resumeState(await run.readJournal(t.name), t.name);
+    recheckRestored(runbook, t.name, st.completed);
     if (st.finished) {
       finished.push(`${t.name} (${st.outcome})`);
       continue;

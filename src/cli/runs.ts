@@ -21,7 +21,6 @@ import {
   type TimelineWouldRun,
 } from '../engine/timeline.js';
 import { join } from 'node:path';
-import { openStore, storeFlag } from '../store/open.js';
 import type { StoreRun } from '../store/types.js';
 import {
   DEFAULT_STATE_DIR,
@@ -86,6 +85,8 @@ export async function runsCommand(opts: {
 }): Promise<string> {
   if (opts.id === undefined && opts.host)
     throw new RunbookError('E_USAGE', '--host needs a run id', { hint: 'runbook runs <run-id> --host NAME' });
+  // loaded here, not at start-up: PostgreSQL's client only when a store is opened
+  const { openStore, storeFlag } = await import('../store/open.js');
   const store = await openStore(opts);
   try {
     if (opts.id === undefined) {

@@ -7,16 +7,13 @@
  */
 import type { Command } from 'commander';
 import { RunbookError } from '../errors.js';
-import { getProfile } from '../platforms/index.js';
-import { checkGroup, DEFAULT_GROUP } from '../queue/boss.js';
-import { runWorker } from '../queue/worker.js';
-import { openStore } from '../store/open.js';
 import type { PostgresStore } from '../store/postgres.js';
 import { addConnectionOptions } from './exec.js';
-import { connectionFromFlags, type ConnectionFlags } from './connection-flags.js';
-import { openConnection } from './connection.js';
+import type { ConnectionFlags } from './connection-flags.js';
 import { action } from './output.js';
-import { reconnectDelaysFromEnv } from './session.js';
+
+/** `runbook_worker_group` when a host has none (queue/boss.ts keeps the same default). */
+const DEFAULT_GROUP = 'default';
 
 interface WorkerFlags extends ConnectionFlags {
   store?: string;
@@ -41,6 +38,24 @@ export function register(program: Command): void {
 }
 
 async function workerCommand(flags: WorkerFlags): Promise<number> {
+  // loaded here, not at start-up (see exec.ts): the queue and PostgreSQL only when a worker runs
+  const [
+    { getProfile },
+    { checkGroup },
+    { runWorker },
+    { openStore },
+    { connectionFromFlags },
+    { openConnection },
+    { reconnectDelaysFromEnv },
+  ] = await Promise.all([
+    import('../platforms/index.js'),
+    import('../queue/boss.js'),
+    import('../queue/worker.js'),
+    import('../store/open.js'),
+    import('./connection-flags.js'),
+    import('./connection.js'),
+    import('./session.js'),
+  ]);
   const concurrency = Number(flags.concurrency);
   if (!Number.isInteger(concurrency) || concurrency < 1 || concurrency > 1000) {
     throw new RunbookError(

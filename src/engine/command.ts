@@ -7,7 +7,7 @@ import { MASK } from '../redact.js';
 import { RunbookError } from '../errors.js';
 import type { Value } from '../expr/types.js';
 import { formatValue } from '../expr/values.js';
-import { runCaptures } from '../match/capture.js';
+import { runCapturesBounded } from '../match/capture.js';
 import { evaluateExpect } from '../match/expect.js';
 import { findDeviceError } from '../platforms/index.js';
 import type { CommandStep } from '../runbook/model.js';
@@ -166,6 +166,7 @@ export async function runCommand(
     stepId: step.id,
     expectDisconnect: step.expectDisconnect,
     dialogs: step.dialogs,
+    ...(step.maxOutputBytes !== undefined ? { maxOutputBytes: step.maxOutputBytes } : {}),
   };
   if (ctx.opts.commandSignal) runOpts.signal = ctx.opts.commandSignal;
   if (step.timeoutMs !== undefined) {
@@ -221,7 +222,7 @@ export async function runCommand(
         last = { ok: true, dropped: true };
         break;
       }
-      last = judge(ctx, step, result, captures, bound, key, attempt);
+      last = await judge(ctx, step, result, captures, bound, key, attempt);
     }
     if (last.ok) break;
     if (attempt < times) {
@@ -285,8 +286,11 @@ export async function runCommand(
   return fail(error, attempt);
 }
 
+/** Captures of a step without `timeout` give up after this long. */
+const CAPTURE_DEADLINE_MS = 60_000;
+
 /** Judge one attempt's output: error patterns, exit code, captures (bound as they come), expect, until. */
-function judge(
+async function judge(
   ctx: RunContext,
   step: CommandStep,
   result: CommandResult,
@@ -294,7 +298,7 @@ function judge(
   bound: Record<string, Value>,
   key: string,
   attempt: number,
-): Attempt {
+): Promise<Attempt> {
   const deviceError = findDeviceError(ctx.transport.profile, result.output);
   if (deviceError)
     return {
@@ -319,7 +323,11 @@ function judge(
   const matched: string[] = [];
   try {
     if (step.captures.length) {
-      const got = runCaptures(step.captures, result.output);
+      // off the event loop, bounded by the step's timeout (or a minute) and the hard interrupt
+      const got = await runCapturesBounded(step.captures, result.output, {
+        deadlineMs: step.timeoutMs ?? CAPTURE_DEADLINE_MS,
+        ...(ctx.opts.commandSignal ? { signal: ctx.opts.commandSignal } : {}),
+      });
       for (const [name, value] of Object.entries(got.values)) {
         captures[name] = value;
         bound[name] = value;

@@ -111,7 +111,12 @@ export class RunContext {
     this.transport = opts.transport;
     this.host = opts.host.name;
     this.dryRun = opts.mode === 'dry-run';
-    this.redactor = makeRedactor(opts.runbook.vars, opts.vars, opts.secrets);
+    this.redactor = makeRedactor(
+      opts.runbook.vars,
+      opts.vars,
+      opts.secrets ?? [],
+      opts.transport.secrets ?? [],
+    );
     const { name, address, port, platform } = opts.host;
     this.scope = {
       ...varsScope(opts.vars),

@@ -1,6 +1,8 @@
 /**
  * Secret redaction for everything the executor hands out (events, records, approval requests):
- * every occurrence of a secret variable's value in any string becomes `********`, and a value bound
+ * every occurrence of a secret variable's value, or of a connection secret (SSH password, key
+ * passphrase, an answer typed at a prompt, an enable secret) in any string becomes `********`, so a
+ * device that echoes one and a capture that picks it up still record only the mask; a value bound
  * to a secret name is masked whatever its type.
  */
 import type { Value } from '../expr/types.js';
@@ -24,21 +26,35 @@ function secretStrings(v: Value | undefined): string[] {
   return [String(v)];
 }
 
-/** `extra`: more secret text (passwords, enable secrets, decrypted vault values) to mask wherever it appears. */
+/**
+ * `extra`: more secret text (passwords, enable secrets, decrypted vault values, answers typed at a
+ * prompt) to mask wherever it appears; each list is read live (the transport adds a password typed
+ * at a prompt while it connects).
+ */
 export function makeRedactor(
   decls: readonly VarDecl[],
   vars: Record<string, Value>,
-  extra: readonly string[] = [],
+  ...extra: (readonly string[])[]
 ): Redactor {
   const names = new Set(decls.filter((d) => d.secret).map((d) => d.name));
-  const secrets = orderSecrets([...[...names].flatMap((n) => secretStrings(vars[n])), ...extra]);
+  const fromVars = [...names].flatMap((n) => secretStrings(vars[n]));
+  let secrets: string[] = [];
+  let seenExtra = -1;
+  const list = (): string[] => {
+    const n = extra.reduce((k, l) => k + l.length, 0);
+    if (n !== seenExtra) {
+      seenExtra = n;
+      secrets = orderSecrets([...fromVars, ...extra.flat()]);
+    }
+    return secrets;
+  };
   const text = (s: string): string => {
     let out = s;
-    for (const secret of secrets) out = out.split(secret).join(MASK);
+    for (const secret of list()) out = out.split(secret).join(MASK);
     return out;
   };
   const deep = (v: unknown): unknown => {
-    if (typeof v === 'string') return secrets.length ? text(v) : v;
+    if (typeof v === 'string') return list().length ? text(v) : v;
     if (Array.isArray(v)) return v.map(deep);
     if (v !== null && typeof v === 'object') {
       const out: Record<string, unknown> = {};
@@ -48,10 +64,10 @@ export function makeRedactor(
     return v;
   };
   const bindings = (map: Record<string, Value>): Record<string, Value> => {
-    if (names.size === 0) return map;
+    if (names.size === 0 && list().length === 0) return map;
     const out: Record<string, Value> = {};
     for (const [k, x] of Object.entries(map)) out[k] = names.has(k) ? MASK : (deep(x) as Value);
     return out;
   };
-  return { names, text, deep: <T>(v: T) => (secrets.length === 0 ? v : (deep(v) as T)), bindings };
+  return { names, text, deep: <T>(v: T) => (list().length === 0 ? v : (deep(v) as T)), bindings };
 }

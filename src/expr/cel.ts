@@ -21,8 +21,25 @@
  */
 import { Environment, serialize } from '@marcbachmann/cel-js';
 import type { ASTNode } from '@marcbachmann/cel-js';
+import { RunbookError } from '../errors.js';
+import { nestedQuantifier } from '../regex.js';
 import type { Value } from './types.js';
 import type { DeclType, NameDecl } from './decls.js';
+
+/**
+ * Limits of one expression: its size when parsed (cel-js refuses more at validate time), and the
+ * size of a result (text characters plus list and map entries), so an expression cannot build a
+ * value that fills memory or the journal (`output + output + ...`, nested `map` macros).
+ */
+export const CEL_LIMITS = {
+  maxAstNodes: 2_000,
+  maxDepth: 32,
+  maxListElements: 1_000,
+  maxMapEntries: 1_000,
+  maxCallArguments: 32,
+} as const;
+/** Characters of text plus entries in one expression result: 16 Mi. */
+export const MAX_RESULT_SIZE = 16 * 1024 * 1024;
 
 /** Words CEL reserves; a variable, capture or loop name cannot be one of them. */
 const RESERVED = new Set([
@@ -76,7 +93,7 @@ export class CelBinding {
 
   constructor(decls: ReadonlyMap<string, NameDecl>) {
     this.decls = decls;
-    this.env = new Environment();
+    this.env = new Environment({ limits: CEL_LIMITS });
     for (const decl of decls.values()) {
       this.env.registerVariable(decl.name, this.celType(decl.type));
     }
@@ -186,11 +203,33 @@ export class CelBinding {
     return rec ? { kind: 'map', fields: rec.fields } : { kind: 'dyn' };
   }
 
-  /** A cel-js result as a plain Value (record instances and Maps become objects). */
+  /**
+   * A cel-js result as a plain Value (record instances and Maps become objects). Throws E_EXPR when
+   * the result is larger than MAX_RESULT_SIZE.
+   */
   fromCel(v: unknown): Value {
+    const budget = { left: MAX_RESULT_SIZE };
+    return this.convert(v, budget);
+  }
+
+  private convert(v: unknown, budget: { left: number }): Value {
+    const spend = (n: number): void => {
+      budget.left -= n;
+      if (budget.left < 0)
+        throw new RunbookError(
+          'E_EXPR',
+          `an expression result is larger than ${MAX_RESULT_SIZE} characters and entries; runbook refuses to keep it`,
+          {
+            hint: 'select what you need from the output (a capture, `matches`, `size(...)`) instead of copying it whole',
+          },
+        );
+    };
     if (v === null || v === undefined) return null;
+    spend(1);
     switch (typeof v) {
       case 'string':
+        spend(v.length);
+        return v;
       case 'bigint':
       case 'number':
       case 'boolean':
@@ -200,10 +239,10 @@ export class CelBinding {
       default:
         return String(v);
     }
-    if (Array.isArray(v)) return v.map((x) => this.fromCel(x));
+    if (Array.isArray(v)) return v.map((x) => this.convert(x, budget));
     if (v instanceof Map) {
       const out: Record<string, Value> = {};
-      for (const [k, x] of v) out[String(k)] = this.fromCel(x);
+      for (const [k, x] of v) out[String(k)] = this.convert(x, budget);
       return out;
     }
     if (v instanceof Date) return v.toISOString();
@@ -211,13 +250,13 @@ export class CelBinding {
     const proto = Object.getPrototypeOf(v) as object | null;
     if (proto === Object.prototype || proto === null || this.ctors.has((v as object).constructor)) {
       const out: Record<string, Value> = {};
-      for (const [k, x] of Object.entries(v as object)) out[k] = this.fromCel(x);
+      for (const [k, x] of Object.entries(v as object)) out[k] = this.convert(x, budget);
       return out;
     }
     // cel-js wrappers: UnsignedInteger {value}, Optional, Type
     if ('value' in (v as object) && typeof (v as { value: unknown }).value !== 'function') {
       const inner = (v as { value: unknown }).value;
-      return typeof inner === 'number' ? BigInt(inner) : this.fromCel(inner);
+      return typeof inner === 'number' ? BigInt(inner) : this.convert(inner, budget);
     }
     return String(v);
   }
@@ -292,4 +331,26 @@ export function declTypeOf(ast: ASTNode, decls: ReadonlyMap<string, NameDecl>): 
     if (parent?.kind === 'list') return parent.items;
   }
   return undefined;
+}
+
+/**
+ * `matches()` calls (`s.matches(re)` or `matches(s, re)`) whose pattern is a literal that may take
+ * exponential time (a repeated repeat such as `(a+)+`): refused at validate time, since CEL runs on
+ * the event loop and device output is not trusted to be kind.
+ */
+export function riskyMatchesPatterns(ast: ASTNode): { start: number; message: string }[] {
+  const found: { start: number; message: string }[] = [];
+  walk(ast, (node) => {
+    let pattern: ASTNode | undefined;
+    if (node.op === 'rcall' && node.args[0] === 'matches') pattern = node.args[2][0];
+    else if (node.op === 'call' && node.args[0] === 'matches') pattern = node.args[1][1];
+    if (!pattern || pattern.op !== 'value' || typeof pattern.args !== 'string') return;
+    const why = nestedQuantifier(pattern.args);
+    if (why)
+      found.push({
+        start: (pattern as { start?: number }).start ?? 0,
+        message: `the pattern of matches() may take exponential time: ${why}`,
+      });
+  });
+  return found;
 }

@@ -7,7 +7,14 @@ import type { ASTNode, ParseResult } from '@marcbachmann/cel-js';
 import { serialize } from '@marcbachmann/cel-js';
 import { RunbookError, ValidationError, formatPos } from '../errors.js';
 import type { Diagnostic, SourcePos } from '../errors.js';
-import { CelBinding, declTypeOf, declaredRefs, nameProblem, undeclaredHasFields } from './cel.js';
+import {
+  CelBinding,
+  declTypeOf,
+  declaredRefs,
+  nameProblem,
+  riskyMatchesPatterns,
+  undeclaredHasFields,
+} from './cel.js';
 import { describeDeclType } from './decls.js';
 import type { CompiledCel, NameDecl } from './decls.js';
 import { didYouMean, listNames } from '../suggest.js';
@@ -99,6 +106,12 @@ export class ExprEnv {
     for (const bad of undeclaredHasFields(parsed.ast, cel)) {
       this.failCheck({ code: 'no_such_key', summary: bad.message, node: bad.node }, parsed.ast, source, fail);
     }
+    for (const bad of riskyMatchesPatterns(parsed.ast))
+      fail(
+        bad.start,
+        bad.message,
+        'write the inner part once, e.g. `(a+)+` -> `a+`, `(\\w+\\s?)*` -> `[\\w\\s]*`',
+      );
     const type = checked.type ?? 'dyn';
     if (opts.type && !resultMatches(type, opts.type)) {
       fail(

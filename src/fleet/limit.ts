@@ -127,7 +127,9 @@ function matchTerm(inv: Inventory, text: string): Set<string> {
   if (text === 'all' || text === '*') return new Set(inv.hosts.map((h) => h.name));
   const sub = text.startsWith('~') ? null : SUBSCRIPT.exec(text);
   if (sub && (sub[2] !== undefined || sub[3] !== undefined || sub[4] !== undefined)) {
-    const base = inv.hosts.filter((h) => matchBase(inv, sub[1]!).has(h.name)).map((h) => h.name);
+    // the group is matched once (per host it was quadratic: 100k hosts took minutes)
+    const members = matchBase(inv, sub[1]!);
+    const base = inv.hosts.filter((h) => members.has(h.name)).map((h) => h.name);
     if (sub[2] !== undefined) {
       const i = Number(sub[2]);
       const at = i < 0 ? base.length + i : i;

@@ -15,6 +15,7 @@
  *   aborted: the running command is aborted too (its step stays in doubt if it was disruptive).
  * - The run record is closed when this returns; the retry file lists failed/unreachable hosts.
  */
+import { hostname as osHostname } from 'node:os';
 import { RunbookError, type ExitCode } from '../errors.js';
 import type { Value } from '../expr/types.js';
 import type { Runbook } from '../runbook/model.js';
@@ -170,9 +171,8 @@ async function lockAll(o: RunRunbookOptions): Promise<{ locks: Map<string, Store
     locks.set(t.name, lock);
     if (lock.tookOverStale) {
       const s = lock.tookOverStale;
-      notes.push(
-        `${t.name}: took over a stale lock of run ${s.runId} (its process ${s.pid} on ${s.hostname} is gone)`,
-      );
+      const on = s.hostname === osHostname() ? '' : ` on ${s.hostname}`;
+      notes.push(`${t.name}: took over a stale lock of run ${s.runId} (its process ${s.pid}${on} is gone)`);
     }
   });
   return { locks, notes };

@@ -7,6 +7,7 @@ import type { NameDecl } from '../expr/decls.js';
 import { splitTemplate } from '../expr/template.js';
 import { CONTROL_CHARS } from '../expr/values.js';
 import { captureDeclType, namedGroups } from '../match/capture.js';
+import { nestedQuantifier } from '../regex.js';
 import { classifyCommand } from '../platforms/readonly.js';
 import { bindProblem, expr, isRecord, template, type CompileCtx, type Common } from './ctx.js';
 import { durationMs } from './duration.js';
@@ -111,7 +112,12 @@ export function compileCommand(
           hint: 'give one line of text; the newline after it is sent for you (newline: false turns it off)',
         });
       }
-      dialogs.push({ prompt, answer, newline: d.newline !== false });
+      dialogs.push({
+        prompt,
+        answer,
+        newline: d.newline !== false,
+        ...(d.repeat === true ? { repeat: true } : {}),
+      });
     });
   }
 
@@ -138,6 +144,7 @@ export function compileCommand(
     dialogs,
     expectDisconnect: raw.expect_disconnect === true,
     okExitCodes: Array.isArray(raw.ok_exit_codes) ? (raw.ok_exit_codes as number[]) : [0],
+    ...(raw.max_output !== undefined ? { maxOutputBytes: byteSize(raw.max_output) } : {}),
   };
 }
 
@@ -259,7 +266,14 @@ function compileMatcher(
 function regexOk(ctx: CompileCtx, source: string, flags: string, path: DocPath): boolean {
   try {
     new RegExp(source, flags);
-    return true;
+    const nested = nestedQuantifier(source);
+    if (nested === undefined) return true;
+    ctx.diagnostics.push({
+      pos: ctx.doc.textPos(path),
+      message: `${subject(path, ctx.doc.data)} may take exponential time: ${nested}`,
+      hint: 'repeat the inner part once, e.g. `(a+)+` -> `a+`, `(\\w+\\s?)*` -> `[\\w\\s]*`; device output is not trusted to be kind',
+    });
+    return false;
   } catch (err) {
     const reason = (err as Error).message.replace(/^Invalid regular expression: \/.*\/[a-z]*: /, '');
     ctx.diagnostics.push({
@@ -276,4 +290,21 @@ export function placeholderCommand(source: string): string {
   const parts = splitTemplate(source);
   if (!Array.isArray(parts)) return source.replace(/\{\{[\s\S]*?\}\}/g, 'VALUE');
   return parts.map((p) => (p.kind === 'text' ? p.text : 'VALUE')).join('');
+}
+
+const UNITS: Record<string, number> = {
+  B: 1,
+  KB: 1e3,
+  MB: 1e6,
+  GB: 1e9,
+  KiB: 1024,
+  MiB: 1024 ** 2,
+  GiB: 1024 ** 3,
+};
+
+/** `max_output` in bytes: an integer, or digits with a unit (`256MB`, `1 GiB`); the schema checked the form. */
+function byteSize(v: unknown): number {
+  if (typeof v === 'number') return v;
+  const m = /^([0-9]+) ?([KMG]i?B|B)?$/.exec(String(v));
+  return m ? Number(m[1]) * (UNITS[m[2] ?? 'B'] ?? 1) : Number.NaN;
 }

@@ -18,6 +18,8 @@ export interface DialogAnswer {
   /** Text sent (followed by a newline unless `newline: false`). */
   answer: string;
   newline: boolean;
+  /** Answered each time it is asked (absent or false: once per command). */
+  repeat?: boolean;
 }
 
 export interface RetrySpec {
@@ -60,6 +62,8 @@ export interface CommandStep extends StepBase {
   expectDisconnect: boolean;
   /** Exit codes that count as success (exec transports); default [0]. */
   okExitCodes: number[];
+  /** Most output bytes the command may print (`max_output`); the transport default when absent. */
+  maxOutputBytes?: number;
 }
 
 export interface GroupStep extends StepBase {

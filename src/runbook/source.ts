@@ -1,6 +1,11 @@
 /**
  * A YAML document with source positions: parse once, then map JSON-pointer-like paths to
  * file:line:col of a key or a value. YAML syntax errors become diagnostics with their position.
+ *
+ * Limits (each a diagnostic with file:line:col, so exit 2, never a crash or an OOM): a file of at
+ * most MAX_SOURCE_CHARS characters, nesting at most MAX_DEPTH deep (flow `[`/`{` and block
+ * indentation alike, checked before the YAML parser sees the text), and at most MAX_ALIASES alias
+ * expansions (`*name`: the "billion laughs").
  */
 import {
   isMap,
@@ -10,6 +15,7 @@ import {
   LineCounter,
   parseDocument,
   Scalar,
+  visit,
   type Document,
   type Node,
 } from 'yaml';
@@ -37,7 +43,16 @@ export interface SourceDoc {
 
 export type ParseResult = { ok: true; doc: SourceDoc } | { ok: false; diagnostics: Diagnostic[] };
 
+/** A runbook is a page of YAML, not a data dump: 4 Mi characters. */
+export const MAX_SOURCE_CHARS = 4 * 1024 * 1024;
+/** Nesting depth of mappings and sequences. */
+export const MAX_DEPTH = 64;
+/** Alias expansions when the document is turned into values. */
+export const MAX_ALIASES = 100;
+
 export function parseSource(text: string, file: string): ParseResult {
+  const limit = sourceLimitProblem(text, file);
+  if (limit) return { ok: false, diagnostics: [limit] };
   const lineCounter = new LineCounter();
   const doc = parseDocument(text, {
     lineCounter,
@@ -60,7 +75,105 @@ export function parseSource(text: string, file: string): ParseResult {
     };
   }
   const start = firstContentOffset(text);
-  return { ok: true, doc: new PositionedDoc(doc, text, file, at, at(start)) };
+  try {
+    return { ok: true, doc: new PositionedDoc(doc, text, file, at, at(start)) };
+  } catch (err) {
+    if (!(err instanceof ReferenceError) || !/alias/i.test(err.message)) throw err;
+    let first = 0;
+    visit(doc, {
+      Alias(_k, node) {
+        if (node.range) first = node.range[0];
+        return visit.BREAK;
+      },
+    });
+    return {
+      ok: false,
+      diagnostics: [
+        {
+          pos: at(first),
+          message: `YAML aliases expand to more than ${MAX_ALIASES} copies (an alias bomb?)`,
+          hint: 'write the values out, or use fewer aliases (`*name`); runbook parts (`use:`) are the way to share steps',
+        },
+      ],
+    };
+  }
+}
+
+/** File size and nesting depth, found by a linear scan before parsing (the parser itself is not bounded). */
+function sourceLimitProblem(text: string, file: string): Diagnostic | undefined {
+  const pos = (offset: number): SourcePos => {
+    let line = 1;
+    let lineStart = 0;
+    for (let i = text.indexOf('\n'); i >= 0 && i < offset; i = text.indexOf('\n', i + 1)) {
+      line++;
+      lineStart = i + 1;
+    }
+    return { file, line, col: offset - lineStart + 1 };
+  };
+  if (text.length > MAX_SOURCE_CHARS)
+    return {
+      pos: { file, line: 1, col: 1 },
+      message: `the file has ${text.length} characters; a runbook may have at most ${MAX_SOURCE_CHARS}`,
+      hint: 'split it into parts (`use:`), or check that this is the runbook you meant',
+    };
+  let flow = 0;
+  let quote: string | undefined;
+  let comment = false;
+  let atLineStart = true;
+  let indent = 0;
+  /** Block indentation levels open at this point (strictly increasing columns). */
+  const levels: number[] = [];
+  const level = (col: number): boolean => {
+    while (levels.length > 0 && levels[levels.length - 1]! >= col) levels.pop();
+    levels.push(col);
+    return levels.length + flow > MAX_DEPTH;
+  };
+  for (let i = 0; i < text.length; i++) {
+    const c = text[i]!;
+    if (c === '\n') {
+      comment = false;
+      atLineStart = true;
+      indent = 0;
+      continue;
+    }
+    if (atLineStart && flow === 0 && quote === undefined) {
+      if (c === ' ') {
+        indent++;
+        continue;
+      }
+      if ((c === '-' || c === '?') && (text[i + 1] === ' ' || text[i + 1] === '\n')) {
+        if (level(indent)) return depthProblem(pos(i));
+        indent += 2;
+        i++;
+        continue;
+      }
+      atLineStart = false;
+      if (c !== '#' && c !== '\r' && level(indent)) return depthProblem(pos(i));
+    }
+    atLineStart = false;
+    if (comment) continue;
+    if (quote !== undefined) {
+      if (c === '\\' && quote === '"') i++;
+      else if (c === quote) quote = undefined;
+      continue;
+    }
+    if (c === '#' && (i === 0 || /\s/.test(text[i - 1]!))) comment = true;
+    else if (c === '"' || c === "'") {
+      const prev = text[i - 1];
+      if (prev === undefined || /[\s\[{,:]/.test(prev)) quote = c;
+    } else if (c === '[' || c === '{') {
+      if (++flow + levels.length > MAX_DEPTH) return depthProblem(pos(i));
+    } else if ((c === ']' || c === '}') && flow > 0) flow--;
+  }
+  return undefined;
+}
+
+function depthProblem(pos: SourcePos): Diagnostic {
+  return {
+    pos,
+    message: `the YAML nests more than ${MAX_DEPTH} levels deep here`,
+    hint: 'a runbook needs a few levels of steps and groups: flatten this structure',
+  };
 }
 
 class PositionedDoc implements SourceDoc {
@@ -72,7 +185,7 @@ class PositionedDoc implements SourceDoc {
     private readonly at: (offset: number) => SourcePos,
     private readonly startPos: SourcePos,
   ) {
-    this.data = doc.toJS({ maxAliasCount: 100 }) ?? undefined;
+    this.data = doc.toJS({ maxAliasCount: MAX_ALIASES }) ?? undefined;
   }
 
   keyPos(path: DocPath): SourcePos {

@@ -5,22 +5,23 @@
  * command is sent; the other records ride on the next sync or the OS (a process crash loses nothing
  * written; a machine crash may lose records after the last sync: read-only steps, which resume
  * re-runs harmlessly, or a disruptive step's end, which resume then treats as in doubt and asks).
- * A disruptive command sent always has its record, so resume never re-sends it unasked. A torn
- * last line is ignored on read and cut off before the next append. (An fsync per record blocked
- * the event loop for most of a 200-host run.)
+ * A disruptive command sent always has its record, so resume never re-sends it unasked. (An fsync
+ * per record blocked the event loop for most of a 200-host run.)
+ *
+ * Integrity: each line ends with `"sum":"<16 hex>"`, the first 64 bits of the SHA-256 of the line
+ * without it, so a line cut in the middle, a garbage line or an edited record is found on read
+ * (`readJournalFile` returns the records it trusts plus the problems, by line). A torn last line
+ * (a crash while writing it) is a problem of kind `torn` and is cut off before the next append. The
+ * first append of a host also names its journal in `<dir>/.started`, so a journal that is missing
+ * or empty although its host started is found too (`missing`).
+ *
+ * Files: created 0600 (directories 0700) whatever the umask, never through a symlink; the fd is
+ * opened per append and closed at once, so a run of 100k hosts holds no fd per host.
  * Values are stored with the lossless codec (ints come back as bigint).
  */
-import {
-  closeSync,
-  existsSync,
-  fsyncSync,
-  ftruncateSync,
-  mkdirSync,
-  openSync,
-  readFileSync,
-  writeSync,
-} from 'node:fs';
-import { dirname } from 'node:path';
+import { createHash } from 'node:crypto';
+import { closeSync, existsSync, ftruncateSync, lstatSync, readFileSync, statSync } from 'node:fs';
+import { basename, dirname, join } from 'node:path';
 import type {
   ApprovalAnswer,
   ApprovalHow,
@@ -34,6 +35,7 @@ import type { Value } from '../expr/types.js';
 import type { StepKind } from '../runbook/model.js';
 import { RunbookError } from '../errors.js';
 import { parseLine, stringifyLine } from './codec.js';
+import { fileError, openPrivateAppend, writeAll } from '../files.js';
 
 /** One journal line. `at` is ms since epoch. */
 export type JournalRecord =
@@ -125,25 +127,33 @@ const OUTPUT_LIMIT = 16_384;
 
 export class Journal {
   readonly path: string;
-  private fd: number | undefined;
+  private closed = false;
+  private announced: boolean;
 
-  /** Opens (creating if needed) the journal for appending; a torn last line left by a crash is cut off. */
+  /** Prepares the journal for appending; a torn last line left by a crash is cut off. */
   constructor(path: string) {
     this.path = path;
-    mkdirSync(dirname(path), { recursive: true });
-    const existed = existsSync(path);
-    this.fd = openSync(path, 'a+');
-    if (existed) repairTail(this.fd, path);
-    else fsyncDir(dirname(path));
+    this.announced = existsSync(path);
+    if (this.announced) repairTail(path);
   }
 
   /** Append one record; unless `sync` is false, fsync it (and every earlier record) before returning. */
   append(rec: JournalRecord, opts: { sync?: boolean } = {}): void {
-    if (this.fd === undefined) throw new Error(`journal ${this.path} is closed`);
-    const buf = Buffer.from(`${stringifyLine(rec)}\n`, 'utf8');
-    let off = 0;
-    while (off < buf.length) off += writeSync(this.fd, buf, off);
-    if (opts.sync !== false) fsyncSync(this.fd);
+    if (this.closed) throw new Error(`journal ${this.path} is closed`);
+    if (!this.announced) {
+      announceStart(this.path);
+      this.announced = true;
+    }
+    const fd = openPrivateAppend(this.path, 'journal');
+    try {
+      writeAll(fd, Buffer.from(`${signedLine(rec)}\n`, 'utf8'), {
+        path: this.path,
+        role: 'journal',
+        sync: opts.sync !== false,
+      });
+    } finally {
+      closeSync(fd);
+    }
   }
 
   /**
@@ -159,9 +169,7 @@ export class Journal {
   }
 
   close(): void {
-    if (this.fd === undefined) return;
-    closeSync(this.fd);
-    this.fd = undefined;
+    this.closed = true;
   }
 }
 
@@ -269,34 +277,96 @@ export function recordToEvent(host: string, rec: JournalRecord): EngineEvent {
   }
 }
 
+/** A line of a journal that cannot be trusted, or a journal that should exist and does not. */
+export interface JournalProblem {
+  /** 1-based line number (0 for the whole file). */
+  line: number;
+  kind: 'torn' | 'garbage' | 'checksum' | 'missing';
+  /** `file:line: what`, for messages. */
+  message: string;
+}
+
 /**
- * Read a journal. A missing file is an empty journal; an unparsable last line (torn by a crash) is
- * ignored; an unparsable line before it is RunbookError E_RUN_CORRUPT naming file:line.
+ * Read a journal: the records whose checksum holds, in order, and the problems found. Never
+ * throws for content (only for an unreadable file, as E_STATE). A missing or empty file is an empty
+ * journal, unless its host started (see the file comment): then a `missing` problem.
+ */
+export function readJournalFile(path: string): { records: JournalRecord[]; problems: JournalProblem[] } {
+  const records: JournalRecord[] = [];
+  const problems: JournalProblem[] = [];
+  let text = '';
+  if (existsSync(path)) {
+    try {
+      if (lstatSync(path).isSymbolicLink()) throw Object.assign(new Error('symlink'), { code: 'ELOOP' });
+      text = readFileSync(path, 'utf8');
+    } catch (err) {
+      throw fileError(err, path, 'journal');
+    }
+  }
+  const lines = text.split('\n');
+  const torn = lines[lines.length - 1] !== '';
+  lines.forEach((line, i) => {
+    if (line === '' && i === lines.length - 1) return;
+    const rec = parseSigned(line);
+    if (typeof rec === 'object') return void records.push(rec);
+    const last = torn && i === lines.length - 1;
+    const kind = last ? 'torn' : rec;
+    const what =
+      kind === 'torn'
+        ? 'the last line is cut off (a crash while writing it)'
+        : kind === 'checksum'
+          ? 'the record was changed after it was written (its checksum does not match)'
+          : 'the line is not a journal record';
+    problems.push({ line: i + 1, kind, message: `${path}:${i + 1}: ${what}: ${truncate(line)}` });
+  });
+  if (records.length === 0 && hostStarted(path)) {
+    problems.push({
+      line: 0,
+      kind: 'missing',
+      message: `${path}: the journal is ${text === '' ? (existsSync(path) ? 'empty' : 'missing') : 'unreadable'}, yet its host started in this run`,
+    });
+  }
+  return { records, problems };
+}
+
+/**
+ * Read a journal, refusing one that cannot be trusted: a torn last line (a crash while writing it)
+ * is ignored, any other problem is RunbookError E_RUN_CORRUPT naming file:line.
  */
 export function readJournal(path: string): JournalRecord[] {
-  if (!existsSync(path)) return [];
-  const lines = readFileSync(path, 'utf8').split('\n');
-  let last = lines.length - 1;
-  while (last >= 0 && lines[last]!.trim() === '') last--;
-  const records: JournalRecord[] = [];
-  for (let i = 0; i <= last; i++) {
-    const line = lines[i]!;
-    if (line.trim() === '') continue;
-    const rec = parseRecord(line);
-    if (rec) {
-      records.push(rec);
-      continue;
-    }
-    if (i === last) break;
-    throw new RunbookError(
-      'E_RUN_CORRUPT',
-      `${path}:${i + 1}: journal line is not a valid record: ${truncate(line)}`,
-      {
-        hint: 'the run record was edited or damaged; fix or delete that line, or start a fresh run',
-      },
-    );
-  }
+  const { records, problems } = readJournalFile(path);
+  const bad = problems.filter((p) => p.kind !== 'torn');
+  if (bad.length > 0) throw corruptError(bad);
   return records;
+}
+
+/** E_RUN_CORRUPT for the problems of one journal. */
+export function corruptError(problems: readonly JournalProblem[]): RunbookError {
+  return new RunbookError('E_RUN_CORRUPT', problems.map((p) => p.message).join('\n'), {
+    hint: 'the run record was damaged or edited, so what this host did is not known for sure: check the device by hand, then run the runbook afresh for this host (the record is kept as it is)',
+  });
+}
+
+/** The line for a record: its JSON with `"sum"` last (a record never has a `sum` field of its own). */
+export function signedLine(rec: JournalRecord): string {
+  const body = stringifyLine(rec);
+  return `${body.slice(0, -1)},"sum":"${checksum(body)}"}`;
+}
+
+const SUM = /,"sum":"([0-9a-f]{16})"\}$/;
+
+function checksum(body: string): string {
+  return createHash('sha256').update(body).digest('hex').slice(0, 16);
+}
+
+/** The record of a line, or why it is not one. */
+function parseSigned(line: string): JournalRecord | 'garbage' | 'checksum' {
+  const m = SUM.exec(line);
+  if (!m) return 'garbage';
+  const body = `${line.slice(0, m.index)}}`;
+  const rec = parseRecord(body);
+  if (!rec) return 'garbage';
+  return checksum(body) === m[1] ? rec : 'checksum';
 }
 
 function parseRecord(line: string): JournalRecord | undefined {
@@ -316,27 +386,67 @@ function parseRecord(line: string): JournalRecord | undefined {
   return undefined;
 }
 
-/** Cut an unparsable tail without newline; terminate a parsable one. */
-function repairTail(fd: number, path: string): void {
-  const buf = readFileSync(path);
+/** Cut a torn tail (no newline): a complete signed record only lost its newline, and gets it back. */
+function repairTail(path: string): void {
+  let buf: Buffer;
+  try {
+    buf = readFileSync(path);
+  } catch (err) {
+    throw fileError(err, path, 'journal');
+  }
   if (buf.length === 0 || buf[buf.length - 1] === 0x0a) return;
   const nl = buf.lastIndexOf(0x0a);
-  if (parseRecord(buf.subarray(nl + 1).toString('utf8'))) writeSync(fd, '\n');
-  else ftruncateSync(fd, nl + 1);
-  fsyncSync(fd);
+  const fd = openPrivateAppend(path, 'journal');
+  try {
+    if (typeof parseSigned(buf.subarray(nl + 1).toString('utf8')) === 'object')
+      writeAll(fd, Buffer.from('\n'), { path, role: 'journal', sync: true });
+    else {
+      ftruncateSync(fd, nl + 1);
+      writeAll(fd, Buffer.alloc(0), { path, role: 'journal', sync: true });
+    }
+  } finally {
+    closeSync(fd);
+  }
 }
 
-function fsyncDir(dir: string): void {
+/** `<dir>/.started` lists the journals (file names) whose host started; never a host's own name. */
+function startedPath(journal: string): string {
+  return join(dirname(journal), '.started');
+}
+
+function announceStart(journal: string): void {
+  const path = startedPath(journal);
+  const fd = openPrivateAppend(path, 'journal list');
   try {
-    const fd = openSync(dir, 'r');
-    try {
-      fsyncSync(fd);
-    } finally {
-      closeSync(fd);
-    }
-  } catch {
-    // directories cannot be fsync'd on every platform; the file itself is fsync'd on each append
+    writeAll(fd, Buffer.from(`${basename(journal)}\n`), { path, role: 'journal list', sync: true });
+  } finally {
+    closeSync(fd);
   }
+}
+
+/** The `.started` lists read, by path, kept while the file's size stays the same (it only grows). */
+const startedCache = new Map<string, { size: number; names: Set<string> }>();
+
+function hostStarted(journal: string): boolean {
+  const path = startedPath(journal);
+  let size: number;
+  try {
+    size = statSync(path).size;
+  } catch {
+    return false;
+  }
+  let known = startedCache.get(path);
+  if (!known || known.size !== size) {
+    let text = '';
+    try {
+      text = readFileSync(path, 'utf8');
+    } catch {
+      return false;
+    }
+    known = { size, names: new Set(text.split('\n')) };
+    startedCache.set(path, known);
+  }
+  return known.names.has(basename(journal));
 }
 
 function truncate(s: string): string {

@@ -6,20 +6,11 @@
  * stale and is taken over; locks held by this process are released on `release()` and at exit.
  */
 import { randomBytes } from 'node:crypto';
-import {
-  closeSync,
-  fsyncSync,
-  linkSync,
-  mkdirSync,
-  openSync,
-  readFileSync,
-  renameSync,
-  unlinkSync,
-  writeSync,
-} from 'node:fs';
+import { linkSync, readFileSync, renameSync, unlinkSync } from 'node:fs';
 import { hostname as osHostname } from 'node:os';
 import { join } from 'node:path';
 import { RunbookError } from '../errors.js';
+import { createPrivateExclusive, ensurePrivateDir, fileError } from '../files.js';
 import { fileSafeName } from './paths.js';
 
 export interface LockInfo {
@@ -63,7 +54,7 @@ export function isLockAlive(info: LockInfo): boolean {
  */
 export function acquireHostLock(stateDir: string, host: string, runId: string): HostLock {
   const path = lockPath(stateDir, host);
-  mkdirSync(join(stateDir, 'locks'), { recursive: true });
+  ensurePrivateDir(join(stateDir, 'locks'));
   const info: LockInfo = {
     pid: process.pid,
     runId,
@@ -114,19 +105,13 @@ function register(path: string, info: LockInfo, tookOverStale: HostLock['tookOve
 
 function tryCreate(path: string, info: LockInfo): boolean {
   const tmp = `${path}.${process.pid}.${randomBytes(4).toString('hex')}.tmp`;
-  const fd = openSync(tmp, 'wx');
-  try {
-    writeSync(fd, `${JSON.stringify(info)}\n`);
-    fsyncSync(fd);
-  } finally {
-    closeSync(fd);
-  }
+  createPrivateExclusive(tmp, `${JSON.stringify(info)}\n`, 'lock');
   try {
     linkSync(tmp, path);
     return true;
   } catch (err) {
     if ((err as NodeJS.ErrnoException).code === 'EEXIST') return false;
-    throw err;
+    throw fileError(err, path, 'lock');
   } finally {
     safeUnlink(tmp);
   }

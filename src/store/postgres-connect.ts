@@ -37,21 +37,22 @@ export interface PoolOptions {
 /** A pool on the store's database; throws a RunbookError when it cannot connect or log in. */
 export async function connectPool(o: PoolOptions): Promise<pg.Pool> {
   checkUrl(o.url);
-  const pool = new pg.Pool({
+  // the first connection proves the store is there (with a timeout); later ones wait for a free
+  // client of the pool as long as it takes (a worker with many hosts queues on its pool)
+  const probe = new pg.Client({
     connectionString: o.url,
-    max: o.max ?? 10,
     connectionTimeoutMillis: o.connectTimeoutMs ?? 5000,
-    application_name: 'runbook',
   });
+  try {
+    await probe.connect();
+  } catch (err) {
+    throw storeError(o.url, err);
+  } finally {
+    await probe.end().catch(() => undefined);
+  }
+  const pool = new pg.Pool({ connectionString: o.url, max: o.max ?? 10, application_name: 'runbook' });
   // an idle connection dropped by the server must not crash the process; the next query reconnects
   pool.on('error', () => undefined);
-  try {
-    const c = await pool.connect();
-    c.release();
-  } catch (err) {
-    await pool.end().catch(() => undefined);
-    throw storeError(o.url, err);
-  }
   return pool;
 }
 

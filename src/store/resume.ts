@@ -35,12 +35,34 @@ export function journalTimeline(host: string, records: readonly JournalRecord[])
   );
 }
 
-export function resumeState(records: readonly JournalRecord[], host = ''): ResumeState {
-  return resumeStateOf(journalTimeline(host, records));
+/**
+ * `tornTail`: the journal's last line was cut off (a crash while writing it): a disruptive step
+ * still open then stays in doubt even if no command record survived.
+ */
+export interface ResumeStateOptions {
+  tornTail?: boolean;
 }
 
-export function resumeStateOf(h: HostTimeline): ResumeState {
+export function resumeState(
+  records: readonly JournalRecord[],
+  host = '',
+  opts: ResumeStateOptions = {},
+): ResumeState {
+  return resumeStateOf(journalTimeline(host, records), opts);
+}
+
+export function resumeStateOf(h: HostTimeline, opts: ResumeStateOptions = {}): ResumeState {
   const doubt = inDoubtSteps(h);
+  if (opts.tornTail)
+    for (const [key, o] of h.open)
+      if (o.step.disruptive && !doubt.has(key))
+        doubt.set(key, {
+          key,
+          stepId: o.step.stepId,
+          title: o.step.title,
+          startedAt: o.startedAt,
+          commandsSent: [],
+        });
   const state: ResumeState = {
     finished: h.outcome === 'ok' || h.outcome === 'failed',
     completed: h.done,

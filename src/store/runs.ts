@@ -4,22 +4,12 @@
  * hosts without a host-end, from whether a live process still holds the host's lock).
  */
 import { randomBytes } from 'node:crypto';
-import {
-  closeSync,
-  existsSync,
-  fsyncSync,
-  mkdirSync,
-  openSync,
-  readdirSync,
-  readFileSync,
-  renameSync,
-  rmSync,
-  writeSync,
-} from 'node:fs';
+import { existsSync, mkdirSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import type { HostOutcome } from '../engine/events.js';
 import { RunbookError } from '../errors.js';
-import { Journal, readJournal, type JournalRecord } from './journal.js';
+import { checkFreeSpace, ensurePrivateDir, fileError, writePrivateFileAtomic } from '../files.js';
+import { Journal, readJournal, readJournalFile, type JournalProblem, type JournalRecord } from './journal.js';
 import { isLockAlive, readHostLock } from './lock.js';
 import { fileSafeName } from './paths.js';
 
@@ -108,6 +98,25 @@ export interface RunSummary {
   hostStates: Record<string, HostState>;
   /** Set for runs `runbook watch` started. */
   trigger?: RunTrigger;
+  /** Why the run is corrupt, when its record itself cannot be read. */
+  problem?: string;
+}
+
+/** A run whose meta.json cannot be read: listed as corrupt with what is known (its id). */
+function corruptSummary(id: string, problem: string): RunSummary {
+  const m = /^(\d{4})(\d\d)(\d\d)-(\d\d)(\d\d)(\d\d)-/.exec(id);
+  const createdAt = m ? `${m[1]}-${m[2]}-${m[3]}T${m[4]}:${m[5]}:${m[6]}.000Z` : '';
+  return {
+    id,
+    createdAt,
+    runbookName: '?',
+    runbookPath: '?',
+    mode: 'exec',
+    hosts: [],
+    outcome: 'corrupt',
+    hostStates: {},
+    problem,
+  };
 }
 
 export interface RunHandle {
@@ -117,8 +126,13 @@ export interface RunHandle {
   readonly stateDir: string;
   /** The host's journal, opened for appending (one instance per host per handle). */
   journal(host: string): Journal;
-  /** Records of the host's journal (empty when the host never started). */
+  /**
+   * Records of the host's journal (empty when the host never started); E_RUN_CORRUPT when it cannot
+   * be trusted (a torn last line is ignored).
+   */
   readJournal(host: string): JournalRecord[];
+  /** The records of the host's journal that can be trusted, and the problems found (never throws for content). */
+  readJournalChecked(host: string): { records: JournalRecord[]; problems: JournalProblem[] };
   /** Per-host states and the run outcome, from the journals as they are now. */
   status(): { outcome: RunOutcome; hostStates: Record<string, HostState> };
   /** Write `<dir>/retry` (one host name a line) for `--limit @<file>`; returns its path. */
@@ -145,20 +159,22 @@ export class RunStore {
   }
 
   async create(meta: Omit<RunMeta, 'id' | 'createdAt'>): Promise<RunHandle> {
-    mkdirSync(this.runsDir, { recursive: true });
+    ensurePrivateDir(this.stateDir);
+    ensurePrivateDir(this.runsDir);
+    checkFreeSpace(this.runsDir);
     const now = nextCreationTime();
     for (;;) {
       const id = newRunId(now);
       const dir = join(this.runsDir, id);
       try {
-        mkdirSync(dir);
+        mkdirSync(dir, { mode: 0o700 });
       } catch (err) {
         if ((err as NodeJS.ErrnoException).code === 'EEXIST') continue;
-        throw err;
+        throw fileError(err, dir, 'run record');
       }
       const full: RunMeta = { id, createdAt: now.toISOString(), ...meta };
-      mkdirSync(join(dir, 'hosts'));
-      writeFileDurable(join(dir, 'meta.json'), `${JSON.stringify(full, null, 2)}\n`);
+      ensurePrivateDir(join(dir, 'hosts'));
+      writePrivateFileAtomic(join(dir, 'meta.json'), `${JSON.stringify(full, null, 2)}\n`, 'run record');
       return new Handle(this.stateDir, dir, full);
     }
   }
@@ -174,7 +190,10 @@ export class RunStore {
     return new Handle(this.stateDir, dir, readMeta(metaPath));
   }
 
-  /** Recorded runs, newest first (by creation time). Directories without a readable meta.json are skipped. */
+  /**
+   * Recorded runs, newest first (by creation time). A run whose meta.json cannot be read is listed
+   * with outcome `corrupt` (and `problem` saying why), never hidden.
+   */
   async list(): Promise<RunSummary[]> {
     if (!existsSync(this.runsDir)) return [];
     const ids = readdirSync(this.runsDir, { withFileTypes: true })
@@ -185,7 +204,9 @@ export class RunStore {
       let handle: RunHandle;
       try {
         handle = await this.open(id);
-      } catch {
+      } catch (err) {
+        if (!(err instanceof RunbookError) || err.code !== 'E_RUN_CORRUPT') continue;
+        out.push(corruptSummary(id, err.message));
         continue;
       }
       const { meta } = handle;
@@ -234,6 +255,10 @@ class Handle implements RunHandle {
     return readJournal(this.journalPath(host));
   }
 
+  readJournalChecked(host: string): { records: JournalRecord[]; problems: JournalProblem[] } {
+    return readJournalFile(this.journalPath(host));
+  }
+
   status(): { outcome: RunOutcome; hostStates: Record<string, HostState> } {
     const hostStates: Record<string, HostState> = {};
     for (const t of this.meta.targets) hostStates[t.name] = this.hostState(t.name);
@@ -256,7 +281,7 @@ class Handle implements RunHandle {
 
   writeRetryFile(hosts: readonly string[]): string {
     const path = join(this.dir, 'retry');
-    writeFileDurable(path, hosts.map((h) => `${h}\n`).join(''));
+    writePrivateFileAtomic(path, hosts.map((h) => `${h}\n`).join(''), 'retry file');
     return path;
   }
 
@@ -308,7 +333,10 @@ export function runOutcome(states: readonly HostState[]): RunOutcome {
 
 function readMeta(path: string): RunMeta {
   try {
-    return JSON.parse(readFileSync(path, 'utf8')) as RunMeta;
+    const meta = JSON.parse(readFileSync(path, 'utf8')) as Partial<RunMeta> | null;
+    const missing = metaProblem(meta);
+    if (missing) throw new Error(missing);
+    return meta as RunMeta;
   } catch (err) {
     throw new RunbookError(
       'E_RUN_CORRUPT',
@@ -320,20 +348,21 @@ function readMeta(path: string): RunMeta {
   }
 }
 
+/** What a parsed meta.json lacks, or undefined when it has the shape runbook wrote. */
+function metaProblem(m: Partial<RunMeta> | null): string | undefined {
+  if (m === null || typeof m !== 'object' || Array.isArray(m)) return 'it is not an object';
+  for (const k of ['id', 'createdAt', 'runbookPath', 'runbookName', 'contentHash', 'mode'] as const)
+    if (typeof m[k] !== 'string') return `field ${k} is missing or not a string`;
+  if (!Array.isArray(m.targets)) return 'field targets is missing or not a list';
+  for (const t of m.targets)
+    if (!t || typeof t !== 'object' || typeof t.name !== 'string' || typeof t.port !== 'number')
+      return 'a target lacks its name or port';
+  if (!Array.isArray(m.argv)) return 'field argv is missing or not a list';
+  if (m.vars === null || typeof m.vars !== 'object') return 'field vars is missing';
+  return undefined;
+}
+
 function stamp(d: Date): string {
   const p = (n: number) => String(n).padStart(2, '0');
   return `${d.getUTCFullYear()}${p(d.getUTCMonth() + 1)}${p(d.getUTCDate())}-${p(d.getUTCHours())}${p(d.getUTCMinutes())}${p(d.getUTCSeconds())}`;
-}
-
-/** Write via a temp file + fsync + rename, so readers see the old or the new content, never half. */
-function writeFileDurable(path: string, text: string): void {
-  const tmp = `${path}.${process.pid}.tmp`;
-  const fd = openSync(tmp, 'w');
-  try {
-    writeSync(fd, text);
-    fsyncSync(fd);
-  } finally {
-    closeSync(fd);
-  }
-  renameSync(tmp, path);
 }

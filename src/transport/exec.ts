@@ -3,6 +3,7 @@
  * returned (a signal-killed command reports 128 + the signal number, as shells do). Inactivity (reset
  * on data from either stream) and total timeouts close the channel and throw E_TIMEOUT. A channel that
  * closes without an exit status is a dropped session (E_DISCONNECTED, or `disconnected` when expected).
+ * More than `maxOutputBytes` of stdout and stderr together kills the command (E_OUTPUT_LIMIT).
  */
 import { constants } from 'node:os';
 import { StringDecoder } from 'node:string_decoder';
@@ -11,7 +12,7 @@ import type { SshClient } from './connect.js';
 import { redact, Tail } from './redact.js';
 import { timeoutError, type Timeouts } from './timeouts.js';
 import type { TranscriptWriter } from './transcript.js';
-import type { CommandResult, RunOptions } from './types.js';
+import { DEFAULT_MAX_OUTPUT_BYTES, type CommandResult, type RunOptions } from './types.js';
 
 export interface ExecContext {
   client: SshClient;
@@ -46,6 +47,28 @@ export function runExec(ctx: ExecContext, command: string, opts: RunOptions = {}
     const err = new StringDecoder('utf8');
     let stdout = '';
     let stderr = '';
+    let bytes = 0;
+    const maxBytes = opts.maxOutputBytes ?? DEFAULT_MAX_OUTPUT_BYTES;
+    /** stdout and stderr together past the limit: the command is stopped and fails. */
+    const counted = (n: number): boolean => {
+      bytes += n;
+      if (bytes <= maxBytes) return true;
+      channel?.signal?.('KILL');
+      channel?.close();
+      settle(
+        new RunbookError(
+          'E_OUTPUT_LIMIT',
+          redact(
+            `${ctx.label}${where}: ${JSON.stringify(command)} printed more than ${maxBytes} bytes; the command was stopped and its output dropped`,
+            ctx.secrets,
+          ),
+          {
+            hint: "narrow the command (e.g. `| head`), or raise the step's max_output if that much output is expected",
+          },
+        ),
+      );
+      return false;
+    };
     let exitCode: number | undefined;
     let done = false;
     let channel: { close(): void; signal?(s: string): void } | undefined;
@@ -133,6 +156,7 @@ export function runExec(ctx: ExecContext, command: string, opts: RunOptions = {}
       channel = ch;
       if (done) return ch.close();
       ch.on('data', (d: Buffer) => {
+        if (done || !counted(d.length)) return;
         const s = out.write(d);
         stdout += s;
         tail.push(s);
@@ -140,6 +164,7 @@ export function runExec(ctx: ExecContext, command: string, opts: RunOptions = {}
         armInactivity();
       });
       ch.stderr.on('data', (d: Buffer) => {
+        if (done || !counted(d.length)) return;
         const s = err.write(d);
         stderr += s;
         tail.push(s);

@@ -1,11 +1,20 @@
 /**
  * The interactive shell of a network device over a PTY. One command at a time:
- * - the command ends when the last line matches the profile prompt (or a config prompt) and starts
- *   with the hostname learnt at login (so a `name#` line inside output does not end it early);
- * - a pager prompt (` --More-- `) is answered with a space;
- * - a step's dialogs are answered as asked; a question matching the profile's dialogPrompts that no
- *   dialog covers is answered with Ctrl-C only (never a guess), and the command fails with
- *   E_UNEXPECTED_PROMPT once the prompt is back;
+ * - the command ends when the last line matches the profile prompt (or a config prompt), starts
+ *   with the hostname learnt at login, and the device then stays quiet for `settleMs` (so a
+ *   `name#` line inside output, even at the end of a chunk, does not end it early);
+ * - a prompt in configuration mode after a command (`edge1(config)#`) means the device changed mode
+ *   behind our back: the command fails with E_MODE_CHANGED and the session refuses to send anything
+ *   more (the host stops there);
+ * - a pager prompt (` --More-- `) is answered with a space only when it is the whole last line and
+ *   the device waits (quiet for `settleMs`); only that pager text is removed from the output;
+ * - a step's dialogs are answered once each (unless declared `repeat`), when the device waits; a
+ *   question matching the profile's dialogPrompts that no dialog covers (or a dialog asked again) is
+ *   answered with Ctrl-C only (never a guess), and the command fails with E_UNEXPECTED_PROMPT once
+ *   the prompt is back;
+ * - a command that prints more than `maxOutputBytes` fails with E_OUTPUT_LIMIT (Ctrl-C sent, the
+ *   session resynchronises before the next command); work per chunk is bounded, so a 200 MB output
+ *   or a 20 MB line costs linear time and memory;
  * - output comes back without the echoed command, the final prompt, pager prompts and ANSI sequences.
  * At login the session waits for the prompt, refuses a configuration-mode prompt, and disables paging
  * (each profile paging command in turn until one is accepted) and wrapping (failures ignored).
@@ -19,7 +28,7 @@ import { TerminalText } from './ansi.js';
 import { redact, Tail } from './redact.js';
 import { timeoutError, type Timeouts } from './timeouts.js';
 import type { TranscriptWriter } from './transcript.js';
-import type { CommandResult, RunOptions } from './types.js';
+import { DEFAULT_MAX_OUTPUT_BYTES, type CommandResult, type RunOptions } from './types.js';
 
 export interface ShellOptions {
   profile: PlatformProfile;
@@ -30,8 +39,10 @@ export interface ShellOptions {
   transcript?: TranscriptWriter;
 }
 
-/** An unexpected question is acted on only after the device has been quiet this long. */
-const SETTLE_MS = 250;
+/** An unexpected question is acted on (Ctrl-C), and a resync ends, only after this much quiet. */
+const QUESTION_SETTLE_MS = 250;
+/** Prompts, pagers and questions are short: a longer last line is output, and is not searched. */
+const MAX_PROMPT_LINE = 512;
 /** At login, a newline is sent once if no prompt appeared after this long without data. */
 const NUDGE_MS = 1_000;
 const CTRL_C = '\x03';
@@ -42,11 +53,17 @@ interface Op {
   purpose: 'login' | 'command' | 'resync';
   command?: string;
   stepId?: string;
-  dialogs: { re: RegExp; answer: string; newline: boolean; prompt: string; left: number }[];
+  /** `left`: answers this dialog may still give in this command (once, unless repeat or maxAnswers say). */
+  dialogs: { re: RegExp; answer: string; newline: boolean; prompt: string; left: number; limit: string }[];
   /** term.text before this index has been dealt with (pager or dialog answered). */
   handled: number;
   /** The unexpected question, once Ctrl-C was sent for it. */
   interrupted?: string;
+  /** Why the question was unexpected, when not simply uncovered (a dialog asked again). */
+  interruptReason?: string;
+  /** Bytes received during this command, and the limit. */
+  bytes: number;
+  maxBytes: number;
   expectDisconnect: boolean;
   /** A newline was sent at login because the device stayed quiet. */
   nudged?: boolean;
@@ -63,6 +80,7 @@ export class ShellSession {
   private readonly decoder = new StringDecoder('utf8');
   private readonly promptRe: RegExp;
   private readonly configRes: RegExp[];
+  /** The pager prompt as the whole last line. */
   private readonly pagerRe: RegExp | undefined;
   private readonly questionRes: RegExp[];
   private op: Op | undefined;
@@ -71,6 +89,8 @@ export class ShellSession {
   private base: string | undefined;
   /** A command was abandoned (timeout, abort): resynchronise on the prompt before the next one. */
   private dirty = false;
+  /** The session can no longer be trusted (the device changed mode): nothing more is sent. */
+  private broken: RunbookError | undefined;
   /** The paging command the device accepted, if any. */
   pagingCommand: string | undefined;
   /** The last prompt line seen (at login, then after each command), trimmed. */
@@ -84,9 +104,9 @@ export class ShellSession {
     this.term = new TerminalText(p.stripAnsi);
     this.promptRe = new RegExp(p.prompt);
     this.configRes = p.configPrompts.map((s) => new RegExp(s));
-    this.pagerRe = p.pager ? new RegExp(p.pager) : undefined;
+    this.pagerRe = p.pager ? new RegExp(`^\\s*(?:${p.pager})\\s*$`) : undefined;
     this.questionRes = p.dialogPrompts.map((s) => new RegExp(s));
-    const onData = (d: Buffer): void => this.onData(this.decoder.write(d));
+    const onData = (d: Buffer): void => this.onData(this.decoder.write(d), d.length);
     channel.on('data', onData);
     channel.stderr.on('data', onData);
     channel.on('close', () => this.onClose());
@@ -147,6 +167,7 @@ export class ShellSession {
         `refused to send a command with control characters or newlines: ${JSON.stringify(redact(command, this.o.secrets))}`,
       );
     }
+    if (this.broken) throw this.broken;
     if (this.closed) throw this.droppedError(command, opts.stepId);
     if (this.op)
       throw new RunbookError('E_INTERNAL', `${this.o.label}: a command is already running on this session`);
@@ -163,6 +184,7 @@ export class ShellSession {
       expectDisconnect: opts.expectDisconnect ?? false,
       inactivityMs: opts.inactivityTimeoutMs ?? this.o.timeouts.inactivityMs,
       totalMs: opts.totalTimeoutMs ?? this.o.timeouts.totalMs,
+      maxBytes: opts.maxOutputBytes ?? DEFAULT_MAX_OUTPUT_BYTES,
       ...(opts.signal ? { signal: opts.signal } : {}),
     });
     if (!disconnected) this.lastPrompt = lastLine(text).trim();
@@ -193,6 +215,7 @@ export class ShellSession {
     expectDisconnect?: boolean;
     inactivityMs?: number;
     totalMs?: number;
+    maxBytes?: number;
     signal?: AbortSignal;
   }): Promise<Outcome> {
     return new Promise<Outcome>((resolve, reject) => {
@@ -205,9 +228,15 @@ export class ShellSession {
           answer: d.answer,
           newline: d.newline,
           prompt: d.prompt,
-          left: d.maxAnswers ?? Infinity,
+          left: d.maxAnswers ?? (d.repeat ? Infinity : 1),
+          limit:
+            d.maxAnswers !== undefined
+              ? `answers at most ${d.maxAnswers} time${d.maxAnswers === 1 ? '' : 's'}`
+              : 'answers once unless it says repeat: true',
         })),
         handled: 0,
+        bytes: 0,
+        maxBytes: p.maxBytes ?? DEFAULT_MAX_OUTPUT_BYTES,
         expectDisconnect: p.expectDisconnect ?? false,
         inactivityMs: p.inactivityMs ?? this.o.timeouts.inactivityMs,
         totalMs: p.totalMs ?? this.o.timeouts.totalMs,
@@ -250,71 +279,139 @@ export class ShellSession {
     });
   }
 
-  private onData(s: string): void {
+  private onData(s: string, bytes: number): void {
     if (s.length === 0) return;
     this.tail.push(s);
     this.o.transcript?.received(s, this.op?.stepId);
-    this.term.write(s);
     const op = this.op;
+    // between commands nothing is kept: the next command (or resync) starts afresh
     if (!op) return;
+    op.bytes += bytes;
+    if (op.purpose === 'command' && op.bytes > op.maxBytes && op.interrupted === undefined) {
+      return this.overflow(op);
+    }
+    this.term.write(s);
     if (op.purpose === 'command' && op.interrupted === undefined) this.armInactivity(op);
     if (op.purpose === 'login') this.armNudge(op);
     this.evaluate(op);
   }
 
+  /**
+   * Looks at the last line (from where the last answer left off) once more data arrived. A prompt,
+   * a pager prompt or a question is acted on only once the device has stayed quiet (settle timer):
+   * more data re-evaluates and re-arms it.
+   */
   private evaluate(op: Op): void {
-    const text = this.term.text;
     op.handled = Math.min(op.handled, this.term.low);
     this.term.markLow();
-    const start = Math.max(text.lastIndexOf('\n') + 1, op.handled);
-    const line = text.slice(start);
     clearTimeout(op.timers.settle);
-    if (line.length === 0) return;
-    const more = this.pagerRe?.exec(line);
-    if (more) {
-      // The pager text is cut at once; the device's erase sequence then finds an empty line.
-      this.term.text = text.slice(0, start + more.index) + text.slice(start + more.index + more[0].length);
-      this.term.markLow();
-      op.handled = this.term.text.length;
-      this.send(' ', op.stepId);
-      return;
+    const line = this.term.tail(op.handled, MAX_PROMPT_LINE);
+    if (line === undefined || line.length === 0) return;
+    const settle = (ms: number, act: () => void): void => {
+      const length = this.term.length;
+      op.timers.settle = setTimeout(() => {
+        if (this.op === op && this.term.length === length) act();
+      }, ms);
+    };
+    if (this.pagerRe?.test(line)) {
+      return settle(this.o.timeouts.settleMs, () => {
+        // the pager text is cut at once; the device's erase sequence then finds an empty line
+        this.term.cutLine(line.length);
+        this.term.markLow();
+        op.handled = this.term.length;
+        this.send(' ', op.stepId);
+      });
     }
     if (this.isPrompt(line)) {
-      if (op.interrupted !== undefined) return this.finish(op, this.unexpectedError(op, true));
-      if (op.purpose === 'resync') {
-        op.timers.settle = setTimeout(() => this.finish(op, { text, disconnected: false }), SETTLE_MS);
-        return;
-      }
-      return this.finish(op, { text, disconnected: false });
+      if (op.interrupted !== undefined)
+        return settle(this.o.timeouts.settleMs, () => this.finish(op, this.unexpectedError(op, true)));
+      // after an abandoned command, late output and echoed prompts drain for longer
+      const ms = op.purpose === 'resync' ? QUESTION_SETTLE_MS : this.o.timeouts.settleMs;
+      return settle(ms, () => this.promptReached(op, line));
     }
     if (op.interrupted !== undefined || op.purpose !== 'command') return;
     for (const d of op.dialogs) {
-      if (d.left > 0 && d.re.test(line)) {
-        d.left -= 1;
-        this.send(d.answer + (d.newline ? '\n' : ''), op.stepId);
-        op.handled = text.length;
-        return;
+      if (!d.re.test(line)) continue;
+      if (d.left <= 0) {
+        return settle(QUESTION_SETTLE_MS, () =>
+          this.interrupt(
+            op,
+            line,
+            `it was asked again after being answered (dialog /${d.prompt}/ ${d.limit})`,
+          ),
+        );
       }
+      return settle(this.o.timeouts.settleMs, () => {
+        d.left -= 1;
+        op.handled = this.term.length;
+        this.send(d.answer + (d.newline ? '\n' : ''), op.stepId);
+      });
     }
-    if (this.questionRes.some((r) => r.test(line))) {
-      op.timers.settle = setTimeout(() => {
-        if (this.op !== op) return;
-        op.interrupted = line.trim();
-        op.handled = this.term.text.length;
-        this.send(CTRL_C, op.stepId);
-        clearTimeout(op.timers.inactivity);
-        clearTimeout(op.timers.total);
-        op.timers.prompt = setTimeout(() => {
-          this.dirty = true;
-          this.finish(op, this.unexpectedError(op, false));
-        }, this.o.timeouts.promptMs);
-      }, SETTLE_MS);
+    if (this.questionRes.some((r) => r.test(line)))
+      settle(QUESTION_SETTLE_MS, () => this.interrupt(op, line));
+  }
+
+  /** The device waits at a prompt: the command is done, unless the device changed mode. */
+  private promptReached(op: Op, line: string): void {
+    const text = this.term.text;
+    if (op.purpose !== 'login' && this.configRes.some((r) => r.test(line))) {
+      this.broken = this.modeError(op, line.trim());
+      this.o.transcript?.note(
+        `the device changed mode (prompt ${JSON.stringify(line.trim())}); nothing more is sent`,
+        op.stepId,
+      );
+      this.finish(op, this.broken);
+      this.channel.close();
+      return;
     }
+    this.finish(op, { text, disconnected: false });
+  }
+
+  /** Answers an unexpected question with Ctrl-C; the command fails once the prompt is back. */
+  private interrupt(op: Op, line: string, reason?: string): void {
+    op.interrupted = line.trim();
+    if (reason !== undefined) op.interruptReason = reason;
+    op.handled = this.term.length;
+    this.send(CTRL_C, op.stepId);
+    clearTimeout(op.timers.inactivity);
+    clearTimeout(op.timers.total);
+    op.timers.prompt = setTimeout(() => {
+      this.dirty = true;
+      this.finish(op, this.unexpectedError(op, false));
+    }, this.o.timeouts.promptMs);
+  }
+
+  /** Too much output: Ctrl-C, the command fails, its late output is discarded by the next resync. */
+  private overflow(op: Op): void {
+    this.dirty = true;
+    this.send(CTRL_C, op.stepId);
+    const cmd = redact(op.command ?? '', this.o.secrets);
+    this.finish(
+      op,
+      new RunbookError(
+        'E_OUTPUT_LIMIT',
+        `${this.o.label}${op.stepId ? ` in step ${op.stepId}` : ''}: ${JSON.stringify(cmd)} printed more than ${op.maxBytes} bytes; Ctrl-C was sent and the output was dropped`,
+        {
+          hint: "narrow the command (e.g. `| include ...`), or raise the step's max_output if that much output is expected",
+        },
+      ),
+    );
   }
 
   private isPrompt(line: string): boolean {
     if (!this.promptRe.test(line) && !this.configRes.some((r) => r.test(line))) return false;
     return this.base === undefined || line.trimStart().startsWith(this.base);
+  }
+
+  private modeError(op: Op, prompt: string): RunbookError {
+    const cmd = redact(op.command ?? '', this.o.secrets);
+    return new RunbookError(
+      'E_MODE_CHANGED',
+      `${this.o.label}${op.stepId ? ` in step ${op.stepId}` : ''}: after ${JSON.stringify(cmd)} the device is in another mode (prompt ${JSON.stringify(prompt)}); runbook never works in configuration mode, so it stopped this host and sent nothing more`,
+      {
+        hint: 'check the device by hand (it may be left in configuration mode) and the command of that step; then resume the run or start it afresh',
+      },
+    );
   }
 
   private finish(op: Op, r: Outcome | RunbookError): void {
@@ -367,10 +464,11 @@ export class ShellSession {
   private unexpectedError(op: Op, promptBack: boolean): RunbookError {
     const q = op.interrupted ?? '';
     const cmd = redact(op.command ?? '', this.o.secrets);
+    const why = op.interruptReason ? `; ${op.interruptReason}` : '';
     return new RunbookError(
       'E_UNEXPECTED_PROMPT',
       redact(
-        `${this.o.label}${op.stepId ? ` in step ${op.stepId}` : ''}: ${JSON.stringify(cmd)} raised a prompt no dialog answers: ${JSON.stringify(q)}; Ctrl-C was sent instead of an answer${promptBack ? '' : ' and the prompt did not come back'}`,
+        `${this.o.label}${op.stepId ? ` in step ${op.stepId}` : ''}: ${JSON.stringify(cmd)} raised a prompt no dialog answers: ${JSON.stringify(q)}${why}; Ctrl-C was sent instead of an answer${promptBack ? '' : ' and the prompt did not come back'}`,
         this.o.secrets,
       ),
       {
@@ -409,7 +507,7 @@ export class ShellSession {
     if (!this.closed) this.channel.write(text);
   }
 
-  /** Output without echo, final prompt, pager prompts; trailing blank lines trimmed. */
+  /** Output without echo and final prompt (pager prompts were cut as answered); trailing blanks trimmed. */
   private clean(text: string, command: string, endsWithPrompt: boolean): string {
     let out = endsWithPrompt ? text.slice(0, text.lastIndexOf('\n') + 1) : text;
     const nl = out.indexOf('\n');
@@ -417,8 +515,7 @@ export class ShellSession {
     const cmd = command.replace(/\s+/g, ' ').trim();
     if (first.length > 0 && (first.endsWith(cmd) || (first.length >= 8 && cmd.startsWith(first))))
       out = nl < 0 ? '' : out.slice(nl + 1);
-    if (this.pagerRe) out = out.replace(new RegExp(this.pagerRe.source, 'g'), '');
-    return out.replace(/\s+$/, '');
+    return out.trimEnd();
   }
 }
 

@@ -82,7 +82,7 @@ class SshTransport implements Transport {
   private connected = false;
   private readonly closeListeners = new Set<() => void>();
   private readonly closedClients = new WeakSet<SshClient>();
-  private readonly secrets: string[];
+  readonly secrets: string[];
   private readonly timeouts: Timeouts;
   private readonly ctx: ConnectContext;
   private label: string;

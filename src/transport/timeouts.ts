@@ -17,6 +17,14 @@ export interface Timeouts {
   promptMs: number;
   inactivityMs: number;
   totalMs: number;
+  /**
+   * Shell sessions: how long the device must stay quiet after a prompt, a pager prompt or a dialog
+   * question before it is acted on. A prompt-looking line inside output that happens to end a chunk
+   * is followed by the rest of the output, already on its way: waiting a few ms (a few event-loop
+   * turns) sees it. Each command costs this much more; a device that pauses longer than this right
+   * after printing its own prompt cannot be told from one that is done.
+   */
+  settleMs: number;
 }
 
 export const DEFAULT_TIMEOUTS: Timeouts = {
@@ -25,6 +33,7 @@ export const DEFAULT_TIMEOUTS: Timeouts = {
   promptMs: 20_000,
   inactivityMs: 60_000,
   totalMs: 600_000,
+  settleMs: 10,
 };
 
 const HINTS: Record<TimeoutPhase, string> = {

@@ -8,7 +8,8 @@
  * is sent or the file closes). Secrets are redacted before anything reaches the disk; ANSI sequences
  * are removed and other control characters escaped.
  */
-import { chmodSync, closeSync, mkdirSync, openSync, writeSync } from 'node:fs';
+import { closeSync, writeSync } from 'node:fs';
+import { ensurePrivateDir, openPrivateAppend } from '../files.js';
 import { join } from 'node:path';
 import { stripAnsi } from './ansi.js';
 import { redact } from './redact.js';
@@ -35,10 +36,9 @@ function visible(s: string): string {
 }
 
 export function openTranscript(dir: string, host: string, secrets: string[]): TranscriptWriter {
-  mkdirSync(dir, { recursive: true, mode: 0o700 });
+  ensurePrivateDir(dir, 'transcript directory');
   const path = join(dir, transcriptFileName(host));
-  const fd = openSync(path, 'a', 0o600);
-  chmodSync(path, 0o600);
+  const fd = openPrivateAppend(path, 'transcript');
   const known = [...secrets];
   let partial = '';
   let partialStep: string | undefined;

@@ -11,9 +11,20 @@ export interface DialogRule {
   answer: string;
   /** Send a newline after the answer (default true). */
   newline: boolean;
-  /** Answer at most this many times (a secret is sent once); default: every time it is asked. */
+  /**
+   * The question may be asked again during the same command and is answered each time. Default
+   * false: asked a second time, it is treated as a question no dialog covers (Ctrl-C, the step fails).
+   */
+  repeat?: boolean;
+  /**
+   * Answer at most this many times (a secret is sent once); overrides `repeat`. Default: once, or
+   * every time with `repeat`.
+   */
   maxAnswers?: number;
 }
+
+/** Output kept per command unless a step says otherwise (`max_output`): 64 MiB. */
+export const DEFAULT_MAX_OUTPUT_BYTES = 64 * 1024 * 1024;
 
 export interface RunOptions {
   /** Step id, for transcripts and error messages. */
@@ -26,6 +37,11 @@ export interface RunOptions {
   dialogs?: DialogRule[];
   /** The session may drop while this runs: a drop is reported as `disconnected: true`, not an error. */
   expectDisconnect?: boolean;
+  /**
+   * The command fails with E_OUTPUT_LIMIT (Ctrl-C sent, shell sessions) once it printed more than
+   * this many bytes. Default DEFAULT_MAX_OUTPUT_BYTES.
+   */
+  maxOutputBytes?: number;
   /** Abort the running command (second Ctrl-C). */
   signal?: AbortSignal;
 }
@@ -44,6 +60,11 @@ export interface CommandResult {
 
 export interface Transport {
   readonly profile: PlatformProfile;
+  /**
+   * Secret strings this transport uses (passwords, passphrases, answers typed at a prompt; the list
+   * may grow while connecting): whoever records what the device said masks them too.
+   */
+  readonly secrets?: readonly string[];
   /** Connect, authenticate, detect the prompt, disable paging. Never enters configuration mode. */
   open(): Promise<void>;
   /** Send one command and collect its output. Throws RunbookError (E_TIMEOUT, E_DISCONNECTED, E_UNEXPECTED_PROMPT...). */

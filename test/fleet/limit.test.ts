@@ -206,3 +206,13 @@ describe('splitting patterns', () => {
     ]);
   });
 });
+
+describe('large inventories', () => {
+  test('a group subscript on 100k hosts selects the right hosts (the group is matched once)', () => {
+    const names = Array.from({ length: 100_000 }, (_, i) => `edge${i}`);
+    const big = parseInventory(`[fleet]\n${names.join('\n')}\n`, 'big.ini');
+    const picked = selectHosts(big, 'fleet[0:2]', () => '').map((h) => h.name);
+    expect(picked).toEqual(['edge0', 'edge1', 'edge2']);
+    expect(selectHosts(big, 'fleet[-1]', () => '').map((h) => h.name)).toEqual(['edge99999']);
+  });
+});

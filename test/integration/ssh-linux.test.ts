@@ -81,6 +81,21 @@ describe.runIf(needTool(SSHD, 'OpenSSH sshd (apt-get install openssh-server)'))(
       await t.close();
     });
 
+    it('stops a command that prints without end at the output limit (E_OUTPUT_LIMIT)', async () => {
+      const t = transport();
+      await t.open();
+      let e: unknown;
+      try {
+        await t.run('yes endless', { maxOutputBytes: 1_000_000, stepId: 'flood' });
+      } catch (err) {
+        e = err;
+      }
+      expect((e as { code?: string }).code).toBe('E_OUTPUT_LIMIT');
+      expect((e as Error).message).toContain('in step flood: "yes endless" printed more than 1000000 bytes');
+      expect((await t.run('echo still here')).output).toBe('still here\n');
+      await t.close();
+    });
+
     it('reports a signal-killed command as 128 + signal', async () => {
       const t = transport();
       await t.open();

@@ -5,7 +5,7 @@ import { describe, expect, it } from 'vitest';
 import type { EngineEvent } from '../../src/engine/events.js';
 import { RunbookError } from '../../src/errors.js';
 import { decode, encode } from '../../src/store/codec.js';
-import { Journal, readJournal, type JournalRecord } from '../../src/store/journal.js';
+import { Journal, readJournal, signedLine, type JournalRecord } from '../../src/store/journal.js';
 
 const tmp = () => mkdtempSync(join(tmpdir(), 'runbook-journal-'));
 
@@ -158,7 +158,7 @@ describe('Journal', () => {
 
   it('keeps a complete last record that lost only its newline', () => {
     const path = join(tmp(), 'j.jsonl');
-    writeFileSync(path, '{"type":"host-start","at":1,"runbook":"rb","dryRun":false}');
+    writeFileSync(path, signedLine({ type: 'host-start', at: 1, runbook: 'rb', dryRun: false }));
     const j = new Journal(path);
     j.append({ type: 'host-end', at: 2, outcome: 'ok', message: '', durationMs: 1, disruptive: [] });
     j.close();

@@ -49,7 +49,7 @@ describe('RunStore', () => {
     const run = await store.create(meta(['edge-1', 'edge/2']));
     run.journal('edge/2').append({ type: 'host-start', at: 1, runbook: 'rb', dryRun: false });
     run.close();
-    expect(readdirSync(join(run.dir, 'hosts'))).toEqual(['edge%2F2.jsonl']);
+    expect(readdirSync(join(run.dir, 'hosts')).sort()).toEqual(['.started', 'edge%2F2.jsonl']);
     expect(run.readJournal('edge/2')).toHaveLength(1);
     expect(run.readJournal('edge-1')).toEqual([]);
   });
