@@ -45,7 +45,8 @@ export type ErrorCode =
   | 'E_INTERNAL';
 
 /** Exit codes of the CLI (DESIGN.md): 0 ok, 1 runbook failed, 2 usage/validation, 3 connection/auth, 4 approval/interrupted. */
-export type ExitCode = 0 | 1 | 2 | 3 | 4;
+/** 5: `exec --dry-run --detailed-exitcode` found changes that would run (as Terraform's plan's 2). */
+export type ExitCode = 0 | 1 | 2 | 3 | 4 | 5;
 
 /** A source position in a runbook or inventory file; line and col are 1-based. */
 export interface SourcePos {

@@ -37,6 +37,10 @@ interface ExecFlags extends ConnectionFlags, FleetFlags {
   quiet?: boolean;
   verbose?: boolean;
   record?: string;
+  listHosts?: boolean;
+  change?: string;
+  details?: boolean;
+  detailedExitcode?: boolean;
 }
 
 export function register(program: Command): void {
@@ -88,7 +92,17 @@ export function register(program: Command): void {
       'write what each host said to DIR/<host>.cassette.yaml (files 0600, secrets redacted), for runbook test',
     )
     .option('-q, --quiet', 'print only the summary and errors')
-    .option('-v, --verbose', 'also stream device output');
+    .option('-v, --verbose', 'also stream device output')
+    .option('--list-hosts', 'print the hosts the run would act on and exit (nothing connects)')
+    .option('--change <id>', 'change ticket this run belongs to (recorded in the run record and reports)')
+    .option(
+      '--details',
+      "dry run of several hosts: list every host's would-run commands, not only the roll-up",
+    )
+    .option(
+      '--detailed-exitcode',
+      'with --dry-run: exit 0 when nothing would change, 5 when changes would run (1-4 as usual)',
+    );
   addConnectionOptions(cmd);
   addFleetOptions(cmd);
   cmd.action(action(async (file: string, flags: ExecFlags) => execCommand(file, flags)));
@@ -157,6 +171,12 @@ async function execCommand(file: string, flags: ExecFlags): Promise<number> {
       hint: 'use one target source',
     });
   }
+  if (flags.detailedExitcode && !(flags.dryRun || flags.check)) {
+    throw new RunbookError('E_USAGE', '--detailed-exitcode needs --dry-run', {
+      hint: 'it tells "nothing would change" (0) from "changes would run" (5): add --dry-run',
+    });
+  }
+  const change = flags.change === undefined ? undefined : checkChangeId(flags.change);
   // loaded here, not at start-up: `runbook --help` and `validate` do not pay for SSH and the renderers
   const [
     { loadRunbook },
@@ -171,6 +191,8 @@ async function execCommand(file: string, flags: ExecFlags): Promise<number> {
     { checkBecome },
     { resolveExtraVars },
     { keyringFromFlags },
+    { listHosts },
+    { resolvedEndpoint, operator },
   ] = await Promise.all([
     import('../runbook/load.js'),
     import('../store/open.js'),
@@ -184,6 +206,8 @@ async function execCommand(file: string, flags: ExecFlags): Promise<number> {
     import('./become.js'),
     import('./extra-vars.js'),
     import('./vault-flags.js'),
+    import('./plan.js'),
+    import('./endpoint.js'),
   ]);
   const loaded = await loadRunbook(file);
   const vault = await keyringFromFlags(flags);
@@ -232,6 +256,10 @@ async function execCommand(file: string, flags: ExecFlags): Promise<number> {
         secrets: connection.secrets,
       });
     }
+    if (flags.listHosts) {
+      process.stdout.write(listHosts(runbook.name, runbook.file, targets));
+      return 0;
+    }
     checkBecome(targets, connection.become);
     const mode = flags.dryRun || flags.check ? 'dry-run' : 'exec';
     if (flags.record) connection.record = { dir: resolve(flags.record), runbook: runbook.name, mode };
@@ -247,8 +275,11 @@ async function execCommand(file: string, flags: ExecFlags): Promise<number> {
         platform: t.platform,
         ...(t.user ? { user: t.user } : {}),
         ...(flags.workers ? { workerGroup: workerGroupOf(t) } : {}),
+        resolved: resolvedEndpoint(t, connection.sshConfigFile),
       })),
       mode,
+      operator: operator(),
+      ...(change ? { change } : {}),
       // `--lab` is recorded so that resume can say why such a run cannot be resumed
       argv: [
         ...connectionArgv(flags),
@@ -289,6 +320,9 @@ async function execCommand(file: string, flags: ExecFlags): Promise<number> {
         ? rerunCommand([], [])
         : `runbook resume ${run.meta.id}${where}${flags.workers ? ' --workers' : ''}`,
       ...(remote ? { remote: remote.run } : {}),
+      details: Boolean(flags.details),
+      detailedExitcode: Boolean(flags.detailedExitcode),
+      hostDetailsCommand: `runbook runs ${run.meta.id}${where} --host H`,
       retryCommand: ({ retryFile, hosts }) =>
         flags.inventory
           ? rerunCommand(['--limit'], ['--limit', `@${retryFile}`])
@@ -381,4 +415,14 @@ export function redactedVars(
     out[k] = decl?.secret ? MASK : typeof v === 'bigint' ? v.toString() : v;
   }
   return out;
+}
+
+/** A `--change` ticket reference: letters, digits and `._:/#-`, at most 64 characters. */
+export function checkChangeId(raw: string): string {
+  if (!/^[A-Za-z0-9][\w.:/#-]{0,63}$/u.test(raw)) {
+    throw new RunbookError('E_USAGE', `--change ${JSON.stringify(raw)}: not a ticket reference`, {
+      hint: 'use the ticket id as your change system writes it, e.g. --change CHG0031337 (letters, digits, . _ : / # -)',
+    });
+  }
+  return raw;
 }

@@ -34,6 +34,7 @@ export interface CompileCtx {
 export type Common = {
   id: string;
   name: string;
+  description?: string;
   when?: CompiledExpr;
   timeoutMs?: number;
   onFailure: OnFailure;
