@@ -1,13 +1,14 @@
 /**
  * `npm run bench`: the engine against N emulated SD-WAN edges over SSH, and the floor beside it.
- *   node dist/bench/run.js [--only startup|output|textfsm|distributed] [--sizes 1,50,200,1000]
- *                          [--forks F] [--runbook FILE[,FILE]] [--bfd-delay MS]
+ *   node dist/bench/run.js [--only startup|output|textfsm|offline-tests|distributed]
+ *                          [--sizes 1,50,200,1000] [--forks F] [--runbook FILE[,FILE]] [--bfd-delay MS]
  *                          [--out bench/results.md | --no-write] [--keep] [--mb N]
  *                          [--distributed N | --no-distributed] [--workers W]
  * First the start-up figures (bench/startup.ts), then the shell transport's output processing
  * (bench/output.ts: 200 MB of output, one 20 MB line), then the TextFSM engine against
- * python3-textfsm on N MB inputs (bench/textfsm.ts, default 4), then the fleet; each benchmark
- * rewrites its own section of results.md (bench/sections.ts).
+ * python3-textfsm on N MB inputs (bench/textfsm.ts, default 4), then `runbook test` on the shipped
+ * suites (bench/offline-tests.ts), then the fleet; each benchmark rewrites its own section of
+ * results.md (bench/sections.ts).
  * Default runbooks: runbooks/recover-inv-spi.yaml (the target) and bench/rekey-poll.yaml (the floor's
  * procedure as a runbook: their ratio is the engine's own overhead). Default forks: N (at most 1000).
  * Per size N, each in fresh processes (two cores: the lab never shares a process with the measured
@@ -33,6 +34,7 @@ import type { ResultDocument } from '../src/report/json.js';
 import { loadRunbook } from '../src/runbook/load.js';
 import type { Step } from '../src/runbook/model.js';
 import type { FloorPlan, FloorResult, FloorStep } from './floor.js';
+import { benchOfflineTests } from './offline-tests.js';
 import { benchOutput } from './output.js';
 import { benchStartup } from './startup.js';
 import { replaceSection } from './sections.js';
@@ -313,6 +315,14 @@ function failedRow(n: number, a: Args, err: unknown): BenchRow {
 }
 
 /** The TextFSM bench (bench/textfsm.ts); 1 when the two sides' records differ. */
+function offlineBench(outFile: string | undefined): number {
+  process.stderr.write('bench: runbook test on the shipped suites ...\n');
+  const offline = benchOfflineTests(ROOT);
+  process.stdout.write(`${offline.markdown}\n`);
+  if (outFile) replaceSection(outFile, 'offline-tests', offline.markdown);
+  return offline.met ? 0 : 1;
+}
+
 function textfsmBench(argv: string[], outFile: string | undefined): number {
   const mb = argv.includes('--mb') ? Number(argv[argv.indexOf('--mb') + 1]) : 4;
   const repeat = 3;
@@ -362,6 +372,7 @@ async function main(): Promise<number> {
     ? undefined
     : resolve(argv.includes('--out') ? argv[argv.indexOf('--out') + 1]! : join(ROOT, 'bench/results.md'));
   if (only === 'textfsm') return textfsmBench(argv, outFile);
+  if (only === 'offline-tests') return offlineBench(outFile);
   if (only === 'distributed') return distributedBench(parseArgs(argv), outFile);
   process.stderr.write('bench: start-up ...\n');
   const startup = benchStartup(ROOT);
@@ -374,6 +385,7 @@ async function main(): Promise<number> {
   if (outFile) replaceSection(outFile, 'output', output.markdown);
   if (only === 'output') return output.met ? 0 : 1;
   if (textfsmBench(argv, outFile) !== 0) return 1;
+  if (offlineBench(outFile) !== 0) return 1;
   const a = parseArgs(argv);
   const work = mkdtempSync(join(tmpdir(), 'runbook-bench-'));
   const sections: ResultsSection[] = [];

@@ -32,6 +32,9 @@ export type ErrorCode =
   | 'E_RUN_CORRUPT'
   | 'E_RUNBOOK_CHANGED'
   | 'E_INVENTORY'
+  | 'E_DEVICE_INVALID'
+  | 'E_TEST_INVALID'
+  | 'E_REPLAY_DIVERGED'
   | 'E_STORE_CONNECT'
   | 'E_STORE_AUTH'
   | 'E_STORE_SCHEMA'
@@ -42,7 +45,8 @@ export type ErrorCode =
   | 'E_INTERNAL';
 
 /** Exit codes of the CLI (DESIGN.md): 0 ok, 1 runbook failed, 2 usage/validation, 3 connection/auth, 4 approval/interrupted. */
-export type ExitCode = 0 | 1 | 2 | 3 | 4;
+/** 5: `exec --dry-run --detailed-exitcode` found changes that would run (as Terraform's plan's 2). */
+export type ExitCode = 0 | 1 | 2 | 3 | 4 | 5;
 
 /** A source position in a runbook or inventory file; line and col are 1-based. */
 export interface SourcePos {
@@ -116,6 +120,9 @@ const EXIT: Record<ErrorCode, ExitCode> = {
   E_RUN_CORRUPT: 2,
   E_RUNBOOK_CHANGED: 2,
   E_INVENTORY: 2,
+  E_DEVICE_INVALID: 2,
+  E_TEST_INVALID: 2,
+  E_REPLAY_DIVERGED: 1,
   E_STORE_CONNECT: 3,
   E_STORE_AUTH: 3,
   E_STORE_SCHEMA: 2,

@@ -4,7 +4,8 @@
  * in Ansible; ~/.ssh/config is read by the transport.
  */
 import { createSshTransport, type HostKeyPolicy } from '../transport/ssh.js';
-import { openTranscript } from '../transport/transcript.js';
+import { openRecorder } from '../transport/record.js';
+import { openTranscript, teeTranscript } from '../transport/transcript.js';
 import type { Transport } from '../transport/types.js';
 import type { PlatformProfile } from '../platforms/types.js';
 import type { HostBecome } from '../fleet/inventory-credentials.js';
@@ -21,6 +22,8 @@ export interface ConnectionOptions {
   hostKeyPolicy?: HostKeyPolicy;
   sshConfigFile?: string | false;
   transcriptDir?: string;
+  /** `--record DIR`: one cassette per host in DIR (see transport/record.ts). */
+  record?: { dir: string; runbook: string; mode: 'exec' | 'dry-run' };
   /** Values never written anywhere (passwords, secret vars). */
   secrets: string[];
   /** Per-phase timeouts in ms (connect, auth, prompt); absent means the transport's defaults. */
@@ -36,7 +39,11 @@ export function openConnection(
   c: ConnectionOptions,
   _hardStop: AbortSignal,
 ): Transport {
-  return createSshTransport({
+  const transcript = c.transcriptDir ? openTranscript(c.transcriptDir, t.name, c.secrets) : undefined;
+  const recorder = c.record
+    ? openRecorder({ ...c.record, host: t.name, platform: t.platform, secrets: c.secrets })
+    : undefined;
+  const ssh = createSshTransport({
     target: { name: t.name, address: t.address, port: t.port, platform: t.platform, user: t.user },
     profile,
     user: t.user,
@@ -48,8 +55,9 @@ export function openConnection(
     hostKeyPolicy: c.hostKeyPolicy,
     sshConfigFile: c.sshConfigFile,
     timeouts: c.connectTimeoutMs ? { connectMs: c.connectTimeoutMs } : undefined,
-    transcript: c.transcriptDir ? openTranscript(c.transcriptDir, t.name, c.secrets) : undefined,
+    transcript: recorder ? teeTranscript(recorder.transcript, transcript) : transcript,
     secrets: c.secrets,
     privilege: privilegeFor(t, c.become),
   });
+  return recorder ? recorder.tap(ssh) : ssh;
 }

@@ -8,6 +8,7 @@ import type { Command } from 'commander';
 import { resolve } from 'node:path';
 import { RunbookError } from '../errors.js';
 import { DEFAULT_STATE_DIR } from '../store/runs.js';
+import type { StoreRun } from '../store/types.js';
 import { maskUrl } from '../store/url.js';
 import type { RemoteHosts } from '../queue/dispatch.js';
 import type { PostgresStore } from '../store/postgres.js';
@@ -35,6 +36,11 @@ interface ExecFlags extends ConnectionFlags, FleetFlags {
   json?: boolean;
   quiet?: boolean;
   verbose?: boolean;
+  record?: string;
+  listHosts?: boolean;
+  change?: string;
+  details?: boolean;
+  detailedExitcode?: boolean;
 }
 
 export function register(program: Command): void {
@@ -81,8 +87,22 @@ export function register(program: Command): void {
       'with --workers: a host whose worker is silent this long goes back to the queue (default 60)',
     )
     .option('--json', 'print one JSON document with every host, step, capture and command at the end')
+    .option(
+      '--record <dir>',
+      'write what each host said to DIR/<host>.cassette.yaml (files 0600, secrets redacted), for runbook test',
+    )
     .option('-q, --quiet', 'print only the summary and errors')
-    .option('-v, --verbose', 'also stream device output');
+    .option('-v, --verbose', 'also stream device output')
+    .option('--list-hosts', 'print the hosts the run would act on and exit (nothing connects)')
+    .option('--change <id>', 'change ticket this run belongs to (recorded in the run record and reports)')
+    .option(
+      '--details',
+      "dry run of several hosts: list every host's would-run commands, not only the roll-up",
+    )
+    .option(
+      '--detailed-exitcode',
+      'with --dry-run: exit 0 when nothing would change, 5 when changes would run (1-4 as usual)',
+    );
   addConnectionOptions(cmd);
   addFleetOptions(cmd);
   cmd.action(action(async (file: string, flags: ExecFlags) => execCommand(file, flags)));
@@ -151,6 +171,12 @@ async function execCommand(file: string, flags: ExecFlags): Promise<number> {
       hint: 'use one target source',
     });
   }
+  if (flags.detailedExitcode && !(flags.dryRun || flags.check)) {
+    throw new RunbookError('E_USAGE', '--detailed-exitcode needs --dry-run', {
+      hint: 'it tells "nothing would change" (0) from "changes would run" (5): add --dry-run',
+    });
+  }
+  const change = flags.change === undefined ? undefined : checkChangeId(flags.change);
   // loaded here, not at start-up: `runbook --help` and `validate` do not pay for SSH and the renderers
   const [
     { loadRunbook },
@@ -165,6 +191,8 @@ async function execCommand(file: string, flags: ExecFlags): Promise<number> {
     { checkBecome },
     { resolveExtraVars },
     { keyringFromFlags },
+    { listHosts },
+    { resolvedEndpoint, operator },
   ] = await Promise.all([
     import('../runbook/load.js'),
     import('../store/open.js'),
@@ -178,6 +206,8 @@ async function execCommand(file: string, flags: ExecFlags): Promise<number> {
     import('./become.js'),
     import('./extra-vars.js'),
     import('./vault-flags.js'),
+    import('./plan.js'),
+    import('./endpoint.js'),
   ]);
   const loaded = await loadRunbook(file);
   const vault = await keyringFromFlags(flags);
@@ -226,8 +256,13 @@ async function execCommand(file: string, flags: ExecFlags): Promise<number> {
         secrets: connection.secrets,
       });
     }
+    if (flags.listHosts) {
+      process.stdout.write(listHosts(runbook.name, runbook.file, targets));
+      return 0;
+    }
     checkBecome(targets, connection.become);
     const mode = flags.dryRun || flags.check ? 'dry-run' : 'exec';
+    if (flags.record) connection.record = { dir: resolve(flags.record), runbook: runbook.name, mode };
     const run = await store.createRun({
       runbookPath: runbook.file,
       runbookName: runbook.name,
@@ -240,8 +275,11 @@ async function execCommand(file: string, flags: ExecFlags): Promise<number> {
         platform: t.platform,
         ...(t.user ? { user: t.user } : {}),
         ...(flags.workers ? { workerGroup: workerGroupOf(t) } : {}),
+        resolved: resolvedEndpoint(t, connection.sshConfigFile),
       })),
       mode,
+      operator: operator(),
+      ...(change ? { change } : {}),
       // `--lab` is recorded so that resume can say why such a run cannot be resumed
       argv: [
         ...connectionArgv(flags),
@@ -264,7 +302,7 @@ async function execCommand(file: string, flags: ExecFlags): Promise<number> {
         keepGoing: fleet.keepGoing,
       });
     }
-    return await runSession({
+    const code = await runSession({
       store,
       runbook,
       vars,
@@ -282,6 +320,9 @@ async function execCommand(file: string, flags: ExecFlags): Promise<number> {
         ? rerunCommand([], [])
         : `runbook resume ${run.meta.id}${where}${flags.workers ? ' --workers' : ''}`,
       ...(remote ? { remote: remote.run } : {}),
+      details: Boolean(flags.details),
+      detailedExitcode: Boolean(flags.detailedExitcode),
+      hostDetailsCommand: `runbook runs ${run.meta.id}${where} --host H`,
       retryCommand: ({ retryFile, hosts }) =>
         flags.inventory
           ? rerunCommand(['--limit'], ['--limit', `@${retryFile}`])
@@ -289,10 +330,22 @@ async function execCommand(file: string, flags: ExecFlags): Promise<number> {
             ? rerunCommand([], [])
             : rerunCommand(['--host'], ['--host', hosts.join(',')]),
     });
+    if (connection.record) await finishCassettes(connection.record.dir, run, targets);
+    return code;
   } finally {
     await remote?.close();
     await lab?.close();
     await store.close();
+  }
+}
+
+/** Each host's cassette gets the run's outcome on that host (from its journal). */
+async function finishCassettes(dir: string, run: StoreRun, targets: Target[]): Promise<void> {
+  const { cassetteFile, finishCassette } = await import('../transport/record.js');
+  for (const t of targets) {
+    const end = (await run.readJournal(t.name)).find((r) => r.type === 'host-end');
+    if (end?.type === 'host-end')
+      finishCassette(cassetteFile(dir, t.name), { status: end.outcome, message: end.message });
   }
 }
 
@@ -362,4 +415,14 @@ export function redactedVars(
     out[k] = decl?.secret ? MASK : typeof v === 'bigint' ? v.toString() : v;
   }
   return out;
+}
+
+/** A `--change` ticket reference: letters, digits and `._:/#-`, at most 64 characters. */
+export function checkChangeId(raw: string): string {
+  if (!/^[A-Za-z0-9][\w.:/#-]{0,63}$/u.test(raw)) {
+    throw new RunbookError('E_USAGE', `--change ${JSON.stringify(raw)}: not a ticket reference`, {
+      hint: 'use the ticket id as your change system writes it, e.g. --change CHG0031337 (letters, digits, . _ : / # -)',
+    });
+  }
+  return raw;
 }

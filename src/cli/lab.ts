@@ -23,6 +23,7 @@ interface LabFlags {
   refuseTerminalLength?: boolean;
   dropOnControlClear?: boolean;
   bfdDelay: string;
+  device?: string;
   addressPerRouter?: boolean;
   syslog?: string;
   syslogInterval?: string;
@@ -53,6 +54,10 @@ export function register(program: Command): void {
     )
     .option('--drop-on-control-clear', '`clear sdwan control connections` drops the SSH session')
     .option('--bfd-delay <ms>', 'delay before BFD comes up after a fix, in ms', '3000')
+    .option(
+      '--device <file>',
+      'serve this mock device model or cassette (YAML/JSON, see docs/testing.md) instead of the scenarios',
+    )
     .option(
       '--address-per-router',
       'each router on its own loopback address (--bind, +1, +2, ...), all on --port',
@@ -114,7 +119,7 @@ function describe(lab: Lab, user: string, password: string, enableSecret: string
   for (const r of lab.routers) {
     const host = r.host.includes(':') ? `[${r.host}]` : r.host;
     lines.push(
-      `${r.name}  ${host} port ${r.port}  scenario ${r.scenario}  user ${user} password ${password}${enableSecret !== undefined ? ` enable secret ${enableSecret}` : ''}  fingerprint ${r.fingerprint}`,
+      `${r.name}  ${host} port ${r.port}  ${r.device ? `device ${r.device}` : `scenario ${r.scenario}`}  user ${user} password ${password}${enableSecret !== undefined ? ` enable secret ${enableSecret}` : ''}  fingerprint ${r.fingerprint}`,
       `    ssh -p ${r.port} ${user}@${r.host}`,
     );
   }
@@ -124,6 +129,10 @@ function describe(lab: Lab, user: string, password: string, enableSecret: string
 
 async function labCommand(flags: LabFlags): Promise<number> {
   const opts = labOptions(flags);
+  if (flags.device) {
+    const { loadDeviceModel } = await import('../lab/device-model-load.js');
+    opts.model = loadDeviceModel(flags.device);
+  }
   const { startLab } = await import('../lab/index.js');
   // imported before anything is printed: a signal right after "Press Ctrl-C" finds its handler
   const startLabSyslog = flags.syslog ? (await import('../lab/syslog.js')).startLabSyslog : undefined;

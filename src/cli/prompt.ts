@@ -1,18 +1,7 @@
 /**
- * Questions on the operator's terminal: yes/no approvals and hidden password entry.
+ * Hidden password entry on the operator's terminal (approvals are asked by approver.ts).
  * Only used when stdin is a TTY; without one, callers must not ask (the run stops instead).
  */
-import { askLine } from '../report/ask.js';
-
-/**
- * Ask a y/N question on stdin/stderr; anything but y/yes is no. Ctrl-C (or closed input) rejects
- * with E_INTERRUPTED; Ctrl-C is re-raised as SIGINT for the run's signal handling.
- */
-export async function askYesNo(question: string): Promise<boolean> {
-  const answer = await askLine({ question, input: process.stdin, output: process.stderr, terminal: true });
-  return /^\s*y(es)?\s*$/i.test(answer);
-}
-
 /** Read a secret without echo (for --ask-pass and key passphrases). */
 export async function askSecret(prompt: string): Promise<string> {
   const stdin = process.stdin;

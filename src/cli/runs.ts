@@ -9,9 +9,17 @@ import type { Command } from 'commander';
 import type { StepOutcome } from '../engine/events.js';
 import type { Value } from '../expr/types.js';
 import { stringifyJson } from '../report/json.js';
-import { formatDuration } from '../report/format.js';
+import { formatDuration, withImpact } from '../report/format.js';
+import { approvalHow, approvalVerdict, endpointText, operatorText } from '../report/change.js';
+import { wouldRunLabel } from '../report/rollup.js';
+import { RunbookError } from '../errors.js';
 import { journalTimeline } from '../store/resume.js';
-import { stepsWithDoubt, type TimelineStep } from '../engine/timeline.js';
+import {
+  stepsWithDoubt,
+  type TimelineApproval,
+  type TimelineStep,
+  type TimelineWouldRun,
+} from '../engine/timeline.js';
 import { join } from 'node:path';
 import type { StoreRun } from '../store/types.js';
 import {
@@ -35,6 +43,7 @@ interface RunsFlags {
   stateDir: string;
   store?: string;
   json?: boolean;
+  host?: string;
 }
 
 export function register(program: Command): void {
@@ -48,6 +57,7 @@ export function register(program: Command): void {
       'a shared PostgreSQL store (postgres://USER@HOST:PORT/DB; default $RUNBOOK_STORE)',
     )
     .option('--json', 'print JSON')
+    .option('--host <name>', 'show only this host of the run')
     .action(
       action(async (id: string | undefined, flags: RunsFlags) => {
         process.stdout.write(
@@ -56,6 +66,7 @@ export function register(program: Command): void {
             stateDir: flags.stateDir,
             ...(flags.store === undefined ? {} : { store: flags.store }),
             json: flags.json ?? false,
+            ...(flags.host ? { host: flags.host } : {}),
           }),
         );
       }),
@@ -69,7 +80,11 @@ export async function runsCommand(opts: {
   /** A PostgreSQL URL (`--store`); absent: `$RUNBOOK_STORE`, then the state directory. */
   store?: string;
   json: boolean;
+  /** Only this host of the run. */
+  host?: string;
 }): Promise<string> {
+  if (opts.id === undefined && opts.host)
+    throw new RunbookError('E_USAGE', '--host needs a run id', { hint: 'runbook runs <run-id> --host NAME' });
   // loaded here, not at start-up: PostgreSQL's client only when a store is opened
   const { openStore, storeFlag } = await import('../store/open.js');
   const store = await openStore(opts);
@@ -81,7 +96,14 @@ export async function runsCommand(opts: {
     }
     const handle = await store.openRun(opts.id);
     try {
-      const view = await buildRunView(handle);
+      const all = await buildRunView(handle);
+      const host = opts.host;
+      if (host && !all.hosts.some((h) => h.host === host)) {
+        throw new RunbookError('E_USAGE', `--host ${host}: run ${opts.id} has no such host`, {
+          hint: `its hosts: ${all.hosts.map((h) => h.host).join(', ')}`,
+        });
+      }
+      const view = host ? { ...all, hosts: all.hosts.filter((h) => h.host === host) } : all;
       return opts.json ? `${stringifyJson(view)}\n` : formatRunView(view, storeFlag(opts));
     } finally {
       await handle.close();
@@ -116,7 +138,13 @@ export interface HostView {
   durationMs?: number;
   stoppedAt?: string;
   sessions: number;
+  /** Where the host really went (after ssh config), as recorded. */
+  endpoint: string;
   steps: StepView[];
+  /** Every approval decision: step, command, how (interactive, --yes, resume --yes), in-doubt. */
+  approvals: TimelineApproval[];
+  /** Dry run: what would run (or may run, `hingesOn`), with the evidence. */
+  wouldRun: TimelineWouldRun[];
 }
 
 export interface RunView {
@@ -135,7 +163,10 @@ export async function buildRunView(handle: StoreRun): Promise<RunView> {
       host: t.name,
       state: hostStates[t.name] ?? 'pending',
       sessions: tl.sessions,
+      endpoint: endpointText(t),
       steps: stepsWithDoubt(tl).map(stepView),
+      approvals: tl.approvals.map((a) => ({ ...a })),
+      wouldRun: tl.wouldRun.map((w) => ({ ...w })),
     };
     if (tl.durationMs !== undefined) view.durationMs = tl.durationMs;
     if (tl.phase === 'ended' || tl.message) view.message = tl.message;
@@ -187,6 +218,8 @@ export function formatRunView(view: RunView, storeFlag: string): string {
   out.push(`Run ${meta.id}${meta.mode === 'dry-run' ? ' (dry run)' : ''}: ${view.outcome}`);
   out.push(`  created  ${formatWhen(meta.createdAt)}`);
   out.push(`  runbook  ${meta.runbookName} (${meta.runbookPath}, sha256 ${meta.contentHash.slice(0, 12)})`);
+  if (meta.change) out.push(`  change   ${meta.change}`);
+  out.push(`  by       ${operatorText(meta)}`);
   if (meta.trigger) {
     const t = meta.trigger;
     out.push(
@@ -227,6 +260,13 @@ export function formatRunView(view: RunView, storeFlag: string): string {
       for (const [k, v] of Object.entries(s.captures)) out.push(`      ${k} = ${formatValue(v)}`);
       if (s.message) out.push(`      ${s.message.split('\n').join('\n      ')}`);
     }
+    out.push(`  endpoint ${h.endpoint}`);
+    for (const a of h.approvals)
+      out.push(
+        `  approval ${a.key}: ${approvalVerdict(a)} (${approvalHow(a)})${a.inDoubt ? ' [in doubt]' : ''}${a.at ? ` at ${formatWhen(new Date(a.at).toISOString())}` : ''}${a.command ? `: ${a.command}` : ''}`,
+      );
+    for (const w of h.wouldRun)
+      out.push(`  ${wouldRunLabel(w)}: ${withImpact(w.command, w.impact)} (${w.key})`);
   }
   const resumable = view.hosts.some((h) => RESUMABLE.has(h.state));
   if (resumable && view.outcome !== 'running' && meta.mode === 'exec') {

@@ -4,18 +4,18 @@
  * --json), how a person approves (a y/N question on a terminal, --yes, or nobody), signals as abort
  * signals, and the summary or JSON document at the end. The run itself is src/run/orchestrator.
  */
+import { setMaxListeners } from 'node:events';
 import { RunbookError, type ExitCode } from '../errors.js';
 import type { Runbook } from '../runbook/model.js';
 import type { Value } from '../expr/types.js';
 import type { Reporter } from '../engine/events.js';
 import {
-  approveAll,
   runRunbook,
   type FleetSettings,
   type RestoreState,
   type RunRunbookOptions,
 } from '../run/orchestrator.js';
-import { askingApprover } from '../run/approvers.js';
+import { approveAllAs, askingApprover } from '../run/approvers.js';
 import { onInterrupts } from '../run/interrupts.js';
 import type { Target } from '../fleet/target.js';
 import type { Store, StoreRun } from '../store/types.js';
@@ -25,7 +25,8 @@ import { formatSummary } from '../report/summary.js';
 import { createProgressReporter, type ProgressReporter } from '../report/progress.js';
 import { getProfile } from '../platforms/index.js';
 import { openConnection, type ConnectionOptions } from './connection.js';
-import { askYesNo } from './prompt.js';
+import { askLine } from '../report/ask.js';
+import { changesWouldRun } from '../report/rollup.js';
 
 export interface SessionOptions extends FleetSettings {
   runbook: Runbook;
@@ -49,6 +50,12 @@ export interface SessionOptions extends FleetSettings {
   resumeCommand: string;
   /** The command that retries the failed hosts (`retryFile` lists them, one a line). */
   retryCommand?: (failed: { retryFile: string; hosts: string[] }) => string;
+  /** Dry run: list every host's would-run items in the summary, not only the roll-up. */
+  details?: boolean;
+  /** Dry run: exit 5 (not 0) when changes would run. */
+  detailedExitcode?: boolean;
+  /** Where one host's record is shown (`runbook runs <id> --host H`). */
+  hostDetailsCommand?: string;
 }
 
 /**
@@ -104,13 +111,25 @@ export async function runSession(o: SessionOptions): Promise<ExitCode> {
       else process.stderr.write(`\n${text}\n`);
     },
   });
+  // quit at an approval stops the run like a Ctrl-C (between steps; resumable)
+  // (one controller fed by both, rather than AbortSignal.any, whose signals Node 20 may collect early)
+  const quit = new AbortController();
+  if (interrupts.stop.aborted) quit.abort(interrupts.stop.reason);
+  else interrupts.stop.addEventListener('abort', () => quit.abort(interrupts.stop.reason), { once: true });
+  const stop = quit.signal;
+  // every running host listens on it (sleeps, commands): not a leak
+  setMaxListeners(0, stop);
   const approver = o.yes
-    ? approveAll
+    ? approveAllAs(o.restore ? 'resume-yes' : 'yes-flag')
     : interactive
       ? askingApprover({
-          ask: async (q) => (live ? /^\s*y(es)?\s*$/i.test(await live.prompt(q)) : askYesNo(q)),
-          signal: interrupts.stop,
+          ask: (q) =>
+            live
+              ? live.prompt(q)
+              : askLine({ question: q, input: process.stdin, output: process.stderr, terminal: true }),
+          signal: stop,
           width: process.stdout.columns || 120,
+          onQuit: () => quit.abort(new RunbookError('E_INTERRUPTED', 'stopped at an approval (quit)')),
         })
       : undefined;
 
@@ -129,7 +148,7 @@ export async function runSession(o: SessionOptions): Promise<ExitCode> {
       reporters: [live?.report, log].filter((r): r is Reporter => r !== undefined),
       onNote: say,
       onStart: started,
-      signal: interrupts.stop,
+      signal: stop,
       commandSignal: interrupts.hard,
       fleet: { forks: o.forks, serial: o.serial, maxFailPct: o.maxFailPct, keepGoing: o.keepGoing },
       ...(o.startAt !== undefined ? { startAt: o.startAt } : {}),
@@ -151,8 +170,13 @@ export async function runSession(o: SessionOptions): Promise<ExitCode> {
         resumeCommand: o.resumeCommand,
         retryCommand:
           retryFile && o.retryCommand ? o.retryCommand({ retryFile, hosts: failedHosts }) : undefined,
+        details: o.details ?? false,
+        ...(o.hostDetailsCommand ? { hostDetailsCommand: o.hostDetailsCommand } : {}),
       })}\n`,
     );
   }
-  return result.exitCode;
+  // as Terraform's plan -detailed-exitcode: a clean dry run that found changes exits 5
+  return result.exitCode === 0 && o.detailedExitcode && changesWouldRun(result.document)
+    ? 5
+    : result.exitCode;
 }

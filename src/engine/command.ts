@@ -14,6 +14,7 @@ import type { CommandStep } from '../runbook/model.js';
 import { commandPolicy } from './policy.js';
 import type { CommandResult, RunOptions } from '../transport/types.js';
 import { NEXT, errorFacts, undecidable, type Flow, type Frame, type RunContext } from './context.js';
+import type { ApprovalAnswer } from './events.js';
 
 /** Outcome of one attempt: `ok`, or why it failed. */
 type Attempt =
@@ -76,12 +77,15 @@ export async function runCommand(
   if (step.disruptive) {
     if (ctx.dryRun) {
       const refs = [...step.run.refs, ...(step.impact?.refs ?? [])];
+      const hingesOn = ctx.hingesOn(frame.conditions);
       ctx.addWouldRun({
         key,
         stepId: step.id,
+        title: step.name,
         command,
         impact,
         evidence: ctx.evidence(step.id, refs, frame.conditions),
+        ...(hingesOn ? { hingesOn } : {}),
       });
       ctx.stepEnd(step, key, started, { outcome: 'would-run', message: `dry-run: not sent: ${command}` });
       return { kind: 'next', afterWouldRun: true };
@@ -92,7 +96,7 @@ export async function runCommand(
       [...step.run.refs, ...(step.impact?.refs ?? [])],
       frame.conditions,
     );
-    let approved: boolean | undefined;
+    let approved: ApprovalAnswer | undefined;
     try {
       approved = await ctx.approve({
         host: ctx.host,
@@ -126,7 +130,23 @@ export async function runCommand(
         stoppedAt: key,
       };
     }
-    if (!approved) {
+    if (approved === 'skip') {
+      // the person chose not to send it: the walk goes on and the runbook's verification judges
+      ctx.stepEnd(step, key, started, {
+        outcome: 'skipped',
+        message: `skipped at approval: \`${ctx.redactor.text(command)}\` was not sent`,
+      });
+      return NEXT;
+    }
+    if (approved === 'quit') {
+      return {
+        kind: 'stop',
+        outcome: 'interrupted',
+        message: `stopped at the approval of step ${step.id} (quit); nothing was sent`,
+        stoppedAt: key,
+      };
+    }
+    if (approved === 'no') {
       fail({ code: 'E_APPROVAL_REQUIRED', message: `approval refused for \`${command}\`; nothing was sent` });
       return {
         kind: 'stop',
@@ -139,6 +159,8 @@ export async function runCommand(
 
   // Dry-run after a would-run in this branch: the change was not made, so do not poll for its effect.
   const tolerant = ctx.dryRun && frame.afterWouldRun;
+  // what this step reads cannot reflect the unsent change: steps that hinge on it "may run"
+  if (tolerant) ctx.markUnjudged(key);
   const times = tolerant ? 1 : (step.retry?.times ?? 1);
   const runOpts: RunOptions = {
     stepId: step.id,

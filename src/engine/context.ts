@@ -7,7 +7,15 @@ import { varsScope } from '../expr/values.js';
 import type { CompiledExpr, Value } from '../expr/types.js';
 import type { Step } from '../runbook/model.js';
 import type { Transport } from '../transport/types.js';
-import type { EngineEvent, Evidence, HostOutcome, StepOutcome } from './events.js';
+import type {
+  ApprovalAnswer,
+  ApprovalDecision,
+  EngineEvent,
+  Evidence,
+  HingesOn,
+  HostOutcome,
+  StepOutcome,
+} from './events.js';
 import type { ApprovalRequest, ExecutorOptions } from './options.js';
 import { applyEvent, newHostTimeline, type HostTimeline } from './timeline.js';
 import { makeRedactor, type Redactor } from './redact.js';
@@ -94,6 +102,9 @@ export class RunContext {
   /** name -> keys of the command steps whose output the value derives from. */
   private readonly sources = new Map<string, Set<string>>();
   private readonly seen = new Map<string, Seen>();
+  /** Dry-run: command steps that ran after an unsent change, by key, with that change. */
+  private readonly unjudged = new Map<string, { seq: number; on: HingesOn }>();
+  private lastWouldRun: { seq: number; on: HingesOn } | undefined;
 
   constructor(opts: ExecutorOptions) {
     this.opts = opts;
@@ -240,17 +251,44 @@ export class RunContext {
     this.send(this.redactor.deep(ev));
   }
 
+  /** Dry-run: this command step ran after the latest unsent change, so its output cannot judge it. */
+  markUnjudged(key: string): void {
+    if (this.lastWouldRun) this.unjudged.set(key, this.lastWouldRun);
+  }
+
+  /**
+   * Dry-run: the latest would-run that one of these conditions depends on through output read after
+   * it (the step runs only if that change does not verify), if any.
+   */
+  hingesOn(conditions: readonly Condition[]): HingesOn | undefined {
+    let best: { seq: number; on: HingesOn } | undefined;
+    for (const k of this.sourcesOf(conditions.flatMap((c) => c.refs))) {
+      const u = this.unjudged.get(k);
+      if (u && (!best || u.seq > best.seq)) best = u;
+    }
+    return best?.on;
+  }
+
   addWouldRun(w: {
     key: string;
     stepId: string;
+    title: string;
     command: string;
     impact: string;
     evidence: Evidence[];
+    hingesOn?: HingesOn;
   }): void {
-    this.emit({ kind: 'would-run', ...this.redactor.deep(w) });
+    const { title, ...rest } = w;
+    const red = this.redactor.deep(rest);
+    this.lastWouldRun = {
+      seq: (this.lastWouldRun?.seq ?? 0) + 1,
+      on: { key: red.key, stepId: red.stepId, title, command: red.command },
+    };
+    this.emit({ kind: 'would-run', ...red });
   }
 
-  async approve(req: ApprovalRequest): Promise<boolean | undefined> {
+  /** Ask the approver; undefined when there is none. The decision is emitted (and so journaled). */
+  async approve(req: ApprovalRequest): Promise<ApprovalAnswer | undefined> {
     const red = this.redactor.deep(req);
     this.emit({
       kind: 'approval-request',
@@ -260,9 +298,23 @@ export class RunContext {
       impact: red.impact,
     });
     if (!this.opts.approve) return undefined;
-    const approved = await this.opts.approve(red);
-    this.emit({ kind: 'approval-result', key: req.key, stepId: req.stepId, approved });
-    return approved;
+    const got = await this.opts.approve(red);
+    const decision: Partial<ApprovalDecision> & { answer: ApprovalAnswer } =
+      typeof got === 'boolean' ? { answer: got ? 'yes' : 'no' } : got;
+    const approved = decision.answer === 'yes' || decision.answer === 'all';
+    this.emit({
+      kind: 'approval-result',
+      key: req.key,
+      stepId: req.stepId,
+      approved,
+      command: red.command,
+      impact: red.impact,
+      answer: decision.answer,
+      ...(decision.how ? { how: decision.how } : {}),
+      ...(req.inDoubt ? { inDoubt: true } : {}),
+      ...(red.evidence.length ? { evidence: red.evidence } : {}),
+    });
+    return decision.answer;
   }
 
   /** Reconnect after a dropped session, with backoff. */

@@ -10,6 +10,38 @@ import type { StepKind } from '../runbook/model.js';
 export type StepOutcome = 'ok' | 'failed' | 'skipped' | 'would-run' | 'ended' | 'restored';
 export type HostOutcome = 'ok' | 'failed' | 'awaiting-approval' | 'interrupted' | 'unreachable';
 
+/**
+ * Dry-run: the earlier would-run whose unsent change this one hinges on. A condition on the way to
+ * this step read output taken after that change was (not) sent, so this step runs only if that
+ * change does not verify: "may run", not "would run".
+ */
+export interface HingesOn {
+  key: string;
+  stepId: string;
+  /** The step's name (its id when it has none). */
+  title: string;
+  command: string;
+}
+
+/**
+ * The answer to an approval question: approve (`yes`), refuse (`no`: the host fails), skip this step
+ * (`skip`: nothing sent, the walk goes on and the runbook's own verification decides), approve this
+ * and every later one (`all`), or stop the run (`quit`: nothing sent, resumable).
+ */
+export type ApprovalAnswer = 'yes' | 'no' | 'skip' | 'all' | 'quit';
+
+/**
+ * How an approval was decided: `interactive` (a person answered the prompt), `yes-flag` (`--yes`),
+ * `resume-yes` (`runbook resume --yes`), `all` (an earlier `all` answer in this session).
+ */
+export type ApprovalHow = 'interactive' | 'yes-flag' | 'resume-yes' | 'all';
+
+/** An approver's decision; a bare boolean is `yes`/`no` with no `how`. */
+export interface ApprovalDecision {
+  answer: ApprovalAnswer;
+  how: ApprovalHow;
+}
+
 /** Why a disruptive step was reached: matched lines and captured values. */
 export interface Evidence {
   stepId: string;
@@ -58,7 +90,19 @@ export type EngineEvent =
       reason: string;
     })
   | (Base & { kind: 'approval-request'; key: string; stepId: string; command: string; impact: string })
-  | (Base & { kind: 'approval-result'; key: string; stepId: string; approved: boolean })
+  | (Base & {
+      kind: 'approval-result';
+      key: string;
+      stepId: string;
+      approved: boolean;
+      command?: string;
+      impact?: string;
+      how?: ApprovalHow;
+      answer?: ApprovalAnswer;
+      inDoubt?: boolean;
+      /** Why the step was reached (the same evidence the question showed). */
+      evidence?: Evidence[];
+    })
   | (Base & {
       kind: 'would-run';
       key: string;
@@ -66,6 +110,8 @@ export type EngineEvent =
       command: string;
       impact: string;
       evidence: Evidence[];
+      /** Set when the step may run only if an earlier would-run does not verify. */
+      hingesOn?: HingesOn;
     })
   | (Base & { kind: 'reconnecting'; key: string; attempt: number; delayMs: number })
   | (Base & {

@@ -160,5 +160,6 @@ function wouldRunRecord(w: TimelineWouldRun): WouldRun {
       if (e.conditions) r.conditions = e.conditions;
       return r;
     }),
+    ...(w.hingesOn ? { hingesOn: w.hingesOn } : {}),
   };
 }

@@ -2,7 +2,7 @@
 import type { Value } from '../expr/types.js';
 import type { Runbook } from '../runbook/model.js';
 import type { TargetHost, Transport } from '../transport/types.js';
-import type { Evidence, HostOutcome, Reporter, StepOutcome } from './events.js';
+import type { ApprovalDecision, Evidence, HostOutcome, Reporter, StepOutcome } from './events.js';
 import type { StepRecord, WouldRun } from './records.js';
 
 export interface ApprovalRequest {
@@ -26,9 +26,11 @@ export interface ExecutorOptions {
   mode: 'exec' | 'dry-run';
   /**
    * Asked before every disruptive command in exec mode. Absent: nothing can be approved, so the run
-   * stops (outcome 'awaiting-approval') before sending the first disruptive command.
+   * stops (outcome 'awaiting-approval') before sending the first disruptive command. `true`/`false`
+   * are yes/no; a decision can also skip the step (nothing sent, the walk goes on) or quit (the
+   * host stops 'interrupted', nothing sent), and says how it was decided (for the change record).
    */
-  approve?: (req: ApprovalRequest) => Promise<boolean>;
+  approve?: (req: ApprovalRequest) => Promise<boolean | ApprovalDecision>;
   emit: Reporter;
   /** Aborted: stop between steps (outcome 'interrupted', stoppedAt = key of the next step). */
   signal?: AbortSignal;

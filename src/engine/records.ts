@@ -41,4 +41,6 @@ export interface WouldRun {
   command: string;
   impact: string;
   evidence: EvidenceRecord[];
+  /** Set when the step may run only if this earlier would-run does not verify. */
+  hingesOn?: { key: string; stepId: string; title: string; command: string };
 }

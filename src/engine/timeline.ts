@@ -15,7 +15,16 @@
  */
 import type { Value } from '../expr/types.js';
 import type { StepKind } from '../runbook/model.js';
-import type { EngineEvent, Evidence, HostOutcome, Reporter, StepOutcome } from './events.js';
+import type {
+  ApprovalAnswer,
+  ApprovalHow,
+  EngineEvent,
+  Evidence,
+  HingesOn,
+  HostOutcome,
+  Reporter,
+  StepOutcome,
+} from './events.js';
 
 /** What a running step waits for now (live progress): the command, a retry's next poll, an approval. */
 export interface StepWait {
@@ -62,6 +71,15 @@ export interface TimelineApproval {
   command: string;
   impact: string;
   approved?: boolean;
+  /** The answer (`skip`, `all`, ...) and how it was decided, when the approver said (change record). */
+  answer?: ApprovalAnswer;
+  how?: ApprovalHow;
+  /** ms since epoch of the decision. */
+  at?: number;
+  /** The step was in doubt (an earlier session may have sent it). */
+  inDoubt?: boolean;
+  /** Why the step was reached, as the question showed it. */
+  evidence?: Evidence[];
 }
 
 export interface TimelineWouldRun {
@@ -70,6 +88,8 @@ export interface TimelineWouldRun {
   command: string;
   impact: string;
   evidence: Evidence[];
+  /** Set when the step may run only if this earlier would-run does not verify ("may run"). */
+  hingesOn?: HingesOn;
 }
 
 export type HostPhase = 'pending' | 'starting' | 'connecting' | 'connected' | 'ended';
@@ -211,15 +231,26 @@ export function applyEvent(h: HostTimeline, e: EngineEvent): void {
       break;
     }
     case 'approval-result': {
-      const pending = h.approvals.findLast((a) => a.key === e.key && a.approved === undefined);
-      if (pending) pending.approved = e.approved;
-      else h.approvals.push({ key: e.key, stepId: e.stepId, command: '', impact: '', approved: e.approved });
+      let pending = h.approvals.findLast((a) => a.key === e.key && a.approved === undefined);
+      if (!pending) {
+        pending = { key: e.key, stepId: e.stepId, command: e.command ?? '', impact: e.impact ?? '' };
+        h.approvals.push(pending);
+      }
+      pending.approved = e.approved;
+      pending.at = e.at;
+      if (e.answer) pending.answer = e.answer;
+      if (e.how) pending.how = e.how;
+      if (e.inDoubt) pending.inDoubt = true;
+      if (e.evidence) pending.evidence = e.evidence;
       const s = latest(h, e.key);
       if (s) {
         s.approvals.push(e.approved);
         s.wait = { text: e.approved ? 'approved' : 'declined' };
       }
-      if (!e.approved) h.messages.push(`${e.key}: approval declined`);
+      if (!e.approved)
+        h.messages.push(
+          `${e.key}: ${e.answer === 'skip' ? 'skipped at approval' : e.answer === 'quit' ? 'quit at approval' : 'approval declined'}`,
+        );
       break;
     }
     case 'would-run':
@@ -229,6 +260,7 @@ export function applyEvent(h: HostTimeline, e: EngineEvent): void {
         command: e.command,
         impact: e.impact,
         evidence: e.evidence,
+        ...(e.hingesOn ? { hingesOn: e.hingesOn } : {}),
       });
       break;
     case 'reconnecting': {

@@ -17,6 +17,8 @@ export interface AuditEntry {
   stateChanging: boolean;
   /** ok: ran; error: rejected by the CLI (% Invalid input, ...); aborted: `[confirm]` declined or session ended. */
   outcome?: 'ok' | 'error' | 'aborted';
+  /** Keys that answered the line's dialogs, in order: `y`, `\\n` (Enter), `^C`, ... */
+  answers?: string[];
 }
 
 const FLUSH_MS = 100;

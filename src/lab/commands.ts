@@ -3,6 +3,7 @@
  * and what it prints or does. Terminal effects (page length, modes, exit, drop) are returned to the
  * session, which owns them.
  */
+import type { CommandOutcome } from './behaviour.js';
 import { define, newTree, type Node } from './parser.js';
 import {
   showCryptoIpsecSa,
@@ -38,20 +39,6 @@ export interface CommandContext {
   router: Router;
   now: number;
   device: DeviceSettings;
-}
-
-export interface CommandOutcome {
-  output?: string;
-  /** `terminal length` / `screen-length`: 0 disables the pager. */
-  pageLength?: number;
-  width?: number;
-  mode?: 'user' | 'exec' | 'config';
-  /** `enable` at user EXEC: the session asks for the enable secret. */
-  escalate?: boolean;
-  /** Close the session cleanly (`exit`). */
-  exit?: boolean;
-  /** Drop the SSH connection abruptly after the output (management rode the flapped transport). */
-  drop?: boolean;
 }
 
 export interface CommandSpec {

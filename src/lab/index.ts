@@ -8,9 +8,11 @@ import ssh2, { type ParsedKey } from 'ssh2';
 import { RunbookError } from '../errors.js';
 import { AuditSink, type AuditEntry } from './audit.js';
 import type { DeviceSettings } from './commands.js';
+import type { DeviceModel, StateValue } from './device-model.js';
+import { emulatedDevice, renamed, scenarioModel } from './device.js';
 import { loadOrCreateHostKey } from './hostkey.js';
 import { serveRouter, type RouterServer } from './server.js';
-import { Router, type RouterState } from './state.js';
+import type { RouterState } from './state.js';
 import { SCENARIOS, type Scenario } from './topology.js';
 
 export type { AuditEntry } from './audit.js';
@@ -61,20 +63,34 @@ export interface LabOptions {
   /** OpenSSH public key lines accepted for public-key auth. */
   authorizedKeys?: string[];
   device?: DeviceOptions;
+  /**
+   * Serve this mock device model (or cassette) instead of the INV_SPI scenarios; with several
+   * routers, the router number is appended to its hostname. The `device` options apply to its
+   * INV_SPI plug-in, if it has one.
+   */
+  model?: DeviceModel;
+  /** Never answer a login (authentication timeouts in tests). */
+  hangAuth?: boolean;
 }
 
 export interface LabRouter {
   name: string;
   host: string;
   port: number;
-  scenario: Scenario;
+  /** The INV_SPI scenario; absent for a mock device model without the plug-in. */
+  scenario?: Scenario;
+  /** The model file served, when it came from one (`runbook lab --device`). */
+  device?: string;
   /** `SHA256:...` like OpenSSH prints it. */
   fingerprint: string;
   /** `ssh-ed25519 AAAA...`, for a known_hosts line. */
   hostKey: string;
   /** Every non-empty line received, oldest first. */
   audit(): AuditEntry[];
+  /** The INV_SPI router state (throws E_USAGE for a model without the plug-in). */
   state(): RouterState;
+  /** A mock device model's state values (`state:` of the model, changed by `set`). */
+  modelState(): Record<string, StateValue>;
   /** Drop every open SSH connection to this router. */
   dropSessions(): void;
 }
@@ -209,30 +225,45 @@ export async function startLab(opts: LabOptions = {}): Promise<Lab> {
 
   try {
     for (let i = 0; i < count; i++) {
-      const name = base === undefined ? `edge${i + 1}` : count === 1 ? base : `${base}${i + 1}`;
-      const scenario = scenarios[i % scenarios.length]!;
-      let router: Router | undefined;
-      const getRouter = (): Router =>
-        (router ??= new Router({ name, scenario, index: i, bfdDelayMs: device.bfdDelayMs, now: Date.now() }));
+      const stem = base ?? (opts.model ? undefined : 'edge');
+      const one = count === 1 && base !== undefined;
+      const name =
+        stem === undefined
+          ? count === 1
+            ? undefined
+            : `${opts.model!.hostname}${i + 1}`
+          : one
+            ? stem
+            : `${stem}${i + 1}`;
+      const scenario = opts.model ? opts.model.plugin?.scenario : scenarios[i % scenarios.length]!;
+      const model = opts.model
+        ? {
+            ...(name === undefined ? opts.model : renamed(opts.model, name)),
+            pager: device.pager && opts.model.pager,
+          }
+        : scenarioModel(name!, scenario!, device);
+      const dev = emulatedDevice(model, { index: i, settings: device });
+      const routerName = model.hostname;
       const log: AuditEntry[] = [];
       const want = port === 0 ? 0 : opts.addressPerRouter ? port : port + i;
       const addr = opts.addressPerRouter ? routerAddress(bind, i) : bind;
       const server = await serveRouter({
-        hostname: name,
+        hostname: routerName,
         bind: addr,
         port: want,
         hostKey: hostKey.privateKey,
         credentials,
-        device,
-        router: getRouter,
+        behaviour: dev.behaviour,
+        ...(opts.hangAuth ? { hangAuth: true } : {}),
         audit: (e) => {
           const entry: AuditEntry = {
             at: new Date(e.at).toISOString(),
-            router: name,
+            router: routerName,
             session: e.session,
             command: e.command,
             stateChanging: e.stateChanging,
             outcome: e.outcome,
+            ...(e.answers ? { answers: e.answers } : {}),
           };
           log.push(entry);
           sink.write(entry);
@@ -241,17 +272,24 @@ export async function startLab(opts: LabOptions = {}): Promise<Lab> {
         throw portInUse(err, addr, want);
       });
       servers.push(server);
-      routers.push({
-        name,
+      const router: LabRouter = {
+        name: routerName,
         host: addr,
         port: server.port,
-        scenario,
         fingerprint: hostKey.fingerprint,
         hostKey: hostKey.publicLine,
         audit: () => log.slice(),
-        state: () => getRouter().snapshot(Date.now()),
+        state: () => {
+          if (!dev.router)
+            throw usage(`${routerName} has no INV_SPI state`, 'use modelState() for a mock device');
+          return dev.router().snapshot(Date.now());
+        },
+        modelState: () => ({ ...dev.behaviour.state }),
         dropSessions: () => server.dropAll(),
-      });
+      };
+      if (scenario) router.scenario = scenario;
+      if (opts.model?.file) router.device = opts.model.file;
+      routers.push(router);
     }
   } catch (err) {
     await Promise.all(servers.map((s) => s.close()));

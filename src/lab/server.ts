@@ -7,9 +7,8 @@
 import { createHash, timingSafeEqual } from 'node:crypto';
 import { createServer, type Server as NetServer, type Socket } from 'node:net';
 import ssh2, { type AuthContext, type Connection, type ParsedKey, type ServerChannel } from 'ssh2';
-import type { DeviceSettings } from './commands.js';
+import type { DeviceBehaviour } from './behaviour.js';
 import { CliSession, type AuditOutcome } from './session.js';
-import type { Router } from './state.js';
 
 const { Server } = ssh2;
 
@@ -28,16 +27,18 @@ export interface RouterServerOptions {
   port: number;
   hostKey: string;
   credentials: Credentials;
-  device: DeviceSettings;
-  /** The router's state, built on first use. */
-  router(): Router;
+  /** What the device knows (prompts, commands, state); shared by every session of this router. */
+  behaviour: DeviceBehaviour;
   audit(entry: {
     at: number;
     session: number;
     command: string;
     stateChanging: boolean;
     outcome: AuditOutcome;
+    answers?: string[];
   }): void;
+  /** Never answer a login (a device that hangs in authentication, for timeout tests). */
+  hangAuth?: boolean;
 }
 
 export interface RouterServer {
@@ -89,7 +90,9 @@ export async function serveRouter(o: RouterServerOptions): Promise<RouterServer>
   const ssh = new Server({ hostKeys: [o.hostKey], ident: IDENT }, (client: Connection, info) => {
     const socket = byPeer.get(`${info.ip}:${info.port}`);
     client.on('error', () => socket?.destroy());
-    client.on('authentication', (ctx) => authenticate(ctx, o.credentials));
+    client.on('authentication', (ctx) => {
+      if (!o.hangAuth) authenticate(ctx, o.credentials);
+    });
     client.on('ready', () => {
       client.on('session', (acceptSession) => {
         const s = acceptSession();
@@ -101,19 +104,17 @@ export async function serveRouter(o: RouterServerOptions): Promise<RouterServer>
           const id = ++sessions;
           let closed = false;
           const session = new CliSession({
-            router: o.router(),
-            hostname: o.hostname,
-            device: o.device,
+            behaviour: o.behaviour,
             interactive,
             audit: (e) => o.audit({ ...e, session: id }),
             io: {
               write: (text) => {
                 if (!closed) channel.write(text);
               },
-              close: () => {
+              close: (exitCode) => {
                 if (closed) return;
                 closed = true;
-                channel.exit(0);
+                channel.exit(exitCode ?? 0);
                 channel.end();
               },
               drop: () => {

@@ -1,31 +1,35 @@
 /**
- * One CLI session on an emulated edge, transport-agnostic: keystrokes in, terminal text out.
+ * One CLI session on an emulated device, transport-agnostic: keystrokes in, terminal text out.
+ * What the device knows (prompts, commands) is a DeviceBehaviour; this file owns the terminal.
  * Interactive sessions echo input, page long output with ` --More-- `, and show the prompt;
- * exec sessions run one line and end. `[confirm]` dialogs work in both (an exec session reads the
- * answer from stdin; end of input aborts).
+ * exec sessions run one line and end. Dialogs (`[confirm]`) work in both (an exec session reads
+ * the answer from stdin; end of input aborts); a command with several questions asks them in turn.
  */
-import { commandTree, type CommandOutcome, type CommandSpec, type DeviceSettings } from './commands.js';
-import { parse, tokenize } from './parser.js';
-import type { Router } from './state.js';
+import { renderDeviceError, type CliMode, type CommandOutcome, type DeviceBehaviour } from './behaviour.js';
 
 export type AuditOutcome = 'ok' | 'error' | 'aborted';
 
 export interface SessionIO {
   write(text: string): void;
-  /** End the session cleanly (exit status 0 for exec). */
-  close(): void;
+  /** End the session cleanly (exec: with the last command's exit status, default 0). */
+  close(exitCode?: number): void;
   /** Drop the connection abruptly. */
   drop(): void;
 }
 
 export interface SessionOptions {
-  router: Router;
-  hostname: string;
-  device: DeviceSettings;
+  behaviour: DeviceBehaviour;
   interactive: boolean;
   io: SessionIO;
   /** Called once per non-empty line received, when its outcome is known. */
-  audit(entry: { at: number; command: string; stateChanging: boolean; outcome: AuditOutcome }): void;
+  audit(entry: {
+    at: number;
+    command: string;
+    stateChanging: boolean;
+    outcome: AuditOutcome;
+    /** Keys that answered the command's dialogs: `y`, `\\n` (Enter), `^C`, ... */
+    answers?: string[];
+  }): void;
   clock?: () => number;
 }
 
@@ -34,47 +38,44 @@ const MORE = ' --More-- ';
 const ERASE_MORE = `${'\b'.repeat(9)}${' '.repeat(9)}${'\b'.repeat(9)}`;
 const DEFAULT_PAGE_LENGTH = 24;
 
+type Command = Extract<ReturnType<DeviceBehaviour['resolve']>, { kind: 'command' }>;
+
 type Mode =
   | { kind: 'line' }
   | { kind: 'pager'; lines: string[] }
-  | {
-      kind: 'confirm';
-      spec: CommandSpec;
-      args: Record<string, string>;
-      line: string;
-      at: number;
-      filter: Filter | undefined;
-    }
+  | { kind: 'confirm'; command: Command; line: string; at: number; left: string[]; answers: string[] }
+  | { kind: 'running'; untilInterrupt: boolean; timers: NodeJS.Timeout[] }
   /** `enable` asked for the secret; `typed` is not echoed. */
   | { kind: 'password'; typed: string; tries: number }
   | { kind: 'closed' };
 
-type Filter = (lines: string[]) => string[];
-
 export class CliSession {
   private mode: Mode = { kind: 'line' };
   /** user: privilege 1 (`name>`), only when the device has an enable secret; exec: privilege 15. */
-  private cli: 'user' | 'exec' | 'config';
+  private cli: CliMode;
   private buf = '';
   private lastCR = false;
   private escape = 0;
   private pageLength: number;
+  private exitCode: number | undefined;
   private readonly clock: () => number;
 
   constructor(private readonly o: SessionOptions) {
-    this.pageLength = o.device.pager ? DEFAULT_PAGE_LENGTH : 0;
+    this.pageLength = o.behaviour.pager ? DEFAULT_PAGE_LENGTH : 0;
     this.clock = o.clock ?? Date.now;
-    this.cli = o.device.enableSecret !== undefined ? 'user' : 'exec';
+    this.cli = o.behaviour.login?.mode ?? (o.behaviour.enable ? 'user' : 'exec');
   }
 
   get prompt(): string {
-    if (this.cli === 'user') return `${this.o.hostname}>`;
-    return this.cli === 'config' ? `${this.o.hostname}(config)#` : `${this.o.hostname}#`;
+    return this.o.behaviour.prompt(this.cli);
   }
 
   /** Interactive shell start: a blank line and the prompt, as IOS prints after login. */
   start(): void {
-    this.write(`\n${this.prompt}`);
+    const login = this.o.behaviour.login;
+    if (login?.banner) this.write(login.banner);
+    if (login?.prompt === 'never') this.mode = { kind: 'closed' };
+    else if (login?.prompt !== 'on-enter') this.write(`\n${this.prompt}`);
   }
 
   /** Exec request: run one command line; the session closes when it completes. */
@@ -85,7 +86,10 @@ export class CliSession {
 
   /** End of the client's input (exec stdin EOF or channel close): a pending dialog is aborted. */
   end(): void {
-    if (this.mode.kind === 'confirm') this.finish(this.mode.line, this.mode.at, false, 'aborted');
+    if (this.mode.kind === 'confirm') {
+      this.finish(this.mode.line, this.mode.at, false, 'aborted', this.mode.answers);
+    }
+    if (this.mode.kind === 'running') for (const t of this.mode.timers) clearTimeout(t);
     this.mode = { kind: 'closed' };
   }
 
@@ -100,6 +104,7 @@ export class CliSession {
       const key = ch === '\n' ? '\r' : ch;
       if (this.mode.kind === 'pager') this.pagerKey(key, this.mode.lines);
       else if (this.mode.kind === 'confirm') this.confirmKey(key, this.mode);
+      else if (this.mode.kind === 'running') this.runningKey(key, this.mode);
       else if (this.mode.kind === 'password') this.passwordKey(key, this.mode);
       else this.lineKey(key);
     }
@@ -155,11 +160,29 @@ export class CliSession {
 
   private confirmKey(key: string, m: Extract<Mode, { kind: 'confirm' }>): void {
     const yes = key === '\r' || key === 'y' || key === 'Y';
+    const answers = [...m.answers, key === '\r' ? '\\n' : key === '\x03' ? '^C' : key];
     this.mode = { kind: 'line' };
     this.write('\n');
-    if (yes) this.runCommand(m.line, m.at, m.spec, m.args, m.filter);
-    else this.finish(m.line, m.at, false, 'aborted');
+    if (yes && m.left.length > 0) return this.ask(m.command, m.line, m.at, m.left, answers);
+    if (yes) this.runCommand(m.line, m.at, m.command, answers);
+    else this.finish(m.line, m.at, false, 'aborted', answers);
     this.afterCommand();
+  }
+
+  /** A slow or streaming command: Ctrl-C ends one that runs until interrupted; other keys are lost. */
+  private runningKey(key: string, m: Extract<Mode, { kind: 'running' }>): void {
+    if (key !== '\x03' || !m.untilInterrupt) return;
+    for (const t of m.timers) clearTimeout(t);
+    this.mode = { kind: 'line' };
+    this.write('^C\n');
+    this.afterCommand();
+  }
+
+  /** Ask the first of `questions`; the rest follow as each is answered yes. */
+  private ask(command: Command, line: string, at: number, questions: string[], answers: string[] = []): void {
+    const [first, ...left] = questions;
+    this.write(first ?? '');
+    this.mode = { kind: 'confirm', command, line, at, left, answers };
   }
 
   /** The enable secret, typed without echo: right -> privilege 15; wrong -> ask again or refuse. */
@@ -173,11 +196,11 @@ export class CliSession {
       m.typed = m.typed.slice(0, -1);
     } else if (key === '\r') {
       this.write('\n');
-      const secret = this.o.device.enableSecret ?? '';
+      const secret = this.o.behaviour.enable?.secret ?? '';
       if (m.typed === secret) {
         this.cli = 'exec';
         this.mode = { kind: 'line' };
-      } else if (this.o.device.enableFailure === 'access-denied') {
+      } else if (this.o.behaviour.enable?.failure === 'access-denied') {
         this.write('% Access denied\n\n');
         this.mode = { kind: 'line' };
       } else if (m.tries < 2) {
@@ -199,7 +222,7 @@ export class CliSession {
     if (this.o.interactive) this.write(this.prompt);
     else {
       this.mode = { kind: 'closed' };
-      this.o.io.close();
+      this.o.io.close(this.exitCode);
     }
   }
 
@@ -209,58 +232,34 @@ export class CliSession {
     const line = raw.trim();
     if (line === '') return;
     const at = this.clock();
-    const pipe = line.indexOf('|');
-    const cmdText = pipe >= 0 ? line.slice(0, pipe) : line;
-    const parsed = parse(commandTree(this.cli, this.o.device), tokenize(cmdText));
-    if (parsed.kind !== 'ok') {
-      this.deviceError(parsed.kind === 'invalid' ? parsed.offset : -1, parsed.kind, line);
+    const r = this.o.behaviour.resolve(this.cli, line);
+    if (r.kind === 'error') {
+      const indent = this.o.interactive ? this.prompt.length : 0;
+      this.write(renderDeviceError(r.error, r.offset, line, indent));
       this.finish(line, at, false, 'error');
       return;
     }
-    let filter: Filter | undefined;
-    if (pipe >= 0) {
-      const f = parseFilter(line.slice(pipe + 1));
-      if (typeof f === 'number') {
-        this.deviceError(pipe + 1 + f, 'invalid', line);
-        this.finish(line, at, false, 'error');
-        return;
-      }
-      filter = f;
-    }
-    const c = parsed.command.confirm;
-    if (c && (c.always || this.o.device.confirm)) {
-      this.write(`${c.prompt(parsed.args)} [confirm]`);
-      this.mode = { kind: 'confirm', spec: parsed.command, args: parsed.args, line, at, filter };
-      return;
-    }
-    this.runCommand(line, at, parsed.command, parsed.args, filter);
+    if (r.dialogs.length > 0) return this.ask(r, line, at, r.dialogs);
+    this.runCommand(line, at, r);
   }
 
-  private runCommand(
-    line: string,
-    at: number,
-    spec: CommandSpec,
-    args: Record<string, string>,
-    filter: Filter | undefined,
-  ): void {
-    const out: CommandOutcome = spec.run(
-      { router: this.o.router, now: this.clock(), device: this.o.device },
-      args,
-    );
-    this.finish(line, at, spec.stateChanging, 'ok');
+  private runCommand(line: string, at: number, command: Command, answers?: string[]): void {
+    const out: CommandOutcome = command.run(this.clock());
+    this.finish(line, at, command.stateChanging, 'ok', answers);
+    if (out.later || out.repeat || out.untilInterrupt) return this.runTimed(out);
     if (out.pageLength !== undefined) this.pageLength = out.pageLength;
-    if (out.mode)
-      this.cli = out.mode === 'user' && this.o.device.enableSecret === undefined ? 'exec' : out.mode;
+    this.exitCode = out.exitCode;
+    if (out.mode) this.cli = out.mode === 'user' && !this.o.behaviour.enable ? 'exec' : out.mode;
     if (out.escalate) {
       this.mode = { kind: 'password', typed: '', tries: 0 };
       this.write('Password: ');
       return;
     }
     if (out.output !== undefined && out.output !== '') {
-      let lines = out.output.replace(/\n$/, '').split('\n');
-      if (filter) lines = filter(lines);
+      const lines = out.output.replace(/\n$/, '').split('\n');
       if (lines.length > 0) this.emit(lines);
     }
+    if (out.stderr) this.write(out.stderr);
     if (out.drop) {
       this.mode = { kind: 'closed' };
       this.o.io.drop();
@@ -268,6 +267,36 @@ export class CliSession {
       this.mode = { kind: 'closed' };
       this.o.io.close();
     }
+  }
+
+  /** Output now and later (raw: no pager, a partial last line stays partial), then the prompt. */
+  private runTimed(out: CommandOutcome): void {
+    const m: Extract<Mode, { kind: 'running' }> = {
+      kind: 'running',
+      untilInterrupt: out.untilInterrupt === true,
+      timers: [],
+    };
+    this.mode = m;
+    if (out.output) this.write(out.output);
+    let at = 0;
+    for (const part of out.later ?? []) {
+      at += part.afterMs;
+      m.timers.push(setTimeout(() => this.write(part.output), at));
+    }
+    const done = (): void => {
+      if (this.mode !== m) return;
+      this.mode = { kind: 'line' };
+      this.afterCommand();
+    };
+    const r = out.repeat;
+    if (r) {
+      const tick = (): void => {
+        if (this.mode !== m) return;
+        this.write(r.output);
+        m.timers.push(setTimeout(tick, r.everyMs));
+      };
+      m.timers.push(setTimeout(tick, at + r.everyMs));
+    } else if (!m.untilInterrupt) m.timers.push(setTimeout(done, at));
   }
 
   private emit(lines: string[]): void {
@@ -292,51 +321,23 @@ export class CliSession {
     }
   }
 
-  private deviceError(offset: number, kind: 'invalid' | 'incomplete' | 'ambiguous', line: string): void {
-    if (kind === 'invalid') {
-      const indent = (this.o.interactive ? this.prompt.length : 0) + offset;
-      this.write(`${' '.repeat(indent)}^\n% Invalid input detected at '^' marker.\n\n`);
-    } else if (kind === 'incomplete') this.write('% Incomplete command.\n\n');
-    else this.write(`% Ambiguous command: "${line}"\n`);
-  }
-
-  private finish(command: string, at: number, stateChanging: boolean, outcome: AuditOutcome): void {
-    this.o.audit({ at, command, stateChanging: stateChanging && outcome === 'ok', outcome });
+  private finish(
+    command: string,
+    at: number,
+    stateChanging: boolean,
+    outcome: AuditOutcome,
+    answers?: string[],
+  ): void {
+    this.o.audit({
+      at,
+      command,
+      stateChanging: stateChanging && outcome === 'ok',
+      outcome,
+      ...(answers && answers.length > 0 ? { answers } : {}),
+    });
   }
 
   private write(text: string): void {
     this.o.io.write(text.replace(/\n/g, '\r\n'));
-  }
-}
-
-/**
- * `| include R`, `| exclude R`, `| begin R` (keywords abbreviable). Returns the filter, or the
- * offset (within `text`) of the token to mark as invalid.
- */
-function parseFilter(text: string): Filter | number {
-  const m = /^(\s*)(\S*)(\s*)(.*)$/.exec(text)!;
-  const [, lead, word, , rest] = m as unknown as [string, string, string, string, string];
-  const kind = ['include', 'exclude', 'begin'].filter(
-    (k) => word.length > 0 && k.startsWith(word.toLowerCase()),
-  );
-  if (kind.length !== 1) return lead.length;
-  const pattern = rest.trim();
-  if (pattern === '') return text.length;
-  let re: RegExp;
-  try {
-    re = new RegExp(pattern);
-  } catch {
-    return lead.length + word.length + 1;
-  }
-  switch (kind[0]) {
-    case 'include':
-      return (lines) => lines.filter((l) => re.test(l));
-    case 'exclude':
-      return (lines) => lines.filter((l) => !re.test(l));
-    default:
-      return (lines) => {
-        const i = lines.findIndex((l) => re.test(l));
-        return i < 0 ? [] : lines.slice(i);
-      };
   }
 }

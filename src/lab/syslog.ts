@@ -46,6 +46,8 @@ function parseTarget(url: string): { transport: 'udp' | 'tcp'; host: string; por
 /** The router's INV_SPI syslog lines for its currently broken peers. */
 function invSpiMessages(r: LabRouter, o: { seq: () => number; now: number; originId: boolean }): string[] {
   const out: string[] = [];
+  // a mock device model without the INV_SPI plug-in has no tunnels to log about
+  if (r.scenario === undefined) return out;
   for (const p of r.state().peers) {
     if (p.sa === 'ok') continue;
     const def = PEERS.find((d) => d.peer === p.peer);

@@ -88,7 +88,7 @@ export async function remoteHosts(o: RemoteHostsOptions): Promise<RemoteHosts> {
     deciding.add(a.id);
     let approved = false;
     try {
-      approved = w.io.approve
+      const got = w.io.approve
         ? await w.io.approve({
             host: a.host,
             stepId: a.stepId,
@@ -99,6 +99,8 @@ export async function remoteHosts(o: RemoteHostsOptions): Promise<RemoteHosts> {
             inDoubt: a.inDoubt,
           })
         : false;
+      // over workers a decision is yes or no (skip and quit count as no)
+      approved = typeof got === 'boolean' ? got : got.answer === 'yes' || got.answer === 'all';
     } catch {
       approved = false; // interrupted while asking: the worker stops the host anyway
     }

@@ -3,8 +3,13 @@
  * end (`document()`, printed with `stringifyResult`). The document is plain data; the final summary
  * is rendered from it too (src/report/summary.ts).
  */
-import type { Evidence, HostOutcome, Reporter, StepOutcome } from '../engine/events.js';
-import { createTimelines, type HostTimeline, type TimelineStep } from '../engine/timeline.js';
+import type { Evidence, HingesOn, HostOutcome, Reporter, StepOutcome } from '../engine/events.js';
+import {
+  createTimelines,
+  type HostTimeline,
+  type TimelineApproval,
+  type TimelineStep,
+} from '../engine/timeline.js';
 import type { Value } from '../expr/types.js';
 import { runOutcome, type RunOutcome } from '../store/runs.js';
 
@@ -35,6 +40,8 @@ export interface ResultWouldRun {
   command: string;
   impact: string;
   evidence: Evidence[];
+  /** Set when the step may run only if this earlier would-run does not verify ("may run"). */
+  hingesOn?: HingesOn;
 }
 
 export interface ResultHost {
@@ -51,7 +58,7 @@ export interface ResultHost {
   /** Dry run: disruptive commands that would have been sent, with why. */
   wouldRun: ResultWouldRun[];
   /** Approval decisions, in order. */
-  approvals: { key: string; stepId: string; command: string; impact: string; approved?: boolean }[];
+  approvals: TimelineApproval[];
   /** Key of the step where the host stopped, when it did not finish. */
   stoppedAt?: string;
   /** Notable events: reconnects, declined approvals, end messages. */

@@ -9,12 +9,17 @@
  */
 import type { ResultDocument, ResultHost } from './json.js';
 import { formatDuration, withImpact } from './format.js';
+import { buildRollup, formatRollup, wouldRunLabel } from './rollup.js';
 
 export interface SummaryOptions {
   /** e.g. `runbook resume 20261127-164501-ab12`. */
   resumeCommand?: string;
   /** e.g. `runbook exec runbooks/x.yaml -i hosts.ini --limit @.runbook/runs/<id>/retry`. */
   retryCommand?: string;
+  /** Dry run of several hosts: also list each host's would-run items (default: the roll-up only). */
+  details?: boolean;
+  /** e.g. `runbook runs <id> --host H`: where one host's details are (said under a roll-up). */
+  hostDetailsCommand?: string;
 }
 
 /** Above this many hosts, messages are cut to their first line. */
@@ -42,7 +47,9 @@ export function formatSummary(doc: ResultDocument, opts: SummaryOptions = {}): s
   const durs = doc.hosts.map((h) => (h.durationMs === undefined ? '' : formatDuration(h.durationMs)));
   const dwidth = Math.max(0, ...durs.map((d) => d.length));
   // a fleet gets a line per host (the first line of its message); `runbook runs <id>` has the rest
-  const fleet = n > FLEET_HOSTS;
+  // a dry run of several hosts rolls up: each command once with its hosts, details on demand
+  const rollup = dry && n > 1;
+  const fleet = n > FLEET_HOSTS || (rollup && !opts.details);
   doc.hosts.forEach((h, i) => {
     const where = h.stoppedAt && h.outcome !== 'ok' ? `at ${h.stoppedAt}` : '';
     // a one-line message stays on the host's row; a longer one goes below it, indented
@@ -55,11 +62,18 @@ export function formatSummary(doc: ResultDocument, opts: SummaryOptions = {}): s
     );
     for (const line of more) out.push(`      ${line}`.trimEnd());
     if (dry) {
-      for (const w of h.wouldRun) out.push(`      would run: ${withImpact(w.command, w.impact)} (${w.key})`);
+      if (!rollup || opts.details)
+        for (const w of h.wouldRun)
+          out.push(`      ${wouldRunLabel(w)}: ${withImpact(w.command, w.impact)} (${w.key})`);
     } else {
       for (const c of h.disruptive) out.push(`      disruptive: ${c}`);
     }
   });
+  if (rollup) {
+    out.push(...formatRollup(buildRollup(doc)));
+    if (!opts.details && opts.hostDetailsCommand)
+      out.push(`Per-host details: --details, or ${opts.hostDetailsCommand}`);
+  }
   const resumable = doc.hosts.filter((h) => RESUMABLE.has(h.outcome)).map((h) => h.host);
   const failed = doc.hosts.filter((h) => h.outcome === 'failed').map((h) => h.host);
   if (!dry && resumable.length > 0 && opts.resumeCommand)

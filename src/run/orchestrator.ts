@@ -24,13 +24,16 @@ import type { Target } from '../fleet/target.js';
 import type { Store, StoreJournal, StoreLock, StoreRun } from '../store/types.js';
 import { createJsonCollector, type ResultDocument } from '../report/json.js';
 import type { Transport } from '../transport/types.js';
-import type { EngineEvent, Reporter, StepOutcome } from '../engine/events.js';
+import type { ApprovalDecision, EngineEvent, Reporter, StepOutcome } from '../engine/events.js';
 import { checkStartAt, runHost, type ApprovalRequest, type HostResult } from '../engine/executor.js';
 
-/** Decides one disruptive step: resolves true to send it. Rejecting (E_INTERRUPTED) stops the host. */
-export type Approver = (req: ApprovalRequest) => Promise<boolean>;
+/**
+ * Decides one disruptive step: true (or a `yes`/`all` decision) sends it; a decision may also skip
+ * the step or quit, and says how it was made. Rejecting (E_INTERRUPTED) stops the host.
+ */
+export type Approver = (req: ApprovalRequest) => Promise<boolean | ApprovalDecision>;
 
-/** Approves everything (`--yes`, a rule's `auto` policy); the fleet rule still applies. */
+/** Approves everything (a rule's `auto` policy); the fleet rule still applies. `--yes` uses approvers.ts `approveAllAs`, which says how. */
 export const approveAll: Approver = async () => true;
 
 /** Per host, what the journal says is done (resume). */

@@ -39,6 +39,7 @@ export interface CompileCtx {
 export type Common = {
   id: string;
   name: string;
+  description?: string;
   when?: CompiledExpr;
   timeoutMs?: number;
   onFailure: OnFailure;

@@ -45,6 +45,8 @@ interface StepBase {
   localId?: string;
   /** Human title; defaults to the id. */
   name: string;
+  /** The author's words for what the step does or why (plans show it instead of the CEL). */
+  description?: string;
   when?: CompiledExpr;
   timeoutMs?: number;
   onFailure: OnFailure;

@@ -15,6 +15,8 @@ interface PlanBase {
   name: string;
   /** Plan key: like the executor's, with `[*]` for every for_each iteration. */
   key: string;
+  /** The author's words for the step (its `description`). */
+  description?: string;
   when?: string;
   onFailure: 'abort' | 'continue' | { steps: PlanStep[] };
 }
@@ -74,13 +76,35 @@ export interface PlanVar {
   value?: unknown;
 }
 
+/** A condition on the way to a step: its CEL (or loop) source and, where the author gave them, words. */
+export interface PlanCondition {
+  source: string;
+  /** The `description` (else the `name`) of the step that carries the condition, when it has one. */
+  words?: string;
+}
+
 /** A disruptive command the runbook may send, with the conditions on the way to it. */
 export interface PlanApproval {
   key: string;
   stepId: string;
+  /** The step's name (its id when it has none). */
+  name: string;
   command: string;
   impact: string;
+  /** CEL sources of the conditions on the way (for_each and otherwise branches in words). */
   conditions: string[];
+  /** The same conditions with the author's words where given. */
+  when: PlanCondition[];
+}
+
+/** A host the plan is for (from `--host` or an inventory with `--limit`); nothing is connected. */
+export interface PlanHost {
+  name: string;
+  address: string;
+  port: number;
+  platform: string;
+  user?: string;
+  groups?: string[];
 }
 
 export interface Plan {
@@ -93,22 +117,33 @@ export interface Plan {
   steps: PlanStep[];
   /** Every disruptive command, in document order: the approval points. */
   approvals: PlanApproval[];
+  /** The hosts of the change, when targets were given (`-i/--limit`, `--host`). */
+  hosts?: PlanHost[];
 }
 
-export function buildPlan(runbook: Runbook, vars: Record<string, Value>): Plan {
+export interface PlanOptions {
+  /** The hosts the change is for; listed in the plan. */
+  hosts?: PlanHost[];
+}
+
+export function buildPlan(runbook: Runbook, vars: Record<string, Value>, opts: PlanOptions = {}): Plan {
   const secret = new Set(runbook.vars.filter((v) => v.secret).map((v) => v.name));
   const known = varsScope(Object.fromEntries(Object.entries(vars).filter(([k]) => !secret.has(k))));
   const approvals: PlanApproval[] = [];
 
-  const list = (steps: readonly Step[], prefix: string, conditions: string[]): PlanStep[] =>
+  const list = (steps: readonly Step[], prefix: string, conditions: PlanCondition[]): PlanStep[] =>
     steps.map((s) => one(s, prefix + s.id, conditions));
 
-  const one = (s: Step, key: string, conditions: string[]): PlanStep => {
-    const inner = s.when ? [...conditions, s.when.source] : conditions;
+  const one = (s: Step, key: string, conditions: PlanCondition[]): PlanStep => {
+    const words = s.description ?? (s.name !== s.id ? s.name : undefined);
+    const inner = s.when
+      ? [...conditions, { source: s.when.source, ...(words ? { words } : {}) }]
+      : conditions;
     const base = {
       id: s.id,
       name: s.name,
       key,
+      ...(s.description ? { description: s.description } : {}),
       ...(s.when ? { when: s.when.source } : {}),
       onFailure: onFailure(s.onFailure, key, inner),
     };
@@ -116,7 +151,16 @@ export function buildPlan(runbook: Runbook, vars: Record<string, Value>): Plan {
       case 'command': {
         const command = s.run.renderPlaceholders(known);
         const impact = s.impact?.renderPlaceholders(known) ?? '';
-        if (s.disruptive) approvals.push({ key, stepId: s.id, command, impact, conditions: inner });
+        if (s.disruptive)
+          approvals.push({
+            key,
+            stepId: s.id,
+            name: s.name,
+            command,
+            impact,
+            conditions: inner.map((c) => c.source),
+            when: inner,
+          });
         const step: PlanCommand = {
           kind: 'command',
           ...base,
@@ -144,7 +188,7 @@ export function buildPlan(runbook: Runbook, vars: Record<string, Value>): Plan {
           kind: 'group',
           ...base,
           forEach: { items: s.forEach.items.source, as: s.forEach.as },
-          steps: list(s.steps, `${key}[*]/`, [...inner, each]),
+          steps: list(s.steps, `${key}[*]/`, [...inner, { source: each, words: each }]),
         };
       }
       case 'choose': {
@@ -159,7 +203,7 @@ export function buildPlan(runbook: Runbook, vars: Record<string, Value>): Plan {
             if (b.when) passed.push(b.when.source);
             return {
               ...(b.when ? { when: b.when.source } : {}),
-              steps: list(b.steps, `${key}/`, [...inner, cond]),
+              steps: list(b.steps, `${key}/`, [...inner, { source: cond }]),
             };
           }),
         };
@@ -178,8 +222,15 @@ export function buildPlan(runbook: Runbook, vars: Record<string, Value>): Plan {
     }
   };
 
-  const onFailure = (f: OnFailure, key: string, conditions: string[]): PlanBase['onFailure'] =>
-    f.kind === 'steps' ? { steps: list(f.steps, `${key}/`, [...conditions, `${key} failed`]) } : f.kind;
+  const onFailure = (f: OnFailure, key: string, conditions: PlanCondition[]): PlanBase['onFailure'] =>
+    f.kind === 'steps'
+      ? {
+          steps: list(f.steps, `${key}/`, [
+            ...conditions,
+            { source: `${key} failed`, words: `${key} failed` },
+          ]),
+        }
+      : f.kind;
 
   const steps = list(runbook.steps, '', []);
   return {
@@ -197,6 +248,7 @@ export function buildPlan(runbook: Runbook, vars: Record<string, Value>): Plan {
     }),
     steps,
     approvals,
+    ...(opts.hosts ? { hosts: opts.hosts } : {}),
   };
 }
 

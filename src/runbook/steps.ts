@@ -73,6 +73,7 @@ function compileStep(ctx: CompileCtx, raw: unknown, path: DocPath): Step | undef
     onFailure: { kind: 'abort' },
     pos: doc.valuePos(path),
   };
+  if (typeof raw.description === 'string') common.description = raw.description;
   const when = raw.when === undefined ? undefined : expr(ctx, raw.when as string, [...path, 'when'], 'bool');
   if (when) common.when = when;
   if (raw.timeout !== undefined) {

@@ -22,7 +22,15 @@
 import { createHash } from 'node:crypto';
 import { closeSync, existsSync, ftruncateSync, lstatSync, readFileSync, statSync } from 'node:fs';
 import { basename, dirname, join } from 'node:path';
-import type { EngineEvent, HostOutcome, StepOutcome } from '../engine/events.js';
+import type {
+  ApprovalAnswer,
+  ApprovalHow,
+  EngineEvent,
+  Evidence,
+  HingesOn,
+  HostOutcome,
+  StepOutcome,
+} from '../engine/events.js';
 import type { Value } from '../expr/types.js';
 import type { StepKind } from '../runbook/model.js';
 import { RunbookError } from '../errors.js';
@@ -43,7 +51,39 @@ export type JournalRecord =
     }
   /** A disruptive command was handed to the transport (only disruptive commands are journaled). */
   | { type: 'command'; at: number; key: string; stepId: string; command: string; attempt: number }
-  | { type: 'approval'; at: number; key: string; stepId: string; approved: boolean }
+  /**
+   * An approval decision. `how`/`answer`/`command`/`impact`/`inDoubt` are recorded since the change
+   * record (older journals lack them).
+   */
+  | {
+      type: 'approval';
+      at: number;
+      key: string;
+      stepId: string;
+      approved: boolean;
+      command?: string;
+      impact?: string;
+      how?: ApprovalHow;
+      answer?: ApprovalAnswer;
+      inDoubt?: boolean;
+      evidence?: Evidence[];
+    }
+  /**
+   * What a command printed (secrets masked; cut to OUTPUT_LIMIT characters), for the run report.
+   * Not needed by resume.
+   */
+  | { type: 'output'; at: number; key: string; stepId: string; output: string; exitCode?: number }
+  /** Dry-run: a disruptive step reached and not sent, with the evidence (for reports). */
+  | {
+      type: 'would-run';
+      at: number;
+      key: string;
+      stepId: string;
+      command: string;
+      impact: string;
+      evidence: Evidence[];
+      hingesOn?: HingesOn;
+    }
   | {
       type: 'step-end';
       at: number;
@@ -76,9 +116,14 @@ const RECORD_TYPES: ReadonlySet<string> = new Set<JournalRecordType>([
   'step-start',
   'command',
   'approval',
+  'would-run',
+  'output',
   'step-end',
   'host-end',
 ]);
+
+/** Characters of one command's output kept in the journal (the rest is cut, with a note). */
+const OUTPUT_LIMIT = 16_384;
 
 export class Journal {
   readonly path: string;
@@ -112,8 +157,9 @@ export class Journal {
   }
 
   /**
-   * An event listener that journals what resume and `runbook runs` need: host and step starts and
-   * ends, approvals, and disruptive commands sent. Other events are not journaled.
+   * An event listener that journals what resume, `runbook runs` and reports need: host and step
+   * starts and ends, approvals, disruptive commands sent, would-run items and command output.
+   * Live-only events (connecting, retry waits, approval questions, reconnects) are not journaled.
    */
   listener(): (e: EngineEvent) => void {
     return (e) => {
@@ -146,8 +192,14 @@ export function toRecord(e: EngineEvent): JournalRecord | undefined {
       return e.disruptive
         ? { type: 'command', at: e.at, key: e.key, stepId: e.stepId, command: e.command, attempt: e.attempt }
         : undefined;
-    case 'approval-result':
-      return { type: 'approval', at: e.at, key: e.key, stepId: e.stepId, approved: e.approved };
+    case 'approval-result': {
+      const { kind: _kind, host: _host, ...rest } = e;
+      return { type: 'approval', ...rest };
+    }
+    case 'would-run': {
+      const { kind: _kind, host: _host, ...rest } = e;
+      return { type: 'would-run', ...rest };
+    }
     case 'step-end': {
       const { kind: _kind, host: _host, ...rest } = e;
       return { type: 'step-end', ...rest };
@@ -156,12 +208,19 @@ export function toRecord(e: EngineEvent): JournalRecord | undefined {
       const { kind: _kind, host: _host, ...rest } = e;
       return { type: 'host-end', ...rest };
     }
+    case 'command-output': {
+      const { kind: _kind, host: _host, output, ...rest } = e;
+      const cut = output.length > OUTPUT_LIMIT;
+      return {
+        type: 'output',
+        ...rest,
+        output: cut ? `${output.slice(0, OUTPUT_LIMIT)}\n... (cut: ${output.length} characters)` : output,
+      };
+    }
     case 'connecting':
     case 'connected':
-    case 'command-output':
     case 'retry-wait':
     case 'approval-request':
-    case 'would-run':
     case 'reconnecting':
       return undefined;
     default: {
@@ -191,15 +250,18 @@ export function recordToEvent(host: string, rec: JournalRecord): EngineEvent {
         disruptive: true,
         attempt: rec.attempt,
       };
-    case 'approval':
-      return {
-        kind: 'approval-result',
-        host,
-        at: rec.at,
-        key: rec.key,
-        stepId: rec.stepId,
-        approved: rec.approved,
-      };
+    case 'approval': {
+      const { type: _t, ...rest } = rec;
+      return { kind: 'approval-result', host, ...rest };
+    }
+    case 'would-run': {
+      const { type: _t, ...rest } = rec;
+      return { kind: 'would-run', host, ...rest };
+    }
+    case 'output': {
+      const { type: _t, ...rest } = rec;
+      return { kind: 'command-output', host, ...rest };
+    }
     case 'step-end': {
       const { type: _t, ...rest } = rec;
       return { kind: 'step-end', host, ...rest };

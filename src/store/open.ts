@@ -42,5 +42,6 @@ export async function openStore(o: StoreChoice): Promise<Store> {
 export function storeFlag(o: StoreChoice): string {
   const url = storeUrl(o);
   if (url) return o.store === undefined ? '' : ` --store ${maskUrl(url)}`;
-  return o.stateDir === DEFAULT_STATE_DIR ? '' : ` --state-dir ${o.stateDir}`;
+  // absolute, so the printed commands work from any directory
+  return o.stateDir === DEFAULT_STATE_DIR ? '' : ` --state-dir ${resolve(o.stateDir)}`;
 }

@@ -22,6 +22,18 @@ export interface RunTarget {
   user?: string;
   /** The worker group whose workers run this host (`exec --workers` only). */
   workerGroup?: string;
+  /** Where the host really went after ssh config (HostName, Port, User, ProxyJump): the change record. */
+  resolved?: { address: string; port: number; user: string; via?: string[] };
+}
+
+/** Who ran a change, from where, with what (the change record's provenance). */
+export interface RunOperator {
+  /** Local user name. */
+  user: string;
+  /** Local host name. */
+  host: string;
+  /** `runbook` version. */
+  tool: string;
 }
 
 export interface RunMeta {
@@ -40,6 +52,10 @@ export interface RunMeta {
   mode: 'exec' | 'dry-run';
   /** The options needed to resume (no secrets). */
   argv: string[];
+  /** Who ran it (absent in records made before the change record). */
+  operator?: RunOperator;
+  /** The change ticket (`--change ID`). */
+  change?: string;
   /** What started the run when no person did: a syslog event (`runbook watch`). */
   trigger?: RunTrigger;
 }

@@ -156,3 +156,22 @@ export function expandPath(p: string, ctx: { host: string; port: number; user: s
 export function localUser(): string {
   return process.env.USER ?? userInfo().username;
 }
+
+/**
+ * Where a host really goes after ssh config (as the transport connects): HostName, Port (a port
+ * given other than 22 wins), User (`user` wins), and the ProxyJump hosts in order.
+ */
+export function resolveEndpoint(o: {
+  address: string;
+  port: number;
+  user?: string;
+  file: string | false | undefined;
+}): { address: string; port: number; user: string; via: string[] } {
+  const hc = resolveHostConfig(o.address, o.file);
+  return {
+    address: hc.hostName ?? o.address,
+    port: o.port !== 22 ? o.port : (hc.port ?? 22),
+    user: o.user ?? hc.user ?? localUser(),
+    via: hc.proxyJump.map((j) => `${j.user ? `${j.user}@` : ''}${j.host}${j.port ? `:${j.port}` : ''}`),
+  };
+}

@@ -80,3 +80,15 @@ export function openTranscript(dir: string, host: string, secrets: string[]): Tr
     },
   };
 }
+
+/** One writer feeding two (the second may be absent): a transcript and a cassette recorder. */
+export function teeTranscript(a: TranscriptWriter, b: TranscriptWriter | undefined): TranscriptWriter {
+  if (!b) return a;
+  return {
+    sent: (text, stepId) => (a.sent(text, stepId), b.sent(text, stepId)),
+    received: (text, stepId) => (a.received(text, stepId), b.received(text, stepId)),
+    note: (text, stepId) => (a.note(text, stepId), b.note(text, stepId)),
+    addSecrets: (s) => (a.addSecrets(s), b.addSecrets(s)),
+    close: () => (a.close(), b.close()),
+  };
+}

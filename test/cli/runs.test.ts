@@ -159,13 +159,15 @@ describe('runbook runs', () => {
     expect(lines).toContain('  runbook  recover-inv-spi (/abs/runbooks/recover.yaml, sha256 0123456789ab)');
     expect(lines).toContain('  vars     peer="10.0.0.2" password="<redacted>"');
     const from = (h: string) => lines.slice(lines.indexOf(h));
-    expect(from('edge-1: ok (1.5s): recovered').slice(0, 7)).toEqual([
+    expect(from('edge-1: ok (1.5s): recovered').slice(0, 9)).toEqual([
       'edge-1: ok (1.5s): recovered',
       '  find-events  ok  1.2s',
       '      > show logging | include RECVD_PKT_INV_SPI',
       '      events = [{"peer":"10.0.0.2","count":3}]',
       '  clear-sa     ok  0.3s  [disruptive, approved]',
       '      > clear crypto sa peer 10.0.0.2',
+      '  endpoint 127.0.0.1:2201',
+      expect.stringMatching(/^ {2}approval clear-sa: approved \(yes\) at [\d-]+ [\d:]+$/),
       '',
     ]);
     expect(from('edge-2: interrupted').slice(0, 6)).toEqual([

@@ -18,7 +18,12 @@
  */
 import ssh2 from 'ssh2';
 import type { Connection, ServerChannel } from 'ssh2';
-import { generateHostKey } from '../helpers/fake-device.js';
+import { generateEd25519 } from '../../src/lab/hostkey.js';
+
+function generateHostKey(): { privateKey: string; publicLine: string } {
+  const k = generateEd25519(); // (ssh2 sometimes generates a key it cannot read back: this retries)
+  return { privateKey: k.private, publicLine: k.public.trim().split(/\s+/).slice(0, 2).join(' ') };
+}
 
 const { Server } = ssh2;
 

@@ -71,7 +71,7 @@ describe.runIf(needTool(hasScript, 'script(1) (apt-get install util-linux)'))(
     it('asks before a disruptive step on the terminal: y sends it, n refuses it and the host fails', async () => {
       const l = await lab();
       const yes = ptyCli(l.execArgs(l.runbook('rekey-verify.yaml')));
-      await waitFor('the approval question', () => /Run it\? \[y\/N\]/.test(yes.screen()));
+      await waitFor('the approval question', () => /Run it\? \[y\]es/.test(yes.screen()));
       expect(yes.screen()).toMatch(
         new RegExp(
           `${l.host.replace(/\./g, '\\.')}: step rekey wants to run\\n\\s+${REKEY}\\n\\s+impact: Generates new keys for ALL SD-WAN tunnels of the device`,
@@ -84,7 +84,7 @@ describe.runIf(needTool(hasScript, 'script(1) (apt-get install util-linux)'))(
       expect(count(l.commands(), REKEY)).toBe(1);
 
       const no = ptyCli(l.execArgs(l.runbook('rekey-verify.yaml')));
-      await waitFor('the approval question', () => /Run it\? \[y\/N\]/.test(no.screen()));
+      await waitFor('the approval question', () => /Run it\? \[y\]es/.test(no.screen()));
       no.type('n\r');
       const refused = await no.done;
       expect(refused.code, no.screen()).toBe(1);
@@ -113,7 +113,7 @@ describe('output without a terminal', () => {
       new RegExp(`^\\d\\d:\\d\\d:\\d\\d ${h} rekey: sent \\[disruptive\\]: ${REKEY}$`, 'm'),
     );
     expect(r.stderr).toMatch(
-      new RegExp(`^\\d\\d:\\d\\d:\\d\\d ${h} verify: retry 1/200 in 50ms: until .* does not hold yet`, 'm'),
+      new RegExp(`^\\d\\d:\\d\\d:\\d\\d ${h} verify: ok after \\d+ polls, \\S+$`, 'm'),
     );
     expect(r.stderr).toMatch(
       new RegExp(`^\\d\\d:\\d\\d:\\d\\d ${h} ok: completed \\(4 command steps run\\) \\(\\S+\\)$`, 'm'),

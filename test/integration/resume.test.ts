@@ -242,7 +242,7 @@ describe.runIf(needTool(hasScript, 'script(1) (apt-get install util-linux)'))('r
     const id = await killInDoubt(l);
 
     const asked = ptyCli(l.resumeArgs(id));
-    await waitFor('the question', () => /Run it\? \[y\/N\]/.test(asked.screen()));
+    await waitFor('the question', () => /Run it\? \[y\]es/.test(asked.screen()));
     expect(asked.screen()).toMatch(
       /step clear-control wants to run\n\s+clear sdwan control connections\n.*\n\s+\(IN DOUBT: an earlier run started this step and never finished it; it may already have run\)/,
     );
@@ -256,7 +256,7 @@ describe.runIf(needTool(hasScript, 'script(1) (apt-get install util-linux)'))('r
     expect(count(l.commands(), CLEAR_CONTROL)).toBe(1);
 
     const again = ptyCli(l.resumeArgs(id), { RUNBOOK_RECONNECT_DELAYS_MS: '20,100,500' });
-    await waitFor('the question', () => /IN DOUBT[^]*Run it\? \[y\/N\]/.test(again.screen()));
+    await waitFor('the question', () => /IN DOUBT[^]*Run it\? \[y\]es/.test(again.screen()));
     again.type('y\r');
     const done = await again.done;
     expect(done.code, again.screen()).toBe(0);

@@ -7,7 +7,7 @@ import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import type { ResultDocument } from '../../src/report/json.js';
-import { startFakeDevice, type FakeDevice } from '../helpers/fake-device.js';
+import { startIosDevice, type IosDevice } from '../helpers/ios-device.js';
 import {
   FIXTURES,
   REKEY,
@@ -21,7 +21,7 @@ import {
 } from './resume-lab.js';
 
 const labs: RunLab[] = [];
-const devices: FakeDevice[] = [];
+const devices: IosDevice[] = [];
 afterEach(async () => {
   for (const l of labs.splice(0)) await l.close();
   for (const d of devices.splice(0)) await d.close();
@@ -90,7 +90,7 @@ describe('SIGINT and SIGTERM', () => {
   });
 
   it('a second SIGINT aborts a command that never returns: the host stops interrupted at that step', async () => {
-    const dev = await startFakeDevice();
+    const dev = await startIosDevice();
     devices.push(dev);
     const dir = (await lab(300)).dir; // a temp dir cleaned up with the lab
     const knownHosts = join(dir, 'fake_known_hosts');

@@ -12,7 +12,7 @@ import { findDeviceError, getProfile } from '../../src/platforms/index.js';
 import type { PlatformName, PlatformProfile } from '../../src/platforms/types.js';
 import { createSshTransport, type SshOptions } from '../../src/transport/ssh.js';
 import type { Transport } from '../../src/transport/types.js';
-import { startFakeDevice, startSilentServer } from '../helpers/fake-device.js';
+import { startIosDevice, startSilentServer } from '../helpers/ios-device.js';
 import { keygen, tempDir } from '../helpers/sshd.js';
 import { caught } from '../helpers/errors.js';
 
@@ -215,7 +215,7 @@ describe('lab timeouts, one per phase', () => {
   });
 
   it('auth: a server that takes the connection but never answers the login', async () => {
-    const dev = await startFakeDevice({ hangAuth: true });
+    const dev = await startIosDevice({ hangAuth: true });
     cleanup.push(() => dev.close());
     const e = await caught(
       transport({ port: dev.port, hostKey: dev.hostKeyLine }, { timeouts: { authMs: 250 } }).open(),

@@ -1,5 +1,6 @@
 /**
- * Shell mode (PTY) over real SSH on loopback against the fake IOS-like device in test/helpers:
+ * Shell mode (PTY) over real SSH on loopback against an IOS-like mock device served by the lab
+ * (test/helpers/ios-device.ts, model test/testing/fixtures/ios-shell.yaml):
  * prompts, paging and its SD-WAN fallback, ANSI, dialogs, unexpected prompts, device errors, drops,
  * password auth, timeouts of each phase, transcripts and secrets.
  */
@@ -12,11 +13,11 @@ import { createSshTransport, type SshOptions } from '../../src/transport/ssh.js'
 import { openTranscript } from '../../src/transport/transcript.js';
 import type { Transport } from '../../src/transport/types.js';
 import {
-  startFakeDevice,
+  startIosDevice,
   startSilentServer,
-  type FakeDevice,
-  type FakeDeviceOptions,
-} from '../helpers/fake-device.js';
+  type IosDevice,
+  type IosDeviceOptions,
+} from '../helpers/ios-device.js';
 import { tempDir } from '../helpers/sshd.js';
 import { caught } from '../helpers/errors.js';
 
@@ -25,8 +26,8 @@ afterEach(async () => {
   for (const c of cleanup.splice(0).reverse()) await c();
 });
 
-async function device(o: FakeDeviceOptions = {}): Promise<FakeDevice> {
-  const d = await startFakeDevice(o);
+async function device(o: IosDeviceOptions = {}): Promise<IosDevice> {
+  const d = await startIosDevice(o);
   cleanup.push(() => d.close());
   return d;
 }
@@ -171,7 +172,8 @@ describe('shell transport against an IOS-like device', () => {
     const dev = await device({ promptOnEnter: true });
     const t = transport(dev);
     await t.open();
-    expect(dev.commands).toEqual(['', 'terminal length 0', 'terminal width 0']);
+    // (the login only completes once the newline brought the prompt)
+    expect(dev.commands).toEqual(['terminal length 0', 'terminal width 0']);
   });
 
   it('logs in with keyboard-interactive or password, and a bad password is E_AUTH', async () => {
@@ -183,7 +185,7 @@ describe('shell transport against an IOS-like device', () => {
     const e = await caught(transport(dev, { password: 'wrong-pw' }).open());
     expect(e.code).toBe('E_AUTH');
     expect(e.message).toBe(
-      `authentication failed for admin@r1 (127.0.0.1:${dev.port}): tried keyboard-interactive, password; the server accepts: password, keyboard-interactive`,
+      `authentication failed for admin@r1 (127.0.0.1:${dev.port}): tried keyboard-interactive, password; the server accepts: publickey, keyboard-interactive, password`,
     );
     expect(e.message + e.hint).not.toContain('wrong-pw');
     const none = await caught(transport(dev, { password: undefined }).open());
@@ -222,7 +224,7 @@ describe('timeouts, one per phase', () => {
       `prompt timeout on r1 (127.0.0.1:${dev.port}): 600 ms waiting for the prompt /${getProfile('cisco-iosxe').prompt}/`,
     );
     expect(e.message).toContain(
-      'last bytes received: "\\r\\n\\r\\nUser Access Verification banner: authorised use only #\\r\\n\\r\\n"',
+      'last bytes received: "\\r\\n\\r\\nUser Access Verification banner: authorised use only #\\r\\n"',
     );
   });
 

@@ -52,6 +52,7 @@ describe('JSON result document', () => {
         command: 'clear crypto sa peer 10.0.0.2',
         impact: 'renegotiates the SA with 10.0.0.2',
         approved: true,
+        at: expect.any(Number),
       },
     ]);
     expect(e2!.message).toBe('connection refused by 127.0.0.1:2202');

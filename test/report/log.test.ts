@@ -11,26 +11,19 @@ function render(events: EngineEvent[], level: LogLevel): string[] {
 }
 
 describe('line log reporter', () => {
-  it('writes one line per event with time, host and step', () => {
+  it('writes one line per step outcome, named as the runbook names it, polls summarised', () => {
     expect(render(recoveryEvents(), 'normal')).toEqual([
       '16:45:01 edge-1 starting recover-inv-spi',
       '16:45:01 edge-1 connecting to 127.0.0.1:2201',
       '16:45:01 edge-2 starting recover-inv-spi',
       '16:45:01 edge-2 connecting to 127.0.0.1:2202',
       '16:45:01 edge-1 connected',
-      '16:45:01 edge-1 find-events: started',
-      '16:45:01 edge-1 find-events: sent: show logging | include RECVD_PKT_INV_SPI',
       '16:45:02 edge-1 find-events: ok (1.2s)',
       '16:45:03 edge-2 unreachable: connection refused by 127.0.0.1:2202 (2.0s)',
-      '16:45:02 edge-1 clear-sa: started',
-      '16:45:02 edge-1 clear-sa: awaiting approval: clear crypto sa peer 10.0.0.2 [renegotiates the SA with 10.0.0.2]',
-      '16:45:05 edge-1 clear-sa: approved',
-      '16:45:05 edge-1 clear-sa: sent [disruptive]: clear crypto sa peer 10.0.0.2',
-      '16:45:05 edge-1 clear-sa: ok (3.0s)',
-      '16:45:05 edge-1 verify-sa: started',
-      '16:45:05 edge-1 verify-sa: sent: show crypto ipsec sa peer 10.0.0.2',
-      '16:45:05 edge-1 verify-sa: retry 2/12 in 5.0s: decaps.n > 0 is false',
-      '16:45:10 edge-1 verify-sa: sent: show crypto ipsec sa peer 10.0.0.2 (attempt 2)',
+      '16:45:02 edge-1 Clear the SA: awaiting approval: clear crypto sa peer 10.0.0.2 [renegotiates the SA with 10.0.0.2]',
+      '16:45:05 edge-1 Clear the SA: approved',
+      '16:45:05 edge-1 Clear the SA: sent [disruptive]: clear crypto sa peer 10.0.0.2',
+      '16:45:05 edge-1 Clear the SA: ok (3.0s)',
       '16:45:11 edge-1 verify-sa: ok (5.6s)',
       '16:45:11 edge-1 ok: recovered (10.1s)',
     ]);
@@ -38,6 +31,7 @@ describe('line log reporter', () => {
 
   it('--verbose also streams device output, indented', () => {
     const lines = render(recoveryEvents(), 'verbose');
+    expect(lines).toContain('16:45:05 edge-1 verify-sa: retry 2/12 in 5.0s: decaps.n > 0 is false');
     expect(lines.slice(6, 9)).toEqual([
       '16:45:01 edge-1 find-events: sent: show logging | include RECVD_PKT_INV_SPI',
       '    %CRYPTO-4-RECVD_PKT_INV_SPI: srcaddr=10.0.0.2',
@@ -126,10 +120,120 @@ describe('line log reporter', () => {
     ];
     expect(render(e, 'normal')).toEqual([
       '16:45:01 edge-1 starting rb (dry run)',
-      '16:45:01 edge-1 per-peer[0]/clear-sa: started',
-      '16:45:01 edge-1 per-peer[0]/clear-sa: would run: clear crypto sa peer 10.0.0.2 [renegotiates]',
-      '16:45:01 edge-1 per-peer[0]/clear-sa: not run (dry run)',
+      '16:45:01 edge-1 clear-sa: would run: clear crypto sa peer 10.0.0.2 [renegotiates]',
       '16:45:01 edge-1 reload: reconnecting (attempt 2) in 3.0s',
     ]);
+  });
+
+  it('names loop items, summarises polls, says may run, and prints the final message once', () => {
+    const at = T0;
+    const base = { host: 'edge-1', at, commands: [], captures: {}, scope: {} };
+    const e: EngineEvent[] = [
+      {
+        host: 'edge-1',
+        at,
+        kind: 'step-start',
+        key: 'per-peer[0]',
+        stepId: 'per-peer',
+        title: 'Each peer',
+        disruptive: false,
+        item: '10.20.20.1',
+      },
+      {
+        host: 'edge-1',
+        at,
+        kind: 'step-start',
+        key: 'per-peer[0]/bfd',
+        stepId: 'bfd',
+        title: 'verify BFD',
+        disruptive: false,
+      },
+      {
+        host: 'edge-1',
+        at,
+        kind: 'retry-wait',
+        key: 'per-peer[0]/bfd',
+        stepId: 'bfd',
+        attempt: 2,
+        of: 9,
+        delayMs: 250,
+        reason: 'down',
+      },
+      {
+        ...base,
+        kind: 'step-end',
+        key: 'per-peer[0]/bfd',
+        stepId: 'bfd',
+        outcome: 'ok',
+        durationMs: 1800,
+        attempts: 7,
+        stepKind: 'command',
+      },
+      {
+        ...base,
+        kind: 'step-end',
+        key: 'per-peer[0]/judge',
+        stepId: 'judge',
+        outcome: 'ok',
+        durationMs: 0,
+        stepKind: 'set',
+      },
+      {
+        ...base,
+        kind: 'step-end',
+        key: 'per-peer[0]/skip',
+        stepId: 'skip',
+        outcome: 'skipped',
+        durationMs: 0,
+        message: 'condition is false',
+      },
+      {
+        host: 'edge-1',
+        at,
+        kind: 'would-run',
+        key: 'per-peer[0]/omp',
+        stepId: 'omp',
+        command: 'clear sdwan omp all',
+        impact: '',
+        evidence: [],
+        hingesOn: { key: 'per-peer[0]/rekey', stepId: 'rekey', title: 'Rekey', command: 'rekey' },
+      },
+      {
+        ...base,
+        kind: 'step-end',
+        key: 'per-peer[0]',
+        stepId: 'per-peer',
+        outcome: 'ok',
+        durationMs: 2000,
+        stepKind: 'group',
+      },
+      {
+        ...base,
+        kind: 'step-end',
+        key: 'done',
+        stepId: 'done',
+        outcome: 'ended',
+        durationMs: 0,
+        message: 'ok: peer 10.20.20.1 recovered\n  after: BFD up',
+      },
+      {
+        host: 'edge-1',
+        at,
+        kind: 'host-end',
+        outcome: 'ok',
+        message: 'peer 10.20.20.1 recovered\n  after: BFD up',
+        durationMs: 2000,
+        disruptive: [],
+      },
+    ];
+    const lines = render(e, 'normal');
+    expect(lines).toEqual([
+      '16:45:01 edge-1 verify BFD [10.20.20.1]: ok after 7 polls, 1.8s',
+      '16:45:01 edge-1 omp [10.20.20.1]: may run (if step rekey does not recover): clear sdwan omp all',
+      '16:45:01 edge-1 done: ended (ok)',
+      '16:45:01 edge-1 ok: peer 10.20.20.1 recovered',
+      '      after: BFD up (2.0s)',
+    ]);
+    expect(lines.join('\n').match(/after: BFD up/g)).toHaveLength(1);
   });
 });

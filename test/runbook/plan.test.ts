@@ -100,17 +100,18 @@ describe('renderPlan', () => {
     expect(lines).toContain('     3.1. sa-before: run show crypto ipsec sa peer <ev.peer>');
     expect(lines).toContain('          when !has(ev.iface):');
     expect(lines).toContain(
-      `            3.2.1. clear-sa: run clear crypto sa peer <ev.peer>  ${DISRUPTIVE_MARK}`,
+      `            3.2.a. clear-sa: run clear crypto sa peer <ev.peer>  ${DISRUPTIVE_MARK}`,
     );
     expect(lines).toContain('                   impact: Renegotiates the IKE SA with <ev.peer> only');
     expect(lines).toContain(
-      '            3.2.2. port-hop: run request platform software sdwan port_hop biz-internet  [DISRUPTIVE: approval required]',
+      '            3.2.b. port-hop: run request platform software sdwan port_hop biz-internet  [DISRUPTIVE: approval required]',
     );
     expect(lines).toContain('          poll up to 5 times every 5s until after.n > before.n');
     const summary = text.slice(text.indexOf('Disruptive commands (2)'));
     expect(summary).toContain('1. clear crypto sa peer <ev.peer>');
     expect(summary).toContain('2. request platform software sdwan port_hop biz-internet');
     expect(summary).toContain('when: for each ev in events  AND  !has(ev.iface)');
+    expect(summary).toContain('step: clear-sa, at 3.2.a');
   });
 
   it('markdown: headings, nested list, code spans, and an approval table whose cells keep their pipes', () => {
@@ -119,15 +120,16 @@ describe('renderPlan', () => {
     expect(md).toContain('## Steps');
     expect(md).toContain('- **1** `find-events`: run `show logging | include RECVD_PKT_INV_SPI`');
     expect(md).toContain(
-      '      - **3.2.1** `clear-sa`: run `clear crypto sa peer <ev.peer>` — **[DISRUPTIVE: approval required]**',
+      '      - **3.2.a** `clear-sa`: run `clear crypto sa peer <ev.peer>` — **[DISRUPTIVE: approval required]**',
     );
     expect(md).toContain('        - impact: Renegotiates the IKE SA with \\<ev.peer\\> only');
     expect(md).toContain('| # | Step | Command | Impact | When |');
     expect(md).toContain(
-      '| 1 | `per-peer[*]/fix/clear-sa` | `clear crypto sa peer <ev.peer>` | Renegotiates the IKE SA with \\<ev.peer\\> only | `for each ev in events` and `!has(ev.iface)` |',
+      '| 1 | `clear-sa`, at 3.2.a | `clear crypto sa peer <ev.peer>` | Renegotiates the IKE SA with \\<ev.peer\\> only | for each ev in events and `!has(ev.iface)` |',
     );
     // every table row has the same number of unescaped cell separators
-    const rows = md.split('\n').filter((l) => l.startsWith('| ') && l.includes('per-peer'));
+    const rows = md.split('\n').filter((l) => l.startsWith('| ') && l.includes('3.2.'));
+    expect(rows).toHaveLength(2);
     for (const r of rows) expect(r.replace(/\\\|/g, '').split('|').length).toBe(7);
   });
 

@@ -9,8 +9,9 @@ function yamlFiles(dir: string): string[] {
   if (!existsSync(dir)) return [];
   return (
     readdirSync(dir)
-      // `*.rules.yaml` are `runbook watch` rules files (test/watch/examples.test.ts validates them)
-      .filter((f) => /\.ya?ml$/.test(f) && !/\.rules\.ya?ml$/.test(f))
+      // `*.rules.yaml` are `runbook watch` rules files (test/watch/examples.test.ts validates them;
+      // `*.test.yaml` are `runbook test` suites (test/testing/shipped-suites.test.ts runs them)
+      .filter((f) => /\.ya?ml$/.test(f) && !/\.rules\.ya?ml$/.test(f) && !f.endsWith('.test.yaml'))
       .sort()
       .map((f) => join(dir, f))
   );

@@ -4,6 +4,7 @@
  * MemoryTransport are deterministic and fast. `confirm` makes state-changing commands raise a
  * `[confirm]` prompt the step's dialog must answer (as the MemoryTransport simulates prompts).
  */
+import { invSpiBehaviour } from '../../src/lab/inv-spi-behaviour.js';
 import { CliSession } from '../../src/lab/session.js';
 import { Router, type RouterState } from '../../src/lab/state.js';
 import type { Scenario } from '../../src/lab/topology.js';
@@ -40,14 +41,13 @@ export function labDevice(opts: LabDeviceOptions): LabDevice {
     bfdDelayMs,
   };
   const audit: LabDevice['audit'] = [];
+  const behaviour = invSpiBehaviour({ hostname: 'edge1', device: settings, router: () => router });
 
   const device: DeviceFn = (command) => {
     let out = '';
     let dropped = false;
     const session = new CliSession({
-      router,
-      hostname: 'edge1',
-      device: settings,
+      behaviour,
       interactive: false,
       io: { write: (t) => (out += t), close: () => undefined, drop: () => (dropped = true) },
       audit: (e) => audit.push({ command: e.command, stateChanging: e.stateChanging }),

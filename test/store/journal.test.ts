@@ -71,7 +71,7 @@ describe('Journal', () => {
     expect(readFileSync(path, 'utf8').split('\n')).toHaveLength(4);
   });
 
-  it('journals what resume needs from engine events and nothing else', () => {
+  it('journals what resume and reports need from engine events (output included) and no live-only event', () => {
     const path = join(tmp(), 'j.jsonl');
     const j = new Journal(path);
     const on = j.listener();
@@ -129,13 +129,14 @@ describe('Journal', () => {
     expect(readJournal(path).map((r) => r.type)).toEqual([
       'host-start',
       'step-start',
+      'output',
       'step-end',
       'step-start',
       'approval',
       'command',
       'host-end',
     ]);
-    const cmd = readJournal(path)[5];
+    const cmd = readJournal(path)[6];
     expect(cmd).toEqual({ type: 'command', at: 10, key: 'b', stepId: 'b', command: 'clear b', attempt: 1 });
   });
 
