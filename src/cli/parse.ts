@@ -11,7 +11,6 @@ import type { Command } from 'commander';
 import { readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { RunbookError } from '../errors.js';
-import { getProfile, isPlatformName } from '../platforms/index.js';
 import { action, collect } from './output.js';
 
 const FORMATS = ['json', 'table'] as const;
@@ -42,7 +41,8 @@ export function register(program: Command): void {
 }
 
 /** The ntc-templates platform of a runbook platform (its profile's ntc_platform); any other name is taken as ntc's own. */
-export function ntcPlatformOf(name: string): string {
+async function ntcPlatformOf(name: string): Promise<string> {
+  const { getProfile, isPlatformName } = await import('../platforms/index.js');
   return (isPlatformName(name) ? getProfile(name).ntcPlatform : undefined) ?? name;
 }
 
@@ -77,7 +77,7 @@ export async function parseCommand(file: string | undefined, flags: ParseFlags):
         hint: "e.g. runbook parse --platform cisco_ios --command 'show ip interface brief' output.txt",
       });
     }
-    const platform = ntcPlatformOf(flags.platform);
+    const platform = await ntcPlatformOf(flags.platform);
     const dirs = templateDirs({ explicit: flags.templates ?? [] });
     const found = findTemplates(dirs, platform, flags.command);
     if (!found) throw noTemplateError(dirs, platform, flags.command);

@@ -3,7 +3,6 @@
  * loaded (and checked) before the command runs. Without it, `$RUNBOOK_PLATFORMS` is used.
  */
 import type { Command } from 'commander';
-import { configurePlatforms } from '../platforms/index.js';
 import { collect } from './output.js';
 
 const WITH_PLATFORMS = ['validate', 'plan', 'exec', 'resume'];
@@ -18,9 +17,11 @@ export function addPlatformsFlag(program: Command): void {
       collect,
     );
   }
-  program.hook('preAction', (_program, action) => {
+  program.hook('preAction', async (_program, action) => {
     if (!WITH_PLATFORMS.includes(action.name())) return;
     const dirs = (action.opts() as { platforms?: string[] }).platforms;
+    // loaded here, not at start-up: `runbook --help` and `--version` do not pay for YAML and ajv
+    const { configurePlatforms } = await import('../platforms/index.js');
     configurePlatforms(dirs ? { dirs } : {});
   });
 }
