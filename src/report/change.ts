@@ -149,3 +149,18 @@ export function operatorText(meta: RunMeta): string {
 export function hostChanged(h: ChangeHost): boolean {
   return h.result.disruptive.length > 0 || h.result.wouldRun.length > 0;
 }
+
+/** A host's outcome as reports show it (a started host with no end is interrupted; `state` says if it still runs). */
+export function outcomeOf(h: ChangeHost): string {
+  return h.state === 'running' ? 'running' : h.result.outcome;
+}
+
+/** A time as reports show it: `2026-12-01 22:15:13Z` (empty when unknown). */
+export function when(ms: number | undefined): string {
+  return ms === undefined
+    ? ''
+    : new Date(ms)
+        .toISOString()
+        .replace('T', ' ')
+        .replace(/\.\d+Z$/, 'Z');
+}

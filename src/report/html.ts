@@ -16,6 +16,8 @@ import {
   endpointText,
   hostChanged,
   operatorText,
+  outcomeOf,
+  when,
   type ChangeHost,
   type ChangeRecord,
 } from './change.js';
@@ -25,22 +27,8 @@ import { stringifyJson, type ResultHost, type ResultStep } from './json.js';
 import { buildRollup, wouldRunLabel } from './rollup.js';
 import { REPORT_CSS, REPORT_JS } from './html-assets.js';
 
-/** Host outcomes as shown (a started host with no end is interrupted; `state` says if it still runs). */
-function outcomeOf(h: ChangeHost): string {
-  return h.state === 'running' ? 'running' : h.result.outcome;
-}
-
 function value(v: unknown): string {
   return stringifyJson(v as Value, 0);
-}
-
-function when(ms: number | undefined): string {
-  return ms === undefined
-    ? ''
-    : new Date(ms)
-        .toISOString()
-        .replace('T', ' ')
-        .replace(/\.\d+Z$/, 'Z');
 }
 
 function badge(outcome: string): string {

@@ -10,6 +10,8 @@ import {
   endpointText,
   hostChanged,
   operatorText,
+  outcomeOf,
+  when,
   type ChangeHost,
   type ChangeRecord,
 } from './change.js';
@@ -17,19 +19,6 @@ import { mdCode, mdFence, mdText } from './escape.js';
 import { formatDuration } from './format.js';
 import { stringifyJson } from './json.js';
 import { buildRollup, formatRollup, wouldRunLabel } from './rollup.js';
-
-function when(ms: number | undefined): string {
-  return ms === undefined
-    ? ''
-    : new Date(ms)
-        .toISOString()
-        .replace('T', ' ')
-        .replace(/\.\d+Z$/, 'Z');
-}
-
-function outcomeOf(h: ChangeHost): string {
-  return h.state === 'running' ? 'running' : h.result.outcome;
-}
 
 function hostPart(h: ChangeHost): string[] {
   const r = h.result;
