@@ -54,6 +54,7 @@ function reads(step: Step): string[] {
 
 function binds(step: Step): string[] {
   if (step.kind === 'command') return step.captures.map((c) => c.name);
+  if (step.kind === 'group') return (step.forEach?.init ?? []).map((i) => i.name);
   if (step.kind === 'set') return step.values.map((v) => v.name);
   return [];
 }
@@ -84,6 +85,8 @@ export function unboundAtStart(steps: readonly Step[], startAt: string): Unbound
       found.push({ name: r, boundBy, readBy: s.id, readAt: s.pos });
       missing.delete(r);
     }
+    // an action table binds its record before its steps run
+    if (s.kind === 'group') for (const i of s.forEach?.init ?? []) missing.delete(i.name);
     children(s).forEach((list) => list.forEach(visit));
     for (const n of binds(s)) missing.delete(n);
   };
@@ -111,4 +114,16 @@ export function unboundAtStart(steps: readonly Step[], startAt: string): Unbound
   };
   walk(steps);
   return found;
+}
+
+/** The action table (`actions:`) that holds step `id` inside it, if any: --start-at cannot start there. */
+export function tableHolding(steps: readonly Step[], id: string): string | undefined {
+  for (const s of steps) {
+    if (s.kind === 'group' && s.table && s.id !== id && contains(s, id)) return s.id;
+    for (const list of children(s)) {
+      const hit = tableHolding(list, id);
+      if (hit) return hit;
+    }
+  }
+  return undefined;
 }
