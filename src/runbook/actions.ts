@@ -80,7 +80,10 @@ export function compileActions(
       hint: 'name it differently with `as: <name>`',
     });
   }
-  const rawActions = Array.isArray(table.try) ? table.try.filter(isRecord) : [];
+  // the table's `dialog` answers for every action without its own
+  const rawActions = (Array.isArray(table.try) ? table.try.filter(isRecord) : []).map((a) =>
+    table.dialog !== undefined && a.dialog === undefined ? { ...a, dialog: table.dialog } : a,
+  );
   const ids = rawActions.map((a) => a.id).filter((id): id is string => typeof id === 'string');
 
   // the record is visible to the actions (as it is when the table starts) and to everything after
