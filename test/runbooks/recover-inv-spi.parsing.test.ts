@@ -74,7 +74,7 @@ describe('find-events on the technote log lines', () => {
   });
 
   it('tells the SD-WAN line (input interface) from the classic one: the classic event has no iface', () => {
-    const { events } = capture('find-events', log);
+    const events = capture('find-events', log)['events']!;
     const s = evalSet('classify', {
       events,
       sa0: { pkts_encaps: 0n, pkts_decaps: 0n },
