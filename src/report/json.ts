@@ -6,6 +6,7 @@
 import type { Evidence, HingesOn, HostOutcome, Reporter, StepOutcome } from '../engine/events.js';
 import {
   createTimelines,
+  resultColumns,
   type HostTimeline,
   type TimelineApproval,
   type TimelineStep,
@@ -63,6 +64,20 @@ export interface ResultHost {
   stoppedAt?: string;
   /** Notable events: reconnects, declined approvals, end messages. */
   messages: string[];
+  /** The host's results table (steps' `result:`): one row per step run, in the order recorded. */
+  results: ResultRow[];
+  /** The table's columns: every row's fields, in order of first appearance. */
+  resultColumns: string[];
+}
+
+/** A row of a host's results table. */
+export interface ResultRow {
+  /** Id of the step whose `result:` recorded it. */
+  step: string;
+  /** Execution key (`per-peer[1]`): one row per key. */
+  key: string;
+  /** Column -> value (a scalar or a list of scalars; secrets masked). */
+  fields: Record<string, Value>;
 }
 
 export interface ResultDocument {
@@ -132,6 +147,8 @@ export function resultHost(t: HostTimeline): ResultHost {
     wouldRun: t.wouldRun.map((w) => ({ ...w })),
     approvals: t.approvals.map((a) => ({ ...a })),
     messages: [...t.messages],
+    results: t.results.map((r) => ({ step: r.stepId, key: r.key, fields: r.fields })),
+    resultColumns: resultColumns(t.results),
   };
   if (t.durationMs !== undefined) h.durationMs = t.durationMs;
   if (t.address !== undefined) h.address = t.address;
