@@ -6,13 +6,13 @@
 import type { Evidence, HingesOn, HostOutcome, Reporter, StepOutcome } from '../engine/events.js';
 import {
   createTimelines,
-  resultColumns,
   type HostTimeline,
   type TimelineApproval,
   type TimelineStep,
 } from '../engine/timeline.js';
 import type { Value } from '../expr/types.js';
 import { runOutcome, type RunOutcome } from '../store/runs.js';
+import { resultRows } from './results-table.js';
 
 export interface ResultStep {
   /** Execution key (`per-peer[1]/clear-sa`), unique per host. */
@@ -147,8 +147,7 @@ export function resultHost(t: HostTimeline): ResultHost {
     wouldRun: t.wouldRun.map((w) => ({ ...w })),
     approvals: t.approvals.map((a) => ({ ...a })),
     messages: [...t.messages],
-    results: t.results.map((r) => ({ step: r.stepId, key: r.key, fields: r.fields })),
-    resultColumns: resultColumns(t.results),
+    ...resultRows(t.results),
   };
   if (t.durationMs !== undefined) h.durationMs = t.durationMs;
   if (t.address !== undefined) h.address = t.address;
