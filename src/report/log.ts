@@ -11,8 +11,8 @@
  * and streams command output, indented under its step.
  */
 import type { EngineEvent, Reporter } from '../engine/events.js';
-import type { Value } from '../expr/types.js';
 import { formatClock, formatDuration, withImpact, type TextSink } from './format.js';
+import { itemLabel, notableSkip, stepLabel } from './step-label.js';
 
 export type LogLevel = 'quiet' | 'normal' | 'verbose';
 
@@ -26,20 +26,6 @@ export interface LogReporterOptions {
 
 const OUTPUT_INDENT = '    ';
 
-/** A loop item in a few characters: a string or number, else its first string or number field. */
-function itemLabel(v: Value): string | undefined {
-  const raw =
-    typeof v === 'string' || typeof v === 'number' || typeof v === 'bigint'
-      ? String(v)
-      : v !== null && typeof v === 'object' && !Array.isArray(v)
-        ? Object.values(v)
-            .find((x) => typeof x === 'string' || typeof x === 'number' || typeof x === 'bigint')
-            ?.toString()
-        : undefined;
-  if (raw === undefined || raw === '') return undefined;
-  return raw.length > 40 ? `${raw.slice(0, 39)}…` : raw;
-}
-
 function firstLine(text: string): string {
   const i = text.indexOf('\n');
   return i < 0 ? text : `${text.slice(0, i)} …`;
@@ -51,16 +37,8 @@ export function createLogReporter(opts: LogReporterOptions): Reporter {
   // per host: step key -> its name, and loop iteration key -> its item's label
   const titles = new Map<string, string>();
   const items = new Map<string, string>();
-  const nameOf = (host: string, key: string, stepId: string): string => {
-    const title = titles.get(`${host}\0${key}`) ?? stepId;
-    const labels: string[] = [];
-    const parts = key.split('/');
-    for (let i = 1; i <= parts.length; i++) {
-      const label = items.get(`${host}\0${parts.slice(0, i).join('/')}`);
-      if (label) labels.push(label);
-    }
-    return labels.length ? `${title} [${labels.join(', ')}]` : title;
-  };
+  const nameOf = (host: string, key: string, stepId: string): string =>
+    stepLabel(titles.get(`${host}\0${key}`) ?? stepId, key, (prefix) => items.get(`${host}\0${prefix}`));
   const line = (e: EngineEvent, text: string) =>
     opts.out.write(`${clock(e.at)} ${e.host} ${indentRest(text)}\n`);
 
@@ -177,9 +155,7 @@ function stepEnd(
     }
     case 'skipped': {
       if (level === 'quiet') return undefined;
-      // a step whose `when` did not hold is noise; a skip a person chose, or a dry run's, is not
-      const notable = e.message !== undefined && /^(skipped at approval|dry-run)/.test(e.message);
-      if (!notable && !verbose) return undefined;
+      if (!notableSkip(e.message) && !verbose) return undefined;
       return `${name}: skipped${e.message ? `: ${verbose ? e.message : firstLine(e.message)}` : ''}`;
     }
     case 'would-run':
