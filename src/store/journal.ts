@@ -365,8 +365,11 @@ export function readJournal(path: string): JournalRecord[] {
 
 /** E_RUN_CORRUPT for the problems of one journal. */
 export function corruptError(problems: readonly JournalProblem[]): RunbookError {
+  const lost = problems.some((p) => p.kind === 'missing');
   return new RunbookError('E_RUN_CORRUPT', problems.map((p) => p.message).join('\n'), {
-    hint: 'the run record was damaged or edited, so what this host did is not known for sure: check the device by hand, then run the runbook afresh for this host (the record is kept as it is)',
+    hint: lost
+      ? 'the run record was damaged or deleted, so what this host did is not known for sure: check the device by hand, then run the runbook afresh for this host (the record is kept as it is)'
+      : 'the run record was damaged or edited: `runbook resume` leaves the damaged records out and puts the steps they belonged to in doubt (asked again before they run); or check the device by hand and run the runbook afresh for this host',
   });
 }
 
