@@ -59,10 +59,17 @@ export class JournalWriter {
       while (this.queue.length > 0) {
         const batch = this.queue.splice(0, 2000);
         try {
+          // one statement: a host's started mark is written with its host-start record, or not at all
           await this.pool.query(
-            `INSERT INTO runbook.journal (run_id, host, record)
-             SELECT r, h, j FROM unnest($1::text[], $2::text[], $3::jsonb[]) WITH ORDINALITY AS t(r, h, j, n)
-             ORDER BY n`,
+            `WITH rows AS (
+               INSERT INTO runbook.journal (run_id, host, record)
+               SELECT r, h, j FROM unnest($1::text[], $2::text[], $3::jsonb[]) WITH ORDINALITY AS t(r, h, j, n)
+               ORDER BY n
+               RETURNING run_id, host, record->>'type' AS type
+             )
+             INSERT INTO runbook.started_hosts (run_id, host)
+             SELECT DISTINCT run_id, host FROM rows WHERE type = 'host-start'
+             ON CONFLICT DO NOTHING`,
             [
               batch.map((p) => p.runId),
               batch.map((p) => p.host),
@@ -152,6 +159,12 @@ export async function readPostgresJournalChecked(
   );
   const records: JournalRecord[] = [];
   const problems: JournalProblem[] = [];
+  if (r.rows.length === 0 && (await hostStarted(pool, runId, host)))
+    problems.push({
+      line: 0,
+      kind: 'missing',
+      message: `${where} host ${host}: the journal is empty, yet its host started in this run`,
+    });
   r.rows.forEach((row, i) => {
     const stored = row.record;
     const rec = rowRecord(stored);
@@ -172,6 +185,14 @@ export async function readPostgresJournalChecked(
     });
   });
   return { records, problems };
+}
+
+async function hostStarted(pool: pg.Pool, runId: string, host: string): Promise<boolean> {
+  const r = await pool.query('SELECT 1 FROM runbook.started_hosts WHERE run_id = $1 AND host = $2', [
+    runId,
+    host,
+  ]);
+  return r.rows.length > 0;
 }
 
 /** A host's records, in append order; E_RUN_CORRUPT when a row is damaged. */

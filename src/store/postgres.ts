@@ -25,7 +25,7 @@ import {
   type RunMeta,
   type RunSummary,
 } from './runs.js';
-import type { JournalRecord } from './journal.js';
+import { corruptError, type JournalRecord } from './journal.js';
 import type { ApprovalAsk, ApprovalRecord, Store, StoreJournal, StoreLock, StoreRun } from './types.js';
 
 export interface PostgresStoreOptions {
@@ -177,6 +177,8 @@ class PostgresRun implements StoreRun {
       host,
       this.location,
     );
+    const missing = problems.filter((p) => p.kind === 'missing');
+    if (missing.length > 0) throw corruptError(missing);
     return { records, damage: problems };
   }
 
@@ -194,6 +196,12 @@ class PostgresRun implements StoreRun {
       else damaged.add(row.host);
       byHost.set(row.host, list);
     }
+    const started = await this.store.pool.query<{ host: string }>(
+      'SELECT host FROM runbook.started_hosts WHERE run_id = $1',
+      [this.meta.id],
+    );
+    // started, yet no journal row left: its journal was deleted
+    for (const { host } of started.rows) if (!byHost.has(host)) damaged.add(host);
     const locked = await this.store.lockedBy(this.meta.id);
     const hostStates: Record<string, HostState> = {};
     for (const t of this.meta.targets)

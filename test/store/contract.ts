@@ -27,7 +27,7 @@ export interface Backend {
     index: number,
     how: 'edit' | 'garbage',
   ): Promise<void>;
-  /** Remove every record of the host's journal (undefined: the backend cannot tell a started host then). */
+  /** Remove every record of the host's journal, as someone with access to the store could. */
   emptyJournal?(store: Store, runId: string, host: string): Promise<void>;
 }
 
@@ -307,12 +307,16 @@ export function storeContract(name: string, backend: Backend): void {
 
     it.skipIf(!backend.emptyJournal)('an emptied journal of a host that started is refused', async () => {
       const { store } = await backend.fresh();
-      const run = await store.createRun(meta(['edge-1']));
+      const run = await store.createRun(meta(['edge-1', 'edge-2']));
       const j = run.journal('edge-1');
       for (const r of DAMAGEABLE) j.append(r);
       await j.flush();
       await backend.emptyJournal!(store, run.meta.id, 'edge-1');
       expect(await codeOf(run.readJournalChecked('edge-1'))).toBe('E_RUN_CORRUPT');
+      expect(await codeOf(run.readJournal('edge-1'))).toBe('E_RUN_CORRUPT');
+      expect((await run.status()).hostStates['edge-1']).toBe('corrupt');
+      // a host that never started has no journal, and that is fine
+      expect(await run.readJournalChecked('edge-2')).toEqual({ records: [], damage: [] });
       await run.close();
       await store.close();
     });

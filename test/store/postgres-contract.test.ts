@@ -36,5 +36,11 @@ describe.skipIf(!enabled)('PostgreSQL store', () => {
         [runId, host, index],
       );
     },
+    async emptyJournal(store, runId, host) {
+      await (store as PostgresStore).pool.query(
+        'DELETE FROM runbook.journal WHERE run_id = $1 AND host = $2',
+        [runId, host],
+      );
+    },
   });
 });
