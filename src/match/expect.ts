@@ -55,6 +55,7 @@ export async function evaluateExpectBounded(
   opts: { deadlineMs: number; signal?: AbortSignal },
 ): Promise<ExpectResult> {
   const regexes = regexMatchers(m);
+  if (regexes.length === 0) return judge(m, ctx);
   const text = normalizeOutput(ctx.output);
   const patterns = regexes.map((r) => {
     const re = compileRegex(r.regex, r.flags, { global: true }, `${formatPos(r.pos)}: expect regex`);
