@@ -123,6 +123,8 @@ function details(s: PlanStep, st: Style): string[] {
 function folded(s: PlanStep): string[] {
   const out: string[] = [];
   if (s.when && s.when.length > INLINE_CEL) out.push(`when: ${s.when}`);
+  if (s.kind === 'group' && s.actions?.order && s.actions.order.length > INLINE_CEL)
+    out.push(`order: ${s.actions.order}`);
   if (s.kind === 'set') for (const v of s.values) out.push(`${v.name} = ${v.expr}`);
   for (const c of s.result ?? []) out.push(`result ${c.name} = ${c.expr}`);
   if (s.kind === 'assert' && s.that.length > INLINE_CEL) out.push(`check: ${s.that}`);
