@@ -19,6 +19,7 @@ import { RunbookError } from '../errors.js';
 import type { DeclType } from '../expr/decls.js';
 import type { CompiledExpr, Scope, Value } from '../expr/types.js';
 import { formatValue, varsScope } from '../expr/values.js';
+import { compileDialogs } from './command.js';
 import { bindProblem, expr, isRecord, type CompileCtx, type Common } from './ctx.js';
 import type { ChooseStep, CommandStep, GroupStep, SetStep, Step } from './model.js';
 import type { DocPath } from './source.js';
@@ -80,10 +81,11 @@ export function compileActions(
       hint: 'name it differently with `as: <name>`',
     });
   }
+  const rawActions = Array.isArray(table.try) ? table.try.filter(isRecord) : [];
   // the table's `dialog` answers for every action without its own
-  const rawActions = (Array.isArray(table.try) ? table.try.filter(isRecord) : []).map((a) =>
-    table.dialog !== undefined && a.dialog === undefined ? { ...a, dialog: table.dialog } : a,
-  );
+  const dialogs = compileDialogs(ctx, table.dialog, [...at, 'dialog'], common.id);
+  if (!dialogs) ok = false;
+  const answered = new Set(rawActions.filter((a) => a.dialog !== undefined).map((a) => a.id));
   const ids = rawActions.map((a) => a.id).filter((id): id is string => typeof id === 'string');
 
   // the record is visible to the actions (as it is when the table starts) and to everything after
@@ -98,6 +100,7 @@ export function compileActions(
   for (const s of compiled) {
     if (s.kind !== 'command') continue;
     const { when, ...step } = s;
+    if (dialogs && !answered.has(step.id)) step.dialogs = dialogs;
     actions.push({ step, ...(when ? { when } : {}) });
   }
   if (actions.length !== rawActions.length) ok = false;
