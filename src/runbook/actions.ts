@@ -127,26 +127,23 @@ export function compileActions(
   const written = actions.map((a) => a.step.id);
   const orderSource = order?.source ?? `[${written.map((id) => `'${id}'`).join(', ')}]`;
 
-  const items = made(
-    orderSource,
-    [...(order?.refs ?? []), ...actions.flatMap((a) => a.when?.refs ?? [])],
-    (scope) => {
-      const wanted = order ? order.evaluate(scope) : written;
-      const list = Array.isArray(wanted) ? wanted : [];
-      for (const id of list) {
-        if (typeof id !== 'string' || !written.includes(id))
-          throw new RunbookError(
-            'E_STEP_FAILED',
-            `order \`${orderSource}\` of action table ${common.id} gives ${typeof id === 'string' ? `'${id}'` : formatValue(id)}, which is not one of its actions (${written.join(', ')})`,
-            { hint: 'give the ids of the actions under `try:`' },
-          );
-      }
-      return [...new Set(list as string[])].filter((id) => {
-        const when = actions.find((a) => a.step.id === id)!.when;
-        return when === undefined || when.evaluate(scope) === true;
-      });
-    },
-  );
+  // an action's `when` is judged here, but read as a condition of that action only (the `act` branch)
+  const items = made(orderSource, [...(order?.refs ?? [])], (scope) => {
+    const wanted = order ? order.evaluate(scope) : written;
+    const list = Array.isArray(wanted) ? wanted : [];
+    for (const id of list) {
+      if (typeof id !== 'string' || !written.includes(id))
+        throw new RunbookError(
+          'E_STEP_FAILED',
+          `order \`${orderSource}\` of action table ${common.id} gives ${typeof id === 'string' ? `'${id}'` : formatValue(id)}, which is not one of its actions (${written.join(', ')})`,
+          { hint: 'give the ids of the actions under `try:`' },
+        );
+    }
+    return [...new Set(list as string[])].filter((id) => {
+      const when = actions.find((a) => a.step.id === id)!.when;
+      return when === undefined || when.evaluate(scope) === true;
+    });
+  });
   const fresh = made('{fixed: false, by: "", tried: [], did: []}', [], () => ({
     fixed: false,
     by: '',
@@ -159,7 +156,11 @@ export function compileActions(
     ...sub('act', `the action (${written.join(', ')})`),
     kind: 'choose',
     branches: actions.map((a) => ({
-      when: made(`${loop} == '${a.step.id}'`, [loop], (scope) => scope[loop] === a.step.id),
+      when: made(
+        `${loop} == '${a.step.id}'${a.when ? ` (its when \`${a.when.source}\` held)` : ''}`,
+        [loop, ...(a.when?.refs ?? [])],
+        (scope) => scope[loop] === a.step.id,
+      ),
       steps: [a.step],
       pos: a.step.pos,
     })),

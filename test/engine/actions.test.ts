@@ -121,6 +121,36 @@ describe('action tables', () => {
     );
   });
 
+  it("a dry run: a later table's action hinges only on what its own conditions read", async () => {
+    const two = compileRunbookSource(
+      SOURCE.replace(
+        '  - id: report',
+        `  - id: log
+    actions:
+      try:
+        - id: flap
+          when: '!skip_bounce'
+          run: clear logging
+          changes: Clears the log buffer
+        - id: again
+          when: '!fixing.fixed'
+          run: clear interface Gi2
+          changes: Bounces Gi2
+  - id: report`,
+      ),
+      'two.yaml',
+    );
+    const r = await run(two, device('none'), { mode: 'dry-run' });
+    expect(r.result.wouldRun.map((w) => [w.stepId, w.hingesOn?.stepId])).toEqual([
+      ['bounce', undefined],
+      ['reload-card', 'bounce'],
+      ['reset', 'reload-card'],
+      ['flap', undefined],
+      // it reads the first table's record, which a withheld action left unverified
+      ['again', 'reset'],
+    ]);
+  });
+
   it('asks approval per action, with its blast radius, and stops without one', async () => {
     const asked: string[] = [];
     const r = await run(book(), device('hw-module subslot 0/1 reload'), {
