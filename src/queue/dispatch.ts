@@ -77,6 +77,7 @@ export async function remoteHosts(o: RemoteHostsOptions): Promise<RemoteHosts> {
         steps: [],
         disruptive: e.disruptive,
         wouldRun: [],
+        results: [],
         ...(e.stoppedAt === undefined ? {} : { stoppedAt: e.stoppedAt }),
       });
     }

@@ -11,6 +11,8 @@
  * and streams command output, indented under its step.
  */
 import type { EngineEvent, Reporter } from '../engine/events.js';
+import type { Value } from '../expr/types.js';
+import { formatValue } from '../expr/values.js';
 import { formatClock, formatDuration, withImpact, type TextSink } from './format.js';
 import { itemLabel, notableSkip, stepLabel } from './step-label.js';
 
@@ -107,6 +109,9 @@ export function createLogReporter(opts: LogReporterOptions): Reporter {
             `${nameOf(e.host, e.key, e.stepId)}: ${e.hingesOn ? `may run (if step ${e.hingesOn.stepId} does not recover)` : 'would run'}: ${withImpact(e.command, e.impact)}`,
           );
         return;
+      case 'result':
+        if (verbose) line(e, `${nameOf(e.host, e.key, e.stepId)}: result: ${resultText(e.fields)}`);
+        return;
       case 'reconnecting':
         if (!quiet) line(e, `${e.key}: reconnecting (attempt ${e.attempt}) in ${formatDuration(e.delayMs)}`);
         return;
@@ -182,4 +187,11 @@ function indentOutput(output: string, exitCode: number | undefined): string {
   const lines = output.replace(/\r\n?/gu, '\n').replace(/\n+$/u, '').split('\n');
   const body = output.trim() === '' ? '' : lines.map((l) => `${OUTPUT_INDENT}${l}\n`).join('');
   return exitCode !== undefined && exitCode !== 0 ? `${body}${OUTPUT_INDENT}(exit ${exitCode})\n` : body;
+}
+
+/** `peer=10.0.0.1 kind=sdwan` for the verbose log. */
+function resultText(fields: Record<string, Value>): string {
+  return Object.entries(fields)
+    .map(([k, v]) => `${k}=${formatValue(v)}`)
+    .join(' ');
 }

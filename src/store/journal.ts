@@ -84,6 +84,8 @@ export type JournalRecord =
       evidence: Evidence[];
       hingesOn?: HingesOn;
     }
+  /** A row of the host's results table (a step's `result:`), written before the step's end. */
+  | { type: 'result'; at: number; key: string; stepId: string; fields: Record<string, Value> }
   | {
       type: 'step-end';
       at: number;
@@ -118,6 +120,7 @@ const RECORD_TYPES: ReadonlySet<string> = new Set<JournalRecordType>([
   'approval',
   'would-run',
   'output',
+  'result',
   'step-end',
   'host-end',
 ]);
@@ -158,7 +161,7 @@ export class Journal {
 
   /**
    * An event listener that journals what resume, `runbook runs` and reports need: host and step
-   * starts and ends, approvals, disruptive commands sent, would-run items and command output.
+   * starts and ends, approvals, disruptive commands sent, would-run items, result rows and command output.
    * Live-only events (connecting, retry waits, approval questions, reconnects) are not journaled.
    */
   listener(): (e: EngineEvent) => void {
@@ -199,6 +202,10 @@ export function toRecord(e: EngineEvent): JournalRecord | undefined {
     case 'would-run': {
       const { kind: _kind, host: _host, ...rest } = e;
       return { type: 'would-run', ...rest };
+    }
+    case 'result': {
+      const { kind: _kind, host: _host, ...rest } = e;
+      return { type: 'result', ...rest };
     }
     case 'step-end': {
       const { kind: _kind, host: _host, ...rest } = e;
@@ -261,6 +268,10 @@ export function recordToEvent(host: string, rec: JournalRecord): EngineEvent {
     case 'output': {
       const { type: _t, ...rest } = rec;
       return { kind: 'command-output', host, ...rest };
+    }
+    case 'result': {
+      const { type: _t, ...rest } = rec;
+      return { kind: 'result', host, ...rest };
     }
     case 'step-end': {
       const { type: _t, ...rest } = rec;

@@ -3,9 +3,8 @@
  * Records are replayed in order, so a journal that was already resumed (several host-start ...
  * host-end sessions) gives the state after the last one.
  */
-import type { HostOutcome, StepOutcome } from '../engine/events.js';
+import type { HostOutcome } from '../engine/events.js';
 import { inDoubtSteps, timelineOf, type HostTimeline, type InDoubtStep } from '../engine/timeline.js';
-import type { Value } from '../expr/types.js';
 import { recordToEvent, type JournalProblem, type JournalRecord } from './journal.js';
 import type { CheckedJournal } from './types.js';
 
@@ -16,8 +15,11 @@ export interface ResumeState {
   finished: boolean;
   /** Outcome of the last host-end, if any. */
   outcome?: HostOutcome;
-  /** Steps that ended, by key, with the scope after them (secrets redacted) and their outcome. */
-  completed: Map<string, { scope: Record<string, Value>; outcome: StepOutcome }>;
+  /**
+   * Steps that ended, by key, with the scope after them (secrets redacted), their outcome, and the
+   * result rows they and their inner steps recorded.
+   */
+  completed: HostTimeline['done'];
   /** Keys of disruptive steps that started and never ended. */
   inDoubt: Set<string>;
   /** Details of the in-doubt steps, by key. */

@@ -128,11 +128,20 @@ export function storeContract(name: string, backend: Backend): void {
           captures: { n: BigInt(i), big: 2n ** 70n },
           scope: { peers: ['10.0.0.1'], inf: Number.POSITIVE_INFINITY },
         });
+      const row = { peer: '10.0.0.1', did: ['clear-sa'], n: 2n ** 70n, ok: true, none: null };
+      j.append({ type: 'result', at: 52, key: 'per-peer[0]', stepId: 'per-peer', fields: row });
       await j.flush();
       const other = await twin();
       const records = await (await other.openRun(run.meta.id)).readJournal('edge/2');
-      expect(records).toHaveLength(51);
-      expect(records.map((r) => r.at)).toEqual(Array.from({ length: 51 }, (_, i) => i + 1));
+      expect(records).toHaveLength(52);
+      expect(records.map((r) => r.at)).toEqual(Array.from({ length: 52 }, (_, i) => i + 1));
+      expect(records[51]).toEqual({
+        type: 'result',
+        at: 52,
+        key: 'per-peer[0]',
+        stepId: 'per-peer',
+        fields: row,
+      });
       const last = records[50]!;
       expect(last.type === 'step-end' && last.captures).toEqual({ n: 49n, big: 2n ** 70n });
       expect(last.type === 'step-end' && last.scope.inf).toBe(Number.POSITIVE_INFINITY);
