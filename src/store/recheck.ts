@@ -50,8 +50,11 @@ function checkDecl(type: DeclType, value: unknown, what: string): void {
       if (value === null && type.nullable) return;
       if (value === null || typeof value !== 'object' || Array.isArray(value))
         throw new RunbookError('E_VAR_INVALID', `${what}: ${quoteForMessage(value)} is not a record`);
-      for (const [k, t] of Object.entries(type.fields))
-        checkDecl(t, (value as Record<string, unknown>)[k] ?? null, `${what}.${k}`);
+      // a field may be absent (a default record's, an empty TextFSM column typed other than string)
+      for (const [k, t] of Object.entries(type.fields)) {
+        const field = (value as Record<string, unknown>)[k];
+        if (field !== undefined) checkDecl(t, field, `${what}.${k}`);
+      }
       return;
     }
   }
