@@ -41,6 +41,7 @@ export interface CompileCtx {
 export type Common = {
   id: string;
   name: string;
+  title?: Template;
   description?: string;
   when?: CompiledExpr;
   timeoutMs?: number;

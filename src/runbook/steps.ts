@@ -76,6 +76,10 @@ function compileStep(ctx: CompileCtx, raw: unknown, path: DocPath): Step | undef
     pos: doc.valuePos(path),
   };
   if (typeof raw.description === 'string') common.description = raw.description;
+  if (typeof raw.name === 'string' && raw.name.includes('{{')) {
+    const title = template(ctx, raw.name, [...path, 'name']);
+    if (title) common.title = title;
+  }
   const when = raw.when === undefined ? undefined : expr(ctx, raw.when as string, [...path, 'when'], 'bool');
   if (when) common.when = when;
   if (raw.timeout !== undefined) {
