@@ -15,7 +15,8 @@ function declaredTypes(runbook: Runbook): Map<string, (v: unknown, what: string)
   const out = new Map<string, (v: unknown, what: string) => void>();
   for (const d of runbook.vars) {
     if (d.secret) continue;
-    out.set(d.name, (v) => void checkVarValue(d, v));
+    // null: an optional var without a value (a part's parameter named like it restores it so)
+    out.set(d.name, (v) => void (v === null && !d.required ? null : checkVarValue(d, v)));
   }
   const visit = (steps: readonly Step[]): void => {
     for (const s of steps) {

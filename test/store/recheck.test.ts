@@ -8,6 +8,8 @@ const book = () =>
     `
 runbook: sa
 platform: cisco-iosxe
+vars:
+  peer: {type: ipv4}
 steps:
   - id: sa
     run: show crypto ipsec sa peer 10.0.0.1
@@ -23,6 +25,11 @@ const restored = (scope: Record<string, unknown>) =>
 describe('recheckRestored', () => {
   it('accepts a record whose columns are absent (a default record, an empty column)', () => {
     expect(() => recheckRestored(book(), 'edge1', restored({ sa0: { pkts_encaps: 0n } }))).not.toThrow();
+  });
+
+  it('accepts an optional var without a value (null), refuses one that is not its type', () => {
+    expect(() => recheckRestored(book(), 'edge1', restored({ peer: null }))).not.toThrow();
+    expect(() => recheckRestored(book(), 'edge1', restored({ peer: '10.0.0.1; reload' }))).toThrow(/peer/);
   });
 
   it('refuses a value that no longer fits its column', () => {
