@@ -5,6 +5,10 @@
  * a journal's `flush()` waits until its last record is written, `commandsDurable()` until its last
  * disruptive-command record is. Write errors surface from those waits. Records are stored with the
  * lossless codec.
+ *
+ * The same writer carries a worker's live events (`appendLive`: progress the operator's exec shows,
+ * e.g. `connecting`), as rows marked `live` in the same ordered stream (migration 002): journal
+ * readers skip them, the exec reads both in commit order.
  */
 import type pg from 'pg';
 import type { Reporter } from '../engine/events.js';
@@ -17,7 +21,8 @@ interface Pending {
   seq: number;
   runId: string;
   host: string;
-  record: JournalRecord;
+  record: unknown;
+  live: boolean;
 }
 
 /** The one writer of a store instance's journal rows. */
@@ -33,8 +38,22 @@ export class JournalWriter {
 
   /** Queue a record; returns its number. */
   append(runId: string, host: string, record: JournalRecord): number {
+    return this.push(runId, host, record, false);
+  }
+
+  /** Queue a live event (progress only, not part of the host's journal); returns its number. */
+  appendLive(runId: string, host: string, event: object): number {
+    return this.push(runId, host, event, true);
+  }
+
+  /** Resolves once everything queued so far was written (errors are left to the journals' waits). */
+  async idle(): Promise<void> {
+    await this.until(this.next - 1).catch(() => undefined);
+  }
+
+  private push(runId: string, host: string, record: unknown, live: boolean): number {
     const seq = this.next++;
-    this.queue.push({ seq, runId, host, record });
+    this.queue.push({ seq, runId, host, record, live });
     this.writing ??= this.drain();
     return seq;
   }
@@ -51,13 +70,15 @@ export class JournalWriter {
         const batch = this.queue.splice(0, 2000);
         try {
           await this.pool.query(
-            `INSERT INTO runbook.journal (run_id, host, record)
-             SELECT r, h, j FROM unnest($1::text[], $2::text[], $3::jsonb[]) WITH ORDINALITY AS t(r, h, j, n)
+            `INSERT INTO runbook.journal (run_id, host, record, live)
+             SELECT r, h, j, l FROM unnest($1::text[], $2::text[], $3::jsonb[], $4::boolean[])
+               WITH ORDINALITY AS t(r, h, j, l, n)
              ORDER BY n`,
             [
               batch.map((p) => p.runId),
               batch.map((p) => p.host),
               batch.map((p) => JSON.stringify(encode(p.record))),
+              batch.map((p) => p.live),
             ],
           );
         } catch (err) {
@@ -122,7 +143,7 @@ export async function readPostgresJournal(
   host: string,
 ): Promise<JournalRecord[]> {
   const r = await pool.query<{ record: unknown }>(
-    'SELECT record FROM runbook.journal WHERE run_id = $1 AND host = $2 ORDER BY seq',
+    'SELECT record FROM runbook.journal WHERE run_id = $1 AND host = $2 AND NOT live ORDER BY seq',
     [runId, host],
   );
   return r.rows.map((row) => decode(row.record) as JournalRecord);

@@ -51,6 +51,8 @@ export class PostgresStore implements Store {
   /** Every journal of this instance appends through it. */
   readonly journalWriter: JournalWriter;
   private closed = false;
+  /** Run records read by this instance (a run's meta never changes once created; a worker reads it per job). */
+  private readonly metas = new Map<string, RunMeta>();
 
   constructor(
     /** The store's pool; the queue (src/queue) shares it. */
@@ -77,6 +79,8 @@ export class PostgresStore implements Store {
   }
 
   async openRun(id: string): Promise<StoreRun> {
+    const known = this.metas.get(id);
+    if (known) return new PostgresRun(this, known);
     const r = await this.pool.query<{ meta: unknown }>('SELECT meta FROM runbook.runs WHERE id = $1', [id]);
     const row = r.rows[0];
     if (!row) {
@@ -84,7 +88,10 @@ export class PostgresStore implements Store {
         hint: `list the recorded runs with \`runbook runs --store ${this.location}\``,
       });
     }
-    return new PostgresRun(this, decode(row.meta) as RunMeta);
+    const meta = decode(row.meta) as RunMeta;
+    if (this.metas.size >= 100) this.metas.delete(this.metas.keys().next().value!);
+    this.metas.set(id, meta);
+    return new PostgresRun(this, meta);
   }
 
   async listRuns(): Promise<RunSummary[]> {
@@ -110,7 +117,10 @@ export class PostgresStore implements Store {
   }
 
   async deleteRun(id: string): Promise<void> {
+    // (the journal has no foreign key: see migration 002)
+    await this.pool.query('DELETE FROM runbook.journal WHERE run_id = $1', [id]);
     await this.pool.query('DELETE FROM runbook.runs WHERE id = $1', [id]);
+    this.metas.delete(id);
   }
 
   lockHost(host: string, runId: string): Promise<StoreLock> {
@@ -165,7 +175,7 @@ class PostgresRun implements StoreRun {
 
   async status() {
     const r = await this.store.pool.query<{ host: string; record: unknown }>(
-      'SELECT host, record FROM runbook.journal WHERE run_id = $1 ORDER BY seq',
+      'SELECT host, record FROM runbook.journal WHERE run_id = $1 AND NOT live ORDER BY seq',
       [this.meta.id],
     );
     const byHost = new Map<string, JournalRecord[]>();

@@ -91,7 +91,10 @@ describe.skipIf(!enabled)('runbook worker: signals', () => {
         expect(code, exec.stderr()).toBe(0);
         expect(doc.hosts.filter((h) => h.outcome !== 'ok').map((h) => h.host)).toEqual([]);
         expect(f.lab.routers.filter((r) => !recovered(r)).map((r) => r.name)).toEqual([]);
-        expect(await checkNoFinishedStepResent(url, doc.runId, f)).toBeGreaterThan(0);
+        expect(a.stderr()).toMatch(/: handed back$/m);
+        expect(await checkNoFinishedStepResent(url, doc.runId, f), a.stderr() + b.stderr()).toBeGreaterThan(
+          0,
+        );
       } finally {
         await Promise.all(workers.map(stopWorker));
         await f.close();

@@ -3,8 +3,9 @@
  * released migration is never edited (a fix is a new migration).
  */
 import { MIGRATION_001 } from './001-initial.js';
+import { MIGRATION_002 } from './002-one-stream.js';
 
-export const MIGRATIONS: readonly string[] = [MIGRATION_001];
+export const MIGRATIONS: readonly string[] = [MIGRATION_001, MIGRATION_002];
 
 /** The schema version this build writes and reads. */
 export const SCHEMA_VERSION = MIGRATIONS.length;
