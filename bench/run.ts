@@ -350,6 +350,7 @@ async function distributedBench(a: Args, outFile: string | undefined): Promise<n
     }).catch((err: unknown) => ({
       n: a.distN,
       workers: a.distWorkers,
+      load: {},
       failures: [err instanceof Error ? err.message : String(err)],
     }));
   } finally {

@@ -15,6 +15,8 @@ import { abortableSleep } from '../sleep.js';
 import type { PostgresStore } from '../store/postgres.js';
 import type { ApprovalRecord, StoreRun } from '../store/types.js';
 import { randomUUID } from 'node:crypto';
+import type PgBoss from 'pg-boss';
+import type pg from 'pg';
 import {
   deadJobs,
   DEFAULT_GROUP,
@@ -65,6 +67,9 @@ export async function remoteHosts(o: RemoteHostsOptions): Promise<RemoteHosts> {
   const boss = await startBoss({ pool: o.store.pool });
   // a resumed run was maybe stopped by Ctrl-C: its hosts may run again
   await clearStop(o.store.pool, o.run.meta.id);
+  // jobs an earlier session of the run left queued (it was stopped, or died) would run its hosts
+  // a second time beside this session's jobs
+  await cancelQueued(boss, o.store.pool, o.run.meta.id);
   const visibilityS = o.visibilityS ?? DEFAULT_VISIBILITY_S;
   const runId = o.run.meta.id;
   const waiting = new Map<string, Waiter>();
@@ -228,9 +233,22 @@ export async function remoteHosts(o: RemoteHostsOptions): Promise<RemoteHosts> {
     async close() {
       closed.abort();
       await poller;
+      // hosts not started yet stay unstarted (resume queues them again)
+      await cancelQueued(boss, o.store.pool, runId).catch(() => undefined);
       for (const w of waiting.values())
         w.reject(new RunbookError('E_INTERNAL', 'the dispatcher closed while hosts were running'));
       await boss.stop({ graceful: false, wait: true, close: false }).catch(() => undefined);
     },
   };
+}
+
+/** Cancel the run's jobs no worker has taken yet (read from pg-boss's table, cancelled through its API). */
+async function cancelQueued(boss: PgBoss, pool: pg.Pool, runId: string): Promise<void> {
+  const r = await pool.query<{ name: string; ids: string[] }>(
+    `SELECT name, array_agg(id::text) AS ids FROM pgboss.job
+     WHERE name LIKE 'runbook-hosts.%' AND data->>'runId' = $1 AND state IN ('created', 'retry')
+     GROUP BY name`,
+    [runId],
+  );
+  for (const row of r.rows) await boss.cancel(row.name, row.ids);
 }

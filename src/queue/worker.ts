@@ -40,6 +40,7 @@ import { resumeState } from '../store/resume.js';
 import type { RunMeta } from '../store/runs.js';
 import type { Transport } from '../transport/types.js';
 import { storeApprover } from './approver.js';
+import { encode } from '../store/codec.js';
 import { toRecord } from '../store/journal.js';
 import { ensureQueue, JOBS_CHANNEL, startBoss, touch, DEFAULT_VISIBILITY_S, type HostJob } from './boss.js';
 import { disruptiveBlocked, stoppedRuns, stopRequested, type QueueEvent } from './events.js';
@@ -108,6 +109,7 @@ async function serve(o: WorkerOptions, boss: PgBoss): Promise<WorkerStats> {
   const me = `${hostname()}:${process.pid}`;
   const log = o.log ?? (() => undefined);
   const runbooks = new Map<string, Promise<Runbook>>();
+  const transportsMade = new Map<string, ReturnType<TransportFactory>>();
   const active = new Set<Promise<void>>();
   const running = new Map<string, { runId: string; onStop(): void }>();
   const health = storeHealth(me, o.store.location, log);
@@ -140,6 +142,7 @@ async function serve(o: WorkerOptions, boss: PgBoss): Promise<WorkerStats> {
         me,
         log,
         runbooks,
+        transportsMade,
         hold: (onStop) => {
           running.set(job.id, { runId: job.data.runId, onStop });
           o.running?.add(what);
@@ -305,6 +308,8 @@ async function reportEnd(
 
 interface JobContext extends WorkerOptions {
   job: PgBoss.Job<HostJob>;
+  /** Transport factories made for a runbook and its vars (connection flags are read once, not per host). */
+  transportsMade: Map<string, ReturnType<TransportFactory>>;
   me: string;
   log: (line: string) => void;
   runbooks: Map<string, Promise<Runbook>>;
@@ -342,7 +347,7 @@ async function runJob(c: JobContext): Promise<'done' | 'handed-back'> {
       const secret = c.secretVars?.(runbook) ?? { runbook, vars: {} };
       runbook = secret.runbook;
       vars = recordedVars(runbook, meta, secret.vars);
-      transport = await c.transports({ runbook, vars });
+      transport = await transportsOnce(c, runbook, vars);
     } catch (err) {
       // this worker cannot run the host (its runbook differs, a secret it was not given): an outcome
       if (err instanceof RunbookError)
@@ -423,6 +428,22 @@ async function runJob(c: JobContext): Promise<'done' | 'handed-back'> {
     await run.close().catch(() => undefined);
     await writer.idle();
   }
+}
+
+function transportsOnce(
+  c: JobContext,
+  runbook: Runbook,
+  vars: Record<string, Value>,
+): ReturnType<TransportFactory> {
+  const key = `${runbook.contentHash}|${JSON.stringify(encode(vars))}`;
+  let p = c.transportsMade.get(key);
+  if (!p) {
+    p = c.transports({ runbook, vars });
+    p.catch(() => c.transportsMade.delete(key));
+    if (c.transportsMade.size >= 20) c.transportsMade.delete(c.transportsMade.keys().next().value!);
+    c.transportsMade.set(key, p);
+  }
+  return p;
 }
 
 function loadRunbookOnce(cache: Map<string, Promise<Runbook>>, meta: RunMeta): Promise<Runbook> {

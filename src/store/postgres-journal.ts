@@ -69,17 +69,12 @@ export class JournalWriter {
       while (this.queue.length > 0) {
         const batch = this.queue.splice(0, 2000);
         try {
+          // one JSON parameter for the batch: one stringify here, one parse there, in order (n)
           await this.pool.query(
             `INSERT INTO runbook.journal (run_id, host, record, live)
-             SELECT r, h, j, l FROM unnest($1::text[], $2::text[], $3::jsonb[], $4::boolean[])
-               WITH ORDINALITY AS t(r, h, j, l, n)
-             ORDER BY n`,
-            [
-              batch.map((p) => p.runId),
-              batch.map((p) => p.host),
-              batch.map((p) => JSON.stringify(encode(p.record))),
-              batch.map((p) => p.live),
-            ],
+             SELECT b->>'r', b->>'h', b->'j', (b->>'l')::boolean
+             FROM jsonb_array_elements($1::jsonb) WITH ORDINALITY AS t(b, n) ORDER BY n`,
+            [JSON.stringify(batch.map((p) => ({ r: p.runId, h: p.host, j: encode(p.record), l: p.live })))],
           );
         } catch (err) {
           this.failed.set(

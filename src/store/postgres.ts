@@ -51,8 +51,11 @@ export class PostgresStore implements Store {
   /** Every journal of this instance appends through it. */
   readonly journalWriter: JournalWriter;
   private closed = false;
-  /** Run records read by this instance (a run's meta never changes once created; a worker reads it per job). */
-  private readonly metas = new Map<string, RunMeta>();
+  /**
+   * Run records read by this instance (a run's meta never changes once created; a worker reads it
+   * per job, hundreds at once: one read serves them all).
+   */
+  private readonly metas = new Map<string, Promise<RunMeta>>();
 
   constructor(
     /** The store's pool; the queue (src/queue) shares it. */
@@ -79,8 +82,17 @@ export class PostgresStore implements Store {
   }
 
   async openRun(id: string): Promise<StoreRun> {
-    const known = this.metas.get(id);
-    if (known) return new PostgresRun(this, known);
+    let meta = this.metas.get(id);
+    if (!meta) {
+      meta = this.readMeta(id);
+      meta.catch(() => this.metas.delete(id));
+      if (this.metas.size >= 100) this.metas.delete(this.metas.keys().next().value!);
+      this.metas.set(id, meta);
+    }
+    return new PostgresRun(this, await meta);
+  }
+
+  private async readMeta(id: string): Promise<RunMeta> {
     const r = await this.pool.query<{ meta: unknown }>('SELECT meta FROM runbook.runs WHERE id = $1', [id]);
     const row = r.rows[0];
     if (!row) {
@@ -88,10 +100,7 @@ export class PostgresStore implements Store {
         hint: `list the recorded runs with \`runbook runs --store ${this.location}\``,
       });
     }
-    const meta = decode(row.meta) as RunMeta;
-    if (this.metas.size >= 100) this.metas.delete(this.metas.keys().next().value!);
-    this.metas.set(id, meta);
-    return new PostgresRun(this, meta);
+    return decode(row.meta) as RunMeta;
   }
 
   async listRuns(): Promise<RunSummary[]> {
