@@ -259,30 +259,39 @@ function postgresCpuS(clusterDir: string): number | undefined {
   }
 }
 
-export function formatDistributed(r: DistributedResult, runbook: string, date: string): string {
-  const a = r.inProcess;
-  const b = r.distributed;
+export function formatDistributed(results: DistributedResult[], runbook: string, date: string): string {
   const f = (x: number | undefined, d = 2): string =>
     x === undefined || Number.isNaN(x) ? 'n/a' : x.toFixed(d);
-  const ratio = a && b ? b.wallS / a.wallS : NaN;
+  const ratio = (r: DistributedResult): number =>
+    r.inProcess && r.distributed ? r.distributed.wallS / r.inProcess.wallS : NaN;
+  const load = (l: number[] | undefined): string => (l ?? []).map((x) => x.toFixed(1)).join(' / ');
+  const workers = results[0]?.workers ?? 4;
   const lines = [
-    `## Distributed: ${runbook}, ${r.n} routers, ${r.workers} workers vs in-process`,
+    `## Distributed: ${runbook}, ${workers} workers vs in-process (\`npm run bench -- --only distributed\`)`,
     '',
-    `The same run twice on fresh labs on this machine: \`runbook exec -i INVENTORY --forks ${r.n} --yes\` in one process, then`,
-    `\`runbook exec ... --store URL --workers --forks ${r.n} --yes\` with ${r.workers} \`runbook worker --concurrency ${Math.ceil(r.n / r.workers)}\``,
-    'processes (already serving) and a throwaway PostgreSQL holding the run record, journals, locks and the pg-boss queue.',
-    `Wall = spawn to exit of the operator's exec. Both runs verified by the lab's own state. Measured ${date}.`,
+    'The same run twice per size on fresh labs on this machine: `runbook exec -i INVENTORY --forks N --yes` in one process,',
+    `then \`runbook exec ... --store URL --workers --forks N --yes\` with ${workers} \`runbook worker --concurrency N/${workers}\` processes`,
+    '(already serving) and a throwaway PostgreSQL holding the run record, journals, locks and the pg-boss queue. Wall = spawn',
+    "to exit of the operator's exec; first step = spawn to the first step started on any host; tail = last step's end to exit.",
+    "Both runs verified by the lab's own state. The machine has 2 cores shared with other sessions: the load average",
+    `(1/5/15 min) at the start of each run is given, and the wall times move with it. Measured ${date} UTC.`,
     '',
-    '| run | wall s | first step at s | after last step s | host p50 / p95 s | exec CPU s | workers CPU s | PostgreSQL CPU s | exec peak RSS MB | verified by the lab |',
-    '|---|---:|---:|---:|---:|---:|---:|---:|---:|---|',
-    `| in-process | ${f(a?.wallS)} | ${f(a?.firstStepS)} | ${f(a?.tailS)} | ${f(a?.p50S)} / ${f(a?.p95S)} | ${f(a?.cpuS)} | - | - | ${f(a?.peakRssMb, 0)} | ${a?.recovered ?? 0}/${r.n} |`,
-    `| ${r.workers} workers | ${f(b?.wallS)} | ${f(b?.firstStepS)} | ${f(b?.tailS)} | ${f(b?.p50S)} / ${f(b?.p95S)} | ${f(b?.cpuS)} | ${f(b?.workersCpuS)} | ${f(b?.pgCpuS)} | ${f(b?.peakRssMb, 0)} | ${b?.recovered ?? 0}/${r.n} |`,
-    '',
-    `Load average (1/5/15 min) at the start of each run: in-process ${(r.load.inProcess ?? []).map((x) => x.toFixed(2)).join(' / ')}, distributed ${(r.load.distributed ?? []).map((x) => x.toFixed(2)).join(' / ')} (2 cores, shared).`,
-    '',
-    `Target: distributed wall time within 1.3x of in-process: **${f(ratio)}x** — ${ratio <= 1.3 ? 'met' : 'NOT met'}`,
-    ...(r.failures.length > 0 ? ['', `Failures: ${r.failures.join('; ')}`] : []),
-    '',
+    '| N | run | load | wall s | first step s | tail s | host p50 / p95 s | exec CPU s | workers CPU s | PostgreSQL CPU s | verified by the lab |',
+    '|---:|---|---|---:|---:|---:|---:|---:|---:|---:|---|',
   ];
+  for (const r of results) {
+    const a = r.inProcess;
+    const b = r.distributed;
+    lines.push(
+      `| ${r.n} | in-process | ${load(r.load.inProcess)} | ${f(a?.wallS)} | ${f(a?.firstStepS)} | ${f(a?.tailS)} | ${f(a?.p50S)} / ${f(a?.p95S)} | ${f(a?.cpuS)} | - | - | ${a?.recovered ?? 0}/${r.n} |`,
+      `| ${r.n} | ${r.workers} workers | ${load(r.load.distributed)} | ${f(b?.wallS)} | ${f(b?.firstStepS)} | ${f(b?.tailS)} | ${f(b?.p50S)} / ${f(b?.p95S)} | ${f(b?.cpuS)} | ${f(b?.workersCpuS)} | ${f(b?.pgCpuS)} | ${b?.recovered ?? 0}/${r.n} |`,
+    );
+  }
+  lines.push('');
+  for (const r of results)
+    lines.push(
+      `- N=${r.n}: distributed wall time ${f(ratio(r))}x in-process (target within 1.3x): ${ratio(r) <= 1.3 ? 'met' : 'NOT met'}${r.failures.length > 0 ? `; failures: ${r.failures.join('; ')}` : ''}`,
+    );
+  lines.push('');
   return lines.join('\n');
 }

@@ -23,6 +23,7 @@
  * - Nothing fails silently: a store that cannot be reached (the fetch loop, renewals) is logged once
  *   when it goes and once when it is back; an error while running a job is logged with its host.
  */
+import { setMaxListeners } from 'node:events';
 import { hostname } from 'node:os';
 import type PgBoss from 'pg-boss';
 import type pg from 'pg';
@@ -104,6 +105,8 @@ export async function runWorker(o: WorkerOptions): Promise<WorkerStats> {
 }
 
 async function serve(o: WorkerOptions, boss: PgBoss): Promise<WorkerStats> {
+  // every running host listens on the worker's signal
+  setMaxListeners((o.concurrency ?? 4) + 20, o.signal);
   const name = await ensureQueue(boss, o.group, DEFAULT_VISIBILITY_S);
   const stats: WorkerStats = { completed: 0, handedBack: 0 };
   const me = `${hostname()}:${process.pid}`;
@@ -354,6 +357,8 @@ async function runJob(c: JobContext): Promise<'done' | 'handed-back'> {
         return await end('failed', `worker ${c.me}: ${err.message}${err.hint ? ` (${err.hint})` : ''}`);
       throw err;
     }
+    // told to stop meanwhile: give it back before it starts
+    if (c.signal.aborted) return 'handed-back';
     c.log(`${runId} ${host}: ${st.started ? 'resuming' : 'starting'}`);
 
     // stop between steps on SIGTERM (hand the job back) or the run's stop request (Ctrl-C)

@@ -187,12 +187,14 @@ describe.skipIf(!enabled)('the worker and pg-boss', () => {
         w.lines.some((l) => /lost the store .*queue_lost/.test(l)) ? true : undefined,
       );
       // it reconnects by itself: a job queued now is run (here: failed as an outcome, no runbook file)
-      const run = await createRun(store, '/nonexistent/runbook.yaml', 'h');
-      await enqueueHosts(
-        w.boss,
-        store.pool,
-        [{ id: randomUUID(), group: 'test', job: hostJob(run.meta.id) }],
-        60,
+      // (this test's own connections were cut too: the first query on one may fail)
+      const run = await until('the store to answer the test', () =>
+        createRun(store, '/nonexistent/runbook.yaml', 'h').catch(() => undefined),
+      );
+      await until('the job to be queued', () =>
+        enqueueHosts(w.boss, store.pool, [{ id: randomUUID(), group: 'test', job: hostJob(run.meta.id) }], 60)
+          .then(() => true)
+          .catch(() => undefined),
       );
       const end = await until('the host-end', async () => (await ends(store, run.meta.id, w.cursor))[0]);
       expect(end.outcome).toBe('failed');
