@@ -10,11 +10,13 @@ import {
   chmodSync,
   closeSync,
   constants,
+  existsSync,
   fchmodSync,
   fsyncSync,
   mkdirSync,
   openSync,
   renameSync,
+  rmdirSync,
   statfsSync,
   unlinkSync,
   writeSync,
@@ -40,8 +42,29 @@ export function ensurePrivateDir(dir: string, role: FileRole = 'state directory'
       if (d === first || dirname(d) === d) break;
     }
   } catch (err) {
-    throw fileError(err, dir, role);
+    throw fileError(realMkdirError(err, dir), dir, role);
   }
+}
+
+/**
+ * Recursive mkdir reports ENOENT where a plain one says why (EROFS on a read-only file system):
+ * the error of creating the first missing directory under the deepest existing one.
+ */
+function realMkdirError(err: unknown, dir: string): unknown {
+  if ((err as NodeJS.ErrnoException | undefined)?.code !== 'ENOENT') return err;
+  let missing = dir;
+  for (let d = dirname(dir); d !== missing; missing = d, d = dirname(d)) {
+    if (existsSync(d)) {
+      try {
+        mkdirSync(missing, { mode: 0o700 });
+        rmdirSync(missing);
+      } catch (real) {
+        return real;
+      }
+      break;
+    }
+  }
+  return err;
 }
 
 /** Free space a run needs to start: its record and the first journal records (1 MiB). */

@@ -3,7 +3,7 @@
  * close cleanly and exit 0. Prints, per router, its address, credentials, host-key fingerprint and
  * a ready `ssh` command line.
  */
-import type { Command } from 'commander';
+import { Option, type Command } from 'commander';
 import { RunbookError } from '../errors.js';
 import type { Lab, LabOptions } from '../lab/index.js';
 import type { LabSyslog } from '../lab/syslog.js';
@@ -54,9 +54,11 @@ export function register(program: Command): void {
     )
     .option('--drop-on-control-clear', '`clear sdwan control connections` drops the SSH session')
     .option('--bfd-delay <ms>', 'delay before BFD comes up after a fix, in ms', '3000')
-    .option(
-      '--device <file>',
-      'serve this mock device model or cassette (YAML/JSON, see docs/testing.md) instead of the scenarios',
+    .addOption(
+      new Option(
+        '--device <file>',
+        'serve this mock device model or cassette (YAML/JSON, see docs/testing.md) instead of the scenarios',
+      ).conflicts('scenario'),
     )
     .option(
       '--address-per-router',

@@ -159,7 +159,7 @@ async function resumeRun(
   const [
     { loadRunbook },
     { storeFlag },
-    { resumeState },
+    { resumeStateChecked },
     { isPlatformName },
     { runSession },
     { connectionFromFlags },
@@ -235,8 +235,13 @@ async function resumeRun(
   const finished: string[] = [];
   const notes: string[] = [];
   for (const t of meta.targets) {
-    // the store refuses a journal it cannot trust (checksums, missing after start: E_RUN_CORRUPT)
-    const st = resumeState(await run.readJournal(t.name), t.name);
+    // damaged records are left out and their step put in doubt; a journal missing or emptied
+    // after its host started is refused (E_RUN_CORRUPT)
+    const st = resumeStateChecked(t.name, await run.readJournalChecked(t.name));
+    for (const d of st.damage)
+      notes.push(
+        `${t.name}: damaged journal record left out: ${d.message}; ${d.inDoubt ? `step ${d.inDoubt} is put in doubt` : 'no unfinished step depends on it'}`,
+      );
     recheckRestored(runbook, t.name, st.completed);
     if (st.finished) {
       finished.push(`${t.name} (${st.outcome})`);
@@ -256,8 +261,12 @@ async function resumeRun(
     if (st.started) restore.set(t.name, { completed: st.completed, inDoubt: st.inDoubt });
     for (const d of st.inDoubtSteps.values()) {
       const sent = d.commandsSent.map((c) => `\`${c}\``).join(', ');
+      const what =
+        d.startedAt > 0 && sent
+          ? `it started at ${new Date(d.startedAt).toISOString()} and sent ${sent} but never finished`
+          : 'its journal records are damaged or cut off, so whether it sent its command is not known';
       notes.push(
-        `${t.name}: step ${d.key} is IN DOUBT: it started at ${new Date(d.startedAt).toISOString()} and sent ${sent} but never finished, so it may already have changed the device; ` +
+        `${t.name}: step ${d.key} is IN DOUBT: ${what}, so it may already have changed the device; ` +
           (flags.yes
             ? 'running it again (--yes)'
             : 'it runs again only when approved (answer the prompt, or resume with --yes)'),

@@ -12,6 +12,7 @@ import { stringifyJson } from '../report/json.js';
 import { formatDuration, withImpact } from '../report/format.js';
 import { approvalHow, approvalVerdict, endpointText, operatorText } from '../report/change.js';
 import { wouldRunLabel } from '../report/rollup.js';
+import { formatResultsText, resultRows, resultsTable, type ResultRows } from '../report/results-table.js';
 import { RunbookError } from '../errors.js';
 import { journalTimeline } from '../store/resume.js';
 import {
@@ -145,6 +146,9 @@ export interface HostView {
   approvals: TimelineApproval[];
   /** Dry run: what would run (or may run, `hingesOn`), with the evidence. */
   wouldRun: TimelineWouldRun[];
+  /** The host's results table (steps' `result:` rows, as `--json` of exec gives them). */
+  results: ResultRows['results'];
+  resultColumns: string[];
 }
 
 export interface RunView {
@@ -167,6 +171,7 @@ export async function buildRunView(handle: StoreRun): Promise<RunView> {
       steps: stepsWithDoubt(tl).map(stepView),
       approvals: tl.approvals.map((a) => ({ ...a })),
       wouldRun: tl.wouldRun.map((w) => ({ ...w })),
+      ...resultRows(tl.results),
     };
     if (tl.durationMs !== undefined) view.durationMs = tl.durationMs;
     if (tl.phase === 'ended' || tl.message) view.message = tl.message;
@@ -238,6 +243,8 @@ export function formatRunView(view: RunView, storeFlag: string): string {
     out.push(
       `${h.host}: ${h.state}${where}${dur}${resumed}${h.message ? `: ${h.message.split('\n')[0]}` : ''}`,
     );
+    const results = resultsTable(h);
+    if (results) out.push('  results:', ...formatResultsText(results, '    ', Infinity));
     if (h.steps.length === 0) out.push('  (no steps recorded)');
     let session = 1;
     const keyWidth = Math.max(...h.steps.map((s) => s.key.length), 0);

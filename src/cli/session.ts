@@ -27,6 +27,7 @@ import { getProfile } from '../platforms/index.js';
 import { openConnection, type ConnectionOptions } from './connection.js';
 import { askLine } from '../report/ask.js';
 import { changesWouldRun } from '../report/rollup.js';
+import { explainStateFailure } from './state-failure.js';
 
 export interface SessionOptions extends FleetSettings {
   runbook: Runbook;
@@ -155,6 +156,13 @@ export async function runSession(o: SessionOptions): Promise<ExitCode> {
       ...(o.restore ? { restore: o.restore } : {}),
       ...(reconnectDelaysMs ? { reconnectDelaysMs } : {}),
       secrets: o.connection.secrets,
+    });
+  } catch (err) {
+    // a full or read-only state dir part-way: which steps are in doubt, and how to resume
+    throw await explainStateFailure(err, {
+      run: o.run,
+      hosts: o.targets.map((t) => t.name),
+      resumeCommand: o.resumeCommand,
     });
   } finally {
     interrupts.dispose();

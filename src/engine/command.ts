@@ -8,7 +8,7 @@ import { RunbookError } from '../errors.js';
 import type { Value } from '../expr/types.js';
 import { formatValue } from '../expr/values.js';
 import { runCapturesBounded } from '../match/capture.js';
-import { evaluateExpect } from '../match/expect.js';
+import { evaluateExpectBounded } from '../match/expect.js';
 import { findDeviceError } from '../platforms/index.js';
 import type { CommandStep } from '../runbook/model.js';
 import { commandPolicy } from './policy.js';
@@ -321,13 +321,14 @@ async function judge(
     attempt: BigInt(attempt),
   };
   const matched: string[] = [];
+  // regexes run off the event loop, bounded by the step's timeout (or a minute) and the hard interrupt
+  const bounds = {
+    deadlineMs: step.timeoutMs ?? CAPTURE_DEADLINE_MS,
+    ...(ctx.opts.commandSignal ? { signal: ctx.opts.commandSignal } : {}),
+  };
   try {
     if (step.captures.length) {
-      // off the event loop, bounded by the step's timeout (or a minute) and the hard interrupt
-      const got = await runCapturesBounded(step.captures, result.output, {
-        deadlineMs: step.timeoutMs ?? CAPTURE_DEADLINE_MS,
-        ...(ctx.opts.commandSignal ? { signal: ctx.opts.commandSignal } : {}),
-      });
+      const got = await runCapturesBounded(step.captures, result.output, bounds);
       for (const [name, value] of Object.entries(got.values)) {
         captures[name] = value;
         bound[name] = value;
@@ -336,7 +337,11 @@ async function judge(
       matched.push(...got.lines);
     }
     if (step.expect) {
-      const r = evaluateExpect(step.expect, { output: result.output, scope: { ...ctx.scope, ...extra } });
+      const r = await evaluateExpectBounded(
+        step.expect,
+        { output: result.output, scope: { ...ctx.scope, ...extra } },
+        bounds,
+      );
       matched.push(...r.lines);
       if (!r.ok)
         return { ok: false, error: { code: 'E_STEP_FAILED', message: `expect failed: ${r.reason}` } };

@@ -20,6 +20,7 @@ import type { ApprovalRequest, ExecutorOptions } from './options.js';
 import { applyEvent, newHostTimeline, type HostTimeline } from './timeline.js';
 import { makeRedactor, type Redactor } from './redact.js';
 import { abortableSleep } from '../sleep.js';
+import { evaluateRow, recordsAfter } from './results.js';
 
 /** Delays before each reconnect attempt after a dropped session (ms). */
 export const RECONNECT_DELAYS_MS = [1000, 2000, 5000, 10_000, 20_000];
@@ -105,6 +106,8 @@ export class RunContext {
   /** Dry-run: command steps that ran after an unsent change, by key, with that change. */
   private readonly unjudged = new Map<string, { seq: number; on: HingesOn }>();
   private lastWouldRun: { seq: number; on: HingesOn } | undefined;
+  /** Keys of steps that ended ok but whose `result:` failed, with the failure (see `resultFlow`). */
+  private readonly failedResults = new Map<string, string>();
 
   constructor(opts: ExecutorOptions) {
     this.opts = opts;
@@ -229,7 +232,24 @@ export class RunContext {
     return Date.now();
   }
 
+  /**
+   * Close a step. A step with `result:` that ended ok (or an `end` reached) records its row first
+   * (a for_each group: per iteration, i.e. when `facts.item` is given). A row that cannot be
+   * evaluated fails a step that ended ok, outside dry-run (the walk learns it from `resultFlow`);
+   * otherwise the step's message says it was not recorded. A restored step records the rows of its
+   * checkpoint again.
+   */
   stepEnd(step: Step, key: string, started: number, facts: StepEndFacts): void {
+    if (facts.outcome === 'restored') {
+      for (const row of this.opts.restore?.completed.get(key)?.results ?? [])
+        this.emit({ kind: 'result', key: row.key, stepId: row.stepId, fields: row.fields });
+    } else if (
+      step.result &&
+      recordsAfter(step.kind, facts.outcome) &&
+      (step.kind !== 'group' || !step.forEach || facts.item !== undefined)
+    ) {
+      facts = this.record(step, key, step.result, facts);
+    }
     const durationMs = Date.now() - started;
     const captures = facts.captures ?? {};
     const ev: Extract<EngineEvent, { kind: 'step-end' }> = {
@@ -249,6 +269,35 @@ export class RunContext {
     if (facts.message !== undefined) ev.message = facts.message;
     if (facts.error) ev.error = facts.error;
     this.send(this.redactor.deep(ev));
+  }
+
+  private record(
+    step: Step,
+    key: string,
+    columns: NonNullable<Step['result']>,
+    facts: StepEndFacts,
+  ): StepEndFacts {
+    try {
+      const fields = evaluateRow(step.id, columns, this.scope);
+      this.emit({ kind: 'result', key, stepId: step.id, fields });
+      return facts;
+    } catch (err) {
+      const error = errorFacts(err);
+      if (facts.outcome === 'ok' && !this.dryRun) {
+        this.failedResults.set(key, `step ${step.id} failed: ${this.redactor.text(error.message)}`);
+        return { ...facts, outcome: 'failed', error, message: error.message };
+      }
+      const note = `result not recorded: ${error.message}`;
+      return { ...facts, message: facts.message ? `${facts.message}; ${note}` : note };
+    }
+  }
+
+  /** `flow` of the step `key`, failed when its `result:` could not be recorded after it ended ok. */
+  resultFlow(key: string, flow: Flow): Flow {
+    const message = this.failedResults.get(key);
+    if (message === undefined) return flow;
+    this.failedResults.delete(key);
+    return flow.kind === 'next' ? tainted({ kind: 'failed', key, message }, flow.afterWouldRun) : flow;
   }
 
   /** Dry-run: this command step ran after the latest unsent change, so its output cannot judge it. */

@@ -114,6 +114,12 @@ export type EngineEvent =
       hingesOn?: HingesOn;
     })
   | (Base & { kind: 'reconnecting'; key: string; attempt: number; delayMs: number })
+  /**
+   * A row of the host's results table, from the `result:` of the step `key` (emitted just before its
+   * step-end). Fields in the author's column order; each a scalar or a list of scalars, secrets
+   * masked. A later row with the same key (the step run again on resume) replaces it.
+   */
+  | (Base & { kind: 'result'; key: string; stepId: string; fields: Record<string, Value> })
   | (Base & {
       kind: 'step-end';
       key: string;

@@ -105,6 +105,11 @@ export async function runHost(opts: ExecutorOptions): Promise<HostResult> {
     steps: ctx.timeline.finished.map(stepRecord),
     disruptive: [...ctx.disruptive],
     wouldRun: ctx.timeline.wouldRun.map(wouldRunRecord),
+    results: ctx.timeline.results.map((r) => ({
+      key: r.key,
+      stepId: r.stepId,
+      fields: toJson(r.fields) as Record<string, unknown>,
+    })),
   };
   if (end.stoppedAt !== undefined) result.stoppedAt = end.stoppedAt;
   if (error) result.error = ctx.redactor.deep(error);

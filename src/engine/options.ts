@@ -3,7 +3,8 @@ import type { Value } from '../expr/types.js';
 import type { Runbook } from '../runbook/model.js';
 import type { TargetHost, Transport } from '../transport/types.js';
 import type { ApprovalDecision, Evidence, HostOutcome, Reporter, StepOutcome } from './events.js';
-import type { StepRecord, WouldRun } from './records.js';
+import type { ResultRecord, StepRecord, WouldRun } from './records.js';
+import type { TimelineResult } from './timeline.js';
 
 export interface ApprovalRequest {
   host: string;
@@ -47,7 +48,11 @@ export interface ExecutorOptions {
    * with inDoubt = true.
    */
   restore?: {
-    completed: Map<string, { scope: Record<string, Value>; outcome: StepOutcome }>;
+    /** `results`: the rows the step (and the steps inside it) recorded; a restored step records them again. */
+    completed: Map<
+      string,
+      { scope: Record<string, Value>; outcome: StepOutcome; results?: readonly TimelineResult[] }
+    >;
     inDoubt: Set<string>;
   };
   /** Sleep that resolves early when the signal aborts (injected by tests). */
@@ -69,6 +74,8 @@ export interface HostResult {
   disruptive: string[];
   /** Disruptive steps a dry-run reached and did not send. */
   wouldRun: WouldRun[];
+  /** Rows of the host's results table (steps' `result:`), in the order they were recorded. */
+  results: ResultRecord[];
   /** Key of the step where the run stopped, when it did not finish. */
   stoppedAt?: string;
   /** The connection error, when the host was unreachable at open(). */

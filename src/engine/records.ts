@@ -44,3 +44,12 @@ export interface WouldRun {
   /** Set when the step may run only if this earlier would-run does not verify. */
   hingesOn?: { key: string; stepId: string; title: string; command: string };
 }
+
+/** A row of a host's results table (a step's `result:`), JSON-safe. */
+export interface ResultRecord {
+  /** Execution key of the step that recorded it, e.g. `per-peer[1]`. */
+  key: string;
+  stepId: string;
+  /** Column -> value (a scalar or a list of scalars), in the author's order. */
+  fields: Record<string, unknown>;
+}

@@ -11,6 +11,9 @@
  *   a `restored` end keeps the outcome the step really had.
  * - A disruptive step that journaled a command (written before sending) and never ended is in
  *   doubt; started again without an end, it keeps what the earlier session sent.
+ * - Results: one row per key, in the order recorded; a `step-start` drops the row its key had (the
+ *   step runs again), a `result` with a key already there replaces that row (a restored step
+ *   records its rows again). `done` keeps, per key, the rows of the step and the steps inside it.
  * - Values are as emitted: secrets were masked by the executor before any event left it.
  */
 import type { Value } from '../expr/types.js';
@@ -92,6 +95,14 @@ export interface TimelineWouldRun {
   hingesOn?: HingesOn;
 }
 
+/** A row of the host's results table: the `result:` of one execution of a step. */
+export interface TimelineResult {
+  key: string;
+  stepId: string;
+  /** Column -> value, in the author's order. */
+  fields: Record<string, Value>;
+}
+
 export type HostPhase = 'pending' | 'starting' | 'connecting' | 'connected' | 'ended';
 
 export interface HostTimeline {
@@ -119,8 +130,10 @@ export interface HostTimeline {
   stoppedAt?: string;
   /** Notable events: reconnects, declined approvals, end messages. */
   messages: string[];
-  /** Per key: the last finished outcome and the scope after it. */
-  done: Map<string, { scope: Record<string, Value>; outcome: StepOutcome }>;
+  /** Rows recorded by steps' `result:`, one per key. */
+  results: TimelineResult[];
+  /** Per key: the last finished outcome, the scope after it, and the rows it (and its inner steps) recorded. */
+  done: Map<string, { scope: Record<string, Value>; outcome: StepOutcome; results?: TimelineResult[] }>;
   /** Key of the last step that ended. */
   lastKey?: string;
   /** Open steps by key (started, not ended), with what they sent so far. */
@@ -140,6 +153,7 @@ export function newHostTimeline(host: string): HostTimeline {
     wouldRun: [],
     approvals: [],
     messages: [],
+    results: [],
     done: new Map(),
     open: new Map(),
   };
@@ -169,6 +183,7 @@ export function applyEvent(h: HostTimeline, e: EngineEvent): void {
       h.phase = 'connected';
       break;
     case 'step-start': {
+      if (h.results.length) h.results = h.results.filter((r) => r.key !== e.key);
       const step: TimelineStep = {
         key: e.key,
         stepId: e.stepId,
@@ -263,6 +278,13 @@ export function applyEvent(h: HostTimeline, e: EngineEvent): void {
         ...(e.hingesOn ? { hingesOn: e.hingesOn } : {}),
       });
       break;
+    case 'result': {
+      const row: TimelineResult = { key: e.key, stepId: e.stepId, fields: e.fields };
+      const at = h.results.findIndex((r) => r.key === e.key);
+      if (at >= 0) h.results[at] = row;
+      else h.results.push(row);
+      break;
+    }
     case 'reconnecting': {
       const s = latest(h, e.key);
       if (s) s.wait = { text: `reconnecting (attempt ${e.attempt})`, until: e.at + e.delayMs };
@@ -300,7 +322,8 @@ export function applyEvent(h: HostTimeline, e: EngineEvent): void {
       h.finished.push(s);
       const prev = h.done.get(e.key);
       const outcome = e.outcome === 'restored' && prev ? prev.outcome : e.outcome;
-      h.done.set(e.key, { scope: e.scope, outcome });
+      const rows = h.results.length ? resultsUnder(h.results, e.key) : [];
+      h.done.set(e.key, { scope: e.scope, outcome, ...(rows.length ? { results: rows } : {}) });
       h.lastKey = e.key;
       if (e.outcome === 'ended' && e.message) h.messages.push(`${e.key}: ${e.message}`);
       break;
@@ -319,6 +342,18 @@ export function applyEvent(h: HostTimeline, e: EngineEvent): void {
       throw new Error(`unhandled event ${JSON.stringify(never)}`);
     }
   }
+}
+
+/** The rows of the step `key` and of the steps inside it (`key/...`, `key[i]...`). */
+function resultsUnder(rows: readonly TimelineResult[], key: string): TimelineResult[] {
+  return rows.filter((r) => r.key === key || r.key.startsWith(`${key}/`) || r.key.startsWith(`${key}[`));
+}
+
+/** The columns of a host's results table: every row's fields, in order of first appearance. */
+export function resultColumns(rows: readonly { fields: Record<string, unknown> }[]): string[] {
+  const out = new Set<string>();
+  for (const r of rows) for (const k of Object.keys(r.fields)) out.add(k);
+  return [...out];
 }
 
 /** A disruptive step that started and never ended, having sent (journaled) a command. */

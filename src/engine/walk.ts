@@ -142,7 +142,7 @@ async function runStep(ctx: RunContext, step: Step, key: string, frame: Frame): 
       flow = runSet(ctx, step, key, started);
       break;
   }
-  return flow;
+  return ctx.resultFlow(key, flow);
 }
 
 /** Run a list inside a group-like step and close the step from the list's flow. */
@@ -238,13 +238,9 @@ async function runGroup(
           conditions: [...frame.conditions, condition],
           afterWouldRun: frame.afterWouldRun,
         };
-        const flow = await runBody(
-          ctx,
-          step,
+        const flow = ctx.resultFlow(
           iterKey,
-          iterStarted,
-          () => runSteps(ctx, step.steps, iterFrame),
-          item,
+          await runBody(ctx, step, iterKey, iterStarted, () => runSteps(ctx, step.steps, iterFrame), item),
         );
         any ||= flow.afterWouldRun === true;
         if (flow.kind !== 'next') return tainted(flow, any);

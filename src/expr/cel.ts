@@ -22,9 +22,9 @@
 import { Environment, serialize } from '@marcbachmann/cel-js';
 import type { ASTNode } from '@marcbachmann/cel-js';
 import { RunbookError } from '../errors.js';
-import { nestedQuantifier } from '../regex.js';
 import type { Value } from './types.js';
 import type { DeclType, NameDecl } from './decls.js';
+import { meterEnvironment, re2 } from './cost.js';
 import { registerListFunctions } from './functions.js';
 
 /**
@@ -96,6 +96,7 @@ export class CelBinding {
     this.decls = decls;
     this.env = new Environment({ limits: CEL_LIMITS });
     registerListFunctions(this.env);
+    meterEnvironment(this.env);
     for (const decl of decls.values()) {
       this.env.registerVariable(decl.name, this.celType(decl.type));
     }
@@ -336,23 +337,20 @@ export function declTypeOf(ast: ASTNode, decls: ReadonlyMap<string, NameDecl>): 
 }
 
 /**
- * `matches()` calls (`s.matches(re)` or `matches(s, re)`) whose pattern is a literal that may take
- * exponential time (a repeated repeat such as `(a+)+`): refused at validate time, since CEL runs on
- * the event loop and device output is not trusted to be kind.
+ * Literal patterns of `matches()` calls (already renamed by renameMatches: `nodes`) that are not
+ * valid RE2 (CEL's regex syntax: no lookarounds or backreferences): refused at validate time.
  */
-export function riskyMatchesPatterns(ast: ASTNode): { start: number; message: string }[] {
+export function invalidMatchesPatterns(nodes: readonly ASTNode[]): { start: number; message: string }[] {
   const found: { start: number; message: string }[] = [];
-  walk(ast, (node) => {
-    let pattern: ASTNode | undefined;
-    if (node.op === 'rcall' && node.args[0] === 'matches') pattern = node.args[2][0];
-    else if (node.op === 'call' && node.args[0] === 'matches') pattern = node.args[1][1];
-    if (!pattern || pattern.op !== 'value' || typeof pattern.args !== 'string') return;
-    const why = nestedQuantifier(pattern.args);
-    if (why)
-      found.push({
-        start: (pattern as { start?: number }).start ?? 0,
-        message: `the pattern of matches() may take exponential time: ${why}`,
-      });
-  });
+  for (const node of nodes) {
+    const pattern: ASTNode | undefined =
+      node.op === 'rcall' ? node.args[2][0] : node.op === 'call' ? node.args[1][1] : undefined;
+    if (!pattern || pattern.op !== 'value' || typeof pattern.args !== 'string') continue;
+    try {
+      re2(pattern.args);
+    } catch (err) {
+      found.push({ start: (pattern as { start?: number }).start ?? 0, message: (err as Error).message });
+    }
+  }
   return found;
 }

@@ -12,9 +12,11 @@ import {
   declTypeOf,
   declaredRefs,
   nameProblem,
-  riskyMatchesPatterns,
+  invalidMatchesPatterns,
   undeclaredHasFields,
+  walk,
 } from './cel.js';
+import { COST_LIMIT_CODE, celText, renameMatches, withBudget } from './cost.js';
 import { describeDeclType } from './decls.js';
 import type { CompiledCel, NameDecl } from './decls.js';
 import { didYouMean, listNames } from '../suggest.js';
@@ -103,16 +105,18 @@ export class ExprEnv {
         'expressions are CEL, e.g. size(events) > 0 && peer != "10.0.0.1"',
       );
     }
+    // matches() is RE2 (linear time), evaluated by our function: renamed before checking
+    const matchesCalls = renameMatches(parsed.ast, walk);
     const checked = parsed.check();
     if (!checked.valid && checked.error) this.failCheck(checked.error, parsed.ast, source, fail);
     for (const bad of undeclaredHasFields(parsed.ast, cel)) {
       this.failCheck({ code: 'no_such_key', summary: bad.message, node: bad.node }, parsed.ast, source, fail);
     }
-    for (const bad of riskyMatchesPatterns(parsed.ast))
+    for (const bad of invalidMatchesPatterns(matchesCalls))
       fail(
         bad.start,
         bad.message,
-        'write the inner part once, e.g. `(a+)+` -> `a+`, `(\\w+\\s?)*` -> `[\\w\\s]*`',
+        'matches() patterns are RE2: no lookarounds or backreferences; (?i) makes a pattern case-insensitive',
       );
     const type = checked.type ?? 'dyn';
     if (opts.type && !resultMatches(type, opts.type)) {
@@ -131,7 +135,8 @@ export class ExprEnv {
     const evaluate = (scope: Scope): Value => {
       let raw: unknown;
       try {
-        raw = parsed(cel.context(scope));
+        const ctx = cel.context(scope);
+        raw = withBudget(() => parsed(ctx));
       } catch (err) {
         throw evalError(err, source, pos, valuesShown(refs, secretRefs, scope));
       }
@@ -162,7 +167,7 @@ export class ExprEnv {
   ): never {
     const node = error.node as ASTNode | undefined;
     const offset = node?.start ?? error.range?.start ?? 0;
-    const summary = error.summary ?? error.message ?? 'type error';
+    const summary = celText(error.summary ?? error.message ?? 'type error');
     if (error.code === 'unknown_variable') {
       const name = node?.op === 'id' ? node.args : (/Unknown variable: (\S+)/.exec(summary)?.[1] ?? '?');
       return fail(
@@ -174,7 +179,7 @@ export class ExprEnv {
     }
     if (error.code === 'no_such_key' && node?.op === '.') {
       const [left, field] = node.args;
-      const leftText = serialize(left);
+      const leftText = celText(serialize(left));
       const fields = this.fieldsOf(leftText);
       const fieldPos = node.pos ?? offset;
       return fail(
@@ -231,7 +236,7 @@ function valuesShown(refs: readonly string[], secret: readonly string[], scope: 
 function evalError(err: unknown, source: string, pos: SourcePos, values: string): RunbookError {
   if (err instanceof RunbookError) return err;
   const e = err as { code?: string; summary?: string; message?: string; range?: { start: number } };
-  let summary = e.summary ?? e.message ?? String(err);
+  let summary = celText(e.summary ?? e.message ?? String(err));
   const at = offsetPos(pos, source, e.range?.start ?? 0);
   let hint = 'check the values the expression reads (runbook plan shows them)';
   if (e.code === 'unknown_variable') {
@@ -243,6 +248,10 @@ function evalError(err: unknown, source: string, pos: SourcePos, values: string)
     const index = /index (-?\d+)/.exec(summary)?.[1] ?? '?';
     summary = `there is no item ${index} (the list has at most ${index} items)`;
     hint = `guard it (size(list) > ${index} ? ... : ...), or capture with 'match: first' and a 'default:'`;
+  } else if (e.code === COST_LIMIT_CODE) {
+    summary = `the expression was stopped: ${summary}`;
+    hint =
+      'the values it works on are too large for this expression: filter or capture less first (e.g. a capture with first/last, a tighter regex), avoid nested map()/filter() over long lists and repeated concatenation';
   } else if (e.code === 'no_such_key') {
     const field = /No such key: (\S+)/.exec(summary)?.[1];
     if (field) summary = `field '${field}' is absent (No such key: ${field})`;

@@ -7,6 +7,7 @@ import { RunbookError, formatPos } from '../errors.js';
 import type { Scope } from '../expr/types.js';
 import { quoteForMessage } from '../expr/values.js';
 import type { Matcher } from './types.js';
+import { matchAllBounded, type Found } from './bounded.js';
 import { compileRegex, linesOf, normalizeOutput } from './text.js';
 import type { Lines } from './text.js';
 
@@ -22,6 +23,8 @@ interface Ctx {
   text: string;
   lines: Lines;
   scope: Scope;
+  /** Matches of the regex matchers, computed beforehand off the event loop (evaluateExpectBounded). */
+  hits?: ReadonlyMap<Matcher, readonly Found[]>;
 }
 
 interface Partial {
@@ -33,13 +36,54 @@ interface Partial {
 /**
  * Evaluate an expect matcher against a command output. `expression` matchers see `ctx.scope` plus
  * `output` (unless the scope already has it). An expression that fails to evaluate or is not a
- * bool throws RunbookError E_EXPR.
+ * bool throws RunbookError E_EXPR. Regexes run on this thread: for device output use
+ * `evaluateExpectBounded`.
  */
 export function evaluateExpect(m: Matcher, ctx: { output: string; scope: Scope }): ExpectResult {
+  return judge(m, ctx);
+}
+
+/**
+ * `evaluateExpect` with the `regex` matchers run off the event loop (src/match/bounded.ts), all in
+ * one call: a regex that backtracks for longer than `deadlineMs`, or an abort, stops with a clear
+ * error (E_STEP_FAILED / E_INTERRUPTED) instead of freezing the process. Expressions are CEL, whose
+ * `matches()` is RE2 and whose evaluation has a cost limit (src/expr/cost.ts).
+ */
+export async function evaluateExpectBounded(
+  m: Matcher,
+  ctx: { output: string; scope: Scope },
+  opts: { deadlineMs: number; signal?: AbortSignal },
+): Promise<ExpectResult> {
+  const regexes = regexMatchers(m);
+  if (regexes.length === 0) return judge(m, ctx);
+  const text = normalizeOutput(ctx.output);
+  const patterns = regexes.map((r) => {
+    const re = compileRegex(r.regex, r.flags, { global: true }, `${formatPos(r.pos)}: expect regex`);
+    return { source: re.source, flags: re.flags };
+  });
+  const found = await matchAllBounded(patterns, text, {
+    ...opts,
+    what: `${formatPos(regexes[0]?.pos ?? m.pos)}: expect regex`,
+  });
+  const hits = new Map<Matcher, readonly Found[]>(regexes.map((r, i) => [r, found[i] ?? []]));
+  return judge(m, ctx, hits);
+}
+
+function regexMatchers(m: Matcher, out: Extract<Matcher, { kind: 'regex' }>[] = []): typeof out {
+  if (m.kind === 'regex') out.push(m);
+  else if (m.kind === 'all' || m.kind === 'any') for (const c of m.of) regexMatchers(c, out);
+  return out;
+}
+
+function judge(
+  m: Matcher,
+  ctx: { output: string; scope: Scope },
+  hits?: ReadonlyMap<Matcher, readonly Found[]>,
+): ExpectResult {
   const text = normalizeOutput(ctx.output);
   const lines = linesOf(text);
   const scope = ctx.scope['output'] === undefined ? { ...ctx.scope, output: ctx.output } : ctx.scope;
-  const r = evaluate(m, { text, lines, scope });
+  const r = evaluate(m, { text, lines, scope, ...(hits ? { hits } : {}) });
   return { ok: r.ok, reason: r.reason, lines: [...r.lines].sort((a, b) => a - b).map((n) => lines.text[n]!) };
 }
 
@@ -86,10 +130,13 @@ function evaluate(m: Matcher, ctx: Ctx): Partial {
           };
     }
     case 'regex': {
-      const re = compileRegex(m.regex, m.flags, { global: true }, `${formatPos(m.pos)}: expect regex`);
       const found = new Set<number>();
-      for (const hit of ctx.text.matchAll(re))
-        for (const n of ctx.lines.indexesOf(hit.index, hit[0].length)) found.add(n);
+      const all =
+        ctx.hits?.get(m) ??
+        ctx.text.matchAll(
+          compileRegex(m.regex, m.flags, { global: true }, `${formatPos(m.pos)}: expect regex`),
+        );
+      for (const hit of all) for (const n of ctx.lines.indexesOf(hit.index, hit[0].length)) found.add(n);
       const shown = `/${m.regex}/${m.flags}`;
       return found.size > 0
         ? { ok: true, reason: `output matches ${shown}`, lines: found }

@@ -108,6 +108,7 @@ export async function remoteHosts(o: RemoteHostsOptions): Promise<RemoteHosts> {
         steps: [],
         disruptive: e.disruptive,
         wouldRun: [],
+        results: [],
         ...(e.stoppedAt === undefined ? {} : { stoppedAt: e.stoppedAt }),
       });
     }

@@ -1,7 +1,7 @@
 /**
  * What workers tell the operator's exec through the store (`runbook.journal`, `runbook.runs`):
  * - the hosts' journal records and live events (`connecting`, ...) in one ordered stream (the
- *   journal table, migration 002), read by the exec as engine events for live progress and results;
+ *   journal table, migration 003), read by the exec as engine events for live progress and results;
  *   plus `handing-back` when a worker that is stopping gives a host back (SIGTERM): the host's
  *   `interrupted` end that follows is not its end, the exec waits for the worker that resumes it;
  * - the exec's stop request (Ctrl-C), which workers read to stop the run's hosts between steps.
@@ -9,7 +9,8 @@
 import type pg from 'pg';
 import type { EngineEvent } from '../engine/events.js';
 import { decode } from '../store/codec.js';
-import { recordToEvent, type JournalRecord } from '../store/journal.js';
+import { recordToEvent } from '../store/journal.js';
+import { rowRecord } from '../store/postgres-journal.js';
 
 /** A worker that is stopping hands the host back; another worker resumes it. */
 export interface HandingBack {
@@ -51,12 +52,18 @@ export async function readStream(
     [runId, cursor.xid, cursor.seq, limit],
   );
   const last = r.rows.at(-1);
+  const events: QueueEvent[] = [];
+  for (const row of r.rows) {
+    if (row.live) {
+      events.push(decode(row.record) as QueueEvent);
+      continue;
+    }
+    // (a damaged row is left out here: resume reads the journal checked)
+    const rec = rowRecord(row.record);
+    if (typeof rec === 'object') events.push(recordToEvent(row.host, rec));
+  }
   return {
-    events: r.rows.map((row) =>
-      row.live
-        ? (decode(row.record) as QueueEvent)
-        : recordToEvent(row.host, decode(row.record) as JournalRecord),
-    ),
+    events,
     cursor: last ? { xid: last.xid, seq: String(last.seq) } : cursor,
     full: r.rows.length >= limit,
   };

@@ -51,6 +51,7 @@ thead th{background:var(--soft);font-weight:600}
 .approvals .verdict{font-weight:600;white-space:nowrap}
 .v-approved .verdict{color:var(--ok)}.v-declined .verdict,.v-quit .verdict{color:var(--failed)}.v-skipped .verdict{color:var(--unreach)}
 .doubt{color:var(--failed);font-weight:600}
+.results{width:auto;min-width:50%}.results td{font:12.5px/1.4 ui-monospace,SFMono-Regular,Menlo,Consolas,monospace;word-break:break-word}.results .num{text-align:right;font-variant-numeric:tabular-nums}
 .rollup{margin-top:4px}.rollup .label{font-weight:600;white-space:nowrap;width:1%}.rollup .may .label{color:var(--unreach)}
 .wouldrun{padding-left:18px}.wouldrun li{margin:4px 0}.wouldrun .label{font-weight:600}.wouldrun .may .label{color:var(--unreach)}
 details>summary{cursor:pointer;color:#0969da}

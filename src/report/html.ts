@@ -2,8 +2,8 @@
  * The run report as ONE self-contained HTML page for the change record: provenance first (run,
  * ticket, who, from where, runbook and hash), per-host status counts with a filter (failed /
  * changed / unreachable / all), a timeline of the fleet (one bar per host, batches as bands), then
- * per host the structured results: the disruptive commands with their approvals and evidence, what
- * a dry run would (or may) run, every step with its output folded in `<details>`.
+ * per host its results table (steps' `result:` rows), the disruptive commands with their approvals
+ * and evidence, what a dry run would (or may) run, every step with its output folded in `<details>`.
  *
  * Contract: no network fetch of any kind (inline CSS and JS; a Content-Security-Policy that
  * forbids every other source), and every recorded value is escaped: device output is untrusted.
@@ -26,6 +26,7 @@ import { formatDuration } from './format.js';
 import { stringifyJson, type ResultHost, type ResultStep } from './json.js';
 import { buildRollup, wouldRunLabel } from './rollup.js';
 import { REPORT_CSS, REPORT_JS } from './html-assets.js';
+import { resultsTable } from './results-table.js';
 
 function value(v: unknown): string {
   return stringifyJson(v as Value, 0);
@@ -145,6 +146,16 @@ function evidence(list: readonly Evidence[] | undefined): string {
   return `<details class="evidence"><summary>evidence</summary><ul>${items.join('')}</ul></details>`;
 }
 
+/** The host's results table (steps' `result:` rows). */
+function results(h: ResultHost): string {
+  const t = resultsTable(h);
+  if (!t) return '';
+  const cls = (i: number): string => (t.numeric[i] ? ' class="num"' : '');
+  const head = t.columns.map((c, i) => `<th scope="col"${cls(i)}>${esc(c)}</th>`).join('');
+  const body = t.rows.map((r) => `<tr>${r.map((c, i) => `<td${cls(i)}>${esc(c)}</td>`).join('')}</tr>`);
+  return `<h3>Results</h3><table class="results"><thead><tr>${head}</tr></thead><tbody>${body.join('')}</tbody></table>`;
+}
+
 function approvals(h: ResultHost): string {
   if (h.approvals.length === 0 && h.disruptive.length === 0) return '';
   const rows = h.approvals.map(
@@ -211,7 +222,7 @@ function hostSection(h: ChangeHost, dry: boolean): string {
 <h2><span class="name">${esc(h.target.name)}</span> ${badge(outcomeOf(h))}${hostChanged(h) ? ` <span class="badge changed">${dry ? 'would change' : 'changed'}</span>` : ''}</h2>
 <p class="facts">${facts.join(' · ')}</p>
 ${r.message ? `<pre class="message">${esc(r.message)}</pre>` : ''}
-${approvals(r)}${wouldRun(r)}
+${results(r)}${approvals(r)}${wouldRun(r)}
 ${steps(h)}
 </section>`;
 }

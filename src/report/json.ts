@@ -12,6 +12,7 @@ import {
 } from '../engine/timeline.js';
 import type { Value } from '../expr/types.js';
 import { runOutcome, type RunOutcome } from '../store/runs.js';
+import { resultRows } from './results-table.js';
 
 export interface ResultStep {
   /** Execution key (`per-peer[1]/clear-sa`), unique per host. */
@@ -63,6 +64,20 @@ export interface ResultHost {
   stoppedAt?: string;
   /** Notable events: reconnects, declined approvals, end messages. */
   messages: string[];
+  /** The host's results table (steps' `result:`): one row per step run, in the order recorded. */
+  results: ResultRow[];
+  /** The table's columns: every row's fields, in order of first appearance. */
+  resultColumns: string[];
+}
+
+/** A row of a host's results table. */
+export interface ResultRow {
+  /** Id of the step whose `result:` recorded it. */
+  step: string;
+  /** Execution key (`per-peer[1]`): one row per key. */
+  key: string;
+  /** Column -> value (a scalar or a list of scalars; secrets masked). */
+  fields: Record<string, Value>;
 }
 
 export interface ResultDocument {
@@ -132,6 +147,7 @@ export function resultHost(t: HostTimeline): ResultHost {
     wouldRun: t.wouldRun.map((w) => ({ ...w })),
     approvals: t.approvals.map((a) => ({ ...a })),
     messages: [...t.messages],
+    ...resultRows(t.results),
   };
   if (t.durationMs !== undefined) h.durationMs = t.durationMs;
   if (t.address !== undefined) h.address = t.address;

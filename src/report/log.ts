@@ -12,7 +12,9 @@
  */
 import type { EngineEvent, Reporter } from '../engine/events.js';
 import type { Value } from '../expr/types.js';
+import { formatValue } from '../expr/values.js';
 import { formatClock, formatDuration, withImpact, type TextSink } from './format.js';
+import { itemLabel, notableSkip, stepLabel } from './step-label.js';
 
 export type LogLevel = 'quiet' | 'normal' | 'verbose';
 
@@ -26,20 +28,6 @@ export interface LogReporterOptions {
 
 const OUTPUT_INDENT = '    ';
 
-/** A loop item in a few characters: a string or number, else its first string or number field. */
-function itemLabel(v: Value): string | undefined {
-  const raw =
-    typeof v === 'string' || typeof v === 'number' || typeof v === 'bigint'
-      ? String(v)
-      : v !== null && typeof v === 'object' && !Array.isArray(v)
-        ? Object.values(v)
-            .find((x) => typeof x === 'string' || typeof x === 'number' || typeof x === 'bigint')
-            ?.toString()
-        : undefined;
-  if (raw === undefined || raw === '') return undefined;
-  return raw.length > 40 ? `${raw.slice(0, 39)}…` : raw;
-}
-
 function firstLine(text: string): string {
   const i = text.indexOf('\n');
   return i < 0 ? text : `${text.slice(0, i)} …`;
@@ -51,16 +39,8 @@ export function createLogReporter(opts: LogReporterOptions): Reporter {
   // per host: step key -> its name, and loop iteration key -> its item's label
   const titles = new Map<string, string>();
   const items = new Map<string, string>();
-  const nameOf = (host: string, key: string, stepId: string): string => {
-    const title = titles.get(`${host}\0${key}`) ?? stepId;
-    const labels: string[] = [];
-    const parts = key.split('/');
-    for (let i = 1; i <= parts.length; i++) {
-      const label = items.get(`${host}\0${parts.slice(0, i).join('/')}`);
-      if (label) labels.push(label);
-    }
-    return labels.length ? `${title} [${labels.join(', ')}]` : title;
-  };
+  const nameOf = (host: string, key: string, stepId: string): string =>
+    stepLabel(titles.get(`${host}\0${key}`) ?? stepId, key, (prefix) => items.get(`${host}\0${prefix}`));
   const line = (e: EngineEvent, text: string) =>
     opts.out.write(`${clock(e.at)} ${e.host} ${indentRest(text)}\n`);
 
@@ -129,6 +109,9 @@ export function createLogReporter(opts: LogReporterOptions): Reporter {
             `${nameOf(e.host, e.key, e.stepId)}: ${e.hingesOn ? `may run (if step ${e.hingesOn.stepId} does not recover)` : 'would run'}: ${withImpact(e.command, e.impact)}`,
           );
         return;
+      case 'result':
+        if (verbose) line(e, `${nameOf(e.host, e.key, e.stepId)}: result: ${resultText(e.fields)}`);
+        return;
       case 'reconnecting':
         if (!quiet) line(e, `${e.key}: reconnecting (attempt ${e.attempt}) in ${formatDuration(e.delayMs)}`);
         return;
@@ -177,9 +160,7 @@ function stepEnd(
     }
     case 'skipped': {
       if (level === 'quiet') return undefined;
-      // a step whose `when` did not hold is noise; a skip a person chose, or a dry run's, is not
-      const notable = e.message !== undefined && /^(skipped at approval|dry-run)/.test(e.message);
-      if (!notable && !verbose) return undefined;
+      if (!notableSkip(e.message) && !verbose) return undefined;
       return `${name}: skipped${e.message ? `: ${verbose ? e.message : firstLine(e.message)}` : ''}`;
     }
     case 'would-run':
@@ -206,4 +187,11 @@ function indentOutput(output: string, exitCode: number | undefined): string {
   const lines = output.replace(/\r\n?/gu, '\n').replace(/\n+$/u, '').split('\n');
   const body = output.trim() === '' ? '' : lines.map((l) => `${OUTPUT_INDENT}${l}\n`).join('');
   return exitCode !== undefined && exitCode !== 0 ? `${body}${OUTPUT_INDENT}(exit ${exitCode})\n` : body;
+}
+
+/** `peer=10.0.0.1 kind=sdwan` for the verbose log. */
+function resultText(fields: Record<string, Value>): string {
+  return Object.entries(fields)
+    .map(([k, v]) => `${k}=${formatValue(v)}`)
+    .join(' ');
 }

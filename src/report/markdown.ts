@@ -1,7 +1,8 @@
 /**
  * The run report as markdown for a change ticket: provenance, per-host counts, the dry run's
- * roll-up (each command with its hosts), per host its outcome, the disruptive commands with their
- * approvals, what would (or may) run, and each step with its output folded in `<details>`.
+ * roll-up (each command with its hosts), per host its outcome, its results table (steps' `result:`
+ * rows), the disruptive commands with their approvals, what would (or may) run, and each step with
+ * its output folded in `<details>`.
  * Every recorded value is escaped (code spans and fences outgrow any backticks inside).
  */
 import {
@@ -19,6 +20,7 @@ import { mdCode, mdFence, mdText } from './escape.js';
 import { formatDuration } from './format.js';
 import { stringifyJson } from './json.js';
 import { buildRollup, formatRollup, wouldRunLabel } from './rollup.js';
+import { resultsTable } from './results-table.js';
 
 function hostPart(h: ChangeHost): string[] {
   const r = h.result;
@@ -33,6 +35,15 @@ function hostPart(h: ChangeHost): string[] {
   ];
   out.push(facts.join(' · '), '');
   if (r.message) out.push(...mdFence(r.message), '');
+  const results = resultsTable(r);
+  if (results) {
+    out.push(
+      `| ${results.columns.map((c) => mdText(c, true)).join(' | ')} |`,
+      `|${results.numeric.map((n) => (n ? '---:' : '---')).join('|')}|`,
+      ...results.rows.map((row) => `| ${row.map((c) => mdText(c, true)).join(' | ')} |`),
+      '',
+    );
+  }
   if (r.approvals.length) {
     out.push('| Step | Command | Decision | How | When |', '|---|---|---|---|---|');
     for (const a of r.approvals)

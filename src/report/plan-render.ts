@@ -89,7 +89,9 @@ function action(s: PlanStep, st: Style): string {
     case 'assert':
       return `check ${st.cel(s.that)}`;
     case 'set':
-      return `set ${s.values.map((v) => st.code(v.name)).join(', ')}`;
+      return s.values.length === 0 && s.result
+        ? `record ${s.result.map((c) => st.code(c.name)).join(', ')}`
+        : `set ${s.values.map((v) => st.code(v.name)).join(', ')}`;
   }
 }
 
@@ -109,6 +111,8 @@ function details(s: PlanStep, st: Style): string[] {
     if (s.timeoutMs !== undefined) out.push(`timeout ${duration(s.timeoutMs)}`);
   }
   if (s.kind === 'assert' && s.message) out.push(`else fail: ${st.text(s.message)}`);
+  if (s.result && !(s.kind === 'set' && s.values.length === 0))
+    out.push(`records ${s.result.map((c) => st.code(c.name)).join(', ')}`);
   if (s.onFailure === 'continue') out.push('on failure: continue');
   return out;
 }
@@ -118,6 +122,7 @@ function folded(s: PlanStep): string[] {
   const out: string[] = [];
   if (s.when && s.when.length > INLINE_CEL) out.push(`when: ${s.when}`);
   if (s.kind === 'set') for (const v of s.values) out.push(`${v.name} = ${v.expr}`);
+  for (const c of s.result ?? []) out.push(`result ${c.name} = ${c.expr}`);
   if (s.kind === 'assert' && s.that.length > INLINE_CEL) out.push(`check: ${s.that}`);
   if (s.kind === 'command' && s.retry?.until && s.retry.until.length > INLINE_CEL)
     out.push(`until: ${s.retry.until}`);

@@ -21,6 +21,7 @@ import { DefaultRenderer, Listr, ListrLogger, ProcessOutput, type ListrTaskWrapp
 import type { EngineEvent, HostOutcome, Reporter, StepOutcome } from '../engine/events.js';
 import { applyEvent, newHostTimeline, type HostTimeline, type TimelineStep } from '../engine/timeline.js';
 import { formatDuration, withImpact } from './format.js';
+import { itemLabel, notableSkip, stepLabel } from './step-label.js';
 
 export interface ProgressOptions {
   /** Every target host, in display order: one line each. Events for other hosts are ignored. */
@@ -216,7 +217,7 @@ export function createProgressReporter(opts: ProgressOptions): ProgressReporter 
 
   function stepLines(h: HostView, t: number): string[] {
     if (maxLines <= 0) return [];
-    const steps = h.tl.steps;
+    const steps = h.tl.steps.filter((s) => !structural(h, s));
     const shown = steps.slice(-maxLines);
     const lines = steps.length > shown.length ? [`… ${steps.length - shown.length} earlier steps`] : [];
     for (const s of shown) {
@@ -234,11 +235,32 @@ export function createProgressReporter(opts: ProgressOptions): ProgressReporter 
       const wait = w
         ? `  ${w.text}${w.until === undefined ? '' : ` in ${formatDuration(Math.max(0, w.until - t))}`}${w.reason ? ` (${w.reason})` : ''}`
         : '';
-      return `${icon} ${s.key}  ${formatDuration(t - s.startedAt)}${wait}`;
+      return `${icon} ${labelOf(h, s)}  ${formatDuration(t - s.startedAt)}${wait}`;
     }
     const dur = s.durationMs === undefined || state === 'skipped' ? '' : `  ${formatDuration(s.durationMs)}`;
     const detail = stepDetail(h, s);
-    return `${icon} ${s.key}  ${state}${dur}${detail ? `: ${detail}` : ''}`;
+    return `${icon} ${labelOf(h, s)}  ${state}${dur}${detail ? `: ${detail}` : ''}`;
+  }
+
+  /** The step's name and loop items (`Clear the SA [10.40.40.1]`), as the line log names it. */
+  function labelOf(h: HostView, s: Pick<TimelineStep, 'key' | 'stepId' | 'title'>): string {
+    return stepLabel(s.title || s.stepId, s.key, (prefix) => {
+      const item = h.tl.steps.findLast((x) => x.key === prefix)?.item;
+      return item === undefined ? undefined : itemLabel(item);
+    });
+  }
+
+  /**
+   * Groups, loops, choices, bindings and steps whose `when` did not hold: the steps inside them (or
+   * after them) say what happened, so the live display leaves them out, as the line log does. A
+   * running step is a group when a step inside it has started.
+   */
+  function structural(h: HostView, s: TimelineStep): boolean {
+    if (s.kind === 'group' || s.kind === 'choose' || s.kind === 'set') return true;
+    if (s.outcome === 'skipped' && !opts.verbose && !notableSkip(s.message)) return true;
+    // a loop's iterations are `key[0]`, `key[1]`, ...; a group's steps `key/...`
+    const inside = [`${s.key}/`, `${s.key}[`];
+    return s.outcome === 'running' && h.tl.steps.some((x) => inside.some((p) => x.key.startsWith(p)));
   }
 
   /** A finished step's note: what a dry-run would run, else the first line of its message. */
@@ -276,17 +298,19 @@ export function createProgressReporter(opts: ProgressOptions): ProgressReporter 
         h.status = 'connected';
         break;
       case 'step-start':
-        h.status = e.title && e.title !== e.stepId ? `${e.key}: ${e.title}` : e.key;
+        h.status = labelOf(h, e);
         break;
       case 'approval-request': {
         const s = h.tl.steps.findLast((x) => x.key === e.key);
         if (s) s.wait = { text: `awaiting approval: ${withImpact(e.command, e.impact)}` };
-        h.status = `${e.key}: awaiting approval`;
+        h.status = `${s ? labelOf(h, s) : e.key}: awaiting approval`;
         break;
       }
-      case 'approval-result':
-        h.status = e.key;
+      case 'approval-result': {
+        const s = h.tl.steps.findLast((x) => x.key === e.key);
+        h.status = s ? labelOf(h, s) : e.key;
         break;
+      }
       case 'command-output':
         if (!opts.verbose) return;
         break;

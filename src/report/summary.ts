@@ -1,7 +1,7 @@
 /**
  * The final human summary, rendered from the result document: per host the outcome, duration, the
- * disruptive actions taken (or, in a dry run, those that would be taken), and for hosts that did not
- * finish the exact command to go on:
+ * disruptive actions taken (or, in a dry run, those that would be taken), its results table (steps'
+ * `result:` rows, see results-table.ts), and for hosts that did not finish the exact command to go on:
  *   - interrupted, awaiting-approval, unreachable, pending: `resumeCommand` (resume continues them)
  *   - failed: `retryCommand` (resume leaves failed hosts alone; a new run retries them)
  * The commands are given by the caller, who knows the argv and the retry file. A dry run is never
@@ -10,6 +10,7 @@
 import type { ResultDocument, ResultHost } from './json.js';
 import { formatDuration, withImpact } from './format.js';
 import { buildRollup, formatRollup, wouldRunLabel } from './rollup.js';
+import { formatResultsText, resultsTable } from './results-table.js';
 
 export interface SummaryOptions {
   /** e.g. `runbook resume 20261127-164501-ab12`. */
@@ -68,6 +69,8 @@ export function formatSummary(doc: ResultDocument, opts: SummaryOptions = {}): s
     } else {
       for (const c of h.disruptive) out.push(`      disruptive: ${c}`);
     }
+    const table = resultsTable(h);
+    if (table) out.push(...formatResultsText(table, '      '));
   });
   if (rollup) {
     out.push(...formatRollup(buildRollup(doc)));

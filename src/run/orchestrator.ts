@@ -24,8 +24,14 @@ import type { Target } from '../fleet/target.js';
 import type { Store, StoreJournal, StoreLock, StoreRun } from '../store/types.js';
 import { createJsonCollector, type ResultDocument } from '../report/json.js';
 import type { Transport } from '../transport/types.js';
-import type { ApprovalDecision, EngineEvent, Reporter, StepOutcome } from '../engine/events.js';
-import { checkStartAt, runHost, type ApprovalRequest, type HostResult } from '../engine/executor.js';
+import type { ApprovalDecision, EngineEvent, Reporter } from '../engine/events.js';
+import {
+  checkStartAt,
+  runHost,
+  type ApprovalRequest,
+  type ExecutorOptions,
+  type HostResult,
+} from '../engine/executor.js';
 
 /**
  * Decides one disruptive step: true (or a `yes`/`all` decision) sends it; a decision may also skip
@@ -37,10 +43,7 @@ export type Approver = (req: ApprovalRequest) => Promise<boolean | ApprovalDecis
 export const approveAll: Approver = async () => true;
 
 /** Per host, what the journal says is done (resume). */
-export type RestoreState = Map<
-  string,
-  { completed: Map<string, { scope: Record<string, Value>; outcome: StepOutcome }>; inDoubt: Set<string> }
->;
+export type RestoreState = Map<string, NonNullable<ExecutorOptions['restore']>>;
 
 export interface FleetSettings {
   /** Hosts run at once within a batch (>= 1). */

@@ -35,6 +35,18 @@ export type OnFailure = { kind: 'abort' } | { kind: 'continue' } | { kind: 'step
 
 export type EndStatus = 'ok' | 'failed';
 
+/**
+ * One column of a step's `result:`: a CEL expression typed at validate time as a scalar (string,
+ * int, double, bool; ipv4/ipv6/enum are strings) or a list of scalars. `type` is its CEL type.
+ */
+export interface ResultColumn {
+  name: string;
+  expr: CompiledExpr;
+  type: string;
+  /** The expression reads a secret name: the value is recorded as the mask. */
+  secret: boolean;
+}
+
 interface StepBase {
   id: string;
   /**
@@ -50,6 +62,11 @@ interface StepBase {
   when?: CompiledExpr;
   timeoutMs?: number;
   onFailure: OnFailure;
+  /**
+   * `result:` columns, in the author's order: evaluated when the step ran (ended ok, failed or by an
+   * `end`; a for_each group once per iteration), each evaluation one row of the host's results.
+   */
+  result?: ResultColumn[];
   pos: SourcePos;
 }
 

@@ -18,6 +18,8 @@ interface PlanBase {
   /** The author's words for the step (its `description`). */
   description?: string;
   when?: string;
+  /** `result:` columns: a row recorded when the step has run (a for_each group: per iteration). */
+  result?: { name: string; expr: string }[];
   onFailure: 'abort' | 'continue' | { steps: PlanStep[] };
 }
 
@@ -145,6 +147,7 @@ export function buildPlan(runbook: Runbook, vars: Record<string, Value>, opts: P
       key,
       ...(s.description ? { description: s.description } : {}),
       ...(s.when ? { when: s.when.source } : {}),
+      ...(s.result ? { result: s.result.map((c) => ({ name: c.name, expr: c.expr.source })) } : {}),
       onFailure: onFailure(s.onFailure, key, inner),
     };
     switch (s.kind) {

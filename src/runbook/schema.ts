@@ -144,7 +144,7 @@ function explain(errors: ErrorObject[], doc: SourceDoc): Diagnostic[] {
             hint:
               present.length > 1
                 ? `it has ${orList(present).replace(/ or /, ' and ')}; split it into separate steps (or nest them under 'steps')`
-                : 'add `run: <command>`, `steps: [...]` (a group), `choose: [...]`, `end: {status, message}`, `assert: <expression>` or `set: {name: <expression>}`',
+                : 'add `run: <command>`, `steps: [...]` (a group), `choose: [...]`, `end: {status, message}`, `assert: <expression>`, `set: {name: <expression>}` or `use: <part file>`; a step with only `result: {column: <expression>}` records a row',
           });
         } else {
           const present = MATCHER_KINDS.filter((k) => isObject(value) && k in value);
@@ -239,6 +239,7 @@ const NAME_KIND: Record<string, string> = {
   capture: 'capture name',
   set: 'name',
   types: 'group name',
+  result: 'column',
 };
 
 const DEPENDENCY_OWNER: Record<string, string> = {
@@ -283,6 +284,8 @@ const EXPECTED: Record<string, string> = {
   'capture/properties/textfsm': 'true (the index finds the template) or a template file name',
   'step/properties/set': 'a mapping of names to CEL expressions',
   'step/properties/set/additionalProperties': 'a CEL expression (text, a number or true/false)',
+  'step/properties/result': 'a mapping of column names to CEL expressions',
+  'step/properties/result/additionalProperties': 'a CEL expression (text, a number or true/false)',
   'step/properties/dialog': 'a list of {prompt, answer}',
   'step/properties/choose': 'a list of branches {when, steps}',
   'step/properties/ok_exit_codes': 'a list of distinct exit codes',

@@ -77,15 +77,21 @@ export function unboundAtStart(steps: readonly Step[], startAt: string): Unbound
     for (const n of binds(s)) missing.set(n, s.id);
     children(s).forEach((list) => list.forEach(skip));
   };
-  const visit = (s: Step): void => {
-    for (const r of reads(s)) {
+  const read = (s: Step, refs: readonly string[]): void => {
+    for (const r of refs) {
       const boundBy = missing.get(r);
       if (boundBy === undefined) continue;
       found.push({ name: r, boundBy, readBy: s.id, readAt: s.pos });
       missing.delete(r);
     }
+  };
+  // `result:` is read after the step's own binds and children
+  const readResult = (s: Step): void => read(s, s.result?.flatMap((c) => c.expr.refs) ?? []);
+  const visit = (s: Step): void => {
+    read(s, reads(s));
     children(s).forEach((list) => list.forEach(visit));
     for (const n of binds(s)) missing.delete(n);
+    readResult(s);
   };
   const walk = (list: readonly Step[]): void => {
     for (const s of list) {
@@ -100,11 +106,13 @@ export function unboundAtStart(steps: readonly Step[], startAt: string): Unbound
             if (missing.has(r))
               found.push({ name: r, boundBy: missing.get(r)!, readBy: s.id, readAt: s.pos });
           walk(s.steps);
+          readResult(s);
         } else if (s.kind === 'choose') {
           const branch = s.branches.find((b) =>
             b.steps.some((c) => c.id === startAt || contains(c, startAt)),
           );
           if (branch) walk(branch.steps);
+          readResult(s);
         }
       } else skip(s);
     }

@@ -17,7 +17,8 @@ import {
 } from './ctx.js';
 import { durationMs } from './duration.js';
 import { compileUse } from './parts.js';
-import type { ChooseStep, Step } from './model.js';
+import type { ChooseStep, ResultColumn, Step } from './model.js';
+import { compileResult } from './result.js';
 import { declTypeOfCel, declTypeOfPath } from './scope.js';
 import type { DocPath } from './source.js';
 
@@ -89,9 +90,17 @@ function compileStep(ctx: CompileCtx, raw: unknown, path: DocPath): Step | undef
     }
   }
 
+  // `result:` sees the names in scope after the step (a for_each group's: with its loop variable)
+  let result: ResultColumn[] | undefined;
+  let resultOk = true;
+  const compileOwnResult = (): void => {
+    if (!isRecord(raw.result) || isBroken(ctx.broken, [...path, 'result'])) return;
+    result = compileResult(ctx, raw.result, path, id);
+    resultOk = result !== undefined;
+  };
   let step: Step | undefined;
   if (raw.run !== undefined) step = compileCommand(ctx, raw, path, common);
-  else if (raw.steps !== undefined) step = compileGroup(ctx, raw, path, common);
+  else if (raw.steps !== undefined) step = compileGroup(ctx, raw, path, common, compileOwnResult);
   else if (raw.choose !== undefined) step = compileChoose(ctx, raw, path, common);
   else if (raw.end !== undefined) {
     const end = raw.end as { status: 'ok' | 'failed'; message: string };
@@ -107,7 +116,13 @@ function compileStep(ctx: CompileCtx, raw: unknown, path: DocPath): Step | undef
     step = compileUse(ctx, raw, path, common, compileSteps);
   } else if (raw.set !== undefined) {
     step = compileSet(ctx, raw.set as Record<string, string | number | boolean>, path, common);
+  } else if (raw.result !== undefined) {
+    // a record step: only `result:` (a set step that binds nothing)
+    step = { ...common, kind: 'set', values: [] };
   }
+  if (raw.steps === undefined || raw.for_each === undefined) compileOwnResult();
+  if (step && result && result.length > 0) step.result = result;
+  if (!resultOk) step = undefined;
 
   if (Array.isArray(raw.on_failure)) {
     const steps = compileSteps(ctx, raw.on_failure, [...path, 'on_failure']);
@@ -120,7 +135,14 @@ function compileStep(ctx: CompileCtx, raw: unknown, path: DocPath): Step | undef
   return step;
 }
 
-function compileGroup(ctx: CompileCtx, raw: Raw, path: DocPath, common: Common): Step | undefined {
+/** `inLoop`: compiles what must see the loop variable after the children (the group's `result:`). */
+function compileGroup(
+  ctx: CompileCtx,
+  raw: Raw,
+  path: DocPath,
+  common: Common,
+  inLoop: () => void,
+): Step | undefined {
   const children = raw.steps as unknown[];
   if (raw.for_each === undefined) {
     const steps = compileSteps(ctx, children, [...path, 'steps']);
@@ -153,9 +175,11 @@ function compileGroup(ctx: CompileCtx, raw: Raw, path: DocPath, common: Common):
     ? (declTypeOfPath(ctx.scope.env(), items.source) ?? declTypeOfCel(items.type))
     : undefined;
   const itemType = listType?.kind === 'list' ? listType.items : { kind: 'dyn' as const };
-  const steps = ctx.scope.withLocal({ name: problem ? '_' : as, type: itemType }, () =>
-    compileSteps(ctx, children, [...path, 'steps']),
-  );
+  const steps = ctx.scope.withLocal({ name: problem ? '_' : as, type: itemType }, () => {
+    const compiled = compileSteps(ctx, children, [...path, 'steps']);
+    inLoop();
+    return compiled;
+  });
   return items ? { ...common, kind: 'group', steps, forEach: { items, as } } : undefined;
 }
 

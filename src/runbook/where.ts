@@ -55,7 +55,7 @@ function context(path: DocPath, data: unknown): string | undefined {
     } else if (
       step &&
       typeof seg === 'string' &&
-      ['retry', 'end', 'expect', 'set'].includes(seg) &&
+      ['retry', 'end', 'expect', 'set', 'result'].includes(seg) &&
       ctx === step
     ) {
       ctx = `${seg} of ${step}`;

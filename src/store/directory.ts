@@ -8,7 +8,7 @@ import { appendFileSync, existsSync, readFileSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { hostname } from 'node:os';
 import { RunbookError } from '../errors.js';
-import type { Journal } from './journal.js';
+import { corruptError, type Journal } from './journal.js';
 import { acquireHostLock, isLockAlive, readHostLock } from './lock.js';
 import { RunStore, type RunHandle, type RunMeta } from './runs.js';
 import type { ApprovalAsk, ApprovalRecord, Store, StoreJournal, StoreLock, StoreRun } from './types.js';
@@ -87,6 +87,13 @@ export class DirectoryRun implements StoreRun {
 
   async readJournal(host: string) {
     return this.handle.readJournal(host);
+  }
+
+  async readJournalChecked(host: string) {
+    const { records, problems } = this.handle.readJournalChecked(host);
+    const missing = problems.filter((p) => p.kind === 'missing');
+    if (missing.length > 0) throw corruptError(missing);
+    return { records, damage: problems };
   }
 
   async status() {

@@ -84,6 +84,8 @@ export type JournalRecord =
       evidence: Evidence[];
       hingesOn?: HingesOn;
     }
+  /** A row of the host's results table (a step's `result:`), written before the step's end. */
+  | { type: 'result'; at: number; key: string; stepId: string; fields: Record<string, Value> }
   | {
       type: 'step-end';
       at: number;
@@ -118,6 +120,7 @@ const RECORD_TYPES: ReadonlySet<string> = new Set<JournalRecordType>([
   'approval',
   'would-run',
   'output',
+  'result',
   'step-end',
   'host-end',
 ]);
@@ -158,7 +161,7 @@ export class Journal {
 
   /**
    * An event listener that journals what resume, `runbook runs` and reports need: host and step
-   * starts and ends, approvals, disruptive commands sent, would-run items and command output.
+   * starts and ends, approvals, disruptive commands sent, would-run items, result rows and command output.
    * Live-only events (connecting, retry waits, approval questions, reconnects) are not journaled.
    */
   listener(): (e: EngineEvent) => void {
@@ -199,6 +202,10 @@ export function toRecord(e: EngineEvent): JournalRecord | undefined {
     case 'would-run': {
       const { kind: _kind, host: _host, ...rest } = e;
       return { type: 'would-run', ...rest };
+    }
+    case 'result': {
+      const { kind: _kind, host: _host, ...rest } = e;
+      return { type: 'result', ...rest };
     }
     case 'step-end': {
       const { kind: _kind, host: _host, ...rest } = e;
@@ -262,6 +269,10 @@ export function recordToEvent(host: string, rec: JournalRecord): EngineEvent {
       const { type: _t, ...rest } = rec;
       return { kind: 'command-output', host, ...rest };
     }
+    case 'result': {
+      const { type: _t, ...rest } = rec;
+      return { kind: 'result', host, ...rest };
+    }
     case 'step-end': {
       const { type: _t, ...rest } = rec;
       return { kind: 'step-end', host, ...rest };
@@ -284,6 +295,22 @@ export interface JournalProblem {
   kind: 'torn' | 'garbage' | 'checksum' | 'missing';
   /** `file:line: what`, for messages. */
   message: string;
+  /** How many trusted records come before the damaged one (where it was in the journal). */
+  after?: number;
+  /** The step key the damaged line names, when one can be read from it (not to be trusted more than that). */
+  key?: string;
+}
+
+/** The `"key"` a damaged record names, if one can be read (a cut or edited line may still hold it). */
+export function damagedKey(text: string): string | undefined {
+  const m = /"key":("(?:[^"\\]|\\.)*")/.exec(text);
+  if (!m) return undefined;
+  try {
+    const key: unknown = JSON.parse(m[1]!);
+    return typeof key === 'string' ? key : undefined;
+  } catch {
+    return undefined;
+  }
 }
 
 /**
@@ -317,7 +344,14 @@ export function readJournalFile(path: string): { records: JournalRecord[]; probl
         : kind === 'checksum'
           ? 'the record was changed after it was written (its checksum does not match)'
           : 'the line is not a journal record';
-    problems.push({ line: i + 1, kind, message: `${path}:${i + 1}: ${what}: ${truncate(line)}` });
+    const key = damagedKey(line);
+    problems.push({
+      line: i + 1,
+      kind,
+      message: `${path}:${i + 1}: ${what}: ${truncate(line)}`,
+      after: records.length,
+      ...(key !== undefined ? { key } : {}),
+    });
   });
   if (records.length === 0 && hostStarted(path)) {
     problems.push({
@@ -342,8 +376,11 @@ export function readJournal(path: string): JournalRecord[] {
 
 /** E_RUN_CORRUPT for the problems of one journal. */
 export function corruptError(problems: readonly JournalProblem[]): RunbookError {
+  const lost = problems.some((p) => p.kind === 'missing');
   return new RunbookError('E_RUN_CORRUPT', problems.map((p) => p.message).join('\n'), {
-    hint: 'the run record was damaged or edited, so what this host did is not known for sure: check the device by hand, then run the runbook afresh for this host (the record is kept as it is)',
+    hint: lost
+      ? 'the run record was damaged or deleted, so what this host did is not known for sure: check the device by hand, then run the runbook afresh for this host (the record is kept as it is)'
+      : 'the run record was damaged or edited: `runbook resume` leaves the damaged records out and puts the steps they belonged to in doubt (asked again before they run); or check the device by hand and run the runbook afresh for this host',
   });
 }
 
@@ -354,6 +391,38 @@ export function signedLine(rec: JournalRecord): string {
 }
 
 const SUM = /,"sum":"([0-9a-f]{16})"\}$/;
+
+/**
+ * The checksum of a record stored as a JSON value (PostgreSQL jsonb, which reorders keys): over
+ * its encoded form with keys sorted, so it survives the round trip and an edit is found.
+ */
+export function valueSum(encoded: unknown): string {
+  return checksum(canonical(encoded));
+}
+
+function canonical(v: unknown): string {
+  if (Array.isArray(v)) return `[${v.map(canonical).join(',')}]`;
+  if (v !== null && typeof v === 'object')
+    return `{${Object.keys(v)
+      .sort()
+      .map((k) => `${JSON.stringify(k)}:${canonical((v as Record<string, unknown>)[k])}`)
+      .join(',')}}`;
+  return JSON.stringify(v);
+}
+
+/** A stored JSON value as a record, when it is one (see parseRecord). */
+export function recordOf(decoded: unknown): JournalRecord | undefined {
+  const v = decoded as { type?: unknown; at?: unknown } | null;
+  if (
+    v &&
+    typeof v === 'object' &&
+    typeof v.type === 'string' &&
+    RECORD_TYPES.has(v.type) &&
+    typeof v.at === 'number'
+  )
+    return v as JournalRecord;
+  return undefined;
+}
 
 function checksum(body: string): string {
   return createHash('sha256').update(body).digest('hex').slice(0, 16);
@@ -371,15 +440,7 @@ function parseSigned(line: string): JournalRecord | 'garbage' | 'checksum' {
 
 function parseRecord(line: string): JournalRecord | undefined {
   try {
-    const v = parseLine(line) as { type?: unknown; at?: unknown } | null;
-    if (
-      v &&
-      typeof v === 'object' &&
-      typeof v.type === 'string' &&
-      RECORD_TYPES.has(v.type) &&
-      typeof v.at === 'number'
-    )
-      return v as JournalRecord;
+    return recordOf(parseLine(line));
   } catch {
     // not JSON
   }

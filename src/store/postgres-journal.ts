@@ -4,17 +4,26 @@
  * thousand hosts cost a few inserts per beat rather than one per record. Each record gets a number;
  * a journal's `flush()` waits until its last record is written, `commandsDurable()` until its last
  * disruptive-command record is. Write errors surface from those waits. Records are stored with the
- * lossless codec.
+ * lossless codec, each with a `sum` (journal.ts `valueSum`: jsonb reorders keys, so the sum is over
+ * the keys sorted), so an edited or garbage row is found on read like a damaged journal line.
  *
  * The same writer carries a worker's live events (`appendLive`: progress the operator's exec shows,
- * e.g. `connecting`), as rows marked `live` in the same ordered stream (migration 002): journal
+ * e.g. `connecting`), as rows marked `live` in the same ordered stream (migration 003): journal
  * readers skip them, the exec reads both in commit order.
  */
 import type pg from 'pg';
 import type { Reporter } from '../engine/events.js';
 import { RunbookError } from '../errors.js';
 import { decode, encode } from './codec.js';
-import { toRecord, type JournalRecord } from './journal.js';
+import {
+  corruptError,
+  damagedKey,
+  recordOf,
+  toRecord,
+  valueSum,
+  type JournalProblem,
+  type JournalRecord,
+} from './journal.js';
 import type { StoreJournal } from './types.js';
 
 interface Pending {
@@ -69,12 +78,31 @@ export class JournalWriter {
       while (this.queue.length > 0) {
         const batch = this.queue.splice(0, 2000);
         try {
-          // one JSON parameter for the batch: one stringify here, one parse there, in order (n)
+          // one statement, one JSON parameter for the batch (in order: n); a host's started mark is
+          // written with its host-start record, or not at all
           await this.pool.query(
-            `INSERT INTO runbook.journal (run_id, host, record, live)
-             SELECT b->>'r', b->>'h', b->'j', (b->>'l')::boolean
-             FROM jsonb_array_elements($1::jsonb) WITH ORDINALITY AS t(b, n) ORDER BY n`,
-            [JSON.stringify(batch.map((p) => ({ r: p.runId, h: p.host, j: encode(p.record), l: p.live })))],
+            `WITH rows AS (
+               INSERT INTO runbook.journal (run_id, host, record, live)
+               SELECT b->>'r', b->>'h', b->'j', (b->>'l')::boolean
+               FROM jsonb_array_elements($1::jsonb) WITH ORDINALITY AS t(b, n) ORDER BY n
+               RETURNING run_id, host, live, record->>'type' AS type
+             )
+             INSERT INTO runbook.started_hosts (run_id, host)
+             SELECT DISTINCT run_id, host FROM rows WHERE type = 'host-start' AND NOT live
+             ON CONFLICT DO NOTHING`,
+            [
+              JSON.stringify(
+                batch.map((p) => {
+                  const body = encode(p.record) as Record<string, unknown>;
+                  return {
+                    r: p.runId,
+                    h: p.host,
+                    j: p.live ? body : { ...body, sum: valueSum(body) },
+                    l: p.live,
+                  };
+                }),
+              ),
+            ],
           );
         } catch (err) {
           this.failed.set(
@@ -131,15 +159,75 @@ export class PostgresJournal implements StoreJournal {
   }
 }
 
-/** A host's records, in append order. */
-export async function readPostgresJournal(
+/** The record of a stored row, or why it is not one (`sum` missing or not matching: edited). */
+export function rowRecord(stored: unknown): JournalRecord | 'garbage' | 'checksum' {
+  if (stored === null || typeof stored !== 'object' || Array.isArray(stored)) return 'garbage';
+  const { sum, ...body } = stored as Record<string, unknown>;
+  const rec = recordOf(decode(body));
+  if (!rec) return 'garbage';
+  return sum === valueSum(body) ? rec : 'checksum';
+}
+
+/**
+ * A host's records whose sum holds, in append order, and the damaged rows (`<where> record N: what`,
+ * N counting the host's rows from 1). Never throws for content.
+ */
+export async function readPostgresJournalChecked(
   pool: pg.Pool,
   runId: string,
   host: string,
-): Promise<JournalRecord[]> {
+  where: string,
+): Promise<{ records: JournalRecord[]; problems: JournalProblem[] }> {
   const r = await pool.query<{ record: unknown }>(
     'SELECT record FROM runbook.journal WHERE run_id = $1 AND host = $2 AND NOT live ORDER BY seq',
     [runId, host],
   );
-  return r.rows.map((row) => decode(row.record) as JournalRecord);
+  const records: JournalRecord[] = [];
+  const problems: JournalProblem[] = [];
+  if (r.rows.length === 0 && (await hostStarted(pool, runId, host)))
+    problems.push({
+      line: 0,
+      kind: 'missing',
+      message: `${where} host ${host}: the journal is empty, yet its host started in this run`,
+    });
+  r.rows.forEach((row, i) => {
+    const stored = row.record;
+    const rec = rowRecord(stored);
+    if (typeof rec === 'object') return void records.push(rec);
+    const kind = rec;
+    const text = JSON.stringify(stored) ?? String(stored);
+    const key = damagedKey(text);
+    const what =
+      kind === 'checksum'
+        ? 'the record was changed after it was written (its checksum does not match)'
+        : 'the row is not a journal record';
+    problems.push({
+      line: i + 1,
+      kind,
+      message: `${where} host ${host} record ${i + 1}: ${what}: ${text.length > 80 ? `${text.slice(0, 77)}...` : text}`,
+      after: records.length,
+      ...(key !== undefined ? { key } : {}),
+    });
+  });
+  return { records, problems };
+}
+
+async function hostStarted(pool: pg.Pool, runId: string, host: string): Promise<boolean> {
+  const r = await pool.query('SELECT 1 FROM runbook.started_hosts WHERE run_id = $1 AND host = $2', [
+    runId,
+    host,
+  ]);
+  return r.rows.length > 0;
+}
+
+/** A host's records, in append order; E_RUN_CORRUPT when a row is damaged. */
+export async function readPostgresJournal(
+  pool: pg.Pool,
+  runId: string,
+  host: string,
+  where: string,
+): Promise<JournalRecord[]> {
+  const { records, problems } = await readPostgresJournalChecked(pool, runId, host, where);
+  if (problems.length > 0) throw corruptError(problems);
+  return records;
 }

@@ -8,7 +8,13 @@ import { RunbookError } from '../errors.js';
 import { decode, encode } from './codec.js';
 import { connectPool, migrate } from './postgres-connect.js';
 import { maskUrl } from './url.js';
-import { JournalWriter, PostgresJournal, readPostgresJournal } from './postgres-journal.js';
+import {
+  JournalWriter,
+  PostgresJournal,
+  readPostgresJournal,
+  readPostgresJournalChecked,
+  rowRecord,
+} from './postgres-journal.js';
 import { DEFAULT_LEASE_MS, PostgresLocks } from './postgres-locks.js';
 import {
   hostStateOf,
@@ -19,7 +25,7 @@ import {
   type RunMeta,
   type RunSummary,
 } from './runs.js';
-import type { JournalRecord } from './journal.js';
+import { corruptError, type JournalRecord } from './journal.js';
 import type { ApprovalAsk, ApprovalRecord, Store, StoreJournal, StoreLock, StoreRun } from './types.js';
 
 export interface PostgresStoreOptions {
@@ -126,7 +132,7 @@ export class PostgresStore implements Store {
   }
 
   async deleteRun(id: string): Promise<void> {
-    // (the journal has no foreign key: see migration 002)
+    // (the journal has no foreign key: see migration 003)
     await this.pool.query('DELETE FROM runbook.journal WHERE run_id = $1', [id]);
     await this.pool.query('DELETE FROM runbook.runs WHERE id = $1', [id]);
     this.metas.delete(id);
@@ -179,7 +185,20 @@ class PostgresRun implements StoreRun {
 
   async readJournal(host: string) {
     await this.journals.get(host)?.flush();
-    return readPostgresJournal(this.store.pool, this.meta.id, host);
+    return readPostgresJournal(this.store.pool, this.meta.id, host, this.location);
+  }
+
+  async readJournalChecked(host: string) {
+    await this.journals.get(host)?.flush();
+    const { records, problems } = await readPostgresJournalChecked(
+      this.store.pool,
+      this.meta.id,
+      host,
+      this.location,
+    );
+    const missing = problems.filter((p) => p.kind === 'missing');
+    if (missing.length > 0) throw corruptError(missing);
+    return { records, damage: problems };
   }
 
   async status() {
@@ -188,15 +207,26 @@ class PostgresRun implements StoreRun {
       [this.meta.id],
     );
     const byHost = new Map<string, JournalRecord[]>();
+    const damaged = new Set<string>();
     for (const row of r.rows) {
       const list = byHost.get(row.host) ?? [];
-      list.push(decode(row.record) as JournalRecord);
+      const rec = rowRecord(row.record);
+      if (typeof rec === 'object') list.push(rec);
+      else damaged.add(row.host);
       byHost.set(row.host, list);
     }
+    const started = await this.store.pool.query<{ host: string }>(
+      'SELECT host FROM runbook.started_hosts WHERE run_id = $1',
+      [this.meta.id],
+    );
+    // started, yet no journal row left: its journal was deleted
+    for (const { host } of started.rows) if (!byHost.has(host)) damaged.add(host);
     const locked = await this.store.lockedBy(this.meta.id);
     const hostStates: Record<string, HostState> = {};
     for (const t of this.meta.targets)
-      hostStates[t.name] = hostStateOf(byHost.get(t.name) ?? [], () => locked.has(t.name));
+      hostStates[t.name] = damaged.has(t.name)
+        ? 'corrupt'
+        : hostStateOf(byHost.get(t.name) ?? [], () => locked.has(t.name));
     return { outcome: runOutcome(Object.values(hostStates)), hostStates };
   }
 

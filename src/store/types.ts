@@ -16,7 +16,7 @@
  *   decision wins and later ones are ignored.
  */
 import type { Evidence, Reporter } from '../engine/events.js';
-import type { JournalRecord } from './journal.js';
+import type { JournalProblem, JournalRecord } from './journal.js';
 import type { LockInfo } from './lock.js';
 import type { HostState, RunMeta, RunOutcome, RunSummary } from './runs.js';
 
@@ -47,6 +47,11 @@ export interface Store {
   close(): Promise<void>;
 }
 
+export interface CheckedJournal {
+  records: JournalRecord[];
+  damage: JournalProblem[];
+}
+
 export interface StoreLock {
   readonly host: string;
   readonly info: LockInfo;
@@ -62,8 +67,18 @@ export interface StoreRun {
   readonly location: string;
   /** The host's journal, opened for appending (one instance per host per run handle). */
   journal(host: string): StoreJournal;
-  /** The host's records in append order (empty when the host never started). */
+  /**
+   * The host's records in append order (empty when the host never started). Throws E_RUN_CORRUPT
+   * when a record is damaged (a torn last line, a crash while writing it, is left out).
+   */
   readJournal(host: string): Promise<JournalRecord[]>;
+  /**
+   * For resume: the host's records that can be trusted (checksums hold), in append order, and
+   * where the others were (`damage`: torn, garbage or edited records, with the key they name when
+   * one can be read). Throws E_RUN_CORRUPT only when the journal of a host that started is missing
+   * or empty, which leaves nothing to resume from.
+   */
+  readJournalChecked(host: string): Promise<CheckedJournal>;
   /** Per-host states and the run outcome, from the journals and locks as they are now. */
   status(): Promise<{ outcome: RunOutcome; hostStates: Record<string, HostState> }>;
   /**

@@ -7,9 +7,16 @@
  * Received text is written line by line as lines complete (a partial line is written when something
  * is sent or the file closes). Secrets are redacted before anything reaches the disk; ANSI sequences
  * are removed and other control characters escaped.
+ *
+ * No fd is held between writes: lines are buffered and appended (open, write, close) when
+ * something is sent or noted, when FLUSH_BYTES are buffered, and on close, so a run over 100k
+ * hosts never holds more transcript fds than hosts writing at that instant. A transcript that
+ * cannot be written (ENOSPC, a read-only or unwritable directory) never fails the run, which
+ * has its journal: the first failure is a process warning naming the file and the reason, and
+ * nothing more is written to that transcript.
  */
-import { closeSync, writeSync } from 'node:fs';
-import { ensurePrivateDir, openPrivateAppend } from '../files.js';
+import { closeSync } from 'node:fs';
+import { ensurePrivateDir, fileError, openPrivateAppend, writeAll } from '../files.js';
 import { join } from 'node:path';
 import { stripAnsi } from './ansi.js';
 import { redact } from './redact.js';
@@ -35,18 +42,48 @@ function visible(s: string): string {
   return s.replace(/[\x00-\x08\x0b-\x1f\x7f]/g, (c) => `\\x${c.charCodeAt(0).toString(16).padStart(2, '0')}`);
 }
 
+/** Buffered transcript text appended at once past this size (and at each send, note and close). */
+export const FLUSH_BYTES = 64 * 1024;
+
 export function openTranscript(dir: string, host: string, secrets: string[]): TranscriptWriter {
   ensurePrivateDir(dir, 'transcript directory');
   const path = join(dir, transcriptFileName(host));
-  const fd = openPrivateAppend(path, 'transcript');
+  // created now, so a directory where it cannot be is found before anything is sent
+  closeSync(openPrivateAppend(path, 'transcript'));
   const known = [...secrets];
   let partial = '';
   let partialStep: string | undefined;
   let closed = false;
+  let failed = false;
+  let buffered: string[] = [];
+  let bufferedBytes = 0;
 
+  const write = (): void => {
+    if (buffered.length === 0 || failed) return;
+    const data = Buffer.from(buffered.join(''), 'utf8');
+    buffered = [];
+    bufferedBytes = 0;
+    try {
+      const fd = openPrivateAppend(path, 'transcript');
+      try {
+        writeAll(fd, data, { path, role: 'transcript', sync: false });
+      } finally {
+        closeSync(fd);
+      }
+    } catch (err) {
+      failed = true;
+      const e = fileError(err, path, 'transcript');
+      process.emitWarning(
+        `${e instanceof Error ? e.message : String(e)}; the rest of the transcript of ${host} is not written`,
+      );
+    }
+  };
   const line = (stepId: string | undefined, mark: string, text: string): void => {
-    if (closed) return;
-    writeSync(fd, `${new Date().toISOString()} [${stepId ?? '-'}] ${mark} ${visible(redact(text, known))}\n`);
+    if (closed || failed) return;
+    const l = `${new Date().toISOString()} [${stepId ?? '-'}] ${mark} ${visible(redact(text, known))}\n`;
+    buffered.push(l);
+    bufferedBytes += l.length;
+    if (bufferedBytes >= FLUSH_BYTES) write();
   };
   const flush = (): void => {
     if (partial.length > 0) line(partialStep, '<', partial);
@@ -57,6 +94,7 @@ export function openTranscript(dir: string, host: string, secrets: string[]): Tr
     sent(text, stepId) {
       flush();
       line(stepId, '>', text.replace(/\r?\n$/, ''));
+      write();
     },
     received(text, stepId) {
       if (stepId !== partialStep) flush();
@@ -68,6 +106,7 @@ export function openTranscript(dir: string, host: string, secrets: string[]): Tr
     note(text, stepId) {
       flush();
       line(stepId, '#', text);
+      write();
     },
     addSecrets(more) {
       known.push(...more);
@@ -75,8 +114,8 @@ export function openTranscript(dir: string, host: string, secrets: string[]): Tr
     close() {
       if (closed) return;
       flush();
+      write();
       closed = true;
-      closeSync(fd);
     },
   };
 }

@@ -3,7 +3,7 @@
  * one log line per decision. Lines are plain text, one per decision, prefixed with the ISO time.
  */
 import type { DropReason, Sender } from './listen.js';
-import type { SyslogErrorCode } from './syslog.js';
+import type { SyslogErrorCode } from './syslog-types.js';
 
 /** Every counter the watcher keeps; `stats` lines print them in this order. */
 export const COUNTERS = [

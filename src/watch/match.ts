@@ -4,7 +4,7 @@
  */
 import type { InventoryHost } from '../fleet/inventory.js';
 import { isSyslogFacilityName, type HostBy, type Rule } from './rules.js';
-import { ciscoTagName, FACILITY_NAMES, type SyslogMessage } from './syslog.js';
+import { ciscoTagName, FACILITY_NAMES, type SyslogMessage } from './syslog-types.js';
 
 /** The regex groups of a match (a group that did not take part is undefined), or undefined: no match. */
 export function matchRule(rule: Rule, msg: SyslogMessage): Record<string, string | undefined> | undefined {

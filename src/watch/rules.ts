@@ -21,7 +21,7 @@ import { pointerPath } from '../runbook/schema.js';
 import { parseSource, type SourceDoc } from '../runbook/source.js';
 import { closest } from '../suggest.js';
 import { resolveVars } from '../runbook/vars.js';
-import { FACILITY_NAMES, SEVERITY_NAMES } from './syslog.js';
+import { FACILITY_NAMES, SEVERITY_NAMES } from './syslog-types.js';
 
 export type Approval = 'auto' | 'dry-run' | 'ask';
 export type HostBy = 'address' | 'hostname';

@@ -157,6 +157,69 @@ describe('runbook exec against a hostile device', () => {
     expect(await recorded(state)).toMatch(/look/);
   });
 
+  it('an expect regex that backtracks on device output is stopped at the step timeout', async () => {
+    const file = runbook('redos-expect', [
+      'steps:',
+      '  - id: look',
+      '    run: show redos',
+      '    timeout: 2s',
+      "    expect: {regex: '(?:a|a)*b'}",
+      '  - id: after',
+      '    run: show version',
+    ]);
+    const from = dev.log.length;
+    const state = join(dir, 'state-redos-expect');
+    const r = await exec(file, state);
+    expect(r.code, r.stderr).toBe(1);
+    expect(r.stdout + r.stderr).toContain('expect regex: the regex ran for more than 2000 ms');
+    expect(since(from).filter((l) => l.startsWith('line: show'))).toEqual(['line: show redos']);
+    expect(await recorded(state)).toMatch(/look/);
+  });
+
+  it('CEL matches() with a runtime pattern is RE2: hostile output cannot make it backtrack', async () => {
+    const file = runbook('redos-cel', [
+      'steps:',
+      '  - id: pattern',
+      '    set:',
+      '      pat: \'"^(a|a)*b$"\'',
+      '  - id: look',
+      '    run: show redos',
+      '    expect: {expression: output.matches(pat)}',
+      '  - id: after',
+      '    run: show version',
+    ]);
+    const from = dev.log.length;
+    const state = join(dir, 'state-redos-cel');
+    const r = await exec(file, state);
+    expect(r.code, r.stderr).toBe(1);
+    expect(r.stdout + r.stderr).toContain('expected `output.matches(pat)` to hold (it is false)');
+    expect(since(from).filter((l) => l.startsWith('line: show'))).toEqual(['line: show redos']);
+    expect(await recorded(state)).toMatch(/look/);
+  });
+
+  it('an expression too costly for the device output fails the step with its cost limit', async () => {
+    const file = runbook('cost', [
+      'steps:',
+      '  - id: look',
+      '    run: show redos',
+      '    expect:',
+      '      expression: >-',
+      '        output.split("").map(a, output.split("").map(b, output.split("").map(c,',
+      '        output.split("").map(d, output.split("").map(e, a + e))))).size() > 0',
+      '  - id: after',
+      '    run: show version',
+    ]);
+    const from = dev.log.length;
+    const state = join(dir, 'state-cost');
+    const r = await exec(file, state);
+    expect(r.code, r.stderr).toBe(1);
+    expect(r.stdout + r.stderr).toMatch(
+      /cost\.yaml:8:9: output\.split.*the expression was stopped: it went over the cost limit of one evaluation/,
+    );
+    expect(since(from).filter((l) => l.startsWith('line: show'))).toEqual(['line: show redos']);
+    expect(await recorded(state)).toMatch(/look/);
+  });
+
   it('no secret reaches a file or an output, even echoed by the device and captured', async () => {
     const file = runbook('secrets', [
       'vars:',

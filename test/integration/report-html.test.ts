@@ -16,6 +16,25 @@ const RB = resolve('runbooks/recover-inv-spi.yaml');
 const CHROMIUM = '/usr/bin/chromium';
 const HOSTS = ['edge1', 'edge2', 'edge3', 'edge4', 'edge5'];
 
+/** Headless Chromium with a fresh profile (--user-data-dir) that playwright passes to it. */
+function launchChromium(profile: string): Promise<BrowserContext> {
+  return chromium.launchPersistentContext(profile, {
+    executablePath: CHROMIUM,
+    headless: true,
+    viewport: { width: 1280, height: 1400 },
+    args: [
+      '--headless',
+      '--no-sandbox',
+      '--disable-gpu',
+      '--disable-quic',
+      '--no-first-run',
+      '--disable-background-networking',
+      '--disable-component-update',
+      '--disable-sync',
+    ],
+  });
+}
+
 describe('the change record of a 5-host lab run', () => {
   let f: FleetLab;
   let browser: BrowserContext;
@@ -29,22 +48,7 @@ describe('the change record of a 5-host lab run', () => {
       throw new Error(`${CHROMIUM} is missing: apt-get install chromium (.ci/run does)`);
     f = await startFleetLab({ scenarios: ['sdwan', 'mixed', 'healthy', 'sdwan-cleared', 'classic'] });
     profile = mkdtempSync(join(tmpdir(), 'runbook-chromium-'));
-    // a fresh profile (--user-data-dir) that playwright passes to Chromium
-    browser = await chromium.launchPersistentContext(profile, {
-      executablePath: CHROMIUM,
-      headless: true,
-      viewport: { width: 1280, height: 1400 },
-      args: [
-        '--headless',
-        '--no-sandbox',
-        '--disable-gpu',
-        '--disable-quic',
-        '--no-first-run',
-        '--disable-background-networking',
-        '--disable-component-update',
-        '--disable-sync',
-      ],
-    });
+    browser = await launchChromium(profile);
     // the dry run first: the real run below recovers the routers
     const dry = await execFleet(f, ['--dry-run', '--change', 'CHG0031337'], RB);
     expect(dry.code, dry.stderr).toBe(0);
@@ -221,5 +225,124 @@ describe('the change record of a 5-host lab run', () => {
       resolved: { address: '127.0.0.1', port: f.router('edge3').port, user: 'admin' },
     });
     expect(view.hosts[0].endpoint).toBe(`admin@127.0.0.1:${f.router('edge3').port}`);
+  }, 60_000);
+});
+
+/**
+ * Results tables (steps' `result:` rows) of examples/sdwan-bfd-check.yaml over SSH against two lab
+ * edges (one with BFD down on a colour, one healthy): the --json document of a dry run, the exec
+ * summary, `runbook runs <id>`, the markdown report, and the HTML report in Chromium.
+ * RUNBOOK_RESULTS_SCREENSHOT=FILE writes a screenshot of the first host's section.
+ */
+describe('results tables of a lab run', () => {
+  const BFD = resolve('examples/sdwan-bfd-check.yaml');
+  let f: FleetLab;
+  let browser: BrowserContext;
+  let profile: string;
+  let runId: string;
+  let summary: string;
+  const state = () => join(f.dir, 'state');
+
+  beforeAll(async () => {
+    if (!existsSync(CHROMIUM))
+      throw new Error(`${CHROMIUM} is missing: apt-get install chromium (.ci/run does)`);
+    f = await startFleetLab({ scenarios: ['sdwan', 'healthy'] });
+    profile = mkdtempSync(join(tmpdir(), 'runbook-chromium-'));
+    browser = await launchChromium(profile);
+    const run = await execFleet(f, [], BFD);
+    expect(run.code, run.stderr).toBe(0);
+    runId = /^Run (\S+):/m.exec(run.stdout)![1]!;
+    summary = run.stdout;
+  }, 120_000);
+
+  afterAll(async () => {
+    await browser?.close();
+    if (profile) rmSync(profile, { recursive: true, force: true });
+    await f?.close();
+  });
+
+  it('a dry run with --json gives each host its rows and the column order', async () => {
+    // the real run above fixed edge1: a fresh lab edge with BFD down for the dry run
+    const g = await startFleetLab({ scenarios: ['sdwan'] });
+    try {
+      const r = await execFleet(g, ['--dry-run', '--json'], BFD);
+      expect(r.code, r.stderr).toBe(0);
+      const doc = JSON.parse(r.stdout);
+      expect(doc.hosts[0].resultColumns).toEqual(['color', 'down_before', 'did', 'up_after']);
+      expect(doc.hosts[0].results).toEqual([
+        {
+          step: 'fix',
+          key: 'fix[0]',
+          fields: { color: 'biz-internet', down_before: 1, did: 'would port hop', up_after: 1 },
+        },
+      ]);
+    } finally {
+      await g.close();
+    }
+  }, 60_000);
+
+  it('the exec summary shows a table below the host that recorded rows, none for the other', () => {
+    const lines = summary.split('\n');
+    const at = lines.findIndex((l) => /^ {2}edge1 +ok/.test(l));
+    expect(at).toBeGreaterThan(0);
+    const below = lines.slice(at + 1, at + 4);
+    expect(below[0]).toMatch(/^ {6}disruptive: request platform software sdwan port_hop biz-internet$/);
+    expect(below[1]).toMatch(/^ {6}color +down_before +did +up_after$/);
+    expect(below[2]).toMatch(/^ {6}biz-internet +1 +port hopped +2$/);
+    const edge2 = lines.findIndex((l) => /^ {2}edge2 +ok/.test(l));
+    expect(lines[edge2 + 1] ?? '').not.toMatch(/color/);
+  });
+
+  it('runbook runs <id> shows the table per host', async () => {
+    const r = await runCli(['runs', runId, '--state-dir', state()]);
+    expect(r.code, r.stderr).toBe(0);
+    expect(r.stdout).toMatch(
+      /^edge1: ok.*\n {2}results:\n {4}color +down_before +did +up_after\n {4}biz-internet +1 +port hopped +2\n/m,
+    );
+    expect(r.stdout).not.toMatch(/^edge2: ok.*\n {2}results:/m);
+    const view = JSON.parse((await runCli(['runs', runId, '--json', '--state-dir', state()])).stdout);
+    expect(view.hosts.map((h: { results: unknown[] }) => h.results.length)).toEqual([1, 0]);
+  });
+
+  it('the markdown report has the table with numbers aligned right', async () => {
+    const r = await runCli(['report', runId, '--format', 'markdown', '--state-dir', state()]);
+    expect(r.code, r.stderr).toBe(0);
+    expect(r.stdout).toContain(
+      '| color | down\\_before | did | up\\_after |\n|---|---:|---|---:|\n| biz-internet | 1 | port hopped | 2 |',
+    );
+  });
+
+  it('the HTML report shows the table in Chromium, numbers aligned right', async () => {
+    const file = join(f.dir, 'results.html');
+    const r = await runCli(['report', runId, '-o', file, '--state-dir', state()]);
+    expect(r.code, r.stderr).toBe(0);
+    const page = await browser.newPage();
+    await page.goto(`file://${file}`);
+    const table = await page.$eval('section.host[data-host="edge1"] table.results', (t) => ({
+      head: [...t.querySelectorAll('thead th')].map((th) => th.textContent),
+      rows: [...t.querySelectorAll('tbody tr')].map((tr) =>
+        [...tr.querySelectorAll('td')].map((td) => [
+          td.textContent,
+          td.ownerDocument.defaultView?.getComputedStyle(td).textAlign,
+        ]),
+      ),
+      visible: t.getBoundingClientRect().height > 0,
+    }));
+    expect(table.head).toEqual(['color', 'down_before', 'did', 'up_after']);
+    expect(table.rows).toEqual([
+      [
+        ['biz-internet', 'left'],
+        ['1', 'right'],
+        ['port hopped', 'left'],
+        ['2', 'right'],
+      ],
+    ]);
+    expect(table.visible).toBe(true);
+    expect(await page.$$eval('section.host[data-host="edge2"] table.results', (t) => t.length)).toBe(0);
+    if (process.env.RUNBOOK_RESULTS_SCREENSHOT) {
+      const section = await page.$('section.host[data-host="edge1"]');
+      await section!.screenshot({ path: process.env.RUNBOOK_RESULTS_SCREENSHOT });
+    }
+    await page.close();
   }, 60_000);
 });

@@ -96,4 +96,17 @@ describe.runIf(needTool(existsSync(MAIN), 'the built CLI (npm run build)'))('run
       expect(lab.err()).not.toMatch(/\n\s+at /);
     }
   });
+  it('refuses --device with --scenario (exit 2), rather than serving the device and ignoring the scenario', async () => {
+    const lab = start([
+      '--device',
+      'examples/devices/iosxe-router.yaml',
+      '--scenario',
+      'classic',
+      '--port',
+      '0',
+    ]);
+    expect(await lab.exit).toBe(2);
+    expect(lab.err()).toMatch(/--device <file>' cannot be used with option '--scenario/);
+    expect(lab.out()).not.toMatch(/port \d+/);
+  });
 });

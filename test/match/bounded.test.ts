@@ -5,6 +5,8 @@
 import { describe, expect, it } from 'vitest';
 import type { SourcePos } from '../../src/errors.js';
 import { runCaptures, runCapturesBounded } from '../../src/match/capture.js';
+import { evaluateExpect, evaluateExpectBounded } from '../../src/match/expect.js';
+import type { Matcher } from '../../src/match/types.js';
 import type { CaptureSpec } from '../../src/runbook/model.js';
 import { caught } from '../helpers/errors.js';
 
@@ -66,5 +68,34 @@ describe('captured text', () => {
     );
     expect(e.code).toBe('E_STEP_FAILED');
     expect(e.message).toContain('hold more than 16777216 characters');
+  });
+});
+
+describe('evaluateExpectBounded', () => {
+  const rx = (regex: string): Matcher => ({ kind: 'regex', regex, flags: '', pos });
+  it('judges like evaluateExpect, regexes nested in all/any included', async () => {
+    const m: Matcher = {
+      kind: 'all',
+      pos,
+      of: [rx('Version \\d+'), { kind: 'any', pos, of: [rx('nothing here'), rx('uptime')] }],
+    };
+    const output = 'Version 17\nrouter uptime is 3 days\n';
+    const ctx = { output, scope: {} };
+    const got = await evaluateExpectBounded(m, ctx, { deadlineMs: 5_000 });
+    expect(got).toEqual(evaluateExpect(m, ctx));
+    expect(got.ok).toBe(true);
+    expect(got.lines).toEqual(['Version 17', 'router uptime is 3 days']);
+  });
+
+  it('stops an expect regex that backtracks on hostile output at the deadline', async () => {
+    let ticks = 0;
+    const timer = setInterval(() => ticks++, 20);
+    const e = await caught(
+      evaluateExpectBounded(rx('(?:a|a)*b'), { output: HOSTILE, scope: {} }, { deadlineMs: 400 }),
+    );
+    clearInterval(timer);
+    expect(e.code).toBe('E_STEP_FAILED');
+    expect(e.message).toMatch(/^rb\.yaml:9:7: expect regex: the regex ran for more than 400 ms/);
+    expect(ticks).toBeGreaterThan(0);
   });
 });

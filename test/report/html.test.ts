@@ -56,6 +56,8 @@ function record(): ChangeRecord {
             },
           ],
           messages: [],
+          results: [{ step: 'show', key: 'show', fields: { x: EVIL, n: 1n, l: [EVIL] } }],
+          resultColumns: ['x', 'n', 'l'],
         },
         state: 'failed',
         target: { name: 'edge1', address: '127.0.0.1', port: 22, platform: 'cisco-iosxe' },

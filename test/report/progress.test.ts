@@ -40,7 +40,7 @@ describe('listr2 live progress', () => {
         [
           '❯ edge-1  verify-sa  4.8s',
           '  ✔ find-events  ok  1.2s',
-          '  ✔ clear-sa  ok  3.0s',
+          '  ✔ Clear the SA  ok  3.0s',
           '  ▸ verify-sa  0.3s  retry 2/12 in 5.0s (decaps.n > 0 is false)',
           '✖ edge-2  unreachable  2.0s',
           '  connection refused by 127.0.0.1:2202',
@@ -86,17 +86,17 @@ describe('listr2 live progress', () => {
     // (lines are cut at the terminal width)
     await eventually(() =>
       expect(term.screen()).toContain(
-        '  ▸ clear-sa  0ms  awaiting approval: clear crypto sa peer 10.0.0.2 [renego',
+        '  ▸ Clear the SA  0ms  awaiting approval: clear crypto sa peer 10.0.0.2 [re',
       ),
     );
-    expect(term.screen()).toContain('edge-1  clear-sa: awaiting approval');
+    expect(term.screen()).toContain('edge-1  Clear the SA: awaiting approval');
     feed(
       recoveryEvents()
         .filter((e) => e.host === 'edge-1')
         .slice(9, 11),
     );
     await eventually(() =>
-      expect(term.screen()).toContain('  ▸ clear-sa  2.5s  [disruptive] clear crypto sa peer 10.0.0.2'),
+      expect(term.screen()).toContain('  ▸ Clear the SA  2.5s  [disruptive] clear crypto sa peer 10.0.0.2'),
     );
     await p.done();
   });
@@ -109,7 +109,7 @@ describe('listr2 live progress', () => {
         .filter((e) => e.host === 'edge-1')
         .slice(0, 8),
     );
-    await eventually(() => expect(term.screen()).toContain('clear-sa'));
+    await eventually(() => expect(term.screen()).toContain('Clear the SA'));
     const answer = p.prompt('edge-1: run clear crypto sa peer 10.0.0.2? [y/N] ');
     await tick();
     // the live area is erased; only the question is on screen
@@ -128,9 +128,9 @@ describe('listr2 live progress', () => {
     const lines = term.screen().split('\n');
     expect(lines[0]).toBe('edge-1: run clear crypto sa peer 10.0.0.2? [y/N] y');
     expect(lines.slice(1)).toEqual([
-      '❯ edge-1  clear-sa  4.0s',
+      '❯ edge-1  Clear the SA  4.0s',
       '  ✔ find-events  ok  1.2s',
-      '  ▸ clear-sa  2.5s  approved',
+      '  ▸ Clear the SA  2.5s  approved',
     ]);
     // the next frame replaces the redrawn one in place: nothing duplicated
     feed(
@@ -228,6 +228,59 @@ describe('listr2 live progress', () => {
         '✖ edge-2  unreachable  2.0s',
         '  connection refused by 127.0.0.1:2202',
       ].join('\n'),
+    );
+  });
+  it('names steps as the log does (name and loop items) and leaves out groups and bindings', async () => {
+    const { term, feed } = setup(['edge-1']);
+    await tick();
+    const base = { host: 'edge-1', commands: [], captures: {}, scope: {} };
+    feed([
+      { host: 'edge-1', at: T0, kind: 'host-start', runbook: 'rb', dryRun: false },
+      { host: 'edge-1', at: T0, kind: 'connected' },
+      {
+        host: 'edge-1',
+        at: T0,
+        kind: 'step-start',
+        key: 'per-peer[0]',
+        stepId: 'per-peer',
+        title: 'Each peer',
+        disruptive: false,
+        item: '10.20.20.1',
+      },
+      {
+        host: 'edge-1',
+        at: T0,
+        kind: 'step-start',
+        key: 'per-peer[0]/judge',
+        stepId: 'judge',
+        title: 'judge',
+        disruptive: false,
+      },
+      {
+        ...base,
+        at: T0 + 1,
+        kind: 'step-end',
+        key: 'per-peer[0]/judge',
+        stepId: 'judge',
+        outcome: 'ok',
+        durationMs: 1,
+        stepKind: 'set',
+      },
+      {
+        host: 'edge-1',
+        at: T0 + 2,
+        kind: 'step-start',
+        key: 'per-peer[0]/clear-sa',
+        stepId: 'clear-sa',
+        title: 'Clear the SA',
+        disruptive: true,
+      },
+    ]);
+    await eventually(() =>
+      expect(term.screen().split('\n')).toEqual([
+        '❯ edge-1  Clear the SA [10.20.20.1]  2ms',
+        '  ▸ Clear the SA [10.20.20.1]  0ms',
+      ]),
     );
   });
 });

@@ -9,6 +9,8 @@ const host = (h: Partial<ResultHost> & Pick<ResultHost, 'host' | 'outcome'>): Re
   wouldRun: [],
   approvals: [],
   messages: [],
+  results: [],
+  resultColumns: [],
   ...h,
 });
 

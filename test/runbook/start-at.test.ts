@@ -51,6 +51,26 @@ describe('unboundAtStart', () => {
     expect(unboundAtStart(rb.steps, 'sa')).toEqual([]);
   });
 
+  it("counts a later step's result: as a read, after the step's own bindings", () => {
+    const src = `runbook: start-at-result
+platform: cisco-iosxe
+steps:
+  - id: sa
+    run: show crypto ipsec sa peer 10.0.0.1
+    capture:
+      sa: {regex: 'decaps: (?<n>\\d+)', types: {n: int}}
+  - id: version
+    run: show version
+    capture:
+      ver: {regex: 'Version (?<v>\\S+)'}
+    result: {version: ver.v, decaps: sa.n}
+`;
+    const book = compileRunbookSource(src, 'r.yaml');
+    expect(unboundAtStart(book.steps, 'version').map((u) => [u.name, u.boundBy, u.readBy])).toEqual([
+      ['sa', 'sa', 'version'],
+    ]);
+  });
+
   it('checkStartAt refuses with E_USAGE naming the skipped step, the reader and where it is', () => {
     expect(() => checkStartAt(rb, 'clear')).toThrow(
       "--start-at clear skips step 'note', whose values later steps need: step 'verify' (start.yaml:18:9) reads 'before', bound by 'note'",

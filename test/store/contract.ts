@@ -6,6 +6,8 @@
  */
 import { describe, expect, it } from 'vitest';
 import { RunbookError } from '../../src/errors.js';
+import type { JournalRecord } from '../../src/store/journal.js';
+import { resumeStateChecked } from '../../src/store/resume.js';
 import type { RunMeta } from '../../src/store/runs.js';
 import type { Store } from '../../src/store/types.js';
 
@@ -14,6 +16,52 @@ export interface Backend {
   fresh(): Promise<{ store: Store; twin(): Promise<Store> }>;
   /** Leave a lock on `host` for `runId` whose holder is dead (process gone / lease run out). */
   plantDeadLock(store: Store, host: string, runId: string): Promise<void>;
+  /**
+   * Damage the host's `index`-th record (0-based) as stored: `edit` changes a value in it (its
+   * checksum no longer holds), `garbage` replaces it with something that is no record at all.
+   */
+  damageRecord(
+    store: Store,
+    runId: string,
+    host: string,
+    index: number,
+    how: 'edit' | 'garbage',
+  ): Promise<void>;
+  /** Remove every record of the host's journal, as someone with access to the store could. */
+  emptyJournal?(store: Store, runId: string, host: string): Promise<void>;
+}
+
+/** A host that ran `look` (read-only), `clear` (disruptive, ended), `verify`, then sent `fix` and died. */
+export const DAMAGEABLE: JournalRecord[] = [
+  { type: 'host-start', at: 1, runbook: 'rb', dryRun: false },
+  { type: 'step-start', at: 2, key: 'look', stepId: 'look', title: 'Look', disruptive: false },
+  stepEnd('look', 3, { n: 1n }),
+  { type: 'step-start', at: 4, key: 'clear', stepId: 'clear', title: 'Clear', disruptive: true },
+  { type: 'command', at: 5, key: 'clear', stepId: 'clear', command: 'clear crypto sa', attempt: 1 },
+  stepEnd('clear', 6, { n: 1n }, ['clear crypto sa']),
+  { type: 'step-start', at: 7, key: 'verify', stepId: 'verify', title: 'Verify', disruptive: false },
+  stepEnd('verify', 8, { n: 2n }),
+  { type: 'step-start', at: 9, key: 'fix', stepId: 'fix', title: 'Fix', disruptive: true },
+  { type: 'command', at: 10, key: 'fix', stepId: 'fix', command: 'clear sdwan omp', attempt: 1 },
+];
+
+function stepEnd(
+  key: string,
+  at: number,
+  scope: Record<string, bigint>,
+  commands: string[] = [],
+): JournalRecord {
+  return {
+    type: 'step-end',
+    at,
+    key,
+    stepId: key,
+    outcome: 'ok',
+    durationMs: 1,
+    commands,
+    captures: {},
+    scope,
+  };
 }
 
 export const meta = (hosts: string[]): Omit<RunMeta, 'id' | 'createdAt'> => ({
@@ -80,11 +128,20 @@ export function storeContract(name: string, backend: Backend): void {
           captures: { n: BigInt(i), big: 2n ** 70n },
           scope: { peers: ['10.0.0.1'], inf: Number.POSITIVE_INFINITY },
         });
+      const row = { peer: '10.0.0.1', did: ['clear-sa'], n: 2n ** 70n, ok: true, none: null };
+      j.append({ type: 'result', at: 52, key: 'per-peer[0]', stepId: 'per-peer', fields: row });
       await j.flush();
       const other = await twin();
       const records = await (await other.openRun(run.meta.id)).readJournal('edge/2');
-      expect(records).toHaveLength(51);
-      expect(records.map((r) => r.at)).toEqual(Array.from({ length: 51 }, (_, i) => i + 1));
+      expect(records).toHaveLength(52);
+      expect(records.map((r) => r.at)).toEqual(Array.from({ length: 52 }, (_, i) => i + 1));
+      expect(records[51]).toEqual({
+        type: 'result',
+        at: 52,
+        key: 'per-peer[0]',
+        stepId: 'per-peer',
+        fields: row,
+      });
       const last = records[50]!;
       expect(last.type === 'step-end' && last.captures).toEqual({ n: 49n, big: 2n ** 70n });
       expect(last.type === 'step-end' && last.scope.inf).toBe(Number.POSITIVE_INFINITY);
@@ -194,6 +251,82 @@ export function storeContract(name: string, backend: Backend): void {
       expect(late.decision).toMatchObject({ approved: true, by: 'alice' });
       expect((await run.approvals()).find((a) => a.id === id)?.decision?.approved).toBe(true);
       await other.close();
+      await store.close();
+    });
+
+    it('resume leaves an edited record out and puts only its step in doubt; the rest resumes', async () => {
+      const { store, twin } = await backend.fresh();
+      const run = await store.createRun(meta(['edge-1']));
+      const j = run.journal('edge-1');
+      for (const r of DAMAGEABLE) j.append(r);
+      await j.flush();
+      // the step-end of `clear` (a disruptive step that finished) is edited
+      await backend.damageRecord(store, run.meta.id, 'edge-1', 5, 'edit');
+      const other = await (await twin()).openRun(run.meta.id);
+      expect(await codeOf(other.readJournal('edge-1'))).toBe('E_RUN_CORRUPT');
+      expect((await other.status()).hostStates['edge-1']).toBe('corrupt');
+      const checked = await other.readJournalChecked('edge-1');
+      expect(checked.damage.map((d) => d.kind)).toEqual(['checksum']);
+      expect(checked.records).toHaveLength(DAMAGEABLE.length - 1);
+      const st = resumeStateChecked('edge-1', checked);
+      expect([...st.completed.keys()].sort()).toEqual(['look', 'verify']);
+      expect([...st.inDoubt].sort()).toEqual(['clear', 'fix']);
+      expect(st.inDoubtSteps.get('clear')?.commandsSent).toEqual(['clear crypto sa']);
+      expect(st.damage).toHaveLength(1);
+      expect(st.damage[0]!.inDoubt).toBe('clear');
+      expect(st.started).toBe(true);
+      await other.close();
+      await run.close();
+      await store.close();
+    });
+
+    it('a garbage record in place of a step-start still puts that step in doubt (its command was journaled)', async () => {
+      const { store } = await backend.fresh();
+      const run = await store.createRun(meta(['edge-1']));
+      const j = run.journal('edge-1');
+      for (const r of DAMAGEABLE) j.append(r);
+      await j.flush();
+      await backend.damageRecord(store, run.meta.id, 'edge-1', 8, 'garbage');
+      const checked = await run.readJournalChecked('edge-1');
+      expect(checked.damage.map((d) => d.kind)).toEqual(['garbage']);
+      const st = resumeStateChecked('edge-1', checked);
+      expect([...st.completed.keys()].sort()).toEqual(['clear', 'look', 'verify']);
+      expect([...st.inDoubt]).toEqual(['fix']);
+      expect(st.damage[0]!.inDoubt).toBe('fix');
+      await run.close();
+      await store.close();
+    });
+
+    it('a damaged record of a finished step puts nothing in doubt', async () => {
+      const { store } = await backend.fresh();
+      const run = await store.createRun(meta(['edge-1']));
+      const j = run.journal('edge-1');
+      for (const r of DAMAGEABLE.slice(0, 8)) j.append(r);
+      await j.flush();
+      // the command record of `clear`, whose step-end is intact
+      await backend.damageRecord(store, run.meta.id, 'edge-1', 4, 'edit');
+      const st = resumeStateChecked('edge-1', await run.readJournalChecked('edge-1'));
+      expect([...st.completed.keys()].sort()).toEqual(['clear', 'look', 'verify']);
+      expect(st.inDoubt.size).toBe(0);
+      expect(st.damage).toHaveLength(1);
+      expect(st.damage[0]!.inDoubt).toBeUndefined();
+      await run.close();
+      await store.close();
+    });
+
+    it.skipIf(!backend.emptyJournal)('an emptied journal of a host that started is refused', async () => {
+      const { store } = await backend.fresh();
+      const run = await store.createRun(meta(['edge-1', 'edge-2']));
+      const j = run.journal('edge-1');
+      for (const r of DAMAGEABLE) j.append(r);
+      await j.flush();
+      await backend.emptyJournal!(store, run.meta.id, 'edge-1');
+      expect(await codeOf(run.readJournalChecked('edge-1'))).toBe('E_RUN_CORRUPT');
+      expect(await codeOf(run.readJournal('edge-1'))).toBe('E_RUN_CORRUPT');
+      expect((await run.status()).hostStates['edge-1']).toBe('corrupt');
+      // a host that never started has no journal, and that is fine
+      expect(await run.readJournalChecked('edge-2')).toEqual({ records: [], damage: [] });
+      await run.close();
       await store.close();
     });
 

@@ -1,5 +1,5 @@
 import { spawnSync } from 'node:child_process';
-import { mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readFileSync, truncateSync, writeFileSync } from 'node:fs';
 import { hostname, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach } from 'vitest';
@@ -8,6 +8,9 @@ import { lockPath, releaseAllHostLocks } from '../../src/store/lock.js';
 import { storeContract } from './contract.js';
 
 afterEach(() => releaseAllHostLocks());
+
+const journalFile = (store: { location: string }, runId: string, host: string): string =>
+  join(store.location, 'runs', runId, 'hosts', `${host}.jsonl`);
 
 storeContract('directory', {
   async fresh() {
@@ -25,5 +28,15 @@ storeContract('directory', {
       path,
       JSON.stringify({ pid: Number(pid), runId, hostname: hostname(), startedAt: new Date().toISOString() }),
     );
+  },
+  async damageRecord(store, runId, host, index, how) {
+    const path = journalFile(store, runId, host);
+    const lines = readFileSync(path, 'utf8').split('\n');
+    lines[index] =
+      how === 'edit' ? lines[index]!.replace(/"at":(\d+)/, '"at":9$1') : 'not a record, just noise';
+    writeFileSync(path, lines.join('\n'));
+  },
+  async emptyJournal(store, runId, host) {
+    truncateSync(journalFile(store, runId, host), 0);
   },
 });

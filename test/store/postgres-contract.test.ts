@@ -29,5 +29,18 @@ describe.skipIf(!enabled)('PostgreSQL store', () => {
         [host, runId],
       );
     },
+    async damageRecord(store, runId, host, index, how) {
+      await (store as PostgresStore).pool.query(
+        `UPDATE runbook.journal SET record = ${how === 'edit' ? "jsonb_set(record, '{at}', '999')" : `'"noise"'::jsonb`}
+         WHERE seq = (SELECT seq FROM runbook.journal WHERE run_id = $1 AND host = $2 ORDER BY seq OFFSET $3 LIMIT 1)`,
+        [runId, host, index],
+      );
+    },
+    async emptyJournal(store, runId, host) {
+      await (store as PostgresStore).pool.query(
+        'DELETE FROM runbook.journal WHERE run_id = $1 AND host = $2',
+        [runId, host],
+      );
+    },
   });
 });

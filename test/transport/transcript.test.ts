@@ -1,7 +1,8 @@
-import { mkdtempSync, readFileSync, statSync } from 'node:fs';
+import { spawnSync } from 'node:child_process';
+import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import { describe, expect, it } from 'vitest';
+import { join, resolve } from 'node:path';
+import { describe, expect, it, vi } from 'vitest';
 import { openTranscript, transcriptFileName } from '../../src/transport/transcript.js';
 import { quoteTail, redact } from '../../src/transport/redact.js';
 
@@ -32,6 +33,58 @@ describe('transcripts', () => {
       '[next] > echo ********',
     ]);
     expect(readFileSync(file, 'utf8')).toMatch(/^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}Z \[-\] # connected$/m);
+  });
+});
+
+describe('transcripts of many hosts', () => {
+  it('hold no fd between writes: 2,000 hosts open at once under ulimit -n 64', () => {
+    const dir = join(mkdtempSync(join(tmpdir(), 'tr-many-')), 'out');
+    const mod = resolve('dist/src/transport/transcript.js');
+    const script = `
+      const { openTranscript } = await import(${JSON.stringify(mod)});
+      const ts = [];
+      for (let i = 0; i < 2000; i++) ts.push(openTranscript(${JSON.stringify(dir)}, 'h' + i, []));
+      for (const [i, t] of ts.entries()) { t.sent('show version', 's'); t.received('line ' + i + '\\r\\n', 's'); }
+      for (const t of ts) t.note('done', 's');
+      for (const t of ts) t.close();
+      console.log('ok');
+    `;
+    const r = spawnSync('bash', ['-c', 'ulimit -n 64 && exec node --input-type=module -e "$0"', script], {
+      encoding: 'utf8',
+    });
+    expect(r.stderr).toBe('');
+    expect(r.stdout.trim()).toBe('ok');
+    expect(readdirSync(dir)).toHaveLength(2000);
+    const lines = readFileSync(join(dir, 'h1999.log'), 'utf8').trimEnd().split('\n');
+    expect(lines.map((l) => l.replace(/^\S+Z /, ''))).toEqual([
+      '[s] > show version',
+      '[s] < line 1999',
+      '[s] # done',
+    ]);
+  });
+
+  it('a transcript that can no longer be written warns once and never fails the run', () => {
+    const dir = join(mkdtempSync(join(tmpdir(), 'tr-fail-')), 'out');
+    const warn = vi.spyOn(process, 'emitWarning').mockImplementation(() => undefined);
+    try {
+      const t = openTranscript(dir, 'r1', []);
+      t.sent('show version', 'a');
+      // the file is replaced by a directory: every append now fails (EISDIR)
+      rmSync(join(dir, 'r1.log'));
+      mkdirSync(join(dir, 'r1.log'));
+      expect(() => {
+        t.sent('show clock', 'b');
+        t.received('output\r\n', 'b');
+        t.note('more', 'b');
+        t.close();
+      }).not.toThrow();
+      expect(warn).toHaveBeenCalledTimes(1);
+      expect(String(warn.mock.calls[0]![0])).toMatch(
+        /^cannot write the transcript .*r1\.log: it is a directory \(EISDIR\); the rest of the transcript of r1 is not written$/,
+      );
+    } finally {
+      warn.mockRestore();
+    }
   });
 });
 

@@ -3,7 +3,8 @@ import { formatDiagnostic, RunbookError, ValidationError } from '../../src/error
 import type { InventoryHost } from '../../src/fleet/inventory.js';
 import { findHost, matchRule } from '../../src/watch/match.js';
 import { commandLineRule, eventVars, loadRules } from '../../src/watch/rules.js';
-import { parseSyslog, type SyslogMessage } from '../../src/watch/syslog.js';
+import { parseSyslog } from '../../src/watch/syslog.js';
+import type { SyslogMessage } from '../../src/watch/syslog-types.js';
 
 const dir = 'test/watch/fixtures';
 

@@ -1,6 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
-import { ciscoTagName, parseSyslog, type SyslogMessage } from '../../src/watch/syslog.js';
+import { parseSyslog } from '../../src/watch/syslog.js';
+import { ciscoTagName, type SyslogMessage } from '../../src/watch/syslog-types.js';
 
 function ok(input: string | Uint8Array, opts?: Parameters<typeof parseSyslog>[1]): SyslogMessage {
   const r = parseSyslog(input, opts);
