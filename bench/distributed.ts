@@ -290,7 +290,7 @@ export function formatDistributed(results: DistributedResult[], runbook: string,
   lines.push('');
   for (const r of results)
     lines.push(
-      `- N=${r.n}: distributed wall time ${f(ratio(r))}x in-process (target within 1.3x): ${ratio(r) <= 1.3 ? 'met' : 'NOT met'}${r.failures.length > 0 ? `; failures: ${r.failures.join('; ')}` : ''}`,
+      `- N=${r.n}: distributed wall time ${f(ratio(r), 3)}x in-process (target within 1.3x): ${ratio(r) <= 1.3 ? 'met' : 'NOT met'}${r.failures.length > 0 ? `; failures: ${r.failures.join('; ')}` : ''}`,
     );
   lines.push('');
   return lines.join('\n');
