@@ -9,8 +9,7 @@
 import type pg from 'pg';
 import type { EngineEvent } from '../engine/events.js';
 import { decode } from '../store/codec.js';
-import { recordToEvent } from '../store/journal.js';
-import { rowRecord } from '../store/postgres-journal.js';
+import { recordOf, recordToEvent } from '../store/journal.js';
 
 /** A worker that is stopping hands the host back; another worker resumes it. */
 export interface HandingBack {
@@ -58,9 +57,11 @@ export async function readStream(
       events.push(decode(row.record) as QueueEvent);
       continue;
     }
-    // (a damaged row is left out here: resume reads the journal checked)
-    const rec = rowRecord(row.record);
-    if (typeof rec === 'object') events.push(recordToEvent(row.host, rec));
+    // progress only: the row's sum is not checked here (resume reads the journal checked); a row
+    // that is not a journal record is left out
+    const { sum: _sum, ...body } = (row.record ?? {}) as Record<string, unknown>;
+    const rec = recordOf(decode(body));
+    if (rec) events.push(recordToEvent(row.host, rec));
   }
   return {
     events,

@@ -32,6 +32,7 @@ import type { EngineEvent, Reporter } from '../engine/events.js';
 import { runRunbook, type Approver, type RestoreState } from '../run/orchestrator.js';
 import type { Target } from '../fleet/target.js';
 import type { Value } from '../expr/types.js';
+import { matchAllBounded } from '../match/bounded.js';
 import { isPlatformName } from '../platforms/index.js';
 import { loadRunbook } from '../runbook/load.js';
 import type { Runbook } from '../runbook/model.js';
@@ -116,8 +117,11 @@ async function serve(o: WorkerOptions, boss: PgBoss): Promise<WorkerStats> {
   const active = new Set<Promise<void>>();
   const running = new Map<string, { runId: string; onStop(): void }>();
   const health = storeHealth(me, o.store.location, log);
-  // warm up before serving: the platform profiles every job needs
+  // warm up before serving: the platform profiles every job needs, the regex matching thread
   isPlatformName('cisco-iosxe');
+  await matchAllBounded([{ source: 'x', flags: 'g' }], 'x', { deadlineMs: 10_000, what: 'warm-up' }).catch(
+    () => undefined,
+  );
 
   // One beat for every job this worker holds: renew their visibility and look for stop requests
   // (two queries, however many hosts run here).
@@ -338,15 +342,26 @@ async function runJob(c: JobContext): Promise<'done' | 'handed-back'> {
   const t = meta.targets.find((x) => x.name === host);
   try {
     if (!t || !isPlatformName(t.platform)) return await end('failed', `run ${runId} has no host ${host}`);
-    if (await stopRequested(pool, runId)) return await end('interrupted', 'interrupted before it started');
-    const st = resumeState(await run.readJournal(host), host);
+    // the runbook loads while the store is asked about the host (a cold worker's first job)
+    const loading = loadRunbookOnce(c.runbooks, meta);
+    loading.catch(() => undefined);
+    const [stopped, records] = await Promise.all([
+      stopRequested(pool, runId),
+      run.readJournal(host).catch((err: unknown) => err as Error),
+    ]);
+    if (stopped) return await end('interrupted', 'interrupted before it started');
+    // a journal the store cannot trust (E_RUN_CORRUPT) is the host's outcome, never a retry
+    if (records instanceof RunbookError)
+      return await end('failed', `${records.message}${records.hint ? ` (${records.hint})` : ''}`);
+    if (records instanceof Error) throw records;
+    const st = resumeState(records, host);
     if (st.finished)
       return await end(st.outcome === 'ok' ? 'ok' : 'failed', `already finished (${st.outcome})`);
     let runbook: Runbook;
     let vars: Record<string, Value>;
     let transport: Awaited<ReturnType<TransportFactory>>;
     try {
-      runbook = await loadRunbookOnce(c.runbooks, meta);
+      runbook = await loading;
       const secret = c.secretVars?.(runbook) ?? { runbook, vars: {} };
       runbook = secret.runbook;
       vars = recordedVars(runbook, meta, secret.vars);
@@ -414,6 +429,7 @@ async function runJob(c: JobContext): Promise<'done' | 'handed-back'> {
         ...(c.reconnectDelaysMs ? { reconnectDelaysMs: c.reconnectDelaysMs } : {}),
         secrets: transport.secrets,
         shareRunLocks: true,
+        collect: false,
       });
       const outcome = result.outcomes.get(host);
       if (handingBack && (outcome === 'interrupted' || outcome === 'not-run')) {
