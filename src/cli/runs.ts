@@ -171,7 +171,7 @@ export async function buildRunView(handle: StoreRun): Promise<RunView> {
       steps: stepsWithDoubt(tl).map(stepView),
       approvals: tl.approvals.map((a) => ({ ...a })),
       wouldRun: tl.wouldRun.map((w) => ({ ...w })),
-      ...resultRows(tl.results),
+      ...resultRows([...tl.results.values()]),
     };
     if (tl.durationMs !== undefined) view.durationMs = tl.durationMs;
     if (tl.phase === 'ended' || tl.message) view.message = tl.message;

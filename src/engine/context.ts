@@ -219,12 +219,23 @@ export class RunContext {
     }
   }
 
+  /** The step's name for display, its `{{ }}` parts rendered (secrets masked; unknown: `<expr>`). */
+  private titleOf(step: Step): string {
+    if (!step.title) return step.name;
+    try {
+      return step.title.renderMasked(this.scope);
+    } catch (err) {
+      if (!(err instanceof RunbookError)) throw err;
+      return step.title.renderPlaceholders(this.scope);
+    }
+  }
+
   stepStart(step: Step, key: string, item?: Value): number {
     const ev: DistributiveOmit<EngineEvent, 'host' | 'at'> = {
       kind: 'step-start',
       key,
       stepId: step.id,
-      title: step.name,
+      title: this.titleOf(step),
       disruptive: step.kind === 'command' && step.disruptive,
     };
     if (item !== undefined) ev.item = item;

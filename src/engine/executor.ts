@@ -105,7 +105,7 @@ export async function runHost(opts: ExecutorOptions): Promise<HostResult> {
     steps: ctx.timeline.finished.map(stepRecord),
     disruptive: [...ctx.disruptive],
     wouldRun: ctx.timeline.wouldRun.map(wouldRunRecord),
-    results: ctx.timeline.results.map((r) => ({
+    results: [...ctx.timeline.results.values()].map((r) => ({
       key: r.key,
       stepId: r.stepId,
       fields: toJson(r.fields) as Record<string, unknown>,

@@ -13,7 +13,8 @@
  *   doubt; started again without an end, it keeps what the earlier session sent.
  * - Results: one row per key, in the order recorded; a `step-start` drops the row its key had (the
  *   step runs again), a `result` with a key already there replaces that row (a restored step
- *   records its rows again). `done` keeps, per key, the rows of the step and the steps inside it.
+ *   records its rows again). `done` keeps, per key, the rows of the step and the steps inside it
+ *   (indexed by enclosing key as rows come, so a run of thousands of iterations stays linear).
  * - Values are as emitted: secrets were masked by the executor before any event left it.
  */
 import type { Value } from '../expr/types.js';
@@ -130,8 +131,10 @@ export interface HostTimeline {
   stoppedAt?: string;
   /** Notable events: reconnects, declined approvals, end messages. */
   messages: string[];
-  /** Rows recorded by steps' `result:`, one per key. */
-  results: TimelineResult[];
+  /** Rows recorded by steps' `result:`, by key, in the order recorded (`[...results.values()]`). */
+  results: Map<string, TimelineResult>;
+  /** Key -> the keys of the rows of that step and of the steps inside it (for `done`). */
+  rowsUnder: Map<string, Set<string>>;
   /** Per key: the last finished outcome, the scope after it, and the rows it (and its inner steps) recorded. */
   done: Map<string, { scope: Record<string, Value>; outcome: StepOutcome; results?: TimelineResult[] }>;
   /** Key of the last step that ended. */
@@ -153,7 +156,8 @@ export function newHostTimeline(host: string): HostTimeline {
     wouldRun: [],
     approvals: [],
     messages: [],
-    results: [],
+    results: new Map(),
+    rowsUnder: new Map(),
     done: new Map(),
     open: new Map(),
   };
@@ -183,7 +187,10 @@ export function applyEvent(h: HostTimeline, e: EngineEvent): void {
       h.phase = 'connected';
       break;
     case 'step-start': {
-      if (h.results.length) h.results = h.results.filter((r) => r.key !== e.key);
+      if (h.results.has(e.key)) {
+        h.results.delete(e.key);
+        for (const a of ancestors(e.key)) h.rowsUnder.get(a)?.delete(e.key);
+      }
       const step: TimelineStep = {
         key: e.key,
         stepId: e.stepId,
@@ -280,9 +287,12 @@ export function applyEvent(h: HostTimeline, e: EngineEvent): void {
       break;
     case 'result': {
       const row: TimelineResult = { key: e.key, stepId: e.stepId, fields: e.fields };
-      const at = h.results.findIndex((r) => r.key === e.key);
-      if (at >= 0) h.results[at] = row;
-      else h.results.push(row);
+      h.results.set(e.key, row);
+      for (const a of ancestors(e.key)) {
+        let under = h.rowsUnder.get(a);
+        if (!under) h.rowsUnder.set(a, (under = new Set()));
+        under.add(e.key);
+      }
       break;
     }
     case 'reconnecting': {
@@ -322,7 +332,7 @@ export function applyEvent(h: HostTimeline, e: EngineEvent): void {
       h.finished.push(s);
       const prev = h.done.get(e.key);
       const outcome = e.outcome === 'restored' && prev ? prev.outcome : e.outcome;
-      const rows = h.results.length ? resultsUnder(h.results, e.key) : [];
+      const rows = [...(h.rowsUnder.get(e.key) ?? [])].map((k) => h.results.get(k)!);
       h.done.set(e.key, { scope: e.scope, outcome, ...(rows.length ? { results: rows } : {}) });
       h.lastKey = e.key;
       if (e.outcome === 'ended' && e.message) h.messages.push(`${e.key}: ${e.message}`);
@@ -344,9 +354,12 @@ export function applyEvent(h: HostTimeline, e: EngineEvent): void {
   }
 }
 
-/** The rows of the step `key` and of the steps inside it (`key/...`, `key[i]...`). */
-function resultsUnder(rows: readonly TimelineResult[], key: string): TimelineResult[] {
-  return rows.filter((r) => r.key === key || r.key.startsWith(`${key}/`) || r.key.startsWith(`${key}[`));
+/** `per-peer[1]/fix` -> `per-peer`, `per-peer[1]`, `per-peer[1]/fix`: the key and its enclosing steps' keys. */
+function ancestors(key: string): string[] {
+  const out: string[] = [];
+  for (let i = 1; i < key.length; i++) if (key[i] === '/' || key[i] === '[') out.push(key.slice(0, i));
+  out.push(key);
+  return out;
 }
 
 /** The columns of a host's results table: every row's fields, in order of first appearance. */

@@ -147,7 +147,7 @@ export function resultHost(t: HostTimeline): ResultHost {
     wouldRun: t.wouldRun.map((w) => ({ ...w })),
     approvals: t.approvals.map((a) => ({ ...a })),
     messages: [...t.messages],
-    ...resultRows(t.results),
+    ...resultRows([...t.results.values()]),
   };
   if (t.durationMs !== undefined) h.durationMs = t.durationMs;
   if (t.address !== undefined) h.address = t.address;

@@ -39,6 +39,7 @@ export interface CompileCtx {
 export type Common = {
   id: string;
   name: string;
+  title?: Template;
   description?: string;
   when?: CompiledExpr;
   timeoutMs?: number;

@@ -57,6 +57,8 @@ interface StepBase {
   localId?: string;
   /** Human title; defaults to the id. */
   name: string;
+  /** The name when it has `{{ }}` parts (`BFD sessions on {{ color }} up`): rendered at step start for display. */
+  title?: Template;
   /** The author's words for what the step does or why (plans show it instead of the CEL). */
   description?: string;
   when?: CompiledExpr;

@@ -138,6 +138,8 @@ function explain(errors: ErrorObject[], doc: SourceDoc): Diagnostic[] {
         if (keyOf(e) === 'step') {
           const present = STEP_KINDS.filter((k) => isObject(value) && k in value);
           if (present.length === 0 && STEP_KINDS.some((k) => typoFor(e, k))) break;
+          // a record step (only `result`) with a misspelt field: the unknown field says it
+          if (present.length === 0 && 'result' in value) break;
           emit(`${e.instancePath}|kind`, {
             pos: present.length > 1 ? doc.keyPos([...path, present[1]!]) : doc.valuePos(path),
             message: `${subject(path, doc.data)} must have exactly one of ${STEP_KINDS.join(', ')}`,

@@ -75,6 +75,10 @@ function compileStep(ctx: CompileCtx, raw: unknown, path: DocPath): Step | undef
     pos: doc.valuePos(path),
   };
   if (typeof raw.description === 'string') common.description = raw.description;
+  if (typeof raw.name === 'string' && raw.name.includes('{{')) {
+    const title = template(ctx, raw.name, [...path, 'name']);
+    if (title) common.title = title;
+  }
   const when = raw.when === undefined ? undefined : expr(ctx, raw.when as string, [...path, 'when'], 'bool');
   if (when) common.when = when;
   if (raw.timeout !== undefined) {
@@ -116,7 +120,7 @@ function compileStep(ctx: CompileCtx, raw: unknown, path: DocPath): Step | undef
     step = compileUse(ctx, raw, path, common, compileSteps);
   } else if (raw.set !== undefined) {
     step = compileSet(ctx, raw.set as Record<string, string | number | boolean>, path, common);
-  } else if (raw.result !== undefined) {
+  } else if (isRecordStep(raw)) {
     // a record step: only `result:` (a set step that binds nothing)
     step = { ...common, kind: 'set', values: [] };
   }
@@ -238,6 +242,14 @@ function compileSet(
     });
   }
   return ok ? { ...common, kind: 'set', values } : undefined;
+}
+
+/** The fields a record step may have (the schema's record branch says the same). */
+const RECORD_FIELDS = new Set(['id', 'name', 'description', 'when', 'timeout', 'on_failure', 'result']);
+
+/** A step with `result:` and nothing else but the common fields: it only records a row. */
+function isRecordStep(raw: Raw): boolean {
+  return raw.result !== undefined && Object.keys(raw).every((k) => RECORD_FIELDS.has(k));
 }
 
 /** A step that failed the schema: declare what it binds (as dyn) and still check its children. */

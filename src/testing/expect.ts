@@ -57,6 +57,11 @@ export function checkExpectations(e: Expectations, r: HostResult, sent: string[]
       }
     }
   }
+  if (e.results !== undefined) {
+    const got = r.results.map((x) => x.fields);
+    if (!subset(e.results, got))
+      out.push(`results: expected rows ${JSON.stringify(e.results)}, got ${JSON.stringify(got)}`);
+  }
   return out;
 }
 

@@ -38,6 +38,8 @@ export interface Expectations {
   stoppedAt?: string;
   steps?: Record<string, StepOutcome>;
   captures?: Record<string, Record<string, unknown>>;
+  /** Exactly the host's result rows, in order, each a subset of its row's fields. */
+  results?: Record<string, unknown>[];
   commands?: string[];
 }
 
@@ -176,5 +178,6 @@ function expectations(e: Raw): Expectations {
   if (e.steps !== undefined) out.steps = e.steps as Record<string, StepOutcome>;
   if (e.captures !== undefined) out.captures = e.captures as Record<string, Record<string, unknown>>;
   if (e.commands !== undefined) out.commands = e.commands as string[];
+  if (e.results !== undefined) out.results = e.results as Record<string, unknown>[];
   return out;
 }

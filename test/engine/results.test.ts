@@ -147,9 +147,9 @@ describe('result: rows', () => {
     expect(second.result.results[1]!.fields).toMatchObject({ peer: A, after: 105 });
 
     // the whole journal (both sessions) read through the one reducer: each row once
-    const whole = journalTimeline('r1', readJournal(journal.path));
-    expect(whole.results.map((x) => x.key)).toEqual(['find', 'per-peer[0]', 'per-peer[1]', 'summary']);
-    expect(whole.results[0]!.fields).toEqual({ found: 2n });
+    const whole = [...journalTimeline('r1', readJournal(journal.path)).results.values()];
+    expect(whole.map((x) => x.key)).toEqual(['find', 'per-peer[0]', 'per-peer[1]', 'summary']);
+    expect(whole[0]!.fields).toEqual({ found: 2n });
   });
 
   it('the reducer drops the row of a step that runs again and records nothing', () => {
@@ -164,7 +164,45 @@ describe('result: rows', () => {
       { ...base, kind: 'result', key: 's', stepId: 's', fields: { a: 1n } },
       { ...base, kind: 'step-start', key: 't', stepId: 't', title: 't', disruptive: false },
     ];
-    expect(timelineOf('r1', events).results).toEqual([{ key: 's', stepId: 's', fields: { a: 1n } }]);
+    expect([...timelineOf('r1', events).results.values()]).toEqual([
+      { key: 's', stepId: 's', fields: { a: 1n } },
+    ]);
+  });
+
+  it("a step's checkpoint keeps its rows and its inner steps' rows, for a restore", () => {
+    const base = { host: 'r1', at: 1 };
+    const end = (key: string): EngineEvent => ({
+      ...base,
+      kind: 'step-end',
+      key,
+      stepId: key.replace(/\[\d+\].*$/, ''),
+      outcome: 'ok',
+      durationMs: 0,
+      commands: [],
+      captures: {},
+      scope: {},
+    });
+    const row = (key: string): EngineEvent => ({
+      ...base,
+      kind: 'result',
+      key,
+      stepId: 'x',
+      fields: { k: key },
+    });
+    const h = timelineOf('r1', [
+      row('g[0]/a'),
+      end('g[0]/a'),
+      row('g[0]'),
+      end('g[0]'),
+      row('g[1]'),
+      end('g[1]'),
+      row('g2'),
+      end('g2'),
+      end('g'),
+    ]);
+    expect(h.done.get('g')?.results?.map((r) => r.key)).toEqual(['g[0]/a', 'g[0]', 'g[1]']);
+    expect(h.done.get('g[0]')?.results?.map((r) => r.key)).toEqual(['g[0]/a', 'g[0]']);
+    expect(h.done.get('g2')?.results?.map((r) => r.key)).toEqual(['g2']);
   });
 
   it('a result record survives the journal round trip (checksum and lossless ints)', () => {

@@ -97,18 +97,29 @@ describe('examples/iosxe-interface-check.yaml against runbook lab --device, over
       '--json',
     ]);
     expect(r.code, r.stderr).toBe(0);
-    const doc = JSON.parse(r.stdout) as { hosts: { outcome: string; disruptive: string[] }[] };
+    const doc = JSON.parse(r.stdout) as {
+      hosts: { outcome: string; disruptive: string[]; results: { fields: Record<string, unknown> }[] }[];
+    };
     expect(doc.hosts[0]!.outcome).toBe('ok');
     expect(doc.hosts[0]!.disruptive).toEqual(['clear counters GigabitEthernet1']);
+    // the row the details step recorded, typed: ints are JSON numbers
+    expect(doc.hosts[0]!.results.map((x) => x.fields)).toEqual([
+      { interface: 'GigabitEthernet1', status: 'up', protocol: 'up', input_errors: 3, crc: 1 },
+    ]);
     // the model's state changed: the errors are gone now
     const again = await exec(['-e', 'interface=GigabitEthernet1', '--json']);
     expect(again.code, again.stdout).toBe(0);
+    expect((JSON.parse(again.stdout) as typeof doc).hosts[0]!.results[0]!.fields.input_errors).toBe(0);
   });
 
   it('fails on a shut interface, saying so', async () => {
     const r = await exec(['-e', 'interface=GigabitEthernet3']);
     expect(r.code).toBe(1);
     expect(r.stdout).toContain('GigabitEthernet3 is shut down (administratively down)');
+    // the summary's table shows what the failed check saw
+    expect(r.stdout).toMatch(
+      /^ {6}interface +status +protocol +input_errors +crc\n {6}GigabitEthernet3 +administratively down +down +\d+ +\d+$/m,
+    );
   });
 
   it('a dry-run recorded from the mock router replays offline', async () => {
