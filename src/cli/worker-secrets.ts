@@ -8,7 +8,7 @@
 import { RunbookError } from '../errors.js';
 import type { Value } from '../expr/types.js';
 import type { VaultKeyring } from '../fleet/vault.js';
-import type { SecretVars } from '../queue/worker.js';
+import type { SecretVars } from '../queue/job.js';
 import type { Runbook } from '../runbook/model.js';
 import { resolveExtraVars } from './extra-vars.js';
 

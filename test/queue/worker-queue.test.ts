@@ -24,7 +24,8 @@ import {
   type HostJob,
 } from '../../src/queue/boss.js';
 import { readStream, streamStart, type StreamCursor } from '../../src/queue/events.js';
-import { runWorker, type TransportFactory } from '../../src/queue/worker.js';
+import type { TransportFactory } from '../../src/queue/job.js';
+import { runWorker } from '../../src/queue/worker.js';
 import { loadRunbook } from '../../src/runbook/load.js';
 import { openPostgresStore, type PostgresStore } from '../../src/store/postgres.js';
 import { requirePostgres, startPostgres, type PgCluster } from '../helpers/postgres.js';
