@@ -8,6 +8,7 @@
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdirSync, readFileSync } from 'node:fs';
+import { loadavg } from 'node:os';
 import { join } from 'node:path';
 import { createInterface } from 'node:readline';
 import type { ResultDocument } from '../src/report/json.js';
@@ -38,11 +39,16 @@ interface Side {
   /** CPU seconds of the operator's exec, and of the workers (distributed only). */
   cpuS: number;
   workersCpuS?: number;
+  /** CPU seconds of the PostgreSQL server (postmaster and every backend it reaped). */
+  pgCpuS?: number;
   peakRssMb: number;
   recovered: number;
   /** Per-host durations from the exec's --json document. */
   p50S: number;
   p95S: number;
+  /** From spawn to the first step started on any host, and from the last step's end to exit. */
+  firstStepS: number;
+  tailS: number;
 }
 
 export interface DistributedResult {
@@ -50,6 +56,8 @@ export interface DistributedResult {
   workers: number;
   inProcess?: Side;
   distributed?: Side;
+  /** Load averages (1, 5, 15 min) when each run started: the machine is shared. */
+  load: { inProcess?: number[]; distributed?: number[] };
   failures: string[];
 }
 
@@ -74,18 +82,27 @@ function labArgs(inventory: string, knownHosts: string): string[] {
 }
 
 function checkDoc(
-  run: { code: number | null; stdout: string; stderrTail: string },
+  run: { code: number | null; stdout: string; stderrTail: string; wallMs: number },
+  spawnedAt: number,
   label: string,
   failures: string[],
-): { p50S: number; p95S: number } {
+): { p50S: number; p95S: number; firstStepS: number; tailS: number } {
   const doc = parseJson<ResultDocument>(run, label);
+  const steps = doc.hosts.flatMap((h) => h.steps);
+  const firstStep = Math.min(...steps.map((x) => Date.parse(x.startedAt)));
+  const lastEnd = Math.max(...steps.map((x) => Date.parse(x.startedAt) + (x.durationMs ?? 0)));
   const ms = doc.hosts.map((h) => h.durationMs ?? NaN);
   const notOk = doc.hosts.filter((h) => h.outcome !== 'ok');
   if (run.code !== 0 || notOk.length > 0)
     failures.push(
       `${label}: exit ${run.code}, ${notOk.length} host(s) not ok${notOk[0] ? ` (${notOk[0].host}: ${notOk[0].outcome} ${notOk[0].message.slice(0, 200)})` : ''}`,
     );
-  return { p50S: percentile(ms, 50) / 1000, p95S: percentile(ms, 95) / 1000 };
+  return {
+    p50S: percentile(ms, 50) / 1000,
+    p95S: percentile(ms, 95) / 1000,
+    firstStepS: (firstStep - spawnedAt) / 1000,
+    tailS: (spawnedAt + run.wallMs - lastEnd) / 1000,
+  };
 }
 
 /** A worker process, resolved once it serves its group. */
@@ -114,13 +131,15 @@ function startWorker(url: string, args: string[], usageFile: string): Promise<Ch
 
 export async function benchDistributed(o: DistributedOptions): Promise<DistributedResult> {
   const failures: string[] = [];
-  const out: DistributedResult = { n: o.n, workers: o.workers, failures };
+  const out: DistributedResult = { n: o.n, workers: o.workers, load: {}, failures };
 
   // in-process
   const dirA = join(o.work, 'in-process');
   mkdirSync(dirA, { recursive: true });
   const labA = await LabProcess.start(o.n, join(dirA, 'lab'), o.bfdDelayMs);
   const ta = writeTargets(dirA, labA.routers);
+  out.load.inProcess = loadavg();
+  const spawnA = Date.now();
   const a = await measured(
     [
       CLI,
@@ -135,7 +154,7 @@ export async function benchDistributed(o: DistributedOptions): Promise<Distribut
     dirA,
     'in-process',
   );
-  const pa = checkDoc(a, 'in-process', failures);
+  const pa = checkDoc(a, spawnA, 'in-process', failures);
   const va = await labA.request<{ recovered: number }>('verify');
   await labA.stop();
   out.inProcess = {
@@ -171,6 +190,8 @@ export async function benchDistributed(o: DistributedOptions): Promise<Distribut
     ];
     const usageFiles = Array.from({ length: o.workers }, (_, i) => join(dirB, `worker${i}.usage.json`));
     for (const f of usageFiles) workers.push(await startWorker(url, wargs, f));
+    out.load.distributed = loadavg();
+    const spawnB = Date.now();
     const b = await measured(
       [
         CLI,
@@ -188,7 +209,7 @@ export async function benchDistributed(o: DistributedOptions): Promise<Distribut
       dirB,
       'distributed',
     );
-    const pb = checkDoc(b, 'distributed', failures);
+    const pb = checkDoc(b, spawnB, 'distributed', failures);
     const vb = await labB.request<{ recovered: number }>('verify');
     await labB.stop();
     await Promise.all(
@@ -198,6 +219,7 @@ export async function benchDistributed(o: DistributedOptions): Promise<Distribut
         return exited;
       }),
     );
+    const pgCpuS = postgresCpuS(pg.dir);
     const workersCpuS = usageFiles
       .map((f) => cpu(JSON.parse(readFileSync(f, 'utf8')) as Usage))
       .reduce((x, y) => x + y, 0);
@@ -206,6 +228,7 @@ export async function benchDistributed(o: DistributedOptions): Promise<Distribut
       wallS: b.wallMs / 1000,
       cpuS: cpu(b.usage),
       workersCpuS,
+      ...(pgCpuS === undefined ? {} : { pgCpuS }),
       peakRssMb: b.usage.maxRssKb / 1024,
       recovered: vb.recovered,
     };
@@ -218,28 +241,57 @@ export async function benchDistributed(o: DistributedOptions): Promise<Distribut
   return out;
 }
 
-export function formatDistributed(r: DistributedResult, runbook: string, date: string): string {
-  const a = r.inProcess;
-  const b = r.distributed;
+/**
+ * CPU seconds of a cluster's postmaster and of the backends it reaped (Linux /proc: utime, stime,
+ * cutime, cstime in clock ticks of 100 Hz); undefined where /proc cannot tell.
+ */
+function postgresCpuS(clusterDir: string): number | undefined {
+  try {
+    const pid = readFileSync(join(clusterDir, 'data', 'postmaster.pid'), 'utf8')
+      .split('\n')[0]!
+      .trim();
+    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+    const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+    // fields[11..14] are utime, stime, cutime, cstime (the 14th to 17th of stat)
+    return [11, 12, 13, 14].map((i) => Number(fields[i])).reduce((x, y) => x + y, 0) / 100;
+  } catch {
+    return undefined;
+  }
+}
+
+export function formatDistributed(results: DistributedResult[], runbook: string, date: string): string {
   const f = (x: number | undefined, d = 2): string =>
     x === undefined || Number.isNaN(x) ? 'n/a' : x.toFixed(d);
-  const ratio = a && b ? b.wallS / a.wallS : NaN;
+  const ratio = (r: DistributedResult): number =>
+    r.inProcess && r.distributed ? r.distributed.wallS / r.inProcess.wallS : NaN;
+  const load = (l: number[] | undefined): string => (l ?? []).map((x) => x.toFixed(1)).join(' / ');
+  const workers = results[0]?.workers ?? 4;
   const lines = [
-    `## Distributed: ${runbook}, ${r.n} routers, ${r.workers} workers vs in-process`,
+    `## Distributed: ${runbook}, ${workers} workers vs in-process (\`npm run bench -- --only distributed\`)`,
     '',
-    `The same run twice on fresh labs on this machine: \`runbook exec -i INVENTORY --forks ${r.n} --yes\` in one process, then`,
-    `\`runbook exec ... --store URL --workers --forks ${r.n} --yes\` with ${r.workers} \`runbook worker --concurrency ${Math.ceil(r.n / r.workers)}\``,
-    'processes (already serving) and a throwaway PostgreSQL holding the run record, journals, locks and the pg-boss queue.',
-    `Wall = spawn to exit of the operator's exec. Both runs verified by the lab's own state. Measured ${date}.`,
+    'The same run twice per size on fresh labs on this machine: `runbook exec -i INVENTORY --forks N --yes` in one process,',
+    `then \`runbook exec ... --store URL --workers --forks N --yes\` with ${workers} \`runbook worker --concurrency N/${workers}\` processes`,
+    '(already serving) and a throwaway PostgreSQL holding the run record, journals, locks and the pg-boss queue. Wall = spawn',
+    "to exit of the operator's exec; first step = spawn to the first step started on any host; tail = last step's end to exit.",
+    "Both runs verified by the lab's own state. The machine has 2 cores shared with other sessions: the load average",
+    `(1/5/15 min) at the start of each run is given, and the wall times move with it. Measured ${date} UTC.`,
     '',
-    '| run | wall s | host p50 / p95 s | exec CPU s | workers CPU s | exec peak RSS MB | verified by the lab |',
-    '|---|---:|---:|---:|---:|---:|---|',
-    `| in-process | ${f(a?.wallS)} | ${f(a?.p50S)} / ${f(a?.p95S)} | ${f(a?.cpuS)} | - | ${f(a?.peakRssMb, 0)} | ${a?.recovered ?? 0}/${r.n} |`,
-    `| ${r.workers} workers | ${f(b?.wallS)} | ${f(b?.p50S)} / ${f(b?.p95S)} | ${f(b?.cpuS)} | ${f(b?.workersCpuS)} | ${f(b?.peakRssMb, 0)} | ${b?.recovered ?? 0}/${r.n} |`,
-    '',
-    `Target: distributed wall time within 1.3x of in-process: **${f(ratio)}x** — ${ratio <= 1.3 ? 'met' : 'NOT met'}`,
-    ...(r.failures.length > 0 ? ['', `Failures: ${r.failures.join('; ')}`] : []),
-    '',
+    '| N | run | load | wall s | first step s | tail s | host p50 / p95 s | exec CPU s | workers CPU s | PostgreSQL CPU s | verified by the lab |',
+    '|---:|---|---|---:|---:|---:|---:|---:|---:|---:|---|',
   ];
+  for (const r of results) {
+    const a = r.inProcess;
+    const b = r.distributed;
+    lines.push(
+      `| ${r.n} | in-process | ${load(r.load.inProcess)} | ${f(a?.wallS)} | ${f(a?.firstStepS)} | ${f(a?.tailS)} | ${f(a?.p50S)} / ${f(a?.p95S)} | ${f(a?.cpuS)} | - | - | ${a?.recovered ?? 0}/${r.n} |`,
+      `| ${r.n} | ${r.workers} workers | ${load(r.load.distributed)} | ${f(b?.wallS)} | ${f(b?.firstStepS)} | ${f(b?.tailS)} | ${f(b?.p50S)} / ${f(b?.p95S)} | ${f(b?.cpuS)} | ${f(b?.workersCpuS)} | ${f(b?.pgCpuS)} | ${b?.recovered ?? 0}/${r.n} |`,
+    );
+  }
+  lines.push('');
+  for (const r of results)
+    lines.push(
+      `- N=${r.n}: distributed wall time ${f(ratio(r), 3)}x in-process (target within 1.3x): ${ratio(r) <= 1.3 ? 'met' : 'NOT met'}${r.failures.length > 0 ? `; failures: ${r.failures.join('; ')}` : ''}`,
+    );
+  lines.push('');
   return lines.join('\n');
 }

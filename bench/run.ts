@@ -3,7 +3,7 @@
  *   node dist/bench/run.js [--only startup|output|textfsm|offline-tests|distributed]
  *                          [--sizes 1,50,200,1000] [--forks F] [--runbook FILE[,FILE]] [--bfd-delay MS]
  *                          [--out bench/results.md | --no-write] [--keep] [--mb N]
- *                          [--distributed N | --no-distributed] [--workers W]
+ *                          [--distributed N[,N] | --no-distributed] [--workers W]
  * First the start-up figures (bench/startup.ts), then the shell transport's output processing
  * (bench/output.ts: 200 MB of output, one 20 MB line), then the TextFSM engine against
  * python3-textfsm on N MB inputs (bench/textfsm.ts, default 4), then `runbook test` on the shipped
@@ -23,7 +23,7 @@
  * Wall time is spawn-to-exit of the measured process; CPU and peak RSS are its own getrusage
  * (bench/probe, loaded with --import); per-host p50/p95 come from the --json document (engine) and
  * the floor's own timings. Then the distributed case (bench/distributed): the first runbook on N
- * routers (default 1000) in-process vs through W workers (default 4) and PostgreSQL.
+ * routers (default 100 then 1000) in-process vs through W workers (default 4) and PostgreSQL.
  * Exit code 1 when any run is not verified by the lab.
  */
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
@@ -67,8 +67,8 @@ const DEFAULT_RUNBOOKS = ['runbooks/recover-inv-spi.yaml', 'bench/rekey-poll.yam
 
 interface Args {
   sizes: number[];
-  /** The distributed case's size (0: skip it) and its number of workers. */
-  distN: number;
+  /** The distributed case's sizes (none: skip it) and its number of workers. */
+  distSizes: number[];
   distWorkers: number;
   forks?: number;
   runbooks: string[];
@@ -88,13 +88,19 @@ function parseArgs(argv: string[]): Args {
   const forks = get('--forks') === undefined ? undefined : Number(get('--forks'));
   if (forks !== undefined && !(Number.isInteger(forks) && forks >= 1))
     throw new Error('--forks: a whole number >= 1');
-  const distN = argv.includes('--no-distributed') ? 0 : Number(get('--distributed') ?? '1000');
+  const distSizes = argv.includes('--no-distributed')
+    ? []
+    : (get('--distributed') ?? '100,1000').split(',').map((x) => Number(x.trim()));
   const distWorkers = Number(get('--workers') ?? '4');
-  if (!Number.isInteger(distN) || distN < 0 || !Number.isInteger(distWorkers) || distWorkers < 1)
-    throw new Error('--distributed N (0 to skip) and --workers W: whole numbers');
+  if (
+    distSizes.some((n) => !Number.isInteger(n) || n < 1) ||
+    !Number.isInteger(distWorkers) ||
+    distWorkers < 1
+  )
+    throw new Error('--distributed N[,N] (or --no-distributed) and --workers W: whole numbers');
   return {
     sizes,
-    distN,
+    distSizes,
     distWorkers,
     forks,
     runbooks: (get('--runbook') ?? DEFAULT_RUNBOOKS.join(',')).split(',').map((f) => resolve(ROOT, f.trim())),
@@ -334,32 +340,38 @@ function textfsmBench(argv: string[], outFile: string | undefined): number {
   return rows.every((r) => r.same) ? 0 : 1;
 }
 
-/** The distributed case (bench/distributed.ts) on the first runbook; its own section of results.md. */
+/** The distributed case (bench/distributed.ts) on the first runbook, per size; its own section of results.md. */
 async function distributedBench(a: Args, outFile: string | undefined): Promise<number> {
-  const work = mkdtempSync(join(tmpdir(), 'runbook-bench-dist-'));
   const file = a.runbooks[0]!;
-  process.stderr.write(`bench: distributed, N=${a.distN}, ${a.distWorkers} workers ...\n`);
-  let dist: DistributedResult;
-  try {
-    dist = await benchDistributed({
-      n: a.distN,
-      workers: a.distWorkers,
-      runbook: file,
-      bfdDelayMs: a.bfdDelayMs,
-      work,
-    }).catch((err: unknown) => ({
-      n: a.distN,
-      workers: a.distWorkers,
-      failures: [err instanceof Error ? err.message : String(err)],
-    }));
-  } finally {
-    if (!a.keep) rmSync(work, { recursive: true, force: true });
+  const results: DistributedResult[] = [];
+  for (const n of a.distSizes) {
+    const work = mkdtempSync(join(tmpdir(), 'runbook-bench-dist-'));
+    process.stderr.write(`bench: distributed, N=${n}, ${a.distWorkers} workers ...\n`);
+    try {
+      results.push(
+        await benchDistributed({
+          n,
+          workers: a.distWorkers,
+          runbook: file,
+          bfdDelayMs: a.bfdDelayMs,
+          work,
+        }).catch((err: unknown) => ({
+          n,
+          workers: a.distWorkers,
+          load: {},
+          failures: [err instanceof Error ? err.message : String(err)],
+        })),
+      );
+    } finally {
+      if (!a.keep) rmSync(work, { recursive: true, force: true });
+    }
   }
-  const markdown = formatDistributed(dist, relative(ROOT, file), new Date().toISOString().slice(0, 10));
+  const markdown = formatDistributed(results, relative(ROOT, file), new Date().toISOString().slice(0, 16));
   process.stdout.write(`${markdown}\n`);
   if (outFile) replaceSection(outFile, 'distributed', markdown);
-  if (dist.failures.length > 0) {
-    process.stderr.write(`bench FAILED (distributed): ${dist.failures.join('; ')}\n`);
+  const failures = results.flatMap((r) => r.failures.map((f) => `N=${r.n}: ${f}`));
+  if (failures.length > 0) {
+    process.stderr.write(`bench FAILED (distributed): ${failures.join('; ')}\n`);
     return 1;
   }
   return 0;
@@ -435,7 +447,9 @@ async function main(): Promise<number> {
     ...sections.flatMap((sec) =>
       sec.rows.flatMap((r) => r.failures.map((f) => `${sec.runbook} N=${r.n}: ${f}`)),
     ),
-    ...(a.distN > 0 && (await distributedBench(a, outFile)) !== 0 ? ['distributed: see above'] : []),
+    ...(a.distSizes.length > 0 && (await distributedBench(a, outFile)) !== 0
+      ? ['distributed: see above']
+      : []),
   ];
   if (failed.length > 0) {
     process.stderr.write(

@@ -193,6 +193,7 @@ async function execCommand(file: string, flags: ExecFlags): Promise<number> {
     { keyringFromFlags },
     { listHosts },
     { resolvedEndpoint, operator },
+    { secretsFromWorkers, refuseSecretsForWorkers },
   ] = await Promise.all([
     import('../runbook/load.js'),
     import('../store/open.js'),
@@ -208,10 +209,17 @@ async function execCommand(file: string, flags: ExecFlags): Promise<number> {
     import('./vault-flags.js'),
     import('./plan.js'),
     import('./endpoint.js'),
+    import('./worker-secrets.js'),
   ]);
   const loaded = await loadRunbook(file);
   const vault = await keyringFromFlags(flags);
-  const { runbook, vars } = resolveExtraVars(loaded, flags.var ?? [], vault);
+  // over workers, secret vars come from the workers, never through the store
+  const { runbook, vars } = resolveExtraVars(
+    flags.workers ? secretsFromWorkers(loaded) : loaded,
+    flags.var ?? [],
+    vault,
+  );
+  if (flags.workers) refuseSecretsForWorkers(runbook, vars);
   const fleet = fleetFromFlags(flags);
   const connection = await connectionFromFlags(flags, runbook, vars);
   connection.secrets.push(...vault.passwords, ...vault.revealed);

@@ -30,15 +30,24 @@ interface FileVars {
   vaulted: Set<string>;
 }
 
-/** Resolves `-e` arguments (pairs and @files) against the runbook's vars. */
-export function resolveExtraVars(runbook: Runbook, args: string[], vault: VaultKeyring): ExtraVars {
+/**
+ * Resolves `-e` arguments (pairs and @files) against the runbook's vars. `ignoreUnknown`: names the
+ * runbook does not declare are skipped instead of refused (a worker's vars serve many runbooks).
+ */
+export function resolveExtraVars(
+  runbook: Runbook,
+  args: string[],
+  vault: VaultKeyring,
+  o: { ignoreUnknown?: boolean } = {},
+): ExtraVars {
+  const declared = new Set(runbook.vars.map((d) => d.name));
   const pairs: string[] = [];
   const preset = new Map<string, Value>();
   const vaulted = new Set<string>();
   const diagnostics: Diagnostic[] = [];
   for (const arg of args) {
     if (arg.startsWith('@')) {
-      const f = readVarsFile(runbook, arg.slice(1), vault, diagnostics);
+      const f = readVarsFile(runbook, arg.slice(1), vault, diagnostics, o.ignoreUnknown ?? false);
       for (const [k, v] of f.values) {
         preset.set(k, v);
         // a file after a pair wins over it
@@ -48,6 +57,7 @@ export function resolveExtraVars(runbook: Runbook, args: string[], vault: VaultK
       }
     } else {
       const name = pairName(arg);
+      if (o.ignoreUnknown && !declared.has(name)) continue;
       preset.delete(name);
       vaulted.delete(name);
       pairs.push(arg);
@@ -71,6 +81,7 @@ function readVarsFile(
   path: string,
   vault: VaultKeyring,
   diagnostics: Diagnostic[],
+  ignoreUnknown: boolean,
 ): FileVars {
   const out: FileVars = { values: new Map(), vaulted: new Set() };
   if (path === '') {
@@ -133,6 +144,7 @@ function readVarsFile(
     const keyNode = pair.key as Node | null;
     const name = isScalar(keyNode) ? String(keyNode.value) : String(keyNode);
     const decl = decls.get(name);
+    if (!decl && ignoreUnknown) continue;
     if (!decl) {
       const guess = closest(name, decls.keys());
       diagnostics.push({

@@ -166,6 +166,7 @@ async function resumeRun(
     { fleetFromFlags },
     { checkBecome },
     { resolveExtraVars },
+    { secretsFromWorkers, refuseSecretsForWorkers },
     { keyringFromFlags },
     { recheckRestored },
   ] = await Promise.all([
@@ -178,6 +179,7 @@ async function resumeRun(
     import('./fleet-flags.js'),
     import('./become.js'),
     import('./extra-vars.js'),
+    import('./worker-secrets.js'),
     import('./vault-flags.js'),
     import('../store/recheck.js'),
   ]);
@@ -219,7 +221,12 @@ async function resumeRun(
   const recordedArgv = recordedFlags(meta.argv);
   const recorded = withOverrides(recordedArgv, flags);
   const vault = await keyringFromFlags(recorded);
-  const { runbook, vars } = resolveExtraVars(loaded, [...pairs, ...(flags.var ?? [])], vault);
+  const { runbook, vars } = resolveExtraVars(
+    flags.workers ? secretsFromWorkers(loaded) : loaded,
+    [...pairs, ...(flags.var ?? [])],
+    vault,
+  );
+  if (flags.workers) refuseSecretsForWorkers(runbook, vars);
   const connection = await connectionFromFlags(recorded, runbook, vars);
   connection.secrets.push(...vault.passwords, ...vault.revealed);
   const fromInventory = await inventoryHosts(recordedArgv.inventory, vault, connection.secrets);

@@ -17,6 +17,7 @@ const DEFAULT_GROUP = 'default';
 
 interface WorkerFlags extends ConnectionFlags {
   store?: string;
+  var?: string[];
   group: string;
   concurrency: string;
   quiet?: boolean;
@@ -32,6 +33,11 @@ export function register(program: Command): void {
     )
     .option('--group <name>', 'serve hosts whose runbook_worker_group is NAME', DEFAULT_GROUP)
     .option('--concurrency <n>', 'hosts run at once by this worker', '4')
+    .option(
+      '-e, --var <name=value|@file>',
+      "values of the runbooks' secret vars (vaulted files and !vault values too, with the vault flags), repeatable: secrets are never sent through the store",
+      (v: string, prev: string[] = []) => [...prev, v],
+    )
     .option('-q, --quiet', 'print only errors');
   addConnectionOptions(cmd);
   cmd.action(action(async (flags: WorkerFlags) => workerCommand(flags)));
@@ -47,6 +53,8 @@ async function workerCommand(flags: WorkerFlags): Promise<number> {
     { connectionFromFlags },
     { openConnection },
     { reconnectDelaysFromEnv },
+    { keyringFromFlags },
+    { workerSecretVars },
   ] = await Promise.all([
     import('../platforms/index.js'),
     import('../queue/boss.js'),
@@ -55,6 +63,8 @@ async function workerCommand(flags: WorkerFlags): Promise<number> {
     import('./connection-flags.js'),
     import('./connection.js'),
     import('./session.js'),
+    import('./vault-flags.js'),
+    import('./worker-secrets.js'),
   ]);
   const concurrency = Number(flags.concurrency);
   if (!Number.isInteger(concurrency) || concurrency < 1 || concurrency > 1000) {
@@ -72,8 +82,21 @@ async function workerCommand(flags: WorkerFlags): Promise<number> {
       hint: 'give it in an environment variable: --password-env VAR, or use --identity FILE',
     });
   }
+  const vault = await keyringFromFlags(flags);
+  const secretVars = workerSecretVars(flags.var ?? [], vault);
   const store = await openStore({ store: flags.store, stateDir: '.runbook' });
   const stop = new AbortController();
+  // a crash is never silent: one line naming the hosts it leaves (their jobs come back after the
+  // visibility timeout, and another worker resumes them from their journals), then exit 1
+  const running = new Set<string>();
+  const onCrash = (err: unknown): void => {
+    const what = err instanceof Error ? (err.stack ?? err.message) : String(err);
+    const hosts = running.size > 0 ? `; its hosts return to the queue: ${[...running].join(', ')}` : '';
+    process.stderr.write(`runbook worker: crashed: ${what.split('\n').slice(0, 3).join(' | ')}${hosts}\n`);
+    process.exit(1);
+  };
+  process.on('uncaughtException', onCrash);
+  process.on('unhandledRejection', onCrash);
   let signals = 0;
   const onSignal = (sig: NodeJS.Signals): void => {
     signals++;
@@ -107,17 +130,24 @@ async function workerCommand(flags: WorkerFlags): Promise<number> {
       group,
       concurrency,
       signal: stop.signal,
+      running,
+      secretVars,
       ...(reconnectDelaysMs ? { reconnectDelaysMs } : {}),
       log: flags.quiet ? () => undefined : (line) => process.stderr.write(`${line}\n`),
       transports: async ({ runbook, vars }) => {
         const connection = await connectionFromFlags(flags, runbook, vars);
-        return (t, commandSignal) => openConnection(t, getProfile(t.platform), connection, commandSignal);
+        return {
+          open: (t, commandSignal) => openConnection(t, getProfile(t.platform), connection, commandSignal),
+          secrets: [...connection.secrets, ...vault.passwords, ...vault.revealed],
+        };
       },
     });
     return 0;
   } finally {
     process.off('SIGTERM', onSignal);
     process.off('SIGINT', onSignal);
+    process.off('uncaughtException', onCrash);
+    process.off('unhandledRejection', onCrash);
     await store.close();
   }
 }

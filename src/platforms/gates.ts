@@ -22,8 +22,20 @@ export interface ValueGates {
   platforms?: string;
 }
 
-/** The strictest gates of all `profiles`. */
+/** The strictest gates of all `profiles` (computed once per set of profiles: every command asks). */
 export function valueGates(profiles: readonly PlatformProfile[]): ValueGates {
+  const key = profiles.map((p) => p.name).join('\u0000');
+  const known = gatesByKey.get(key);
+  if (known && known.profiles.length === profiles.length && known.profiles.every((p, i) => p === profiles[i]))
+    return known.gates;
+  const gates = computeGates(profiles);
+  gatesByKey.set(key, { profiles: [...profiles], gates });
+  return gates;
+}
+
+const gatesByKey = new Map<string, { profiles: PlatformProfile[]; gates: ValueGates }>();
+
+function computeGates(profiles: readonly PlatformProfile[]): ValueGates {
   const sources = [...new Set(profiles.map((p) => p.unsafeValue).filter((s) => s !== ''))];
   return {
     ...(sources.length ? { unsafe: new RegExp(sources.map((s) => `(?:${s})`).join('|')) } : {}),

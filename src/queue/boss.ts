@@ -1,13 +1,24 @@
 /**
  * The queue engine: pg-boss (PostgreSQL-native, schema `pgboss`) on the store's own pool, so jobs,
  * journals and locks live in one database. One queue per worker group (`runbook-hosts.<group>`),
- * one job per host of a run.
+ * one job per host of a run. The exec enqueues the hosts it starts in batches and wakes the group's
+ * workers with a NOTIFY on `runbook_jobs` (payload: the group); workers also poll, slowly.
+ *
+ * Retry policy: a host's job is retried only when its worker could not finish it: the worker died
+ * or lost the store (the job expires, below), it stopped on SIGTERM (handed back: at once, see
+ * worker.ts), or an unexpected error (a bug, the store failing) came out of the worker. A runbook
+ * that fails on a host is that host's outcome, never a retry. Retries wait RETRY_DELAY_S, doubling
+ * (pg-boss's backoff, with jitter), at most RETRY_LIMIT times; the worker that gets the last attempt
+ * and fails reports the host failed instead of failing the job.
  *
  * Visibility timeout: a job a worker holds stays `active` while the worker renews it (`touch`, every
- * third of the timeout); a worker that dies stops renewing, pg-boss's maintenance fails the job
- * after the timeout and retries it on another worker, which resumes the host from its journal.
- * pg-boss 10 has no renewal call of its own: `touch` moves the job's `started_on`, the column its
- * expiry check (`started_on + expire_in < now()`) reads.
+ * beat); a worker that dies stops renewing, pg-boss's maintenance fails the job after the timeout
+ * and retries it on another worker, which resumes the host from its journal. pg-boss 10 has no
+ * renewal call of its own (pg-boss 11's heartbeats are not on a Node 20 line): `touch` moves the
+ * job's `started_on`, which in pg-boss 10 is read only by that expiry check
+ * (`state = 'active' AND started_on + expire_in < now()`, plans.js failJobsByTimeout) and by the
+ * retry count of the next fetch (`started_on IS NOT NULL`, unchanged by a touch). The pg-boss
+ * version is pinned to 10.x in package.json; test/queue/touch.test.ts checks the behaviour.
  */
 import PgBoss from 'pg-boss';
 import type pg from 'pg';
@@ -19,8 +30,20 @@ export const DEFAULT_VISIBILITY_S = 60;
 /** `runbook_worker_group` when an inventory host has none (like AWX's default instance group). */
 export const DEFAULT_GROUP = 'default';
 
-/** A job is retried this many times (hand-backs on SIGTERM and dead workers count). */
-const RETRY_LIMIT = 1000;
+/** Attempts after the first that a host's job gets when its worker could not finish it. */
+export const RETRY_LIMIT = 8;
+/** Seconds before the first retry; pg-boss doubles it for each further one (with jitter). */
+const RETRY_DELAY_S = 2;
+
+/** The channel the exec NOTIFYs when it queued hosts (payload: the group), so idle workers fetch at once. */
+export const JOBS_CHANNEL = 'runbook_jobs';
+
+const retryPolicy = (visibilityS: number) => ({
+  retryLimit: RETRY_LIMIT,
+  retryDelay: RETRY_DELAY_S,
+  retryBackoff: true,
+  expireInSeconds: visibilityS,
+});
 
 /** Throws E_USAGE unless the group name can name a queue. */
 export function checkGroup(group: string, where: string): string {
@@ -74,14 +97,11 @@ export async function ensureQueue(boss: PgBoss, group: string, visibilityS: numb
   const name = queueName(group);
   if (!(await boss.getQueue(name))) {
     try {
-      await boss.createQueue(name, {
-        name,
-        retryLimit: RETRY_LIMIT,
-        retryDelay: 0,
-        expireInSeconds: visibilityS,
-      });
+      await boss.createQueue(name, { name, ...retryPolicy(visibilityS) });
     } catch (err) {
-      // another process created it meanwhile
+      // another process created it meanwhile (its transaction may commit a moment later)
+      for (let i = 0; i < 50 && !(await boss.getQueue(name)); i++)
+        await new Promise((r) => setTimeout(r, 100));
       if (!(await boss.getQueue(name))) throw err;
     }
   }
@@ -102,19 +122,38 @@ export interface HostJob {
   startAt?: string;
 }
 
-export async function enqueueHost(
+/** Queue these hosts' jobs (with these ids) in one insert, then wake the groups' workers. */
+export async function enqueueHosts(
   boss: PgBoss,
-  group: string,
-  job: HostJob,
+  pool: pg.Pool,
+  jobs: readonly { id: string; group: string; job: HostJob }[],
   visibilityS: number,
-): Promise<string> {
-  const id = await boss.send(queueName(group), job, {
-    retryLimit: RETRY_LIMIT,
-    retryDelay: 0,
-    expireInSeconds: visibilityS,
-  });
-  if (!id) throw new RunbookError('E_INTERNAL', `run ${job.runId}: pg-boss did not queue host ${job.host}`);
-  return id;
+): Promise<void> {
+  if (jobs.length === 0) return;
+  await boss.insert(
+    jobs.map(({ id, group, job }) => ({
+      id,
+      name: queueName(group),
+      data: job,
+      ...retryPolicy(visibilityS),
+    })),
+  );
+  for (const group of new Set(jobs.map((j) => j.group)))
+    await pool.query('SELECT pg_notify($1, $2)', [JOBS_CHANNEL, group]);
+}
+
+/**
+ * Of these jobs, the ones pg-boss gave up on (retries spent: the last worker died too), with the
+ * error it recorded. Read-only on pg-boss's table (`state`, `output`), both in its documented job
+ * shape (`getJobById`), in one query for the many jobs of a run.
+ */
+export async function deadJobs(pool: pg.Pool, ids: readonly string[]): Promise<Map<string, string>> {
+  if (ids.length === 0) return new Map();
+  const r = await pool.query<{ id: string; message: string | null }>(
+    "SELECT id, output->>'message' AS message FROM pgboss.job WHERE id = ANY($1::uuid[]) AND state = 'failed'",
+    [ids],
+  );
+  return new Map(r.rows.map((row) => [row.id, row.message ?? 'failed']));
 }
 
 /** Renew the visibility timeout of jobs this worker holds (see the file comment). */

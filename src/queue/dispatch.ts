@@ -8,16 +8,32 @@
  * orchestrator's signal) asks every worker, through the store, to stop the run's hosts between steps.
  */
 import { RunbookError } from '../errors.js';
-import type { EngineEvent } from '../engine/events.js';
 import type { HostResult } from '../engine/executor.js';
 import type { RemoteHostIO } from '../run/orchestrator.js';
 import type { Target } from '../fleet/target.js';
 import { abortableSleep } from '../sleep.js';
 import type { PostgresStore } from '../store/postgres.js';
 import type { ApprovalRecord, StoreRun } from '../store/types.js';
-import { DEFAULT_VISIBILITY_S, enqueueHost, ensureQueue, startBoss } from './boss.js';
-import { blockDisruptive, clearStop, readEvents, requestStop } from './events.js';
-import { DEFAULT_GROUP } from './boss.js';
+import { randomUUID } from 'node:crypto';
+import type PgBoss from 'pg-boss';
+import type pg from 'pg';
+import {
+  deadJobs,
+  DEFAULT_GROUP,
+  DEFAULT_VISIBILITY_S,
+  enqueueHosts,
+  ensureQueue,
+  startBoss,
+  type HostJob,
+} from './boss.js';
+import {
+  blockDisruptive,
+  clearStop,
+  readStream,
+  requestStop,
+  streamStart,
+  type QueueEvent,
+} from './events.js';
 
 export interface RemoteHostsOptions {
   store: PostgresStore;
@@ -40,6 +56,8 @@ export interface RemoteHosts {
 }
 
 interface Waiter {
+  /** The host's job (pg-boss id). */
+  jobId: string;
   io: RemoteHostIO;
   resolve(r: HostResult): void;
   reject(err: unknown): void;
@@ -49,6 +67,9 @@ export async function remoteHosts(o: RemoteHostsOptions): Promise<RemoteHosts> {
   const boss = await startBoss({ pool: o.store.pool });
   // a resumed run was maybe stopped by Ctrl-C: its hosts may run again
   await clearStop(o.store.pool, o.run.meta.id);
+  // jobs an earlier session of the run left queued (it was stopped, or died) would run its hosts
+  // a second time beside this session's jobs
+  await cancelQueued(boss, o.store.pool, o.run.meta.id);
   const visibilityS = o.visibilityS ?? DEFAULT_VISIBILITY_S;
   const runId = o.run.meta.id;
   const waiting = new Map<string, Waiter>();
@@ -56,14 +77,24 @@ export async function remoteHosts(o: RemoteHostsOptions): Promise<RemoteHosts> {
   const queues = new Map<string, Promise<string>>();
   const closed = new AbortController();
   let stopSent = false;
-  let after = 0;
+  // only what the workers write from now on (a resumed run's earlier ends are not this session's)
+  let cursor = await streamStart(o.store.pool);
+  // hosts whose worker is handing them back: their `interrupted` end is not their end
+  const handingBack = new Set<string>();
 
-  const groupOf = (host: string): string =>
-    o.run.meta.targets.find((t) => t.name === host)?.workerGroup ?? DEFAULT_GROUP;
+  const groups = new Map(o.run.meta.targets.map((t) => [t.name, t.workerGroup ?? DEFAULT_GROUP]));
+  const groupOf = (host: string): string => groups.get(host) ?? DEFAULT_GROUP;
 
-  const onEvent = (e: EngineEvent | { kind: 'handed-back'; host: string }): void => {
+  const onEvent = (e: QueueEvent): void => {
     const w = waiting.get(e.host);
-    if (!w || e.kind === 'handed-back') return; // a worker gave the host back: the next one resumes it
+    if (!w) return;
+    if (e.kind === 'handing-back') {
+      handingBack.add(e.host);
+      return;
+    }
+    if (e.kind === 'host-start') handingBack.delete(e.host);
+    // a host handed back is not over: the exec waits for the worker that resumes it
+    if (e.kind === 'host-end' && handingBack.has(e.host) && e.outcome === 'interrupted') return;
     w.io.emit(e);
     if (e.kind === 'host-end') {
       waiting.delete(e.host);
@@ -108,17 +139,38 @@ export async function remoteHosts(o: RemoteHostsOptions): Promise<RemoteHosts> {
     await o.run.decideApproval(a.id, { approved, by: `${process.env.USER ?? 'operator'} (runbook exec)` });
   };
 
+  // pg-boss gives up on a job whose retries are spent (its last worker died too): the host failed
+  let lastDeadCheck = Date.now();
+  const checkDead = async (): Promise<void> => {
+    if (Date.now() - lastDeadCheck < 5000) return;
+    lastDeadCheck = Date.now();
+    const byJob = new Map([...waiting].map(([host, w]) => [w.jobId, host]));
+    for (const [id, message] of await deadJobs(o.store.pool, [...byJob.keys()])) {
+      const host = byJob.get(id)!;
+      onEvent({
+        kind: 'host-end',
+        host,
+        at: Date.now(),
+        outcome: 'failed',
+        message: `its workers could not finish it (retries spent): ${message}`,
+        durationMs: 0,
+        disruptive: [],
+      });
+    }
+  };
+
   const poll = async (): Promise<void> => {
     while (!closed.signal.aborted) {
       try {
+        await checkDead();
         if (!stopSent && [...waiting.values()].some((w) => w.io.signal?.aborted)) {
           stopSent = true;
           await requestStop(o.store.pool, runId);
         }
-        const got = await readEvents(o.store.pool, runId, after);
-        after = got.last;
+        const got = await readStream(o.store.pool, runId, cursor);
+        cursor = got.cursor;
         for (const e of got.events) onEvent(e);
-        if (got.events.length >= 5000) continue;
+        if (got.full) continue;
         for (const a of await o.run.approvals())
           if (!a.decision && !deciding.has(a.id)) void decide(a).catch(() => deciding.delete(a.id));
       } catch {
@@ -129,37 +181,75 @@ export async function remoteHosts(o: RemoteHostsOptions): Promise<RemoteHosts> {
   };
   const poller = poll();
 
-  return {
-    async run(t, io) {
-      const group = groupOf(t.name);
-      let queue = queues.get(group);
-      if (!queue) {
-        queue = ensureQueue(boss, group, visibilityS);
-        queues.set(group, queue);
-      }
-      await queue;
-      const result = new Promise<HostResult>((resolve, reject) => {
-        waiting.set(t.name, { io, resolve, reject });
+  // hosts started in the same turn of the event loop are queued in one insert
+  let batch: { id: string; group: string; job: HostJob; fail(err: unknown): void }[] = [];
+  const flushBatch = (): void => {
+    const jobs = batch;
+    batch = [];
+    void Promise.all([...new Set(jobs.map((j) => j.group))].map((g) => ensureQueueOnce(g)))
+      .then(() => enqueueHosts(boss, o.store.pool, jobs, visibilityS))
+      .catch((err: unknown) => {
+        for (const j of jobs) j.fail(err);
       });
-      await enqueueHost(
-        boss,
-        group,
-        {
-          runId,
-          host: t.name,
-          approve: !io.approve ? 'none' : o.yes ? 'yes' : 'ask',
-          ...(o.startAt === undefined ? {} : { startAt: o.startAt }),
-        },
-        visibilityS,
-      );
-      return result;
+  };
+  const ensureQueueOnce = (group: string): Promise<string> => {
+    let queue = queues.get(group);
+    if (!queue) {
+      queue = ensureQueue(boss, group, visibilityS);
+      queue.catch(() => queues.delete(group));
+      queues.set(group, queue);
+    }
+    return queue;
+  };
+
+  return {
+    run(t, io) {
+      return new Promise<HostResult>((resolve, reject) => {
+        const jobId = randomUUID();
+        waiting.set(t.name, { jobId, io, resolve, reject });
+        if (batch.length === 0) setImmediate(flushBatch);
+        batch.push({
+          id: jobId,
+          group: groupOf(t.name),
+          job: {
+            runId,
+            host: t.name,
+            approve: !io.approve ? 'none' : o.yes ? 'yes' : 'ask',
+            ...(o.startAt === undefined ? {} : { startAt: o.startAt }),
+          },
+          fail: (err) => {
+            waiting.delete(t.name);
+            reject(
+              err instanceof RunbookError
+                ? err
+                : new RunbookError(
+                    'E_STORE_CONNECT',
+                    `cannot queue host ${t.name}: ${(err as Error).message}`,
+                  ),
+            );
+          },
+        });
+      });
     },
     async close() {
       closed.abort();
       await poller;
+      // hosts not started yet stay unstarted (resume queues them again)
+      await cancelQueued(boss, o.store.pool, runId).catch(() => undefined);
       for (const w of waiting.values())
         w.reject(new RunbookError('E_INTERNAL', 'the dispatcher closed while hosts were running'));
       await boss.stop({ graceful: false, wait: true, close: false }).catch(() => undefined);
     },
   };
+}
+
+/** Cancel the run's jobs no worker has taken yet (read from pg-boss's table, cancelled through its API). */
+async function cancelQueued(boss: PgBoss, pool: pg.Pool, runId: string): Promise<void> {
+  const r = await pool.query<{ name: string; ids: string[] }>(
+    `SELECT name, array_agg(id::text) AS ids FROM pgboss.job
+     WHERE name LIKE 'runbook-hosts.%' AND data->>'runId' = $1 AND state IN ('created', 'retry')
+     GROUP BY name`,
+    [runId],
+  );
+  for (const row of r.rows) await boss.cancel(row.name, row.ids);
 }

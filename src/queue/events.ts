@@ -1,71 +1,73 @@
 /**
- * What workers tell the operator's exec through the store (`runbook.events`, `runbook.runs`):
- * - engine events of the hosts they run (live progress; the journal stays the record), plus
- *   `handed-back` when a worker gives a host back (SIGTERM) so the exec waits for its next worker;
+ * What workers tell the operator's exec through the store (`runbook.journal`, `runbook.runs`):
+ * - the hosts' journal records and live events (`connecting`, ...) in one ordered stream (the
+ *   journal table, migration 003), read by the exec as engine events for live progress and results;
+ *   plus `handing-back` when a worker that is stopping gives a host back (SIGTERM): the host's
+ *   `interrupted` end that follows is not its end, the exec waits for the worker that resumes it;
  * - the exec's stop request (Ctrl-C), which workers read to stop the run's hosts between steps.
- * Writes are batched in order, like the journal; readers poll by sequence number.
  */
 import type pg from 'pg';
 import type { EngineEvent } from '../engine/events.js';
-import { decode, encode } from '../store/codec.js';
+import { decode } from '../store/codec.js';
+import { recordOf, recordToEvent } from '../store/journal.js';
 
-/** A host given back to the queue by a worker that is stopping; another worker resumes it. */
-export interface HandedBack {
-  kind: 'handed-back';
+/** A worker that is stopping hands the host back; another worker resumes it. */
+export interface HandingBack {
+  kind: 'handing-back';
   host: string;
   at: number;
   worker: string;
 }
 
-export type QueueEvent = EngineEvent | HandedBack;
+export type QueueEvent = EngineEvent | HandingBack;
 
-/** Publishes events (of any run) in order, in batches; `flush()` waits until those queued are written. */
-export class EventPublisher {
-  private queue: { runId: string; event: QueueEvent }[] = [];
-  private writing: Promise<void> | undefined;
-
-  constructor(private readonly pool: pg.Pool) {}
-
-  publish(runId: string, event: QueueEvent): void {
-    this.queue.push({ runId, event });
-    this.writing ??= this.drain();
-  }
-
-  async flush(): Promise<void> {
-    while (this.writing) await this.writing;
-  }
-
-  private async drain(): Promise<void> {
-    try {
-      while (this.queue.length > 0) {
-        const batch = this.queue.splice(0, 2000);
-        // progress is best effort: a lost event never loses a journal record
-        await this.pool
-          .query(
-            `INSERT INTO runbook.events (run_id, event)
-             SELECT r, e FROM unnest($1::text[], $2::jsonb[]) WITH ORDINALITY AS t(r, e, n) ORDER BY n`,
-            [batch.map((b) => b.runId), batch.map((b) => JSON.stringify(encode(b.event)))],
-          )
-          .catch(() => undefined);
-      }
-    } finally {
-      this.writing = undefined;
-    }
-  }
+/** Where a reader of a run's stream is: the last row read, in commit order (transaction id, then seq). */
+export interface StreamCursor {
+  xid: string;
+  seq: string;
 }
 
-/** Events of a run after sequence number `after`, oldest first, with the last sequence number read. */
-export async function readEvents(
+/** A cursor after every row already committed: a reader that starts now sees only what comes next. */
+export async function streamStart(pool: pg.Pool): Promise<StreamCursor> {
+  const r = await pool.query<{ xid: string }>('SELECT pg_snapshot_xmin(pg_current_snapshot())::text AS xid');
+  return { xid: r.rows[0]!.xid, seq: '0' };
+}
+
+/**
+ * The run's rows after `cursor`, as events, oldest first. Only rows of transactions older than every
+ * running one are read, so a row that commits later can never sort before the new cursor.
+ */
+export async function readStream(
   pool: pg.Pool,
   runId: string,
-  after: number,
-): Promise<{ events: QueueEvent[]; last: number }> {
-  const r = await pool.query<{ seq: string; event: unknown }>(
-    'SELECT seq, event FROM runbook.events WHERE run_id = $1 AND seq > $2 ORDER BY seq LIMIT 5000',
-    [runId, after],
+  cursor: StreamCursor,
+  limit = 5000,
+): Promise<{ events: QueueEvent[]; cursor: StreamCursor; full: boolean }> {
+  const r = await pool.query<{ xid: string; seq: string; host: string; live: boolean; record: unknown }>(
+    `SELECT xid::text AS xid, seq, host, live, record FROM runbook.journal
+     WHERE run_id = $1 AND (xid, seq) > ($2::xid8, $3::bigint)
+       AND xid < pg_snapshot_xmin(pg_current_snapshot())
+     ORDER BY xid, seq LIMIT $4`,
+    [runId, cursor.xid, cursor.seq, limit],
   );
-  const last = r.rows.length > 0 ? Number(r.rows[r.rows.length - 1]!.seq) : after;
-  return { events: r.rows.map((row) => decode(row.event) as QueueEvent), last };
+  const last = r.rows.at(-1);
+  const events: QueueEvent[] = [];
+  for (const row of r.rows) {
+    if (row.live) {
+      events.push(decode(row.record) as QueueEvent);
+      continue;
+    }
+    // progress only: the row's sum is not checked here (resume reads the journal checked); a row
+    // that is not a journal record is left out
+    const { sum: _sum, ...body } = (row.record ?? {}) as Record<string, unknown>;
+    const rec = recordOf(decode(body));
+    if (rec) events.push(recordToEvent(row.host, rec));
+  }
+  return {
+    events,
+    cursor: last ? { xid: last.xid, seq: String(last.seq) } : cursor,
+    full: r.rows.length >= limit,
+  };
 }
 
 /** Ask every worker to stop this run's hosts between steps (the operator's Ctrl-C). */

@@ -1,5 +1,5 @@
 /**
- * The worker loop (`runbook worker`): pulls host jobs of its group from pg-boss, runs each host
+ * The worker loop (`runbook worker`): pulls host jobs of its group from pg-boss, runs each (job.ts)
  * through the orchestrator (one target, the run's own record and locks), journals to the store and
  * relays events and approvals to the operator's exec through it.
  *
@@ -8,38 +8,33 @@
  *   disruptive step that started and never ended is in doubt and is asked for again (never re-sent
  *   without approval). A host whose journal already ends ok or failed is not run again.
  * - `signal` aborted (SIGTERM): no new job is taken; each running host stops after its running
- *   step, its journal is flushed, and its job is handed back (failed, so pg-boss retries it at once
- *   on another worker).
+ *   step, its journal is flushed, and its job is handed back (cancelled and resumed in one
+ *   transaction: queued again at once, for another worker).
+ * - A runbook that fails on a host, or a host this worker cannot run (its runbook differs here, a
+ *   secret var the worker was not given), is the host's outcome: the job completes. An unexpected
+ *   error (a bug, the store failing) is logged with the run and host and fails the job, which
+ *   pg-boss retries later (boss.ts); on the job's last attempt the host is reported failed instead.
  * - A worker that dies stops renewing its jobs; after their visibility timeout they go back to the
  *   queue (pg-boss maintenance, every `maintenanceSeconds`) and another worker resumes them.
  * - The run's stop request (the operator's Ctrl-C) stops its hosts between steps; a job of a stopped
  *   run that has not started ends `interrupted` without connecting.
- * - With no jobs the worker polls quietly.
+ * - With no jobs the worker waits quietly: woken by the exec's NOTIFY when hosts are queued, and
+ *   polling every `pollSeconds` in case a notification was missed.
+ * - Nothing fails silently: a store that cannot be reached (the fetch loop, renewals) is logged once
+ *   when it goes and once when it is back; an error while running a job is logged with its host.
  */
+import { setMaxListeners } from 'node:events';
 import { hostname } from 'node:os';
 import type PgBoss from 'pg-boss';
-import { RunbookError } from '../errors.js';
-import type { EngineEvent, Reporter } from '../engine/events.js';
-import { runRunbook, type Approver, type RestoreState } from '../run/orchestrator.js';
-import type { Target } from '../fleet/target.js';
-import type { Value } from '../expr/types.js';
+import type pg from 'pg';
+import { matchAllBounded } from '../match/bounded.js';
 import { isPlatformName } from '../platforms/index.js';
-import { loadRunbook } from '../runbook/load.js';
 import type { Runbook } from '../runbook/model.js';
-import { resolveVars } from '../runbook/vars.js';
 import type { PostgresStore } from '../store/postgres.js';
-import { resumeState } from '../store/resume.js';
-import type { RunMeta } from '../store/runs.js';
-import type { Transport } from '../transport/types.js';
-import { storeApprover } from './approver.js';
-import { ensureQueue, startBoss, touch, DEFAULT_VISIBILITY_S, type HostJob } from './boss.js';
-import { disruptiveBlocked, EventPublisher, stoppedRuns, stopRequested, type QueueEvent } from './events.js';
-
-/** Opens transports for one runbook's hosts (connection flags of the worker, the runbook's secrets). */
-export type TransportFactory = (o: {
-  runbook: Runbook;
-  vars: Record<string, Value>;
-}) => Promise<(t: Target, commandSignal: AbortSignal) => Transport>;
+import { ensureQueue, JOBS_CHANNEL, startBoss, touch, DEFAULT_VISIBILITY_S, type HostJob } from './boss.js';
+import { stoppedRuns } from './events.js';
+import { reportEnd, runJob, type SecretVars, type TransportFactory } from './job.js';
+import { listen, type Listener } from './listen.js';
 
 export interface WorkerOptions {
   store: PostgresStore;
@@ -47,13 +42,17 @@ export interface WorkerOptions {
   /** Hosts run at once by this worker (default 4). */
   concurrency?: number;
   transports: TransportFactory;
+  /** Filled with `RUN HOST` of each host running here (for a crash report). */
+  running?: Set<string>;
+  /** Secret vars the worker was given (absent: none). */
+  secretVars?: SecretVars;
   /** Aborted: stop taking jobs, stop running hosts after their step, hand their jobs back. */
   signal: AbortSignal;
   /** One line per job started or finished (no secrets). */
   log?: (line: string) => void;
   /** How often pg-boss looks for jobs of dead workers (default 10 s; `RUNBOOK_QUEUE_MAINTENANCE_S`). */
   maintenanceSeconds?: number;
-  /** How often an idle worker asks for a job (default 0.5 s). */
+  /** How often an idle worker asks for a job when no notification came (default 2 s). */
   pollSeconds?: number;
   /** Delays before reconnect attempts (the executor's default when absent). */
   reconnectDelaysMs?: number[];
@@ -73,14 +72,31 @@ export async function runWorker(o: WorkerOptions): Promise<WorkerStats> {
     pool: o.store.pool,
     maintenanceSeconds: o.maintenanceSeconds ?? (Number.isInteger(envMaint) && envMaint >= 1 ? envMaint : 10),
   });
+  try {
+    return await serve(o, boss);
+  } finally {
+    // (also when serving failed: pg-boss's timers would keep the process alive)
+    await boss.stop({ graceful: true, wait: true, close: false, timeout: 30_000 }).catch(() => undefined);
+  }
+}
+
+async function serve(o: WorkerOptions, boss: PgBoss): Promise<WorkerStats> {
+  // every running host listens on the worker's signal
+  setMaxListeners((o.concurrency ?? 4) + 20, o.signal);
   const name = await ensureQueue(boss, o.group, DEFAULT_VISIBILITY_S);
   const stats: WorkerStats = { completed: 0, handedBack: 0 };
   const me = `${hostname()}:${process.pid}`;
   const log = o.log ?? (() => undefined);
   const runbooks = new Map<string, Promise<Runbook>>();
+  const transportsMade = new Map<string, ReturnType<TransportFactory>>();
   const active = new Set<Promise<void>>();
   const running = new Map<string, { runId: string; onStop(): void }>();
-  const events = new EventPublisher(o.store.pool);
+  const health = storeHealth(me, o.store.location, log);
+  // warm up before serving: the platform profiles every job needs, the regex matching thread
+  isPlatformName('cisco-iosxe');
+  await matchAllBounded([{ source: 'x', flags: 'g' }], 'x', { deadlineMs: 10_000, what: 'warm-up' }).catch(
+    () => undefined,
+  );
 
   // One beat for every job this worker holds: renew their visibility and look for stop requests
   // (two queries, however many hosts run here).
@@ -90,246 +106,164 @@ export async function runWorker(o: WorkerOptions): Promise<WorkerStats> {
     touch(
       o.store.pool,
       jobs.map(([id]) => id),
-    ).catch(() => undefined);
+    ).then(health.ok, (err: unknown) => health.failed('renewing its jobs', err));
     stoppedRuns(o.store.pool, [...new Set(jobs.map(([, j]) => j.runId))])
       .then((stopped) => {
         for (const [, j] of jobs) if (stopped.has(j.runId)) j.onStop();
       })
-      .catch(() => undefined);
+      .catch(() => undefined); // (the touch above reports the store's state)
   }, o.beatMs ?? 1000);
 
-  const handle = async (job: PgBoss.Job<HostJob>): Promise<void> => {
-    const outcome = await runJob({
-      ...o,
-      job,
-      me,
-      log,
-      runbooks,
-      events,
-      hold: (onStop) => {
-        running.set(job.id, { runId: job.data.runId, onStop });
-        return () => running.delete(job.id);
-      },
-    });
+  const handle = async (job: PgBoss.JobWithMetadata<HostJob>): Promise<void> => {
+    const what = `${job.data.runId} ${job.data.host}`;
+    let outcome: 'done' | 'handed-back';
+    try {
+      outcome = await runJob({
+        ...o,
+        job,
+        me,
+        log,
+        runbooks,
+        transportsMade,
+        hold: (onStop) => {
+          running.set(job.id, { runId: job.data.runId, onStop });
+          o.running?.add(what);
+          return () => {
+            running.delete(job.id);
+            o.running?.delete(what);
+          };
+        },
+      });
+    } catch (err) {
+      const msg = errorText(err);
+      if (job.retryCount >= job.retryLimit) {
+        // the last attempt: the host's outcome, so the operator's exec is told rather than left waiting
+        log(`${what}: error: ${msg} (attempt ${job.retryCount + 1}, the last: the host is reported failed)`);
+        await reportEnd(
+          o.store,
+          job.data,
+          'failed',
+          `worker ${me}: ${msg} (gave up after ${job.retryCount + 1} attempts)`,
+        );
+        await boss.complete(name, job.id);
+        stats.completed++;
+        return;
+      }
+      log(`${what}: error: ${msg} (attempt ${job.retryCount + 1} of ${job.retryLimit + 1}: retried later)`);
+      await boss.fail(name, job.id, { message: msg });
+      return;
+    }
     if (outcome === 'handed-back') {
       stats.handedBack++;
-      throw new Error(`handed back by ${me} (stopping)`); // pg-boss retries it on another worker
+      await handBack(o.store.pool, boss, name, job.id);
+      return;
     }
+    await boss.complete(name, job.id);
     stats.completed++;
   };
 
-  const concurrency = o.concurrency ?? 4;
-  log(`worker ${me}: serving group ${o.group} (${concurrency} at once) from ${o.store.location}`);
-  // One fetch loop: ask for as many jobs as there are free slots; with none free or none queued,
-  // wait for a slot or the poll interval (one query per interval when idle, however large N).
-  let slotFreed: () => void = () => undefined;
-  while (!o.signal.aborted) {
-    const free = concurrency - active.size;
-    const jobs =
-      free > 0
-        ? await boss.fetch<HostJob>(name, { batchSize: free }).catch(() => [] as PgBoss.Job<HostJob>[])
-        : [];
-    for (const job of jobs ?? []) {
-      const p: Promise<void> = handle(job)
-        .then(
-          () => boss.complete(name, job.id),
-          (err: unknown) => boss.fail(name, job.id, { message: String((err as Error).message ?? err) }),
-        )
-        .catch(() => undefined) // the job expires and comes back if pg-boss could not be told
-        .finally(() => {
-          active.delete(p);
-          slotFreed();
-        });
-      active.add(p);
-    }
-    if ((jobs ?? []).length > 0 && active.size < concurrency) continue;
-    await new Promise<void>((resolve) => {
-      const t = setTimeout(done, (o.pollSeconds ?? 0.5) * 1000);
-      o.signal.addEventListener('abort', done, { once: true });
-      slotFreed = done;
-      function done(): void {
-        clearTimeout(t);
-        o.signal.removeEventListener('abort', done);
-        slotFreed = () => undefined;
-        resolve();
-      }
+  // wake the fetch loop when the exec queues hosts of this group
+  let wake: () => void = () => undefined;
+  let listener: Listener | undefined;
+  try {
+    listener = await listen({
+      url: o.store.url,
+      channel: JOBS_CHANNEL,
+      onNotify: (payload) => {
+        if (payload === o.group) wake();
+      },
+      onError: (err) => health.failed('listening for new jobs', err),
     });
+
+    const concurrency = o.concurrency ?? 4;
+    log(`worker ${me}: serving group ${o.group} (${concurrency} at once) from ${o.store.location}`);
+    // One fetch loop: ask for as many jobs as there are free slots; with none free or none queued,
+    // wait for a slot, a notification or the poll interval (one query per interval when idle).
+    while (!o.signal.aborted) {
+      const free = concurrency - active.size;
+      let jobs: PgBoss.JobWithMetadata<HostJob>[] = [];
+      if (free > 0) {
+        try {
+          jobs = (await boss.fetch<HostJob>(name, { batchSize: free, includeMetadata: true })) ?? [];
+          health.ok();
+        } catch (err) {
+          health.failed('fetching jobs', err);
+        }
+      }
+      for (const job of jobs) {
+        const p: Promise<void> = handle(job)
+          .catch((err: unknown) => {
+            // pg-boss could not be told: the job expires and comes back
+            log(`${job.data.runId} ${job.data.host}: could not settle its job: ${errorText(err)}`);
+          })
+          .finally(() => {
+            active.delete(p);
+            wake();
+          });
+        active.add(p);
+      }
+      if (jobs.length > 0 && active.size < concurrency) continue;
+      await new Promise<void>((resolve) => {
+        const t = setTimeout(done, (o.pollSeconds ?? 2) * 1000);
+        o.signal.addEventListener('abort', done, { once: true });
+        wake = done;
+        function done(): void {
+          clearTimeout(t);
+          o.signal.removeEventListener('abort', done);
+          wake = () => undefined;
+          resolve();
+        }
+      });
+    }
+    await Promise.allSettled([...active]);
+  } finally {
+    clearInterval(beat);
+    await listener?.close();
+    await o.store.journalWriter.idle();
   }
-  await Promise.allSettled([...active]);
-  clearInterval(beat);
-  await boss.stop({ graceful: true, wait: true, close: false, timeout: 30_000 }).catch(() => undefined);
   log(`worker ${me}: stopped (${stats.completed} hosts finished, ${stats.handedBack} handed back)`);
   return stats;
 }
 
-interface JobContext extends WorkerOptions {
-  job: PgBoss.Job<HostJob>;
-  me: string;
-  log: (line: string) => void;
-  runbooks: Map<string, Promise<Runbook>>;
-  events: EventPublisher;
-  /** Keep the job renewed while its host runs; `onStop` is called when its run is stopped. Returns the release. */
-  hold(onStop: () => void): () => void;
-}
-
-async function runJob(c: JobContext): Promise<'done' | 'handed-back'> {
-  const { runId, host } = c.job.data;
-  const pool = c.store.pool;
-  const publish = (e: QueueEvent): void => c.events.publish(runId, e);
-  const run = await c.store.openRun(runId);
-  const meta = run.meta;
-  const t = meta.targets.find((x) => x.name === host);
-  const end = (outcome: 'failed' | 'interrupted' | 'ok', message: string): 'done' => {
-    publish({
-      kind: 'host-end',
-      host,
-      at: Date.now(),
-      outcome,
-      message,
-      durationMs: 0,
-      disruptive: [],
-    });
-    return 'done';
-  };
+/**
+ * Give a job back to the queue at once (SIGTERM): cancelled and resumed in one transaction, so it
+ * is never left cancelled, and available to the next fetch without a retry delay.
+ */
+async function handBack(pool: pg.Pool, boss: PgBoss, name: string, id: string): Promise<void> {
+  const c = await pool.connect();
   try {
-    // fetched just before this worker was told to stop: give it back untouched
-    if (c.signal.aborted) return 'handed-back';
-    if (!t || !isPlatformName(t.platform)) return end('failed', `run ${runId} has no host ${host}`);
-    if (await stopRequested(pool, runId)) return end('interrupted', 'interrupted before it started');
-    const st = resumeState(await run.readJournal(host), host);
-    if (st.finished) return end(st.outcome === 'ok' ? 'ok' : 'failed', `already finished (${st.outcome})`);
-    let runbook: Runbook;
-    try {
-      runbook = await loadRunbookOnce(c.runbooks, meta);
-    } catch (err) {
-      const msg = err instanceof RunbookError ? err.message : String(err);
-      return end('failed', `worker ${c.me}: ${msg}`);
-    }
-    const vars = recordedVars(runbook, meta);
-    const transport = await c.transports({ runbook, vars });
-    c.log(`${runId} ${host}: ${st.started ? 'resuming' : 'starting'}`);
-
-    // stop between steps on SIGTERM (hand the job back) or the run's stop request (Ctrl-C)
-    const stop = new AbortController();
-    let handingBack = false;
-    const onWorkerStop = (): void => {
-      handingBack = true;
-      stop.abort(new RunbookError('E_INTERRUPTED', `worker ${c.me} is stopping`));
-    };
-    if (c.signal.aborted) onWorkerStop();
-    else c.signal.addEventListener('abort', onWorkerStop, { once: true });
-    const release = c.hold(() => {
-      if (!stop.signal.aborted) stop.abort(new RunbookError('E_INTERRUPTED', 'the operator stopped the run'));
-    });
-    const ends: Promise<void>[] = [];
-    const relay: Reporter = (e: EngineEvent) => {
-      // a host handed back is not over: the exec waits for the worker that resumes it
-      if (e.kind === 'host-end' && handingBack && e.outcome === 'interrupted') return;
-      // progress shows the last line of output; the journal and the transcript keep the rest
-      if (e.kind === 'command-output') publish({ ...e, output: lastLine(e.output) });
-      // the operator learns a host is over only once its journal says so
-      else if (e.kind === 'host-end')
-        ends.push(
-          run
-            .journal(host)
-            .flush()
-            .then(() => publish(e)),
-        );
-      else publish(e);
-    };
-    const mode = c.job.data.approve;
-    const approver: Approver | undefined =
-      mode === 'ask'
-        ? storeApprover({ run, signal: stop.signal })
-        : mode === 'yes'
-          ? async () => (await disruptiveBlocked(pool, runId)) === undefined
-          : undefined;
-    const restore: RestoreState = new Map();
-    if (st.started) restore.set(host, { completed: st.completed, inDoubt: st.inDoubt });
-    const target: Target = {
-      name: t.name,
-      address: t.address,
-      port: t.port,
-      platform: t.platform,
-      ...(t.user ? { user: t.user } : {}),
-    };
-    try {
-      const result = await runRunbook({
-        store: c.store,
-        run,
-        runbook,
-        vars,
-        targets: [target],
-        mode: meta.mode,
-        transport,
-        ...(approver ? { approver } : {}),
-        reporters: [relay],
-        signal: stop.signal,
-        fleet: { forks: 1, keepGoing: true },
-        // (the restore map is always given, so a run that cannot lock is never deleted here)
-        restore,
-        ...(c.job.data.startAt !== undefined && !st.started ? { startAt: c.job.data.startAt } : {}),
-        ...(c.reconnectDelaysMs ? { reconnectDelaysMs: c.reconnectDelaysMs } : {}),
-        shareRunLocks: true,
-      });
-      await Promise.allSettled(ends);
-      const outcome = result.outcomes.get(host);
-      if (handingBack && (outcome === 'interrupted' || outcome === 'not-run')) {
-        publish({ kind: 'handed-back', host, at: Date.now(), worker: c.me });
-        c.log(`${runId} ${host}: handed back`);
-        return 'handed-back';
-      }
-      c.log(`${runId} ${host}: ${outcome}`);
-      return 'done';
-    } finally {
-      release();
-      c.signal.removeEventListener('abort', onWorkerStop);
-    }
+    const db = { executeSql: (text: string, values: unknown[]) => c.query(text, values) };
+    await c.query('BEGIN');
+    await boss.cancel(name, id, { db });
+    await boss.resume(name, id, { db });
+    await c.query('COMMIT');
   } catch (err) {
-    if (err instanceof RunbookError && err.code === 'E_LOCKED') {
-      return end('failed', err.message);
-    }
+    await c.query('ROLLBACK').catch(() => undefined);
     throw err;
   } finally {
-    await c.events.flush();
-    await run.close().catch(() => undefined);
+    c.release();
   }
 }
 
-function lastLine(output: string): string {
-  const line = output.trimEnd().split('\n').pop() ?? '';
-  return line.length > 200 ? `${line.slice(0, 199)}…` : line;
+/** Logs the store going away once, and coming back once (never silent, never a flood). */
+function storeHealth(me: string, location: string, log: (line: string) => void) {
+  let down = false;
+  return {
+    ok: (): void => {
+      if (!down) return;
+      down = false;
+      log(`worker ${me}: the store ${location} answers again`);
+    },
+    failed: (what: string, err: unknown): void => {
+      if (down) return;
+      down = true;
+      log(
+        `worker ${me}: lost the store ${location} while ${what}: ${errorText(err)} (retrying; hosts that cannot journal stop, their jobs come back after the visibility timeout)`,
+      );
+    },
+  };
 }
 
-function loadRunbookOnce(cache: Map<string, Promise<Runbook>>, meta: RunMeta): Promise<Runbook> {
-  const key = `${meta.runbookPath}#${meta.contentHash}`;
-  let p = cache.get(key);
-  if (!p) {
-    p = loadRunbook(meta.runbookPath).then((rb) => {
-      if (rb.contentHash !== meta.contentHash) {
-        throw new RunbookError(
-          'E_RUNBOOK_CHANGED',
-          `${meta.runbookPath} here differs from the run's runbook`,
-          {
-            hint: 'deploy the same runbook files to every worker (same path), then resume the run',
-          },
-        );
-      }
-      return rb;
-    });
-    p.catch(() => cache.delete(key));
-    cache.set(key, p);
-  }
-  return p;
-}
-
-/** The run's vars as recorded (secret ones are recorded masked, so they stay unset here). */
-function recordedVars(runbook: Runbook, meta: RunMeta): Record<string, Value> {
-  const pairs: string[] = [];
-  for (const [k, v] of Object.entries(meta.vars)) {
-    const decl = runbook.vars.find((d) => d.name === k);
-    if (!decl || decl.secret) continue;
-    pairs.push(`${k}=${Array.isArray(v) ? v.join(',') : String(v)}`);
-  }
-  return resolveVars(runbook, pairs);
+function errorText(err: unknown): string {
+  return err instanceof Error ? err.message : String(err);
 }

@@ -79,6 +79,11 @@ export interface RunRunbookOptions {
    * lock this run holds is not locked again. Default false: take every lock.
    */
   shareRunLocks?: boolean;
+  /**
+   * false: do not build the result document from the events (`document` then holds no host's
+   * steps); a worker sets it, the operator's exec builds the document. Default true.
+   */
+  collect?: boolean;
   /** Absent: nothing can be approved, so hosts stop (awaiting-approval) before their first disruptive command. */
   approver?: Approver;
   /** Listeners for every engine event (progress, logs, a worker's event relay). */
@@ -205,7 +210,8 @@ async function runLocked(o: RunRunbookOptions, lockNotes: string[]): Promise<Run
     mode: o.mode,
     hosts: o.targets.map((t) => t.name),
   });
-  const listeners: Reporter[] = [collector.report, ...(o.reporters ?? [])];
+  // (a worker's hosts are collected by the operator's exec: its own document would go unread)
+  const listeners: Reporter[] = [...(o.collect === false ? [] : [collector.report]), ...(o.reporters ?? [])];
   const never = new AbortController().signal;
   const commandSignal = o.commandSignal ?? never;
 

@@ -6,6 +6,10 @@
  * disruptive-command record is. Write errors surface from those waits. Records are stored with the
  * lossless codec, each with a `sum` (journal.ts `valueSum`: jsonb reorders keys, so the sum is over
  * the keys sorted), so an edited or garbage row is found on read like a damaged journal line.
+ *
+ * The same writer carries a worker's live events (`appendLive`: progress the operator's exec shows,
+ * e.g. `connecting`), as rows marked `live` in the same ordered stream (migration 003): journal
+ * readers skip them, the exec reads both in commit order.
  */
 import type pg from 'pg';
 import type { Reporter } from '../engine/events.js';
@@ -26,7 +30,8 @@ interface Pending {
   seq: number;
   runId: string;
   host: string;
-  record: JournalRecord;
+  record: unknown;
+  live: boolean;
 }
 
 /** The one writer of a store instance's journal rows. */
@@ -42,8 +47,22 @@ export class JournalWriter {
 
   /** Queue a record; returns its number. */
   append(runId: string, host: string, record: JournalRecord): number {
+    return this.push(runId, host, record, false);
+  }
+
+  /** Queue a live event (progress only, not part of the host's journal); returns its number. */
+  appendLive(runId: string, host: string, event: object): number {
+    return this.push(runId, host, event, true);
+  }
+
+  /** Resolves once everything queued so far was written (errors are left to the journals' waits). */
+  async idle(): Promise<void> {
+    await this.until(this.next - 1).catch(() => undefined);
+  }
+
+  private push(runId: string, host: string, record: unknown, live: boolean): number {
     const seq = this.next++;
-    this.queue.push({ seq, runId, host, record });
+    this.queue.push({ seq, runId, host, record, live });
     this.writing ??= this.drain();
     return seq;
   }
@@ -59,24 +78,30 @@ export class JournalWriter {
       while (this.queue.length > 0) {
         const batch = this.queue.splice(0, 2000);
         try {
-          // one statement: a host's started mark is written with its host-start record, or not at all
+          // one statement, one JSON parameter for the batch (in order: n); a host's started mark is
+          // written with its host-start record, or not at all
           await this.pool.query(
             `WITH rows AS (
-               INSERT INTO runbook.journal (run_id, host, record)
-               SELECT r, h, j FROM unnest($1::text[], $2::text[], $3::jsonb[]) WITH ORDINALITY AS t(r, h, j, n)
-               ORDER BY n
-               RETURNING run_id, host, record->>'type' AS type
+               INSERT INTO runbook.journal (run_id, host, record, live)
+               SELECT b->>'r', b->>'h', b->'j', (b->>'l')::boolean
+               FROM jsonb_array_elements($1::jsonb) WITH ORDINALITY AS t(b, n) ORDER BY n
+               RETURNING run_id, host, live, record->>'type' AS type
              )
              INSERT INTO runbook.started_hosts (run_id, host)
-             SELECT DISTINCT run_id, host FROM rows WHERE type = 'host-start'
+             SELECT DISTINCT run_id, host FROM rows WHERE type = 'host-start' AND NOT live
              ON CONFLICT DO NOTHING`,
             [
-              batch.map((p) => p.runId),
-              batch.map((p) => p.host),
-              batch.map((p) => {
-                const body = encode(p.record) as Record<string, unknown>;
-                return JSON.stringify({ ...body, sum: valueSum(body) });
-              }),
+              JSON.stringify(
+                batch.map((p) => {
+                  const body = encode(p.record) as Record<string, unknown>;
+                  return {
+                    r: p.runId,
+                    h: p.host,
+                    j: p.live ? body : { ...body, sum: valueSum(body) },
+                    l: p.live,
+                  };
+                }),
+              ),
             ],
           );
         } catch (err) {
@@ -154,7 +179,7 @@ export async function readPostgresJournalChecked(
   where: string,
 ): Promise<{ records: JournalRecord[]; problems: JournalProblem[] }> {
   const r = await pool.query<{ record: unknown }>(
-    'SELECT record FROM runbook.journal WHERE run_id = $1 AND host = $2 ORDER BY seq',
+    'SELECT record FROM runbook.journal WHERE run_id = $1 AND host = $2 AND NOT live ORDER BY seq',
     [runId, host],
   );
   const records: JournalRecord[] = [];

@@ -57,6 +57,11 @@ export class PostgresStore implements Store {
   /** Every journal of this instance appends through it. */
   readonly journalWriter: JournalWriter;
   private closed = false;
+  /**
+   * Run records read by this instance (a run's meta never changes once created; a worker reads it
+   * per job, hundreds at once: one read serves them all).
+   */
+  private readonly metas = new Map<string, Promise<RunMeta>>();
 
   constructor(
     /** The store's pool; the queue (src/queue) shares it. */
@@ -83,6 +88,17 @@ export class PostgresStore implements Store {
   }
 
   async openRun(id: string): Promise<StoreRun> {
+    let meta = this.metas.get(id);
+    if (!meta) {
+      meta = this.readMeta(id);
+      meta.catch(() => this.metas.delete(id));
+      if (this.metas.size >= 100) this.metas.delete(this.metas.keys().next().value!);
+      this.metas.set(id, meta);
+    }
+    return new PostgresRun(this, await meta);
+  }
+
+  private async readMeta(id: string): Promise<RunMeta> {
     const r = await this.pool.query<{ meta: unknown }>('SELECT meta FROM runbook.runs WHERE id = $1', [id]);
     const row = r.rows[0];
     if (!row) {
@@ -90,7 +106,7 @@ export class PostgresStore implements Store {
         hint: `list the recorded runs with \`runbook runs --store ${this.location}\``,
       });
     }
-    return new PostgresRun(this, decode(row.meta) as RunMeta);
+    return decode(row.meta) as RunMeta;
   }
 
   async listRuns(): Promise<RunSummary[]> {
@@ -116,7 +132,10 @@ export class PostgresStore implements Store {
   }
 
   async deleteRun(id: string): Promise<void> {
+    // (the journal has no foreign key: see migration 003)
+    await this.pool.query('DELETE FROM runbook.journal WHERE run_id = $1', [id]);
     await this.pool.query('DELETE FROM runbook.runs WHERE id = $1', [id]);
+    this.metas.delete(id);
   }
 
   lockHost(host: string, runId: string): Promise<StoreLock> {
@@ -184,7 +203,7 @@ class PostgresRun implements StoreRun {
 
   async status() {
     const r = await this.store.pool.query<{ host: string; record: unknown }>(
-      'SELECT host, record FROM runbook.journal WHERE run_id = $1 ORDER BY seq',
+      'SELECT host, record FROM runbook.journal WHERE run_id = $1 AND NOT live ORDER BY seq',
       [this.meta.id],
     );
     const byHost = new Map<string, JournalRecord[]>();

@@ -4,7 +4,7 @@
  * and markers (`@revoked` keys are refused; `@cert-authority` lines are not used for plain host keys).
  */
 import { createHash, createHmac } from 'node:crypto';
-import { appendFileSync, chmodSync, existsSync, mkdirSync, readFileSync } from 'node:fs';
+import { appendFileSync, chmodSync, existsSync, mkdirSync, readFileSync, statSync } from 'node:fs';
 import { dirname } from 'node:path';
 
 export interface KnownHostEntry {
@@ -125,10 +125,29 @@ export function checkHostKey(
   return { status: 'unknown', otherTypes: [...new Set(plain.map((e) => e.keyType))] };
 }
 
+/**
+ * The file's entries. Parsed once per content: a fleet's connections all read the same file (twice
+ * each), and parsing a file of N hosts for each of N connections is quadratic. The cache is keyed by
+ * path, size and mtime, so an appended host key (appendKnownHost) is read again.
+ */
 export function readKnownHosts(file: string): KnownHostEntry[] {
   if (!existsSync(file)) return [];
-  return parseKnownHosts(readFileSync(file, 'utf8'));
+  let stamp: string;
+  try {
+    const st = statSync(file);
+    stamp = `${st.size}:${st.mtimeMs}:${st.ino}`;
+  } catch {
+    return [];
+  }
+  const hit = parsedFiles.get(file);
+  if (hit && hit.stamp === stamp) return hit.entries;
+  const entries = parseKnownHosts(readFileSync(file, 'utf8'));
+  if (parsedFiles.size >= 32) parsedFiles.delete(parsedFiles.keys().next().value!);
+  parsedFiles.set(file, { stamp, entries });
+  return entries;
 }
+
+const parsedFiles = new Map<string, { stamp: string; entries: KnownHostEntry[] }>();
 
 /** The key types already known for a host, to prefer them in key exchange (as OpenSSH does). */
 export function knownKeyTypes(entries: KnownHostEntry[], host: string, port: number): string[] {

@@ -92,16 +92,21 @@ describe.runIf(needTool(SSHD, 'OpenSSH sshd (apt-get install openssh-server)'))(
       const host = ran.doc.hosts[0]!;
       expect(host.outcome).toBe('ok');
       const disk = host.steps.find((s) => s.id === 'disk')!;
-      expect((disk.captures.usage as { pct: number }).pct).toBe(pct);
+      expect(Math.abs((disk.captures.usage as { pct: number }).pct - pct)).toBeLessThanOrEqual(1);
     });
 
     it('fails (exit 1) when usage is above the failure threshold, and says so', async () => {
       const pct = usedPct(tree);
-      if (pct === 0) return; // an empty file system cannot be over any threshold
+      // the tree is on this machine's disk, never empty (an empty file system is over no threshold)
+      expect(pct).toBeGreaterThan(0);
       const ran = await exec([`mount=${tree}`, `warn_pct=${pct - 1}`, `fail_pct=${pct - 1}`]);
       expect(ran.code, ran.stderr).toBe(1);
       expect(ran.doc.hosts[0]!.outcome).toBe('failed');
-      expect(ran.doc.hosts[0]!.message).toContain(`${pct}%`);
+      // the figure the run read (other work on this disk may move it by a point meanwhile)
+      const read = (ran.doc.hosts[0]!.steps.find((s) => s.id === 'disk')!.captures.usage as { pct: number })
+        .pct;
+      expect(Math.abs(read - pct)).toBeLessThanOrEqual(1);
+      expect(ran.doc.hosts[0]!.message).toContain(`${read}%`);
       // the largest directories of the tree asked about, as du sees them
       const largest = ran.doc.hosts[0]!.steps.find((s) => s.id === 'largest')!;
       expect(largest.outcome).toBe('ok');

@@ -50,6 +50,22 @@ async function checkNoFinishedStepResent(url: string, runId: string, f: FleetLab
   return resumed;
 }
 
+/** Resolves once some host of the database's runs journaled the end of a step. */
+async function stepsEnded(url: string): Promise<void> {
+  const store = await openPostgresStore({ url });
+  try {
+    for (;;) {
+      const r = await store.pool.query(
+        "SELECT 1 FROM runbook.journal WHERE NOT live AND record->>'type' = 'step-end' LIMIT 1",
+      );
+      if (r.rows.length > 0) return;
+      await sleep(50);
+    }
+  } finally {
+    await store.close();
+  }
+}
+
 describe.skipIf(!enabled)('runbook worker: signals', () => {
   it('a worker with no jobs idles quietly and stops at once on SIGTERM', async () => {
     const url = pg!.createDatabase('workers_idle');
@@ -82,6 +98,8 @@ describe.skipIf(!enabled)('runbook worker: signals', () => {
         await a.waitFor(/serving group/);
         const exec = execWorkers(url, f, RUNBOOK, ['--forks', '12']);
         await a.waitFor(/: starting[\s\S]*: starting[\s\S]*: starting/);
+        // stop it once some host is past a step, so there is something to resume
+        await stepsEnded(url);
         expect(await stopWorker(a)).toBe(0);
         expect(a.stderr()).toMatch(/handed back/);
         const b = startWorker(url, f);
@@ -91,7 +109,10 @@ describe.skipIf(!enabled)('runbook worker: signals', () => {
         expect(code, exec.stderr()).toBe(0);
         expect(doc.hosts.filter((h) => h.outcome !== 'ok').map((h) => h.host)).toEqual([]);
         expect(f.lab.routers.filter((r) => !recovered(r)).map((r) => r.name)).toEqual([]);
-        expect(await checkNoFinishedStepResent(url, doc.runId, f)).toBeGreaterThan(0);
+        expect(a.stderr()).toMatch(/: handed back$/m);
+        expect(await checkNoFinishedStepResent(url, doc.runId, f), a.stderr() + b.stderr()).toBeGreaterThan(
+          0,
+        );
       } finally {
         await Promise.all(workers.map(stopWorker));
         await f.close();

@@ -4,8 +4,9 @@
  */
 import { MIGRATION_001 } from './001-initial.js';
 import { MIGRATION_002 } from './002-started-hosts.js';
+import { MIGRATION_003 } from './003-one-stream.js';
 
-export const MIGRATIONS: readonly string[] = [MIGRATION_001, MIGRATION_002];
+export const MIGRATIONS: readonly string[] = [MIGRATION_001, MIGRATION_002, MIGRATION_003];
 
 /** The schema version this build writes and reads. */
 export const SCHEMA_VERSION = MIGRATIONS.length;
