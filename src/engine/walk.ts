@@ -206,7 +206,7 @@ async function runGroup(
     const had = Object.prototype.hasOwnProperty.call(ctx.scope, forEach.as);
     const previous = ctx.scope[forEach.as];
     const condition: Condition = {
-      source: `${forEach.as} in ${forEach.items.source}`,
+      source: forEach.label ?? `${forEach.as} in ${forEach.items.source}`,
       refs: [forEach.as, ...forEach.items.refs],
     };
     let any = false;

@@ -157,7 +157,7 @@ export function compileActions(
     kind: 'choose',
     branches: actions.map((a) => ({
       when: made(
-        `${loop} == '${a.step.id}'${a.when ? ` (its when \`${a.when.source}\` held)` : ''}`,
+        `the next action is ${a.step.id}${a.when ? ` (its when \`${a.when.source}\` held)` : ''}`,
         [loop, ...(a.when?.refs ?? [])],
         (scope) => scope[loop] === a.step.id,
       ),
@@ -219,7 +219,7 @@ export function compileActions(
   const attempt: GroupStep = {
     ...sub('attempt', 'try the action', {
       description: 'only if no action before it verified',
-      when: made(`!${as}.fixed`, [as], (scope) => own(scope)?.fixed !== true),
+      when: made(`no action before it verified`, [as], (scope) => own(scope)?.fixed !== true),
     }),
     kind: 'group',
     steps: [act, did, verifyGroup],
@@ -231,6 +231,7 @@ export function compileActions(
     forEach: {
       items,
       as: loop,
+      label: `action table ${common.id} tries its actions in order (${orderSource})`,
       init: [{ name: as, expr: fresh }],
       until: made(`${as}.fixed`, [as], (scope) => own(scope)?.fixed === true),
     },

@@ -102,6 +102,8 @@ export interface GroupStep extends StepBase {
   forEach?: {
     items: CompiledExpr;
     as: string;
+    /** How the loop's condition reads in evidence (default `<as> in <items>`). */
+    label?: string;
     init?: { name: string; expr: CompiledExpr }[];
     until?: CompiledExpr;
   };
