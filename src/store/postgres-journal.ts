@@ -1,7 +1,8 @@
 /**
  * Journals in PostgreSQL. Every journal of a store instance appends to one writer, which inserts
  * what is queued in batches, in order (a batch is written after the previous one committed), so a
- * thousand hosts cost a few inserts per beat rather than one per record. Each record gets a number;
+ * thousand hosts cost a few inserts per beat rather than one per record (a record nobody waits for
+ * waits up to BATCH_MS for company). Each record gets a number;
  * a journal's `flush()` waits until its last record is written, `commandsDurable()` until its last
  * disruptive-command record is. Write errors surface from those waits. Records are stored with the
  * lossless codec, each with a `sum` (journal.ts `valueSum`: jsonb reorders keys, so the sum is over
@@ -34,6 +35,9 @@ interface Pending {
   live: boolean;
 }
 
+/** How long an unawaited record waits for others to share its insert. */
+const BATCH_MS = 25;
+
 /** The one writer of a store instance's journal rows. */
 export class JournalWriter {
   private queue: Pending[] = [];
@@ -42,8 +46,17 @@ export class JournalWriter {
   private writing: Promise<void> | undefined;
   private readonly failed = new Map<number, unknown>(); // first seq of a failed batch -> error
   private waiters: { seq: number; resolve(): void }[] = [];
+  private timer: NodeJS.Timeout | undefined;
 
-  constructor(private readonly pool: pg.Pool) {}
+  /**
+   * `batchMs`: how long a record nobody waits for may sit in the queue, gathering others into the
+   * same insert (a host's records come one at a time, seconds apart). A wait (`until`: a journal's
+   * flush, a disruptive command's durability) starts the write at once.
+   */
+  constructor(
+    private readonly pool: pg.Pool,
+    private readonly batchMs = BATCH_MS,
+  ) {}
 
   /** Queue a record; returns its number. */
   append(runId: string, host: string, record: JournalRecord): number {
@@ -63,13 +76,24 @@ export class JournalWriter {
   private push(runId: string, host: string, record: unknown, live: boolean): number {
     const seq = this.next++;
     this.queue.push({ seq, runId, host, record, live });
-    this.writing ??= this.drain();
+    if (this.writing === undefined && this.timer === undefined)
+      this.timer = setTimeout(() => this.start(), this.batchMs);
     return seq;
+  }
+
+  private start(): void {
+    clearTimeout(this.timer);
+    this.timer = undefined;
+    this.writing ??= this.drain();
   }
 
   /** Resolves once record `seq` (and every one before it) was written; rejects if its batch failed. */
   async until(seq: number): Promise<void> {
-    if (seq > this.written) await new Promise<void>((resolve) => this.waiters.push({ seq, resolve }));
+    if (seq > this.written) {
+      const written = new Promise<void>((resolve) => this.waiters.push({ seq, resolve }));
+      if (this.timer !== undefined) this.start();
+      await written;
+    }
     for (const [from, err] of this.failed) if (from <= seq) throw err;
   }
 
