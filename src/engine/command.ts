@@ -267,7 +267,7 @@ export async function runCommand(
   if (last.untilFailed && step.retry?.until) {
     error = {
       code: 'E_STEP_FAILED',
-      message: `until \`${step.retry.until.source}\` did not hold after ${attempt} attempt${attempt === 1 ? '' : 's'}${lastValues(ctx, step.retry.until.refs)}`,
+      message: `until \`${step.retry.until.source}\` did not hold after ${attempt} attempt${attempt === 1 ? '' : 's'}${lastValues(ctx, step.retry.until)}`,
     };
   }
   if (tolerant) {
@@ -352,7 +352,7 @@ async function judge(
         untilFailed: true,
         error: {
           code: 'E_STEP_FAILED',
-          message: `until \`${step.retry.until.source}\` does not hold yet${lastValues(ctx, step.retry.until.refs)}`,
+          message: `until \`${step.retry.until.source}\` does not hold yet${lastValues(ctx, step.retry.until)}`,
         },
       };
     }
@@ -386,12 +386,28 @@ function lost(
   };
 }
 
-/** ` (last values: a = 1, b = {n: 0})` for the names an expression reads. */
-function lastValues(ctx: RunContext, refs: readonly string[]): string {
-  const shown = refs
+/**
+ * ` (last values: a = 1, b = {n: 0})` for the names an expression reads. Of a record (a TextFSM
+ * row has dozens of columns) only the fields the expression names are shown, when it names some.
+ */
+function lastValues(ctx: RunContext, expr: { source: string; refs: readonly string[] }): string {
+  const shown = expr.refs
     .filter((r) => r in ctx.scope && r !== 'vars' && r !== 'host' && r !== 'run')
-    .map((r) => `${r} = ${ctx.redactor.names.has(r) ? MASK : formatValue(ctx.scope[r]!)}`);
+    .map(
+      (r) =>
+        `${r} = ${ctx.redactor.names.has(r) ? MASK : formatValue(fieldsRead(ctx.scope[r]!, r, expr.source))}`,
+    );
   return shown.length ? ` (last values: ${ctx.redactor.text(shown.join(', '))})` : '';
+}
+
+/** `value` narrowed to the fields `source` reads as `name.field`, when it is a record and reads some. */
+function fieldsRead(value: Value, name: string, source: string): Value {
+  if (value === null || typeof value !== 'object' || Array.isArray(value)) return value;
+  const fields = new Set(
+    [...source.matchAll(new RegExp(`(?<![\\w.])${name}\\.([A-Za-z_]\\w*)`, 'g'))].map((m) => m[1]!),
+  );
+  const kept = Object.entries(value).filter(([k]) => fields.has(k));
+  return kept.length > 0 ? Object.fromEntries(kept) : value;
 }
 
 /** Render a message or impact for people: values that cannot be rendered stay as placeholders. */

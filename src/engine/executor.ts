@@ -19,7 +19,7 @@ import type { EvidenceRecord, StepRecord, WouldRun } from './records.js';
 import type { TimelineStep, TimelineWouldRun } from './timeline.js';
 import { toJson } from '../expr/values.js';
 import { runSteps, startableIds } from './walk.js';
-import { unboundAtStart } from '../runbook/start-at.js';
+import { tableHolding, unboundAtStart } from '../runbook/start-at.js';
 
 export type { ApprovalRequest, ExecutorOptions, HostResult } from './options.js';
 
@@ -29,6 +29,13 @@ export type { ApprovalRequest, ExecutorOptions, HostResult } from './options.js'
  */
 export function checkStartAt(runbook: Runbook, startAt: string | undefined): void {
   if (startAt === undefined) return;
+  const table = tableHolding(runbook.steps, startAt);
+  if (table !== undefined)
+    throw new RunbookError(
+      'E_USAGE',
+      `--start-at ${startAt}: that step is inside action table '${table}', whose actions are tried in order from its start`,
+      { hint: `start at '${table}' (or earlier)` },
+    );
   const unbound = unboundAtStart(runbook.steps, startAt);
   if (unbound.length > 0) {
     const skipped = [...new Set(unbound.map((u) => u.boundBy))];

@@ -210,6 +210,13 @@ async function runGroup(
       refs: [forEach.as, ...forEach.items.refs],
     };
     let any = false;
+    // an action table's record, fresh for this run of the table (journaled with the group)
+    try {
+      for (const { name, expr } of forEach.init ?? []) ctx.bind(name, expr.evaluate(ctx.scope), []);
+    } catch (err) {
+      return { kind: 'failed', key, message: `step ${step.id}: ${errorFacts(err).message}` };
+    }
+    const over = (): boolean => forEach.until !== undefined && ctx.holds(forEach.until);
     try {
       for (const [i, item] of items.entries()) {
         const iterKey = `${key}[${i}]`;
@@ -230,6 +237,7 @@ async function runGroup(
             bound: done.scope,
             message: `restored from the checkpoint (was ${done.outcome})`,
           });
+          if (over()) break;
           continue;
         }
         const iterStarted = ctx.stepStart(step, iterKey, item);
@@ -244,6 +252,7 @@ async function runGroup(
         );
         any ||= flow.afterWouldRun === true;
         if (flow.kind !== 'next') return tainted(flow, any);
+        if (over()) break;
       }
       return tainted(NEXT, any);
     } finally {

@@ -81,6 +81,8 @@ function action(s: PlanStep, st: Style): string {
     case 'command':
       return `run ${st.code(s.command)}`;
     case 'group':
+      if (s.actions)
+        return `try ${s.actions.order ? `in the order of ${st.cel(s.actions.order)}` : 'in order'}, until one verifies: ${s.steps.map((a) => st.code(a.id)).join(', ')}`;
       return s.forEach ? `for each ${st.code(s.forEach.as)} in ${st.cel(s.forEach.items)}` : 'group';
     case 'choose':
       return 'choose the first branch that holds';
@@ -121,6 +123,8 @@ function details(s: PlanStep, st: Style): string[] {
 function folded(s: PlanStep): string[] {
   const out: string[] = [];
   if (s.when && s.when.length > INLINE_CEL) out.push(`when: ${s.when}`);
+  if (s.kind === 'group' && s.actions?.order && s.actions.order.length > INLINE_CEL)
+    out.push(`order: ${s.actions.order}`);
   if (s.kind === 'set') for (const v of s.values) out.push(`${v.name} = ${v.expr}`);
   for (const c of s.result ?? []) out.push(`result ${c.name} = ${c.expr}`);
   if (s.kind === 'assert' && s.that.length > INLINE_CEL) out.push(`check: ${s.that}`);
@@ -131,7 +135,8 @@ function folded(s: PlanStep): string[] {
 }
 
 function children(s: PlanStep): PlanStep[] {
-  return s.kind === 'group' ? s.steps : s.kind === 'choose' ? s.branches.flatMap((b) => b.steps) : [];
+  if (s.kind === 'group') return [...s.steps, ...(s.actions?.verify ?? [])];
+  return s.kind === 'choose' ? s.branches.flatMap((b) => b.steps) : [];
 }
 
 function countSteps(steps: PlanStep[]): number {
@@ -155,7 +160,7 @@ function locations(plan: Plan): Map<string, string> {
       out.set(s.key, here);
       const nextTrail = num ? [num] : [...trail, s.id];
       const nextPrefix = num ?? prefix;
-      if (s.kind === 'group') walk(s.steps, depth + 1, nextPrefix, nextTrail);
+      if (s.kind === 'group') walk(children(s), depth + 1, nextPrefix, nextTrail);
       if (s.kind === 'choose') {
         let m = 0;
         for (const b of s.branches) {
@@ -229,6 +234,10 @@ function renderText(plan: Plan): string {
       for (const d of details(s, st)) out.push(`${pad}${d}`);
       const nextPrefix = num ?? prefix;
       if (s.kind === 'group') walk(s.steps, pad, depth + 1, nextPrefix);
+      if (s.kind === 'group' && s.actions) {
+        out.push(`${pad}verify after each action (it verifies when these pass; record \`${s.actions.as}\`):`);
+        walk(s.actions.verify, `${pad}  `, depth + 1, nextPrefix, s.steps.length);
+      }
       if (s.kind === 'choose') {
         let m = 0;
         for (const b of s.branches) {
@@ -326,6 +335,12 @@ function renderMarkdown(plan: Plan): string {
       if (cel.length) out.push(...fold(sub, s.kind === 'set' ? 'bindings' : 'expression', cel));
       const nextPrefix = num ?? prefix;
       if (s.kind === 'group') walk(s.steps, sub, depth + 1, nextPrefix);
+      if (s.kind === 'group' && s.actions) {
+        out.push(
+          `${sub}- _verify after each action (it verifies when these pass; record ${mdCode(s.actions.as)}):_`,
+        );
+        walk(s.actions.verify, `${sub}  `, depth + 1, nextPrefix, s.steps.length);
+      }
       if (s.kind === 'choose') {
         let m = 0;
         for (const b of s.branches) {

@@ -69,12 +69,39 @@ function clean(s: string): string {
 /** Longest cell the text summary shows (the JSON and reports keep the whole value). */
 const TEXT_CELL = 48;
 
-/** The table as aligned text lines (each prefixed by `indent`), long cells cut with `…`. */
-export function formatResultsText(t: ResultsTable, indent: string, maxCell = TEXT_CELL): string[] {
+/** The widest table the text summary lays out as columns; a wider one is shown a row at a time. */
+export const TEXT_WIDTH = 120;
+
+/**
+ * The table as aligned text lines (each prefixed by `indent`), long cells cut with `…`. A table
+ * wider than `width` (with its indent) is shown as one block per row instead — its first cell, then
+ * each other column as `name  value` below it, values whole — so it never wraps into noise.
+ */
+export function formatResultsText(
+  t: ResultsTable,
+  indent: string,
+  maxCell = TEXT_CELL,
+  width = Infinity,
+): string[] {
   const cut = (s: string): string => (s.length > maxCell ? `${s.slice(0, maxCell - 1)}…` : s);
   const cells = [t.columns, ...t.rows].map((r) => r.map(cut));
   const widths = t.columns.map((_, i) => Math.max(...cells.map((r) => (r[i] ?? '').length)));
+  const total = indent.length + widths.reduce((a, b) => a + b, 0) + 2 * Math.max(0, widths.length - 1);
+  if (total > width && t.columns.length > 1) return formatRowBlocks(t, indent);
   return cells.map((r, n) =>
     `${indent}${r.map((c, i) => (n > 0 && t.numeric[i] ? c.padStart(widths[i]!) : c.padEnd(widths[i]!))).join('  ')}`.trimEnd(),
   );
+}
+
+/** `peer 10.20.20.1` then `  kind   SD-WAN ...` per other column (empty cells left out). */
+function formatRowBlocks(t: ResultsTable, indent: string): string[] {
+  const nameWidth = Math.max(...t.columns.slice(1).map((c) => c.length));
+  const out: string[] = [];
+  for (const r of t.rows) {
+    out.push(`${indent}${t.columns[0]} ${r[0] ?? ''}`.trimEnd());
+    t.columns.forEach((c, i) => {
+      if (i > 0 && r[i]) out.push(`${indent}  ${c.padEnd(nameWidth)}  ${r[i]}`);
+    });
+  }
+  return out;
 }

@@ -10,7 +10,7 @@
 import type { ResultDocument, ResultHost } from './json.js';
 import { formatDuration, withImpact } from './format.js';
 import { buildRollup, formatRollup, wouldRunLabel } from './rollup.js';
-import { formatResultsText, resultsTable } from './results-table.js';
+import { formatResultsText, resultsTable, TEXT_WIDTH } from './results-table.js';
 
 export interface SummaryOptions {
   /** e.g. `runbook resume 20261127-164501-ab12`. */
@@ -70,7 +70,7 @@ export function formatSummary(doc: ResultDocument, opts: SummaryOptions = {}): s
       for (const c of h.disruptive) out.push(`      disruptive: ${c}`);
     }
     const table = resultsTable(h);
-    if (table) out.push(...formatResultsText(table, '      '));
+    if (table) out.push(...formatResultsText(table, '      ', undefined, TEXT_WIDTH));
   });
   if (rollup) {
     out.push(...formatRollup(buildRollup(doc)));

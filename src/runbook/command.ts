@@ -98,29 +98,8 @@ export function compileCommand(
     }
   }
 
-  const dialogs: DialogAnswer[] = [];
-  if (Array.isArray(raw.dialog)) {
-    raw.dialog.forEach((d: Raw, i) => {
-      const dPath = [...path, 'dialog', i];
-      const prompt = d.prompt as string;
-      const answer = d.answer as string;
-      if (!regexOk(ctx, prompt, '', [...dPath, 'prompt'])) ok = false;
-      if (CONTROL_CHARS.test(answer)) {
-        ok = false;
-        ctx.diagnostics.push({
-          pos: doc.valuePos([...dPath, 'answer']),
-          message: `dialog answer of step '${common.id}' contains a newline or control character`,
-          hint: 'give one line of text; the newline after it is sent for you (newline: false turns it off)',
-        });
-      }
-      dialogs.push({
-        prompt,
-        answer,
-        newline: d.newline !== false,
-        ...(d.repeat === true ? { repeat: true } : {}),
-      });
-    });
-  }
+  const dialogs = compileDialogs(ctx, raw.dialog, [...path, 'dialog'], common.id);
+  if (!dialogs) ok = false;
 
   if (raw.ok_exit_codes !== undefined && ctx.profile && ctx.profile.session !== 'exec') {
     ok = false;
@@ -142,7 +121,7 @@ export function compileCommand(
     ...(expect ? { expect } : {}),
     captures,
     ...(retry ? { retry } : {}),
-    dialogs,
+    dialogs: dialogs ?? [],
     expectDisconnect: raw.expect_disconnect === true,
     okExitCodes: Array.isArray(raw.ok_exit_codes) ? (raw.ok_exit_codes as number[]) : [0],
     ...(raw.max_output !== undefined ? { maxOutputBytes: byteSize(raw.max_output) } : {}),
@@ -312,4 +291,37 @@ function byteSize(v: unknown): number {
   if (typeof v === 'number') return v;
   const m = /^([0-9]+) ?([KMG]i?B|B)?$/.exec(String(v));
   return m ? Number(m[1]) * (UNITS[m[2] ?? 'B'] ?? 1) : Number.NaN;
+}
+
+/** `dialog:` answers at `path` (schema-checked), or undefined after diagnostics. */
+export function compileDialogs(
+  ctx: CompileCtx,
+  raw: unknown,
+  path: DocPath,
+  stepId: string,
+): DialogAnswer[] | undefined {
+  const dialogs: DialogAnswer[] = [];
+  let ok = true;
+  if (!Array.isArray(raw)) return dialogs;
+  raw.forEach((d: Raw, i) => {
+    const dPath = [...path, i];
+    const prompt = d.prompt as string;
+    const answer = d.answer as string;
+    if (!regexOk(ctx, prompt, '', [...dPath, 'prompt'])) ok = false;
+    if (CONTROL_CHARS.test(answer)) {
+      ok = false;
+      ctx.diagnostics.push({
+        pos: ctx.doc.valuePos([...dPath, 'answer']),
+        message: `dialog answer of step '${stepId}' contains a newline or control character`,
+        hint: 'give one line of text; the newline after it is sent for you (newline: false turns it off)',
+      });
+    }
+    dialogs.push({
+      prompt,
+      answer,
+      newline: d.newline !== false,
+      ...(d.repeat === true ? { repeat: true } : {}),
+    });
+  });
+  return ok ? dialogs : undefined;
 }

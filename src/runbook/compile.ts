@@ -49,6 +49,9 @@ export function compileDocument(
     ids: new Map(),
     scope: new NameScope([...runbookVarDecls(vars.decls), ...vars.loose, HOST_DECL, RUN_DECL]),
     templates: templateSearch(doc.file, data.templates),
+    defaults: Object.fromEntries(
+      vars.decls.filter((d) => d.default !== undefined).map((d) => [d.name, d.default!]),
+    ),
     parts: {
       stack: [resolve(doc.file)],
       params: (partDoc, raw, partBroken, partDiagnostics) =>
@@ -256,6 +259,10 @@ function explainUnknownNames(doc: SourceDoc, steps: unknown, diagnostics: Diagno
       }
       walk(s.steps, [...p, 'steps']);
       walk(s.on_failure, [...p, 'on_failure']);
+      if (isRecord(s.actions)) {
+        walk(s.actions.try, [...p, 'actions', 'try']);
+        walk(s.actions.verify, [...p, 'actions', 'verify']);
+      }
       if (Array.isArray(s.choose))
         s.choose.forEach((b, j) => isRecord(b) && walk(b.steps, [...p, 'choose', j, 'steps']));
     });

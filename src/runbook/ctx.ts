@@ -3,7 +3,7 @@ import { RunbookError, ValidationError, type Diagnostic, type SourcePos } from '
 import { nameProblem } from '../expr/cel.js';
 import type { NameDecl } from '../expr/decls.js';
 import type { ExpectedType } from '../expr/env.js';
-import type { CompiledExpr, Template } from '../expr/types.js';
+import type { CompiledExpr, Template, Value } from '../expr/types.js';
 import type { PlatformProfile } from '../platforms/types.js';
 import type { OnFailure, VarDecl } from './model.js';
 import { RESERVED_NAMES, type NameScope } from './scope.js';
@@ -28,6 +28,8 @@ export interface CompileCtx {
   scope: NameScope;
   /** Where TextFSM captures find their templates. */
   templates: TemplateSearch;
+  /** The runbook's var defaults by name (to judge expressions that read only vars at validate time). */
+  defaults: Record<string, Value>;
   /** For `use:` (parts.ts): the part files being compiled, outermost first, and how to compile params. */
   parts: {
     stack: string[];

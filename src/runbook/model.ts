@@ -94,8 +94,34 @@ export interface CommandStep extends StepBase {
 export interface GroupStep extends StepBase {
   kind: 'group';
   steps: Step[];
-  /** Iterate the group over a list; each iteration binds `as` and is journaled with the item. */
-  forEach?: { items: CompiledExpr; as: string };
+  /**
+   * Iterate the group over a list; each iteration binds `as` and is journaled with the item.
+   * `init` names are bound (and journaled with the group) before the first item; once `until`
+   * holds after an item, the items left are not run. Both come from action tables.
+   */
+  forEach?: {
+    items: CompiledExpr;
+    as: string;
+    init?: { name: string; expr: CompiledExpr }[];
+    until?: CompiledExpr;
+  };
+  /** Set when the group is an action table (`actions:`) compiled into ordinary steps: what plans show. */
+  table?: ActionTable;
+}
+
+/**
+ * An action table as written, for plans: its steps run as the group's `steps` (per action tried,
+ * `attempt` > `act` (a choose on the action) > the action's command, then `verify`). The actions'
+ * commands and the verify steps are the same objects as in the group's steps.
+ */
+export interface ActionTable {
+  /** Name of the table's record ({fixed, by, tried, did}). */
+  as: string;
+  /** CEL source of `order`, when given (default: the actions as written). */
+  order?: string;
+  /** The actions, as written; `when` is judged when the table starts. */
+  actions: { step: CommandStep; when?: CompiledExpr }[];
+  verify: Step[];
 }
 
 export interface ChooseStep extends StepBase {

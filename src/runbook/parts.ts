@@ -14,7 +14,7 @@ import type { NameDecl } from '../expr/decls.js';
 import type { CompiledExpr, Scope, Value } from '../expr/types.js';
 import { checkVarValue, varDeclType } from '../expr/values.js';
 import { isRecord, type CompileCtx, type Common } from './ctx.js';
-import type { GroupStep, SetStep, Step, VarDecl } from './model.js';
+import type { ActionTable, GroupStep, SetStep, Step, VarDecl } from './model.js';
 import { checkSchema } from './schema.js';
 import { parseSource, type DocPath } from './source.js';
 
@@ -47,10 +47,28 @@ function prefixed(steps: Step[], prefix: string): Step[] {
     if (s.onFailure.kind === 'steps')
       out.onFailure = { kind: 'steps', steps: prefixed(s.onFailure.steps, prefix) };
     if (out.kind === 'group') out.steps = prefixed(out.steps, prefix);
+    if (out.kind === 'group' && out.table) out.table = prefixedTable(out.table, out.steps, prefix);
     if (out.kind === 'choose')
       out.branches = out.branches.map((b) => ({ ...b, steps: prefixed(b.steps, prefix) }));
     return out;
   });
+}
+
+/** An action table's view, pointing at the prefixed copies of its steps (`steps`: the table's group steps). */
+function prefixedTable(table: ActionTable, steps: Step[], prefix: string): ActionTable {
+  const all = new Map<string, Step>();
+  const visit = (s: Step): void => {
+    all.set(s.id, s);
+    if (s.kind === 'group') s.steps.forEach(visit);
+    if (s.kind === 'choose') s.branches.forEach((b) => b.steps.forEach(visit));
+  };
+  steps.forEach(visit);
+  const find = <T extends Step>(s: T): T => (all.get(`${prefix}${s.id}`) as T | undefined) ?? s;
+  return {
+    ...table,
+    actions: table.actions.map((a) => ({ ...a, step: find(a.step) })),
+    verify: table.verify.map(find),
+  };
 }
 
 export function compileUse(

@@ -40,6 +40,11 @@ export interface PlanCommand extends PlanBase {
 export interface PlanGroup extends PlanBase {
   kind: 'group';
   forEach?: { items: string; as: string };
+  /**
+   * An action table: `steps` are its actions as written (each with its `when`), tried in `order`
+   * (CEL; absent: as written) until one verifies; `verify` runs after each; `as` names its record.
+   */
+  actions?: { as: string; order?: string; verify: PlanStep[] };
   steps: PlanStep[];
 }
 
@@ -185,6 +190,28 @@ export function buildPlan(runbook: Runbook, vars: Record<string, Value>, opts: P
         return step;
       }
       case 'group': {
+        if (s.table) {
+          const t = s.table;
+          const tried = `${key}/try[*]/attempt`;
+          const each = [
+            ...inner,
+            { source: `!${t.as}.fixed`, words: 'only if no action before it verified' },
+          ];
+          // an action's `when` is judged when the table starts: shown as the action's own
+          const actions = t.actions.map((a) =>
+            one({ ...a.step, ...(a.when ? { when: a.when } : {}) }, `${tried}/act/${a.step.id}`, each),
+          );
+          return {
+            kind: 'group',
+            ...base,
+            actions: {
+              as: t.as,
+              ...(t.order ? { order: t.order } : {}),
+              verify: list(t.verify, `${tried}/verify/`, each),
+            },
+            steps: actions,
+          };
+        }
         if (!s.forEach) return { kind: 'group', ...base, steps: list(s.steps, `${key}/`, inner) };
         const each = `for each ${s.forEach.as} in ${s.forEach.items.source}`;
         return {

@@ -29,7 +29,7 @@ const schemaKeys = new Map<unknown, string>();
   }
 })(schema, 'root');
 
-export const STEP_KINDS = ['run', 'steps', 'choose', 'end', 'assert', 'set', 'use'] as const;
+export const STEP_KINDS = ['run', 'steps', 'choose', 'end', 'assert', 'set', 'use', 'actions'] as const;
 const MATCHER_KINDS = ['contains', 'not_contains', 'regex', 'expression', 'all', 'any'];
 
 export interface SchemaResult {

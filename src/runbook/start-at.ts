@@ -54,6 +54,7 @@ function reads(step: Step): string[] {
 
 function binds(step: Step): string[] {
   if (step.kind === 'command') return step.captures.map((c) => c.name);
+  if (step.kind === 'group') return (step.forEach?.init ?? []).map((i) => i.name);
   if (step.kind === 'set') return step.values.map((v) => v.name);
   return [];
 }
@@ -89,6 +90,8 @@ export function unboundAtStart(steps: readonly Step[], startAt: string): Unbound
   const readResult = (s: Step): void => read(s, s.result?.flatMap((c) => c.expr.refs) ?? []);
   const visit = (s: Step): void => {
     read(s, reads(s));
+    // an action table binds its record before its steps run
+    if (s.kind === 'group') for (const i of s.forEach?.init ?? []) missing.delete(i.name);
     children(s).forEach((list) => list.forEach(visit));
     for (const n of binds(s)) missing.delete(n);
     readResult(s);
@@ -119,4 +122,16 @@ export function unboundAtStart(steps: readonly Step[], startAt: string): Unbound
   };
   walk(steps);
   return found;
+}
+
+/** The action table (`actions:`) that holds step `id` inside it, if any: --start-at cannot start there. */
+export function tableHolding(steps: readonly Step[], id: string): string | undefined {
+  for (const s of steps) {
+    if (s.kind === 'group' && s.table && s.id !== id && contains(s, id)) return s.id;
+    for (const list of children(s)) {
+      const hit = tableHolding(list, id);
+      if (hit) return hit;
+    }
+  }
+  return undefined;
 }

@@ -16,6 +16,7 @@ import {
   type Common,
 } from './ctx.js';
 import { durationMs } from './duration.js';
+import { compileActions } from './actions.js';
 import { compileUse } from './parts.js';
 import type { ChooseStep, ResultColumn, Step } from './model.js';
 import { compileResult } from './result.js';
@@ -118,6 +119,8 @@ function compileStep(ctx: CompileCtx, raw: unknown, path: DocPath): Step | undef
       step = { ...common, kind: 'assert', that, ...(message ? { message } : {}) };
   } else if (raw.use !== undefined) {
     step = compileUse(ctx, raw, path, common, compileSteps);
+  } else if (raw.actions !== undefined) {
+    step = compileActions(ctx, raw, path, common, compileSteps);
   } else if (raw.set !== undefined) {
     step = compileSet(ctx, raw.set as Record<string, string | number | boolean>, path, common);
   } else if (isRecordStep(raw)) {
@@ -270,11 +273,15 @@ function salvage(ctx: CompileCtx, raw: Raw, path: DocPath): void {
   if (Array.isArray(raw.choose))
     raw.choose.forEach((b, i) => isRecord(b) && nested(b.steps, [...path, 'choose', i, 'steps']));
   nested(raw.on_failure, [...path, 'on_failure']);
+  if (isRecord(raw.actions)) {
+    nested(raw.actions.try, [...path, 'actions', 'try']);
+    nested(raw.actions.verify, [...path, 'actions', 'verify']);
+  }
 }
 
 /** True when a field of this step itself (not of a nested step) failed the schema. */
 function ownBroken(broken: readonly string[], path: DocPath): boolean {
   const ptr = toPointer(path);
-  const nested = /^\/(?:steps|on_failure|choose\/\d+\/steps)\/\d+(?:\/|$)/;
+  const nested = /^\/(?:steps|on_failure|choose\/\d+\/steps|actions\/(?:try|verify))\/\d+(?:\/|$)/;
   return broken.some((p) => p === ptr || (p.startsWith(`${ptr}/`) && !nested.test(p.slice(ptr.length))));
 }

@@ -17,7 +17,8 @@ export function subject(path: DocPath, data: unknown): string {
   if (typeof last === 'number') {
     const own = context(path, data);
     const parentKey = parentPath[parentPath.length - 1];
-    if (parentKey === 'steps' || parentKey === 'on_failure') return own ?? `item #${last + 1}`;
+    if (parentKey === 'steps' || parentKey === 'on_failure' || inTable(parentPath))
+      return own ?? `item #${last + 1}`;
     if (parentKey === 'choose' || parentKey === 'dialog') return own!;
     const outer = context(parentPath, data);
     const noun = MATCHER_LISTS.has(String(parentKey)) ? 'matcher' : `item`;
@@ -42,7 +43,7 @@ function context(path: DocPath, data: unknown): string | undefined {
     const seg = path[i]!;
     const prev = path[i - 1];
     cur = isObject(cur) || Array.isArray(cur) ? (cur as Record<string | number, unknown>)[seg] : undefined;
-    if (typeof seg === 'number' && (prev === 'steps' || prev === 'on_failure')) {
+    if (typeof seg === 'number' && (prev === 'steps' || prev === 'on_failure' || inTable(path.slice(0, i)))) {
       const id = isObject(cur) && typeof cur.id === 'string' ? cur.id : undefined;
       step = id !== undefined ? `step '${id}'` : `step #${seg + 1}${step ? ` in ${step}` : ''}`;
       ctx = step;
@@ -66,6 +67,12 @@ function context(path: DocPath, data: unknown): string | undefined {
     }
   }
   return ctx;
+}
+
+/** True when `path` is the `try` or `verify` list of an action table (its items are steps). */
+function inTable(path: DocPath): boolean {
+  const last = path[path.length - 1];
+  return (last === 'try' || last === 'verify') && path[path.length - 2] === 'actions';
 }
 
 function isObject(v: unknown): v is Record<string, unknown> {

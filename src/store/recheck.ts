@@ -15,7 +15,8 @@ function declaredTypes(runbook: Runbook): Map<string, (v: unknown, what: string)
   const out = new Map<string, (v: unknown, what: string) => void>();
   for (const d of runbook.vars) {
     if (d.secret) continue;
-    out.set(d.name, (v) => void checkVarValue(d, v));
+    // null: an optional var without a value (a part's parameter named like it restores it so)
+    out.set(d.name, (v) => void (v === null && !d.required ? null : checkVarValue(d, v)));
   }
   const visit = (steps: readonly Step[]): void => {
     for (const s of steps) {
@@ -50,8 +51,11 @@ function checkDecl(type: DeclType, value: unknown, what: string): void {
       if (value === null && type.nullable) return;
       if (value === null || typeof value !== 'object' || Array.isArray(value))
         throw new RunbookError('E_VAR_INVALID', `${what}: ${quoteForMessage(value)} is not a record`);
-      for (const [k, t] of Object.entries(type.fields))
-        checkDecl(t, (value as Record<string, unknown>)[k] ?? null, `${what}.${k}`);
+      // a field may be absent (a default record's, an empty TextFSM column typed other than string)
+      for (const [k, t] of Object.entries(type.fields)) {
+        const field = (value as Record<string, unknown>)[k];
+        if (field !== undefined) checkDecl(t, field, `${what}.${k}`);
+      }
       return;
     }
   }

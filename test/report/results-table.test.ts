@@ -94,4 +94,32 @@ describe('the summary', () => {
     ]);
     expect(formatResultsText(resultsTable(host)!, '', 10)[1]).toBe('10.0.0.1      100  xxxxxxxxx…');
   });
+
+  it('a table wider than the width is shown a row at a time, values whole, empty cells left out', () => {
+    const long = 'inbound SPI 0x100, encaps 13674005->13674020, decaps 13098240->13098240, BFD down';
+    const t = resultsTable({
+      results: [
+        {
+          step: 'per-peer',
+          key: 'per-peer[0]',
+          fields: { peer: '10.20.20.1', kind: 'SD-WAN', before: long },
+        },
+        {
+          step: 'per-peer',
+          key: 'per-peer[1]',
+          fields: { peer: '10.40.40.1', kind: 'classic IKE', before: null },
+        },
+      ],
+      resultColumns: ['peer', 'kind', 'before'],
+    })!;
+    expect(formatResultsText(t, '  ', undefined, 60)).toEqual([
+      '  peer 10.20.20.1',
+      '    kind    SD-WAN',
+      `    before  ${long}`,
+      '  peer 10.40.40.1',
+      '    kind    classic IKE',
+    ]);
+    // within the width: columns, as before
+    expect(formatResultsText(t, '  ', undefined, 200)[0]).toBe(`  peer        kind         before`);
+  });
 });

@@ -1,7 +1,8 @@
 /**
- * The recover-inv-spi runbook's own regexes and classification expressions, run on real-format
- * device outputs (test/fixtures/recover-inv-spi, sources in SOURCES.md): genieparser golden outputs
- * and the Cisco technote's samples, including its hand-edited SPI lines.
+ * The recover-inv-spi runbook's captures (its one regex for the log lines, the shipped TextFSM
+ * templates for the tables) and classification expressions, run on real-format device outputs
+ * (test/fixtures/recover-inv-spi, sources in SOURCES.md): genieparser golden outputs and the Cisco
+ * technote's samples, including its hand-edited SPI lines.
  */
 import { readFileSync } from 'node:fs';
 import { beforeAll, describe, expect, it } from 'vitest';
@@ -59,90 +60,105 @@ describe('find-events on the technote log lines', () => {
   it('lists every peer once, newest first, with the SPI exactly as printed (hand-edited hex and decimal differ)', () => {
     const { events } = capture('find-events', log);
     expect(events).toEqual([
-      { local: '10.10.10.1', spi: '0x241BBFF1', spi_dec: 605913993n, peer: '10.20.20.1' },
+      {
+        local: '10.10.10.1',
+        spi: '0x241BBFF1',
+        spi_dec: 605913993n,
+        peer: '10.20.20.1',
+        iface: 'Tunnel10001',
+      },
       // 0x215EBFF1 is 559857649: the technote's line was hand-edited; both forms are kept verbatim
-      { local: '10.30.30.1', spi: '0x215EBFF1', spi_dec: 605998893n, peer: '10.40.40.1' },
+      // no input interface: a classic tunnel (`has(e.iface)` is false)
+      { local: '10.30.30.1', spi: '0x215EBFF1', spi_dec: 605998893n, peer: '10.40.40.1', iface: null },
     ]);
   });
 
-  it('tells the SD-WAN line (input interface) from the classic one, without nullable values', () => {
-    const { sdwan_events, classic_events } = capture('find-events', log);
-    expect(sdwan_events).toEqual([{ peer: '10.20.20.1', iface: 'Tunnel10001' }]);
-    expect(classic_events).toEqual([{ peer: '10.40.40.1' }]);
+  it('tells the SD-WAN line (input interface) from the classic one: the classic event has no iface', () => {
+    const events = capture('find-events', log)['events']!;
+    const s = evalSet('classify', {
+      events,
+      sa0: { pkts_encaps: 0n, pkts_decaps: 0n },
+      target: '10.40.40.1',
+    });
+    expect(s).toMatchObject({ iface: '', sdwan: false });
+    const t = evalSet('classify', {
+      events,
+      sa0: { pkts_encaps: 0n, pkts_decaps: 0n },
+      target: '10.20.20.1',
+    });
+    expect(t).toMatchObject({ iface: 'Tunnel10001', sdwan: true });
   });
 
   it('keeps the newest event of a peer logged many times', () => {
     const older = sdwanLine
       .replace('12:18:43.404', '12:18:13.404')
       .replace('spi=0x241BBFF1(605913993)', 'spi=0x100(256)');
-    const { events, sdwan_events } = capture('find-events', `${older}\n${classicLine}\n${sdwanLine}\n`);
+    const { events } = capture('find-events', `${older}\n${classicLine}\n${sdwanLine}\n`);
     expect((events as { peer: string; spi: string }[]).map((e) => [e.peer, e.spi])).toEqual([
       ['10.20.20.1', '0x241BBFF1'],
       ['10.40.40.1', '0x215EBFF1'],
     ]);
-    expect(sdwan_events).toHaveLength(1);
   });
 
-  it('a clean log gives empty lists', () => {
-    expect(capture('find-events', '')).toEqual({ events: [], sdwan_events: [], classic_events: [] });
+  it('a clean log gives an empty list', () => {
+    expect(capture('find-events', '')).toEqual({ events: [] });
   });
 });
 
 describe('the QFP invalid-SPI counter', () => {
+  const drops = (output: string) =>
+    evalSet('init', { ...capture('qfp-before', output), events: [], vars: {} })['drops_before'];
+
   it('reads IN_US_V4_PKT_SA_NOT_FOUND_SPI from the technote sample (collapsed columns, annotation)', () => {
-    expect(
-      capture('qfp-before', fixture('show-platform-hardware-qfp-active-feature-ipsec-datapath-drops__2.txt')),
-    ).toEqual({ qfp_before: [{ n: 9393888n }] });
+    expect(drops(fixture('show-platform-hardware-qfp-active-feature-ipsec-datapath-drops__2.txt'))).toBe(
+      9393888n,
+    );
   });
 
   it('reads it from the real `drops all` table, and not the IPv6 or TRANS rows', () => {
-    expect(
-      capture('qfp-before', fixture('show-platform-hardware-qfp-active-feature-ipsec-datapath-drops__1.txt')),
-    ).toEqual({ qfp_before: [{ n: 0n }] });
+    expect(drops(fixture('show-platform-hardware-qfp-active-feature-ipsec-datapath-drops__1.txt'))).toBe(0n);
   });
 
-  it('the same regex is used before, after and for the steady check', () => {
-    const re = captures('qfp-before')[0]!.regex;
-    expect(captures('qfp-after')[0]!.regex).toBe(re);
-    expect(captures('qfp-steady')[0]!.regex).toBe(re);
+  it('is 0 when the row is absent (only non-zero rows are listed)', () => {
+    expect(drops('')).toBe(0n);
+  });
+
+  it('the same template is read before, after and for the steady check', () => {
+    const t = captures('qfp-before')[0]!.textfsm;
+    expect(t).toBeDefined();
+    expect(captures('qfp-after')[0]!.textfsm).toEqual(t);
+    expect(captures('qfp-steady')[0]!.textfsm).toEqual(t);
   });
 });
 
 describe('the SA of a peer', () => {
-  it('reads real classic SAs (genieparser): tag, ident ports, counters, inbound SPI of each, in order', () => {
+  it('reads real classic SAs (genieparser): the first SA of three, with its tag, ident port, counters and inbound SPI', () => {
     // three SAs: two proxy identities on a crypto map (one without SAs), one on a tunnel interface
-    expect(capture('sa-before', fixture('show-crypto-ipsec-sa__1.txt'))).toEqual({
-      b_tag: [{ tag: 'vpn-crypto-map' }, { tag: 'Tunnel0-head-0' }],
-      b_ident: [
-        { addr: '20.20.20.0', port: 0n },
-        { addr: '40.40.40.0', port: 0n },
-        { addr: '0.0.0.0', port: 0n },
-      ],
-      b_enc: [{ n: 4n }, { n: 0n }, { n: 0n }],
-      b_dec: [{ n: 4n }, { n: 0n }, { n: 0n }],
-      b_spi: [
-        { spi: '0x658F7C11', dec: '1703902225' },
-        { spi: '0xA54D38A4', dec: '2773301412' },
-      ],
+    expect(capture('sa-before', fixture('show-crypto-ipsec-sa__1.txt'))['sa0']).toMatchObject({
+      crypto_map_tag: 'vpn-crypto-map',
+      local_ident_addr: '20.20.20.0',
+      local_ident_port: 0n,
+      pkts_encaps: 4n,
+      pkts_decaps: 4n,
+      inbound_esp_spi: ['0x658F7C11'],
     });
   });
 
   it('reads an SA without SPIs (genieparser detail output): counters 0, no inbound SPI', () => {
-    const v = capture('sa-before', fixture('show-crypto-ipsec-sa-detail__2.txt'));
-    expect(v['b_spi']).toEqual([]);
-    expect(v['b_dec']).toEqual([{ n: 0n }]);
-    expect(v['b_tag']).toEqual([{ tag: 'testtag' }]);
+    const sa0 = capture('sa-before', fixture('show-crypto-ipsec-sa-detail__2.txt'))['sa0'];
+    expect(sa0).toMatchObject({ crypto_map_tag: 'testtag', pkts_decaps: 0n, inbound_esp_spi: [] });
   });
 
-  it('the verification steps read the same counters and SPI', () => {
+  it('no SA: the default record (counters 0, no peer)', () => {
+    expect(capture('sa-before', '')['sa0']).toEqual({ pkts_encaps: 0n, pkts_decaps: 0n });
+  });
+
+  it('the watch and the verification (parts/verify-sa.yaml) read the same counters and SPI', () => {
     const out = fixture('show-crypto-ipsec-sa__1.txt');
-    const counts = [{ n: 4n }, { n: 0n }, { n: 0n }];
-    expect(capture('sa-watch', out)).toEqual({ w_enc: counts, w_dec: counts });
-    expect(capture('verify-sa', out)).toMatchObject({
-      v_spi: [{ spi: '0x658F7C11' }, { spi: '0xA54D38A4' }],
-      v_dec: counts,
-    });
-    expect(capture('verify-growing', out)).toEqual({ g_enc: counts, g_dec: counts });
+    const first = { pkts_encaps: 4n, pkts_decaps: 4n, inbound_esp_spi: ['0x658F7C11'] };
+    expect(capture('sa-watch', out)['sa1']).toMatchObject(first);
+    expect(capture('verify-sa/new-spi', out)['sa_new']).toMatchObject(first);
+    expect(capture('verify-sa/growing', out)['sa_grown']).toMatchObject(first);
   });
 });
 
@@ -159,22 +175,29 @@ describe('classify and judge on real outputs', () => {
       'classify',
       base('', fixture('show-crypto-ipsec-sa-peer-sdwan-cleared.txt'), '10.20.20.1'),
     );
-    expect(s).toMatchObject({
-      has_sa: true,
-      sdwan: true,
-      enc0: 0n,
-      dec0: 0n,
-      spi0: 'none',
-      local_addr: '10.10.10.1',
-      logged: 'no log event',
-    });
+    expect(s).toMatchObject({ has_sa: true, sdwan: true, spi0: 'none', logged: 'no log event' });
+    expect(s['sa0']).toMatchObject({ pkts_encaps: 0n, pkts_decaps: 0n, local_ident_addr: '10.10.10.1' });
+    const bfd_rows = [
+      {
+        dst_public_ip: '10.20.20.1',
+        source_ip: '10.10.10.1',
+        source_tloc_color: 'biz-internet',
+        state: 'down',
+      },
+    ];
     const j = evalSet('judge', {
       ...s,
       ...capture('sa-watch', fixture('show-crypto-ipsec-sa-peer-sdwan-cleared.txt')),
+      bfd_rows,
+    });
+    expect(j).toMatchObject({
       bfd0: 'down',
       color: 'biz-internet',
+      healthy: false,
+      cleared: true,
+      broken: true,
+      kind: 'SD-WAN biz-internet',
     });
-    expect(j).toMatchObject({ healthy: false, cleared: true, broken: true, kind: 'SD-WAN biz-internet' });
   });
 
   it('the real classic SA (genieparser) with the technote classic log line is classic', () => {
@@ -185,8 +208,6 @@ describe('classify and judge on real outputs', () => {
     expect(s).toMatchObject({
       has_sa: true,
       sdwan: false,
-      enc0: 4n,
-      dec0: 4n,
       spi0: '0x658F7C11',
       logged: 'newest log event spi=0x215EBFF1(605998893)',
     });
@@ -209,8 +230,7 @@ describe('classify and judge on real outputs', () => {
       base(`${classicLine}\n`, fixture('show-crypto-ipsec-sa__1.txt'), '10.40.40.1'),
     );
     const watch = (enc: number, dec: number) => ({
-      w_enc: [{ n: BigInt(enc) }],
-      w_dec: [{ n: BigInt(dec) }],
+      sa1: { peer: '10.40.40.1', pkts_encaps: BigInt(enc), pkts_decaps: BigInt(dec) },
     });
     expect(evalSet('judge', { ...s, ...watch(5, 5) })).toMatchObject({ healthy: true, broken: false });
     expect(evalSet('judge', { ...s, ...watch(14, 4) })).toMatchObject({
@@ -229,31 +249,32 @@ describe('the BFD session of a peer (real genieparser table)', () => {
 
   it('reads every row with its columns', () => {
     expect(rows()).toHaveLength(4);
-    expect(rows()[1]).toEqual({
+    expect(rows()[1]).toMatchObject({
       system_ip: '172.16.241.1',
-      site: '30001001',
+      site_id: '30001001',
       state: 'up',
-      color: 'private1',
-      remote_color: 'mpls',
-      src: '172.16.16.2',
-      dst: '172.16.171.2',
-      port: 12346n,
+      source_tloc_color: 'private1',
+      remote_tloc_color: 'mpls',
+      source_ip: '172.16.16.2',
+      dst_public_ip: '172.16.171.2',
+      dst_public_port: '12346',
     });
   });
 
   it('finds the local colour by DST PUBLIC IP, preferring the row whose SOURCE IP is the SA local address', () => {
-    const scope = { bfd_rows: rows(), target: '172.16.171.2' };
-    expect(evalSet('tloc', { ...scope, local_addr: '172.16.16.2' })).toMatchObject({
-      color: 'private1',
-      bfd0: 'up',
-    });
-    expect(evalSet('tloc', { ...scope, local_addr: '10.0.0.1' })).toMatchObject({
-      color: 'mpls',
-      bfd0: 'up',
-    });
-    expect(evalSet('tloc', { ...scope, target: '10.9.9.9', local_addr: '' })).toMatchObject({
-      color: '',
-      bfd0: 'no session',
-    });
+    const judged = (target: string, local: string) =>
+      evalSet('judge', {
+        bfd_rows: rows(),
+        target,
+        sdwan: true,
+        has_sa: true,
+        sa0: { local_ident_addr: local, pkts_encaps: 0n, pkts_decaps: 0n },
+        sa1: { pkts_encaps: 0n, pkts_decaps: 0n },
+        iface: '',
+        spi0: 'none',
+      });
+    expect(judged('172.16.171.2', '172.16.16.2')).toMatchObject({ color: 'private1', bfd0: 'up' });
+    expect(judged('172.16.171.2', '10.0.0.1')).toMatchObject({ color: 'mpls', bfd0: 'up' });
+    expect(judged('10.9.9.9', '')).toMatchObject({ color: '', bfd0: 'no session' });
   });
 });

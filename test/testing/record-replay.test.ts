@@ -4,7 +4,7 @@
  * one command changed fails, naming the command, the step and its file:line. The built CLI is
  * spawned as users run it.
  */
-import { readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
+import { cpSync, readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { startLab } from '../../src/lab/index.js';
@@ -87,6 +87,8 @@ describe('record against the lab over SSH, replay offline', () => {
     expect(changed).not.toBe(source);
     const copy = join(dir, 'recover-inv-spi.yaml');
     writeFileSync(copy, changed);
+    // the parts it uses, beside it
+    cpSync('runbooks/parts', join(dir, 'parts'), { recursive: true });
     const line = changed.split('\n').findIndex((l) => l.includes('- id: qfp-before')) + 1;
     const diverged = await runCli(['test', copy, '--cassette', cassette]);
     expect(diverged.code).toBe(1);
