@@ -1,7 +1,8 @@
 /**
  * Journals in PostgreSQL. Every journal of a store instance appends to one writer, which inserts
  * what is queued in batches, in order (a batch is written after the previous one committed), so a
- * thousand hosts cost a few inserts per beat rather than one per record. Each record gets a number;
+ * thousand hosts cost a few inserts per beat rather than one per record (inserts nobody waits for
+ * start at most every BATCH_MS). Each record gets a number;
  * a journal's `flush()` waits until its last record is written, `commandsDurable()` until its last
  * disruptive-command record is. Write errors surface from those waits. Records are stored with the
  * lossless codec, each with a `sum` (journal.ts `valueSum`: jsonb reorders keys, so the sum is over
@@ -34,6 +35,9 @@ interface Pending {
   live: boolean;
 }
 
+/** The least time between the starts of two inserts that nobody waits for. */
+const BATCH_MS = 25;
+
 /** The one writer of a store instance's journal rows. */
 export class JournalWriter {
   private queue: Pending[] = [];
@@ -42,8 +46,19 @@ export class JournalWriter {
   private writing: Promise<void> | undefined;
   private readonly failed = new Map<number, unknown>(); // first seq of a failed batch -> error
   private waiters: { seq: number; resolve(): void }[] = [];
+  private timer: NodeJS.Timeout | undefined;
+  private lastStart = -Infinity;
 
-  constructor(private readonly pool: pg.Pool) {}
+  /**
+   * `batchMs`: inserts nobody waits for start at most this often (a record queued when the writer
+   * was idle for that long is written at once), so records that come many a second from many
+   * hosts share an insert. A wait (`until`: a journal's flush, a disruptive command's durability)
+   * starts the write at once, or right after the one in flight.
+   */
+  constructor(
+    private readonly pool: pg.Pool,
+    private readonly batchMs = BATCH_MS,
+  ) {}
 
   /** Queue a record; returns its number. */
   append(runId: string, host: string, record: JournalRecord): number {
@@ -63,63 +78,81 @@ export class JournalWriter {
   private push(runId: string, host: string, record: unknown, live: boolean): number {
     const seq = this.next++;
     this.queue.push({ seq, runId, host, record, live });
-    this.writing ??= this.drain();
+    this.schedule();
     return seq;
+  }
+
+  /** The next insert: now if one is awaited or the last began `batchMs` ago, else once it did. */
+  private schedule(): void {
+    if (this.writing !== undefined || this.queue.length === 0) return;
+    const wait = this.waiters.length > 0 ? 0 : this.lastStart + this.batchMs - performance.now();
+    if (wait <= 0) this.start();
+    else this.timer ??= setTimeout(() => this.start(), wait);
+  }
+
+  private start(): void {
+    clearTimeout(this.timer);
+    this.timer = undefined;
+    if (this.writing !== undefined || this.queue.length === 0) return;
+    this.lastStart = performance.now();
+    this.writing = this.drain().finally(() => {
+      this.writing = undefined;
+      this.schedule();
+    });
   }
 
   /** Resolves once record `seq` (and every one before it) was written; rejects if its batch failed. */
   async until(seq: number): Promise<void> {
-    if (seq > this.written) await new Promise<void>((resolve) => this.waiters.push({ seq, resolve }));
+    if (seq > this.written) {
+      const written = new Promise<void>((resolve) => this.waiters.push({ seq, resolve }));
+      this.schedule();
+      await written;
+    }
     for (const [from, err] of this.failed) if (from <= seq) throw err;
   }
 
+  /** One insert of what is queued (up to 2000 rows); never rejects (errors go to the waits). */
   private async drain(): Promise<void> {
+    const batch = this.queue.splice(0, 2000);
     try {
-      while (this.queue.length > 0) {
-        const batch = this.queue.splice(0, 2000);
-        try {
-          // one statement, one JSON parameter for the batch (in order: n); a host's started mark is
-          // written with its host-start record, or not at all
-          await this.pool.query(
-            `WITH rows AS (
-               INSERT INTO runbook.journal (run_id, host, record, live)
-               SELECT b->>'r', b->>'h', b->'j', (b->>'l')::boolean
-               FROM jsonb_array_elements($1::jsonb) WITH ORDINALITY AS t(b, n) ORDER BY n
-               RETURNING run_id, host, live, record->>'type' AS type
-             )
-             INSERT INTO runbook.started_hosts (run_id, host)
-             SELECT DISTINCT run_id, host FROM rows WHERE type = 'host-start' AND NOT live
-             ON CONFLICT DO NOTHING`,
-            [
-              JSON.stringify(
-                batch.map((p) => {
-                  const body = encode(p.record) as Record<string, unknown>;
-                  return {
-                    r: p.runId,
-                    h: p.host,
-                    j: p.live ? body : { ...body, sum: valueSum(body) },
-                    l: p.live,
-                  };
-                }),
-              ),
-            ],
-          );
-        } catch (err) {
-          this.failed.set(
-            batch[0]!.seq,
-            new RunbookError('E_STORE_CONNECT', `cannot write journal records: ${(err as Error).message}`, {
-              hint: 'the store became unreachable; once it is back, resume the run',
+      // one statement, one JSON parameter for the batch (in order: n); a host's started mark is
+      // written with its host-start record, or not at all
+      await this.pool.query(
+        `WITH rows AS (
+           INSERT INTO runbook.journal (run_id, host, record, live)
+           SELECT b->>'r', b->>'h', b->'j', (b->>'l')::boolean
+           FROM jsonb_array_elements($1::jsonb) WITH ORDINALITY AS t(b, n) ORDER BY n
+           RETURNING run_id, host, live, record->>'type' AS type
+         )
+         INSERT INTO runbook.started_hosts (run_id, host)
+         SELECT DISTINCT run_id, host FROM rows WHERE type = 'host-start' AND NOT live
+         ON CONFLICT DO NOTHING`,
+        [
+          JSON.stringify(
+            batch.map((p) => {
+              const body = encode(p.record) as Record<string, unknown>;
+              return {
+                r: p.runId,
+                h: p.host,
+                j: p.live ? body : { ...body, sum: valueSum(body) },
+                l: p.live,
+              };
             }),
-          );
-        }
-        this.written = batch.at(-1)!.seq;
-        const ready = this.waiters.filter((w) => w.seq <= this.written);
-        this.waiters = this.waiters.filter((w) => w.seq > this.written);
-        for (const w of ready) w.resolve();
-      }
-    } finally {
-      this.writing = undefined;
+          ),
+        ],
+      );
+    } catch (err) {
+      this.failed.set(
+        batch[0]!.seq,
+        new RunbookError('E_STORE_CONNECT', `cannot write journal records: ${(err as Error).message}`, {
+          hint: 'the store became unreachable; once it is back, resume the run',
+        }),
+      );
     }
+    this.written = batch.at(-1)!.seq;
+    const ready = this.waiters.filter((w) => w.seq <= this.written);
+    this.waiters = this.waiters.filter((w) => w.seq > this.written);
+    for (const w of ready) w.resolve();
   }
 }
 
