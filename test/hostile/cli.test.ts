@@ -4,11 +4,12 @@
  * unintended reached it, and no secret (SSH password, secret var, echoed by the device and picked up
  * by a capture) lands in any file the run wrote or any output.
  */
-import { readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
+import { readdirSync, readFileSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { runCli, type CliRun } from '../helpers/cli.js';
 import { tempDir } from '../helpers/sshd.js';
+import { execOnDevice, trustDevice, writeRunbook } from './cli-runs.js';
 import { startHostileDevice, type HostileDevice } from './device.js';
 
 const TOKEN = 'Tok3nZ9q';
@@ -19,8 +20,7 @@ let known: string;
 beforeAll(async () => {
   dev = await startHostileDevice({ password: 'Hostile-Pw-5521' });
   dir = tempDir('runbook-hostile-');
-  known = join(dir, 'known_hosts');
-  writeFileSync(known, `[127.0.0.1]:${dev.port} ${dev.hostKeyLine}\n`);
+  known = trustDevice(dev, dir);
 });
 afterAll(async () => {
   await dev.close();
@@ -34,32 +34,11 @@ function filesUnder(d: string): string[] {
 }
 
 function runbook(name: string, lines: string[]): string {
-  const file = join(dir, `${name}.yaml`);
-  writeFileSync(file, [`runbook: ${name}`, 'platform: cisco-iosxe', ...lines, ''].join('\n'));
-  return file;
+  return writeRunbook(dir, name, lines);
 }
 
-async function exec(file: string, state: string, extra: string[] = []): Promise<CliRun> {
-  return runCli(
-    [
-      'exec',
-      file,
-      '--host',
-      `127.0.0.1:${dev.port}`,
-      '--user',
-      'admin',
-      '--password-env',
-      'HOSTILE_PW',
-      '--known-hosts',
-      known,
-      '--ssh-config',
-      'none',
-      '--state-dir',
-      state,
-      ...extra,
-    ],
-    { HOSTILE_PW: dev.password, SSH_AUTH_SOCK: '' },
-  );
+function exec(file: string, state: string, extra: string[] = []): Promise<CliRun> {
+  return execOnDevice(dev, known, file, state, extra);
 }
 
 /** Lines the device received from `from` on (its log is shared by the runs of this file). */

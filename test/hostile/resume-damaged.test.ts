@@ -8,6 +8,7 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { runCli } from '../helpers/cli.js';
 import { tempDir } from '../helpers/sshd.js';
+import { deviceEnv, execOnDevice, trustDevice } from './cli-runs.js';
 import { startHostileDevice, type HostileDevice } from './device.js';
 
 let dev: HostileDevice;
@@ -17,14 +18,13 @@ let known: string;
 beforeAll(async () => {
   dev = await startHostileDevice({ password: 'Hostile-Pw-5521' });
   dir = tempDir('runbook-resume-damaged-');
-  known = join(dir, 'known_hosts');
-  writeFileSync(known, `[127.0.0.1]:${dev.port} ${dev.hostKeyLine}\n`);
+  known = trustDevice(dev, dir);
 });
 afterAll(async () => {
   await dev.close();
 });
 
-const env = (): Record<string, string> => ({ HOSTILE_PW: dev.password, SSH_AUTH_SOCK: '' });
+const env = (): Record<string, string> => deviceEnv(dev);
 
 describe('resume over a damaged journal', () => {
   it('an edited record is named and left out; only its step runs again, the change is sent once', async () => {
@@ -44,25 +44,7 @@ describe('resume over a damaged journal', () => {
       ].join('\n'),
     );
     const state = join(dir, 'state');
-    const first = await runCli(
-      [
-        'exec',
-        file,
-        '--host',
-        `127.0.0.1:${dev.port}`,
-        '--user',
-        'admin',
-        '--password-env',
-        'HOSTILE_PW',
-        '--known-hosts',
-        known,
-        '--ssh-config',
-        'none',
-        '--state-dir',
-        state,
-      ],
-      env(),
-    );
+    const first = await execOnDevice(dev, known, file, state);
     // no terminal and no --yes: it stops before the change, awaiting approval
     expect(first.code, first.stdout + first.stderr).toBe(4);
     const id = /run (\d{8}-\d{6}-[0-9a-f]{4})/.exec(first.stdout + first.stderr)![1]!;

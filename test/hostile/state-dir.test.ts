@@ -5,11 +5,12 @@
  * machine without it fails the suite rather than skipping it.
  */
 import { execFileSync } from 'node:child_process';
-import { mkdirSync, writeFileSync } from 'node:fs';
+import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { runCli, type CliRun } from '../helpers/cli.js';
 import { tempDir } from '../helpers/sshd.js';
+import { deviceEnv, execOnDevice, trustDevice, writeRunbook } from './cli-runs.js';
 import { startHostileDevice, type HostileDevice } from './device.js';
 
 function canMount(): boolean {
@@ -45,8 +46,7 @@ beforeAll(async () => {
   if (!enabled) return;
   dev = await startHostileDevice({ password: 'Hostile-Pw-5521' });
   dir = tempDir('runbook-statedir-');
-  known = join(dir, 'known_hosts');
-  writeFileSync(known, `[127.0.0.1]:${dev.port} ${dev.hostKeyLine}\n`);
+  known = trustDevice(dev, dir);
 });
 afterAll(async () => {
   for (const m of mounts) execFileSync('umount', ['-l', m]);
@@ -54,32 +54,11 @@ afterAll(async () => {
 });
 
 function runbook(name: string, lines: string[]): string {
-  const file = join(dir, `${name}.yaml`);
-  writeFileSync(file, [`runbook: ${name}`, 'platform: cisco-iosxe', ...lines, ''].join('\n'));
-  return file;
+  return writeRunbook(dir, name, lines);
 }
 
 function exec(file: string, state: string, extra: string[] = []): Promise<CliRun> {
-  return runCli(
-    [
-      'exec',
-      file,
-      '--host',
-      `127.0.0.1:${dev.port}`,
-      '--user',
-      'admin',
-      '--password-env',
-      'HOSTILE_PW',
-      '--known-hosts',
-      known,
-      '--ssh-config',
-      'none',
-      '--state-dir',
-      state,
-      ...extra,
-    ],
-    { HOSTILE_PW: dev.password, SSH_AUTH_SOCK: '' },
-  );
+  return execOnDevice(dev, known, file, state, extra);
 }
 
 describe.skipIf(!enabled)('a state directory that fails under a run', () => {
@@ -111,10 +90,7 @@ describe.skipIf(!enabled)('a state directory that fails under a run', () => {
     // room again: the resume command given continues, asking about (here: --yes) the step in doubt
     execFileSync('mount', ['-o', 'remount,size=32m', state]);
     const before = dev.log.length;
-    const resumed = await runCli(['resume', id!, '--state-dir', state, '--yes'], {
-      HOSTILE_PW: dev.password,
-      SSH_AUTH_SOCK: '',
-    });
+    const resumed = await runCli(['resume', id!, '--state-dir', state, '--yes'], deviceEnv(dev));
     expect(resumed.code, resumed.stdout + resumed.stderr).toBe(0);
     expect(resumed.stderr).toMatch(/step flood is IN DOUBT: .*running it again \(--yes\)/);
     expect(dev.log.slice(before).filter((l) => l.startsWith('line: show'))).toEqual([
