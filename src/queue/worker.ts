@@ -30,6 +30,7 @@ import type pg from 'pg';
 import { matchAllBounded } from '../match/bounded.js';
 import { isPlatformName } from '../platforms/index.js';
 import type { Runbook } from '../runbook/model.js';
+import { inTransaction } from '../store/postgres-connect.js';
 import type { PostgresStore } from '../store/postgres.js';
 import { ensureQueue, JOBS_CHANNEL, startBoss, touch, DEFAULT_VISIBILITY_S, type HostJob } from './boss.js';
 import { stoppedRuns } from './events.js';
@@ -230,19 +231,11 @@ async function serve(o: WorkerOptions, boss: PgBoss): Promise<WorkerStats> {
  * is never left cancelled, and available to the next fetch without a retry delay.
  */
 async function handBack(pool: pg.Pool, boss: PgBoss, name: string, id: string): Promise<void> {
-  const c = await pool.connect();
-  try {
+  await inTransaction(pool, async (c) => {
     const db = { executeSql: (text: string, values: unknown[]) => c.query(text, values) };
-    await c.query('BEGIN');
     await boss.cancel(name, id, { db });
     await boss.resume(name, id, { db });
-    await c.query('COMMIT');
-  } catch (err) {
-    await c.query('ROLLBACK').catch(() => undefined);
-    throw err;
-  } finally {
-    c.release();
-  }
+  });
 }
 
 /** Logs the store going away once, and coming back once (never silent, never a flood). */

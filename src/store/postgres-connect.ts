@@ -77,6 +77,25 @@ export function storeError(url: string, err: unknown): RunbookError {
 }
 
 /**
+ * Run `fn` in one transaction on a client of the pool: COMMIT when it returns, ROLLBACK (a failed
+ * rollback ignored) and rethrow when it throws; the client goes back to the pool either way.
+ */
+export async function inTransaction<T>(pool: pg.Pool, fn: (c: pg.PoolClient) => Promise<T>): Promise<T> {
+  const c = await pool.connect();
+  try {
+    await c.query('BEGIN');
+    const out = await fn(c);
+    await c.query('COMMIT');
+    return out;
+  } catch (err) {
+    await c.query('ROLLBACK').catch(() => undefined);
+    throw err;
+  } finally {
+    c.release();
+  }
+}
+
+/**
  * Bring the schema to SCHEMA_VERSION. Throws E_STORE_SCHEMA when the database was migrated by a
  * newer runbook (its schema_version is higher than this build knows).
  */

@@ -9,6 +9,7 @@ import { hostname } from 'node:os';
 import type pg from 'pg';
 import { RunbookError } from '../errors.js';
 import type { LockInfo } from './lock.js';
+import { inTransaction } from './postgres-connect.js';
 import type { StoreLock } from './types.js';
 
 /** Default lease: a holder that has not renewed its lock for this long is dead. */
@@ -48,9 +49,7 @@ export class PostgresLocks {
     };
     const tokens = hosts.map(() => randomBytes(12).toString('hex'));
     const stale = new Map<string, NonNullable<StoreLock['tookOverStale']>>();
-    const c = await this.pool.connect();
-    try {
-      await c.query('BEGIN');
+    await inTransaction(this.pool, async (c) => {
       // a row to lock even when a host is free, so two takers of a free host serialise too
       await c.query(
         `INSERT INTO runbook.locks (host, run_id, token, pid, hostname, started_at, heartbeat_at, lease_ms)
@@ -75,13 +74,7 @@ export class PostgresLocks {
          FROM unnest($1::text[], $2::text[]) AS t(host, token) WHERE l.host = t.host`,
         [hosts, tokens, runId, info.pid, info.hostname, info.startedAt, this.leaseMs],
       );
-      await c.query('COMMIT');
-    } catch (err) {
-      await c.query('ROLLBACK').catch(() => undefined);
-      throw err;
-    } finally {
-      c.release();
-    }
+    });
     this.startHeartbeat();
     return hosts.map((host, i) => {
       const token = tokens[i]!;
