@@ -21,6 +21,7 @@ import {
   newRunId,
   nextCreationTime,
   runOutcome,
+  runSummary,
   type HostState,
   type RunMeta,
   type RunSummary,
@@ -116,17 +117,7 @@ export class PostgresStore implements Store {
     const out: RunSummary[] = [];
     for (const row of r.rows) {
       const meta = decode(row.meta) as RunMeta;
-      const { outcome, hostStates } = await new PostgresRun(this, meta).status();
-      out.push({
-        id: meta.id,
-        createdAt: meta.createdAt,
-        runbookName: meta.runbookName,
-        runbookPath: meta.runbookPath,
-        mode: meta.mode,
-        hosts: meta.targets.map((t) => t.name),
-        outcome,
-        hostStates,
-      });
+      out.push(runSummary(meta, await new PostgresRun(this, meta).status()));
     }
     return out;
   }

@@ -102,6 +102,24 @@ export interface RunSummary {
   problem?: string;
 }
 
+/** The listed form of a run from its record and status (both stores list runs through it). */
+export function runSummary(
+  meta: RunMeta,
+  status: { outcome: RunOutcome; hostStates: Record<string, HostState> },
+): RunSummary {
+  return {
+    id: meta.id,
+    createdAt: meta.createdAt,
+    runbookName: meta.runbookName,
+    runbookPath: meta.runbookPath,
+    mode: meta.mode,
+    hosts: meta.targets.map((t) => t.name),
+    outcome: status.outcome,
+    hostStates: status.hostStates,
+    ...(meta.trigger ? { trigger: meta.trigger } : {}),
+  };
+}
+
 /** A run whose meta.json cannot be read: listed as corrupt with what is known (its id). */
 function corruptSummary(id: string, problem: string): RunSummary {
   const m = /^(\d{4})(\d\d)(\d\d)-(\d\d)(\d\d)(\d\d)-/.exec(id);
@@ -209,19 +227,7 @@ export class RunStore {
         out.push(corruptSummary(id, err.message));
         continue;
       }
-      const { meta } = handle;
-      const { outcome, hostStates } = handle.status();
-      out.push({
-        id,
-        createdAt: meta.createdAt,
-        runbookName: meta.runbookName,
-        runbookPath: meta.runbookPath,
-        mode: meta.mode,
-        hosts: meta.targets.map((t) => t.name),
-        outcome,
-        hostStates,
-        ...(meta.trigger ? { trigger: meta.trigger } : {}),
-      });
+      out.push(runSummary(handle.meta, handle.status()));
     }
     // ids sort by second; createdAt (ms) orders runs started within the same second
     return out.sort((a, b) =>
