@@ -13,7 +13,7 @@ export interface Redactor {
   /** Names of secret vars. */
   readonly names: ReadonlySet<string>;
   text(s: string): string;
-  /** Deep copy with secret text masked in every string. */
+  /** The value with secret text masked in every string: a copy where anything was masked, else the value itself. */
   deep<T>(v: T): T;
   /** A name -> value map (scope, captures): values of secret names masked, secret text masked. */
   bindings(map: Record<string, Value>): Record<string, Value>;
@@ -50,16 +50,27 @@ export function makeRedactor(
   };
   const text = (s: string): string => {
     let out = s;
-    for (const secret of list()) out = out.split(secret).join(MASK);
+    for (const secret of list()) if (out.includes(secret)) out = out.split(secret).join(MASK);
     return out;
   };
+  // copy on write: a value with no secret text in it comes back as it is (most events, every output)
   const deep = (v: unknown): unknown => {
-    if (typeof v === 'string') return list().length ? text(v) : v;
-    if (Array.isArray(v)) return v.map(deep);
+    if (typeof v === 'string') return text(v);
+    if (Array.isArray(v)) {
+      let out: unknown[] | undefined;
+      for (let i = 0; i < v.length; i++) {
+        const x = deep(v[i]);
+        if (x !== v[i]) (out ??= v.slice())[i] = x;
+      }
+      return out ?? v;
+    }
     if (v !== null && typeof v === 'object') {
-      const out: Record<string, unknown> = {};
-      for (const [k, x] of Object.entries(v)) out[k] = deep(x);
-      return out;
+      let out: Record<string, unknown> | undefined;
+      for (const [k, x] of Object.entries(v)) {
+        const y = deep(x);
+        if (y !== x) (out ??= { ...v })[k] = y;
+      }
+      return out ?? v;
     }
     return v;
   };

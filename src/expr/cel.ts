@@ -152,16 +152,21 @@ export class CelBinding {
     return name;
   }
 
-  /** The evaluation context for a scope: declared names converted to what cel-js expects. */
-  context(scope: Readonly<Record<string, Value>>): Record<string, unknown> {
+  /**
+   * The evaluation context for a scope: declared names converted to what cel-js expects. `names`
+   * (an expression's declared references) limits it to what the expression reads: converting the
+   * whole scope (capture tables included) for every evaluation was most of a step's CEL time.
+   */
+  context(scope: Readonly<Record<string, Value>>, names?: readonly string[]): Record<string, unknown> {
     const ctx: Record<string, unknown> = {};
-    for (const [name, value] of Object.entries(scope)) {
+    for (const name of names ?? Object.keys(scope)) {
       const decl = this.decls.get(name);
+      const value = Object.hasOwn(scope, name) ? scope[name] : undefined;
       if (decl && value !== undefined) ctx[name] = this.toCel(decl.type, value);
     }
     // `vars` is always there: when the scope does not carry it, it is made of the scope's own values.
     const vars = this.decls.get('vars');
-    if (ctx['vars'] === undefined && vars?.type.kind === 'map') {
+    if (ctx['vars'] === undefined && vars?.type.kind === 'map' && (!names || names.includes('vars'))) {
       const present: Record<string, Value> = {};
       for (const k of Object.keys(vars.type.fields))
         if (scope[k] !== undefined && scope[k] !== null) present[k] = scope[k]!;

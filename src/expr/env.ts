@@ -135,7 +135,7 @@ export class ExprEnv {
     const evaluate = (scope: Scope): Value => {
       let raw: unknown;
       try {
-        const ctx = cel.context(scope);
+        const ctx = cel.context(scope, refs);
         raw = withBudget(() => parsed(ctx));
       } catch (err) {
         throw evalError(err, source, pos, valuesShown(refs, secretRefs, scope));
