@@ -429,7 +429,7 @@ function checksum(body: string): string {
 }
 
 /** The record of a line, or why it is not one. */
-function parseSigned(line: string): JournalRecord | 'garbage' | 'checksum' {
+export function parseSigned(line: string): JournalRecord | 'garbage' | 'checksum' {
   const m = SUM.exec(line);
   if (!m) return 'garbage';
   const body = `${line.slice(0, m.index)}}`;

@@ -4,9 +4,10 @@
  * thousand hosts cost a few inserts per beat rather than one per record (inserts nobody waits for
  * start at most every BATCH_MS). Each record gets a number;
  * a journal's `flush()` waits until its last record is written, `commandsDurable()` until its last
- * disruptive-command record is. Write errors surface from those waits. Records are stored with the
- * lossless codec, each with a `sum` (journal.ts `valueSum`: jsonb reorders keys, so the sum is over
- * the keys sorted), so an edited or garbage row is found on read like a damaged journal line.
+ * disruptive-command record is. Write errors surface from those waits. A record is stored as the
+ * signed line a journal file holds (journal.ts `signedLine`: the lossless codec's JSON and a `sum`;
+ * migration 004), so an edited or garbage row is found on read as a damaged journal line is; rows
+ * of schema 3 and before (jsonb, the sum over the keys sorted) are still read.
  *
  * The same writer carries a worker's live events (`appendLive`: progress the operator's exec shows,
  * e.g. `connecting`), as rows marked `live` in the same ordered stream (migration 003): journal
@@ -15,11 +16,13 @@
 import type pg from 'pg';
 import type { Reporter } from '../engine/events.js';
 import { RunbookError } from '../errors.js';
-import { decode, encode } from './codec.js';
+import { decode, stringifyLine } from './codec.js';
 import {
   corruptError,
   damagedKey,
+  parseSigned,
   recordOf,
+  signedLine,
   toRecord,
   valueSum,
   type JournalProblem,
@@ -115,31 +118,30 @@ export class JournalWriter {
   private async drain(): Promise<void> {
     const batch = this.queue.splice(0, 2000);
     try {
-      // one statement, one JSON parameter for the batch (in order: n); a host's started mark is
-      // written with its host-start record, or not at all
+      // one statement: rows in order (VALUES are inserted as listed, so `seq` follows the batch),
+      // each a parameter of its own (sent as it is: nothing to escape or parse); a host's started
+      // mark is written with its host-start record, or not at all
+      const values: unknown[] = [];
+      const rows: string[] = [];
+      const marks: string[] = [];
+      for (const p of batch) {
+        const i = values.length;
+        values.push(
+          p.runId,
+          p.host,
+          p.live ? stringifyLine(p.record) : signedLine(p.record as JournalRecord),
+        );
+        rows.push(`($${i + 1}, $${i + 2}, $${i + 3}, ${p.live ? 'true' : 'false'})`);
+        if (!p.live && (p.record as JournalRecord).type === 'host-start')
+          marks.push(`($${i + 1}, $${i + 2})`);
+      }
+      const insert = `INSERT INTO runbook.journal (run_id, host, line, live) VALUES ${rows.join(', ')}`;
       await this.pool.query(
-        `WITH rows AS (
-           INSERT INTO runbook.journal (run_id, host, record, live)
-           SELECT b->>'r', b->>'h', b->'j', (b->>'l')::boolean
-           FROM jsonb_array_elements($1::jsonb) WITH ORDINALITY AS t(b, n) ORDER BY n
-           RETURNING run_id, host, live, record->>'type' AS type
-         )
-         INSERT INTO runbook.started_hosts (run_id, host)
-         SELECT DISTINCT run_id, host FROM rows WHERE type = 'host-start' AND NOT live
-         ON CONFLICT DO NOTHING`,
-        [
-          JSON.stringify(
-            batch.map((p) => {
-              const body = encode(p.record) as Record<string, unknown>;
-              return {
-                r: p.runId,
-                h: p.host,
-                j: p.live ? body : { ...body, sum: valueSum(body) },
-                l: p.live,
-              };
-            }),
-          ),
-        ],
+        marks.length === 0
+          ? insert
+          : `WITH rows AS (${insert})
+             INSERT INTO runbook.started_hosts (run_id, host) VALUES ${marks.join(', ')} ON CONFLICT DO NOTHING`,
+        values,
       );
     } catch (err) {
       this.failed.set(
@@ -192,13 +194,29 @@ export class PostgresJournal implements StoreJournal {
   }
 }
 
-/** The record of a stored row, or why it is not one (`sum` missing or not matching: edited). */
-export function rowRecord(stored: unknown): JournalRecord | 'garbage' | 'checksum' {
+/** A journal row as read: `line` (schema 4 on), or `record` (jsonb, written before schema 4). */
+export interface StoredRow {
+  line: string | null;
+  record?: unknown;
+}
+
+/**
+ * The record of a stored row, or why it is not one (`sum` missing or not matching: edited). A line
+ * is checked as a journal file's line is; a jsonb record by its sum over the keys sorted.
+ */
+export function rowRecord(row: StoredRow): JournalRecord | 'garbage' | 'checksum' {
+  if (row.line !== null) return parseSigned(row.line);
+  const stored = row.record;
   if (stored === null || typeof stored !== 'object' || Array.isArray(stored)) return 'garbage';
   const { sum, ...body } = stored as Record<string, unknown>;
   const rec = recordOf(decode(body));
   if (!rec) return 'garbage';
   return sum === valueSum(body) ? rec : 'checksum';
+}
+
+/** The text of a stored row, for messages. */
+export function rowText(row: StoredRow): string {
+  return row.line ?? JSON.stringify(row.record) ?? String(row.record);
 }
 
 /**
@@ -211,8 +229,8 @@ export async function readPostgresJournalChecked(
   host: string,
   where: string,
 ): Promise<{ records: JournalRecord[]; problems: JournalProblem[] }> {
-  const r = await pool.query<{ record: unknown }>(
-    'SELECT record FROM runbook.journal WHERE run_id = $1 AND host = $2 AND NOT live ORDER BY seq',
+  const r = await pool.query<StoredRow>(
+    'SELECT line, record FROM runbook.journal WHERE run_id = $1 AND host = $2 AND NOT live ORDER BY seq',
     [runId, host],
   );
   const records: JournalRecord[] = [];
@@ -224,11 +242,10 @@ export async function readPostgresJournalChecked(
       message: `${where} host ${host}: the journal is empty, yet its host started in this run`,
     });
   r.rows.forEach((row, i) => {
-    const stored = row.record;
-    const rec = rowRecord(stored);
+    const rec = rowRecord(row);
     if (typeof rec === 'object') return void records.push(rec);
     const kind = rec;
-    const text = JSON.stringify(stored) ?? String(stored);
+    const text = rowText(row);
     const key = damagedKey(text);
     const what =
       kind === 'checksum'

@@ -14,6 +14,7 @@ import {
   readPostgresJournal,
   readPostgresJournalChecked,
   rowRecord,
+  type StoredRow,
 } from './postgres-journal.js';
 import { DEFAULT_LEASE_MS, PostgresLocks } from './postgres-locks.js';
 import {
@@ -193,15 +194,15 @@ class PostgresRun implements StoreRun {
   }
 
   async status() {
-    const r = await this.store.pool.query<{ host: string; record: unknown }>(
-      'SELECT host, record FROM runbook.journal WHERE run_id = $1 AND NOT live ORDER BY seq',
+    const r = await this.store.pool.query<StoredRow & { host: string }>(
+      'SELECT host, line, record FROM runbook.journal WHERE run_id = $1 AND NOT live ORDER BY seq',
       [this.meta.id],
     );
     const byHost = new Map<string, JournalRecord[]>();
     const damaged = new Set<string>();
     for (const row of r.rows) {
       const list = byHost.get(row.host) ?? [];
-      const rec = rowRecord(row.record);
+      const rec = rowRecord(row);
       if (typeof rec === 'object') list.push(rec);
       else damaged.add(row.host);
       byHost.set(row.host, list);

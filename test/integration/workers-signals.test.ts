@@ -56,7 +56,7 @@ async function stepsEnded(url: string): Promise<void> {
   try {
     for (;;) {
       const r = await store.pool.query(
-        "SELECT 1 FROM runbook.journal WHERE NOT live AND record->>'type' = 'step-end' LIMIT 1",
+        "SELECT 1 FROM runbook.journal WHERE NOT live AND line::jsonb->>'type' = 'step-end' LIMIT 1",
       );
       if (r.rows.length > 0) return;
       await sleep(50);

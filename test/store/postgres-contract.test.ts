@@ -31,7 +31,7 @@ describe.skipIf(!enabled)('PostgreSQL store', () => {
     },
     async damageRecord(store, runId, host, index, how) {
       await (store as PostgresStore).pool.query(
-        `UPDATE runbook.journal SET record = ${how === 'edit' ? "jsonb_set(record, '{at}', '999')" : `'"noise"'::jsonb`}
+        `UPDATE runbook.journal SET line = ${how === 'edit' ? `regexp_replace(line, '"at":[0-9]+', '"at":999')` : "'noise'"}
          WHERE seq = (SELECT seq FROM runbook.journal WHERE run_id = $1 AND host = $2 ORDER BY seq OFFSET $3 LIMIT 1)`,
         [runId, host, index],
       );
