@@ -22,6 +22,7 @@ import {
   parseJson,
   PASSWORD,
   PASSWORD_ENV,
+  profileFlags,
   writeTargets,
   type Usage,
 } from './harness.js';
@@ -109,7 +110,7 @@ function checkDoc(
 function startWorker(url: string, args: string[], usageFile: string): Promise<ChildProcess> {
   const child = spawn(
     process.execPath,
-    ['--import', join(HERE, 'probe.js'), CLI, 'worker', '--store', url, ...args],
+    [...profileFlags('workers'), '--import', join(HERE, 'probe.js'), CLI, 'worker', '--store', url, ...args],
     {
       env: {
         ...process.env,

@@ -13,6 +13,15 @@ export const HERE = dirname(fileURLToPath(import.meta.url));
 export const ROOT = resolve(HERE, '..', '..');
 export const CLI = join(ROOT, 'dist/src/cli/main.js');
 const PROBE = join(HERE, 'probe.js');
+
+/**
+ * Node flags for the processes a bench spawns: with `BENCH_CPU_PROF=DIR`, a V8 CPU profile of each
+ * in DIR/LABEL (open in Chrome DevTools); none otherwise. NODE_OPTIONS cannot carry --cpu-prof.
+ */
+export function profileFlags(label: string): string[] {
+  const dir = process.env.BENCH_CPU_PROF;
+  return dir ? ['--cpu-prof', `--cpu-prof-dir=${join(dir, label)}`] : [];
+}
 export const PASSWORD = 'bench-lab-pw';
 export const PASSWORD_ENV = 'RUNBOOK_BENCH_PASSWORD';
 
@@ -98,7 +107,7 @@ export async function measured(
 ): Promise<{ code: number | null; stdout: string; stderrTail: string; wallMs: number; usage: Usage }> {
   const usageFile = join(dir, `${label}.usage.json`);
   const t0 = performance.now();
-  const child = spawn(process.execPath, ['--import', PROBE, ...args], {
+  const child = spawn(process.execPath, [...profileFlags(label), '--import', PROBE, ...args], {
     env: { ...process.env, BENCH_USAGE_FILE: usageFile, [PASSWORD_ENV]: PASSWORD, RUNBOOK_NO_PROGRESS: '1' },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
