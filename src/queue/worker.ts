@@ -57,7 +57,7 @@ export interface WorkerOptions {
   pollSeconds?: number;
   /** Delays before reconnect attempts (the executor's default when absent). */
   reconnectDelaysMs?: number[];
-  /** How often held jobs are renewed and stop requests read (default 1 s; well under any visibility timeout). */
+  /** How often stop requests are read and held jobs looked at for renewal (default 1 s); a job is renewed every quarter of its visibility timeout, at least one beat apart. */
   beatMs?: number;
 }
 
@@ -91,7 +91,8 @@ async function serve(o: WorkerOptions, boss: PgBoss): Promise<WorkerStats> {
   const runbooks = new Map<string, Promise<Runbook>>();
   const transportsMade = new Map<string, ReturnType<TransportFactory>>();
   const active = new Set<Promise<void>>();
-  const running = new Map<string, { runId: string; onStop(): void }>();
+  // per held job: when it was last renewed and how often it needs to be (a quarter of its visibility)
+  const running = new Map<string, { runId: string; onStop(): void; renewedAt: number; renewMs: number }>();
   const health = storeHealth(me, o.store.location, log);
   // warm up before serving: the platform profiles every job needs, the regex matching thread
   isPlatformName('cisco-iosxe');
@@ -99,21 +100,27 @@ async function serve(o: WorkerOptions, boss: PgBoss): Promise<WorkerStats> {
     () => undefined,
   );
 
-  // One beat for every job this worker holds: renew their visibility and look for stop requests
-  // (two queries, however many hosts run here).
+  const beatMs = o.beatMs ?? 1000;
+  // One beat for every job this worker holds: renew those due (each a quarter of its visibility
+  // timeout after the last renewal: a row update per job, so not every beat) and look for stop
+  // requests (at most two queries, however many hosts run here).
   const beat = setInterval(() => {
     const jobs = [...running.entries()];
     if (jobs.length === 0) return;
-    touch(
-      o.store.pool,
-      jobs.map(([id]) => id),
-    ).then(health.ok, (err: unknown) => health.failed('renewing its jobs', err));
+    const now = performance.now();
+    const due = jobs.filter(([, j]) => now - j.renewedAt >= j.renewMs);
+    for (const [, j] of due) j.renewedAt = now;
+    if (due.length > 0)
+      touch(
+        o.store.pool,
+        due.map(([id]) => id),
+      ).then(health.ok, (err: unknown) => health.failed('renewing its jobs', err));
     stoppedRuns(o.store.pool, [...new Set(jobs.map(([, j]) => j.runId))])
       .then((stopped) => {
         for (const [, j] of jobs) if (stopped.has(j.runId)) j.onStop();
       })
       .catch(() => undefined); // (the touch above reports the store's state)
-  }, o.beatMs ?? 1000);
+  }, beatMs);
 
   const handle = async (job: PgBoss.JobWithMetadata<HostJob>): Promise<void> => {
     const what = `${job.data.runId} ${job.data.host}`;
@@ -127,7 +134,12 @@ async function serve(o: WorkerOptions, boss: PgBoss): Promise<WorkerStats> {
         runbooks,
         transportsMade,
         hold: (onStop) => {
-          running.set(job.id, { runId: job.data.runId, onStop });
+          running.set(job.id, {
+            runId: job.data.runId,
+            onStop,
+            renewedAt: performance.now(),
+            renewMs: Math.max(beatMs, (intervalSeconds(job.expireIn) ?? DEFAULT_VISIBILITY_S) * 250),
+          });
           o.running?.add(what);
           return () => {
             running.delete(job.id);
@@ -259,4 +271,14 @@ function storeHealth(me: string, location: string, log: (line: string) => void) 
 
 function errorText(err: unknown): string {
   return err instanceof Error ? err.message : String(err);
+}
+
+/** Seconds of a PostgreSQL interval as node-postgres gives it (undefined when it is not one). */
+function intervalSeconds(i: unknown): number | undefined {
+  if (i === null || typeof i !== 'object') return undefined;
+  const v = i as Record<string, unknown>;
+  const n = (k: string): number => (typeof v[k] === 'number' ? v[k] : 0);
+  const s =
+    n('days') * 86_400 + n('hours') * 3600 + n('minutes') * 60 + n('seconds') + n('milliseconds') / 1000;
+  return s > 0 ? s : undefined;
 }
