@@ -4,23 +4,17 @@
  * store is a usage error; `$RUNBOOK_STORE` stands in for `--store`.
  */
 import { resolve } from 'node:path';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { runCli } from '../helpers/cli.js';
-import { requirePostgres, startPostgres, type PgCluster } from '../helpers/postgres.js';
+import { postgresPerFile } from '../helpers/postgres-file.js';
 import { freePort } from '../helpers/sshd.js';
 
 const RUNBOOK = resolve('runbooks/recover-inv-spi.yaml');
-const enabled = requirePostgres();
-let pg: PgCluster | undefined;
-
-beforeAll(async () => {
-  if (enabled) pg = await startPostgres();
-}, 120_000);
-afterAll(async () => pg?.stop());
+const { enabled, cluster: pg } = postgresPerFile();
 
 describe.skipIf(!enabled)('--store on the command line', () => {
   it('wrong credentials: exit 3, the URL with its password masked, the password nowhere', async () => {
-    const url = `postgres://runbook:not-the-pw-42@127.0.0.1:${pg!.port}/runbook`;
+    const url = `postgres://runbook:not-the-pw-42@127.0.0.1:${pg().port}/runbook`;
     for (const args of [
       ['runs', '--store', url],
       ['worker', '--store', url],
@@ -28,7 +22,7 @@ describe.skipIf(!enabled)('--store on the command line', () => {
     ]) {
       const r = await runCli(args);
       expect(r.code, args[0]).toBe(3);
-      expect(r.stderr).toContain(`postgres://runbook:****@127.0.0.1:${pg!.port}/runbook`);
+      expect(r.stderr).toContain(`postgres://runbook:****@127.0.0.1:${pg().port}/runbook`);
       expect(r.stdout + r.stderr).not.toContain('not-the-pw-42');
       expect(r.stderr).not.toMatch(/^\s+at /m);
     }
@@ -51,9 +45,9 @@ describe.skipIf(!enabled)('--store on the command line', () => {
   });
 
   it('runs --store lists the runs of the shared store (none yet)', async () => {
-    const url = pg!.createDatabase('cli_runs');
+    const url = pg().createDatabase('cli_runs');
     const r = await runCli(['runs', '--store', url]);
     expect(r.code, r.stderr).toBe(0);
-    expect(r.stdout).toContain(`no runs recorded in postgres://runbook:****@127.0.0.1:${pg!.port}/cli_runs`);
+    expect(r.stdout).toContain(`no runs recorded in postgres://runbook:****@127.0.0.1:${pg().port}/cli_runs`);
   });
 });

@@ -9,11 +9,12 @@
 import { execFileSync, spawn } from 'node:child_process';
 import { readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import type { ResultDocument } from '../../src/report/json.js';
 import { encryptFile, passwordFile, skipVault } from '../helpers/ansible-vault.js';
 import { CLI, ROOT } from '../helpers/cli.js';
-import { PG_BIN, requirePostgres, startPostgres, type PgCluster } from '../helpers/postgres.js';
+import { PG_BIN } from '../helpers/postgres.js';
+import { postgresPerFile } from '../helpers/postgres-file.js';
 import { commandsOf, startFleetLab } from './fleet-lab.js';
 import {
   execWorkers,
@@ -26,13 +27,7 @@ import {
 
 const TOKEN = 'Tok3nSecret9f2c';
 const VAULT_PW = 'vault-pw-workers-4e1';
-const enabled = requirePostgres();
-let pg: PgCluster | undefined;
-
-beforeAll(async () => {
-  if (enabled) pg = await startPostgres();
-}, 120_000);
-afterAll(async () => pg?.stop());
+const { enabled, cluster: pg } = postgresPerFile();
 
 function filesUnder(dir: string): string[] {
   return readdirSync(dir).flatMap((name) => {
@@ -57,7 +52,7 @@ describe.skipIf(!enabled)('runbook worker: secrets and crashes', () => {
     'a secret var given to the worker reaches the device and is in no database row and no file',
     { timeout: 180_000 },
     async () => {
-      const url = pg!.createDatabase('workers_secrets');
+      const url = pg().createDatabase('workers_secrets');
       const f = await startFleetLab({ scenarios: ['healthy', 'healthy'] });
       const runbook = join(f.dir, 'secret.yaml');
       writeFileSync(runbook, RUNBOOK);
@@ -104,7 +99,7 @@ describe.skipIf(!enabled)('runbook worker: secrets and crashes', () => {
     'a worker without a secret the runbook needs fails the host, saying how to give it',
     { timeout: 120_000 },
     async () => {
-      const url = pg!.createDatabase('workers_nosecret');
+      const url = pg().createDatabase('workers_nosecret');
       const f = await startFleetLab({ scenarios: ['healthy'] });
       const runbook = join(f.dir, 'secret.yaml');
       writeFileSync(runbook, RUNBOOK);
@@ -131,7 +126,7 @@ describe.skipIf(!enabled)('runbook worker: secrets and crashes', () => {
     'a worker that crashes says so on stderr, naming the hosts it leaves, and exits 1',
     { timeout: 120_000 },
     async () => {
-      const url = pg!.createDatabase('workers_crash');
+      const url = pg().createDatabase('workers_crash');
       const f = await startFleetLab({ scenarios: ['sdwan'] });
       // a fault injected into the worker process: an error nothing catches, once a host is running
       const fault =

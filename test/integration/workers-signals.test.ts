@@ -6,21 +6,15 @@
  */
 import { resolve } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import type { ResultDocument } from '../../src/report/json.js';
 import { openPostgresStore } from '../../src/store/postgres.js';
-import { requirePostgres, startPostgres, type PgCluster } from '../helpers/postgres.js';
+import { postgresPerFile } from '../helpers/postgres-file.js';
 import { commandsOf, scenarios, startFleetLab, recovered, type FleetLab } from './fleet-lab.js';
 import { execWorkers, spawnCli, startWorker, stopWorker, type Proc } from './workers-harness.js';
 
 const RUNBOOK = resolve('runbooks/recover-inv-spi.yaml');
-const enabled = requirePostgres();
-let pg: PgCluster | undefined;
-
-beforeAll(async () => {
-  if (enabled) pg = await startPostgres();
-}, 120_000);
-afterAll(async () => pg?.stop());
+const { enabled, cluster: pg } = postgresPerFile();
 
 /** Every disruptive command a router got was journaled as sent; a step that ended was never sent again. */
 async function checkNoFinishedStepResent(url: string, runId: string, f: FleetLab): Promise<number> {
@@ -68,7 +62,7 @@ async function stepsEnded(url: string): Promise<void> {
 
 describe.skipIf(!enabled)('runbook worker: signals', () => {
   it('a worker with no jobs idles quietly and stops at once on SIGTERM', async () => {
-    const url = pg!.createDatabase('workers_idle');
+    const url = pg().createDatabase('workers_idle');
     const f = await startFleetLab({ scenarios: ['healthy'] });
     try {
       const w = startWorker(url, f);
@@ -89,7 +83,7 @@ describe.skipIf(!enabled)('runbook worker: signals', () => {
       timeout: 180_000,
     },
     async () => {
-      const url = pg!.createDatabase('workers_term');
+      const url = pg().createDatabase('workers_term');
       const f = await startFleetLab({ scenarios: scenarios(12, [2, 5, 9]) });
       const workers: Proc[] = [];
       try {
@@ -126,7 +120,7 @@ describe.skipIf(!enabled)('runbook worker: signals', () => {
       timeout: 180_000,
     },
     async () => {
-      const url = pg!.createDatabase('workers_int');
+      const url = pg().createDatabase('workers_int');
       const f = await startFleetLab({ scenarios: scenarios(10, [3, 7]) });
       const workers: Proc[] = [];
       try {
@@ -141,9 +135,9 @@ describe.skipIf(!enabled)('runbook worker: signals', () => {
         await store.close();
         expect(listed.outcome).toBe('interrupted');
         // the summary says how to continue, with the store's password masked
-        const masked = url.replace(`:${pg!.password}@`, ':****@');
+        const masked = url.replace(`:${pg().password}@`, ':****@');
         expect(exec.stdout()).toContain(`runbook resume ${listed.id} --store ${masked} --workers`);
-        expect(exec.stdout() + exec.stderr()).not.toContain(pg!.password);
+        expect(exec.stdout() + exec.stderr()).not.toContain(pg().password);
         const doc = { runId: listed.id };
 
         const resume = spawnCli(['resume', doc.runId, '--store', url, '--workers', '--yes', '--json']);

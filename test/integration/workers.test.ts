@@ -5,24 +5,18 @@
  * the journals); a lock held through one store blocks an exec on another "machine".
  */
 import { resolve } from 'node:path';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { SCENARIOS } from '../../src/lab/topology.js';
 import type { Scenario } from '../../src/lab/index.js';
 import type { ResultDocument } from '../../src/report/json.js';
 import { openPostgresStore } from '../../src/store/postgres.js';
 import type { JournalRecord } from '../../src/store/journal.js';
-import { requirePostgres, startPostgres, type PgCluster } from '../helpers/postgres.js';
+import { postgresPerFile } from '../helpers/postgres-file.js';
 import { commandsOf, startFleetLab, type FleetLab } from './fleet-lab.js';
 import { execWorkers, spawnCli, labFlags, startWorker, stopWorker, type Proc } from './workers-harness.js';
 
 const RUNBOOK = resolve('runbooks/recover-inv-spi.yaml');
-const enabled = requirePostgres();
-let pg: PgCluster | undefined;
-
-beforeAll(async () => {
-  if (enabled) pg = await startPostgres();
-}, 120_000);
-afterAll(async () => pg?.stop());
+const { enabled, cluster: pg } = postgresPerFile();
 
 const mixed = (n: number): Scenario[] =>
   Array.from({ length: n }, (_, i) => SCENARIOS.filter((s) => s !== 'mixed')[i % 4]!);
@@ -63,7 +57,7 @@ async function untilJournaled(url: string, victim: Proc): Promise<void> {
 
 describe.skipIf(!enabled)('runbook worker over PostgreSQL against the lab', () => {
   it('a 100-router mixed fleet run by 3 workers recovers, per the lab', { timeout: 300_000 }, async () => {
-    const url = pg!.createDatabase('workers_fleet');
+    const url = pg().createDatabase('workers_fleet');
     const f = await startFleetLab({ scenarios: mixed(100) });
     const workers: Proc[] = [];
     try {
@@ -95,7 +89,7 @@ describe.skipIf(!enabled)('runbook worker over PostgreSQL against the lab', () =
     'a worker killed with SIGKILL mid-run: every router still recovers, no finished disruptive step is sent twice',
     { timeout: 300_000 },
     async () => {
-      const url = pg!.createDatabase('workers_kill');
+      const url = pg().createDatabase('workers_kill');
       const f = await startFleetLab({ scenarios: mixed(40) });
       const workers: Proc[] = [];
       try {
@@ -146,7 +140,7 @@ describe.skipIf(!enabled)('runbook worker over PostgreSQL against the lab', () =
   );
 
   it('a host lock held through one store blocks an exec on another machine (process and state dir)', async () => {
-    const url = pg!.createDatabase('workers_lock');
+    const url = pg().createDatabase('workers_lock');
     const f = await startFleetLab({ scenarios: ['sdwan'] });
     const holder = await openPostgresStore({ url });
     try {

@@ -14,7 +14,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import pg from 'pg';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import {
   enqueueHosts,
   ensureQueue,
@@ -28,15 +28,9 @@ import type { TransportFactory } from '../../src/queue/job.js';
 import { runWorker } from '../../src/queue/worker.js';
 import { loadRunbook } from '../../src/runbook/load.js';
 import { openPostgresStore, type PostgresStore } from '../../src/store/postgres.js';
-import { requirePostgres, startPostgres, type PgCluster } from '../helpers/postgres.js';
+import { postgresPerFile } from '../helpers/postgres-file.js';
 
-const enabled = requirePostgres();
-let cluster: PgCluster | undefined;
-
-beforeAll(async () => {
-  if (enabled) cluster = await startPostgres();
-}, 120_000);
-afterAll(async () => cluster?.stop());
+const { enabled, cluster: cluster } = postgresPerFile();
 
 async function until<T>(what: string, probe: () => Promise<T | undefined>, limitMs = 30_000): Promise<T> {
   const t0 = Date.now();
@@ -72,7 +66,7 @@ async function createRun(store: PostgresStore, runbookPath: string, contentHash:
 
 describe.skipIf(!enabled)('the worker and pg-boss', () => {
   it('a touched job stays active past its visibility timeout; an untouched one goes back to the queue', async () => {
-    const store = await openPostgresStore({ url: cluster!.createDatabase('queue_touch') });
+    const store = await openPostgresStore({ url: cluster().createDatabase('queue_touch') });
     const boss = await startBoss({ pool: store.pool, maintenanceSeconds: 1 });
     try {
       const name = await ensureQueue(boss, 'touch', 1);
@@ -108,7 +102,7 @@ describe.skipIf(!enabled)('the worker and pg-boss', () => {
   });
 
   it('a host the worker cannot run (its runbook is not there) is an outcome, never a retry', async () => {
-    const store = await openPostgresStore({ url: cluster!.createDatabase('queue_outcome') });
+    const store = await openPostgresStore({ url: cluster().createDatabase('queue_outcome') });
     const run = await createRun(store, '/nonexistent/runbook.yaml', 'h');
     const w = await startTestWorker(store, async () => {
       throw new Error('never reached');
@@ -131,7 +125,7 @@ describe.skipIf(!enabled)('the worker and pg-boss', () => {
   });
 
   it('an unexpected error is logged with its host and retried later, not at once; the last attempt reports the host failed', async () => {
-    const store = await openPostgresStore({ url: cluster!.createDatabase('queue_retry') });
+    const store = await openPostgresStore({ url: cluster().createDatabase('queue_retry') });
     const dir = mkdtempSync(join(tmpdir(), 'runbook-queue-'));
     const file = join(dir, 'rb.yaml');
     writeFileSync(file, 'runbook: tiny\nplatform: cisco-iosxe\nsteps:\n  - id: v\n    run: show version\n');
@@ -173,12 +167,12 @@ describe.skipIf(!enabled)('the worker and pg-boss', () => {
   });
 
   it('a lost store connection is logged, and the worker serves again once it is back', async () => {
-    const url = cluster!.createDatabase('queue_lost');
+    const url = cluster().createDatabase('queue_lost');
     const store = await openPostgresStore({ url });
     const w = await startTestWorker(store, async () => {
       throw new Error('unused');
     });
-    const admin = new pg.Client({ connectionString: cluster!.adminUrl });
+    const admin = new pg.Client({ connectionString: cluster().adminUrl });
     await admin.connect();
     try {
       await admin.query(
@@ -200,7 +194,7 @@ describe.skipIf(!enabled)('the worker and pg-boss', () => {
       const end = await until('the host-end', async () => (await ends(store, run.meta.id, w.cursor))[0]);
       expect(end.outcome).toBe('failed');
       expect(w.lines.join('\n')).toMatch(/the store .*queue_lost answers again/);
-      expect(w.lines.join('\n')).not.toContain(cluster!.password);
+      expect(w.lines.join('\n')).not.toContain(cluster().password);
     } finally {
       await admin.end();
       await w.stop();

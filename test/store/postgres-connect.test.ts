@@ -1,19 +1,13 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import pg from 'pg';
 import { RunbookError } from '../../src/errors.js';
 import { SCHEMA_VERSION } from '../../src/store/migrations/all.js';
 import { maskUrl } from '../../src/store/url.js';
 import { openPostgresStore } from '../../src/store/postgres.js';
-import { requirePostgres, startPostgres, type PgCluster } from '../helpers/postgres.js';
+import { postgresPerFile } from '../helpers/postgres-file.js';
 import { freePort } from '../helpers/sshd.js';
 
-const enabled = requirePostgres();
-let cluster: PgCluster | undefined;
-
-beforeAll(async () => {
-  if (enabled) cluster = await startPostgres();
-}, 120_000);
-afterAll(async () => cluster?.stop());
+const { enabled, cluster: cluster } = postgresPerFile();
 
 async function failure(p: Promise<unknown>): Promise<RunbookError> {
   const err = await p.then(
@@ -36,7 +30,7 @@ describe('maskUrl', () => {
 
 describe.skipIf(!enabled)('PostgreSQL store: connecting and migrating', () => {
   it('a fresh database is migrated to the current schema version; opening again changes nothing', async () => {
-    const url = cluster!.createDatabase('migrate_twice');
+    const url = cluster().createDatabase('migrate_twice');
     const [a, b] = await Promise.all([openPostgresStore({ url }), openPostgresStore({ url })]);
     const r = await a.pool.query<{ version: number }>(
       'SELECT version FROM runbook.schema_version ORDER BY version',
@@ -47,7 +41,7 @@ describe.skipIf(!enabled)('PostgreSQL store: connecting and migrating', () => {
   });
 
   it('a schema from a newer runbook is refused, saying to upgrade', async () => {
-    const url = cluster!.createDatabase('newer_schema');
+    const url = cluster().createDatabase('newer_schema');
     await (await openPostgresStore({ url })).close();
     const c = new pg.Client({ connectionString: url });
     await c.connect();
@@ -60,10 +54,10 @@ describe.skipIf(!enabled)('PostgreSQL store: connecting and migrating', () => {
   });
 
   it('wrong credentials are E_STORE_AUTH naming the URL with the password masked', async () => {
-    const url = `postgres://runbook:wrong-pass-123@127.0.0.1:${cluster!.port}/runbook`;
+    const url = `postgres://runbook:wrong-pass-123@127.0.0.1:${cluster().port}/runbook`;
     const err = await failure(openPostgresStore({ url }));
     expect(err.code).toBe('E_STORE_AUTH');
-    expect(err.message).toContain(`postgres://runbook:****@127.0.0.1:${cluster!.port}/runbook`);
+    expect(err.message).toContain(`postgres://runbook:****@127.0.0.1:${cluster().port}/runbook`);
     expect(`${err.message} ${err.hint}`).not.toContain('wrong-pass-123');
   });
 

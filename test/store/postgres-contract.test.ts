@@ -1,22 +1,15 @@
-import { afterAll, beforeAll, describe } from 'vitest';
+import { describe } from 'vitest';
 import { openPostgresStore, type PostgresStore } from '../../src/store/postgres.js';
-import { requirePostgres, startPostgres, type PgCluster } from '../helpers/postgres.js';
+import { postgresPerFile } from '../helpers/postgres-file.js';
 import { storeContract } from './contract.js';
 
-const enabled = requirePostgres();
-let pg: PgCluster | undefined;
+const { enabled, cluster: pg } = postgresPerFile();
 let n = 0;
-
-beforeAll(async () => {
-  if (enabled) pg = await startPostgres();
-}, 120_000);
-afterAll(async () => pg?.stop());
 
 describe.skipIf(!enabled)('PostgreSQL store', () => {
   storeContract('postgres', {
     async fresh() {
-      if (!pg) throw new Error('PostgreSQL not available');
-      const url = pg.createDatabase(`contract_${process.pid}_${n++}`);
+      const url = pg().createDatabase(`contract_${process.pid}_${n++}`);
       return {
         store: await openPostgresStore({ url, leaseMs: 2000 }),
         twin: () => openPostgresStore({ url, leaseMs: 2000 }),

@@ -3,23 +3,17 @@
  * (rows hold the signed line a journal file holds): rows written before the upgrade are still read,
  * checked and streamed, in order with the rows written after it, and an edited old row is still found.
  */
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import pg from 'pg';
 import { encode } from '../../src/store/codec.js';
 import { recordToEvent, valueSum, type JournalRecord } from '../../src/store/journal.js';
 import { MIGRATIONS } from '../../src/store/migrations/all.js';
 import { openPostgresStore } from '../../src/store/postgres.js';
 import { readStream } from '../../src/queue/events.js';
-import { requirePostgres, startPostgres, type PgCluster } from '../helpers/postgres.js';
+import { postgresPerFile } from '../helpers/postgres-file.js';
 import { DAMAGEABLE, meta } from './contract.js';
 
-const enabled = requirePostgres();
-let cluster: PgCluster | undefined;
-
-beforeAll(async () => {
-  if (enabled) cluster = await startPostgres();
-}, 120_000);
-afterAll(async () => cluster?.stop());
+const { enabled, cluster: cluster } = postgresPerFile();
 
 /** A database at schema 3, as a runbook of that version left it. */
 async function schema3(url: string): Promise<void> {
@@ -42,7 +36,7 @@ async function schema3(url: string): Promise<void> {
 describe.skipIf(!enabled)('PostgreSQL store: journal rows from schema 3 after the upgrade to 4', () => {
   it('old jsonb rows are read, checked and streamed in order with new line rows; an edited old row is found', async () => {
     // a run made at schema 4, then copied with its rows in the schema 3 form into a database at 3
-    const donorUrl = cluster!.createDatabase('upgrade_donor');
+    const donorUrl = cluster().createDatabase('upgrade_donor');
     const donor = await openPostgresStore({ url: donorUrl });
     const made = await donor.createRun(meta(['edge-1']));
     const runId = made.meta.id;
@@ -52,7 +46,7 @@ describe.skipIf(!enabled)('PostgreSQL store: journal rows from schema 3 after th
     await made.close();
     await donor.close();
 
-    const url = cluster!.createDatabase('upgrade_v3');
+    const url = cluster().createDatabase('upgrade_v3');
     await schema3(url);
     const c = new pg.Client({ connectionString: url });
     await c.connect();
