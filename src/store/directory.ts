@@ -8,6 +8,7 @@ import { appendFileSync, existsSync, readFileSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { hostname } from 'node:os';
 import { RunbookError } from '../errors.js';
+import { parseLine, stringifyLine } from './codec.js';
 import { corruptError, type Journal } from './journal.js';
 import { acquireHostLock, isLockAlive, readHostLock } from './lock.js';
 import { RunStore, type RunHandle, type RunMeta } from './runs.js';
@@ -112,7 +113,7 @@ export class DirectoryRun implements StoreRun {
     const id = `${req.host}|${req.key}|${req.attempt ?? 0}`;
     if (!(await this.approvals()).some((a) => a.id === id)) {
       const rec: ApprovalRecord = { ...req, attempt: req.attempt ?? 0, id, requestedAt: Date.now() };
-      appendFileSync(this.approvalsFile, `${JSON.stringify({ type: 'ask', ...rec })}\n`);
+      appendFileSync(this.approvalsFile, `${stringifyLine({ type: 'ask', ...rec })}\n`);
     }
     return id;
   }
@@ -132,7 +133,7 @@ export class DirectoryRun implements StoreRun {
     for (const line of readFileSync(this.approvalsFile, 'utf8').split('\n')) {
       let v: { type?: string; id?: string; approved?: boolean; by?: string; at?: number } & ApprovalRecord;
       try {
-        v = JSON.parse(line) as typeof v;
+        v = parseLine(line) as typeof v;
       } catch {
         continue; // blank or torn line
       }

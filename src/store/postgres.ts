@@ -231,7 +231,7 @@ class PostgresRun implements StoreRun {
     const id = `${ask.host}|${ask.key}|${ask.attempt}`;
     await this.store.pool.query(
       'INSERT INTO runbook.approvals (run_id, id, ask) VALUES ($1, $2, $3) ON CONFLICT DO NOTHING',
-      [this.meta.id, id, JSON.stringify(ask)],
+      [this.meta.id, id, JSON.stringify(encode(ask))],
     );
     return id;
   }
@@ -250,7 +250,7 @@ class PostgresRun implements StoreRun {
   async approvals(): Promise<ApprovalRecord[]> {
     const r = await this.store.pool.query<{
       id: string;
-      ask: ApprovalAsk;
+      ask: unknown;
       requested_at: Date;
       approved: boolean | null;
       decided_by: string | null;
@@ -261,7 +261,8 @@ class PostgresRun implements StoreRun {
       [this.meta.id],
     );
     return r.rows.map((row) => ({
-      ...row.ask,
+      // (the ask is stored with the lossless codec: evidence holds CEL ints)
+      ...(decode(row.ask) as ApprovalAsk),
       id: row.id,
       requestedAt: row.requested_at.getTime(),
       ...(row.decided_at

@@ -232,6 +232,10 @@ export function storeContract(name: string, backend: Backend): void {
         impact: 'Renegotiates one SA',
         inDoubt: false,
         question: 'edge-1: step clear-sa wants to run ... Run it? [y/N]',
+        // captured CEL ints are bigints, doubles may be non-finite: the evidence must survive the store
+        evidence: [
+          { stepId: 'sa', captures: { decaps: 13098240n, spi: '0x100', rate: Number.NaN, peers: [1n, 2n] } },
+        ],
       };
       const id = await run.requestApproval(ask);
       expect(await run.requestApproval(ask)).toBe(id);
@@ -245,6 +249,7 @@ export function storeContract(name: string, backend: Backend): void {
         [id2, undefined],
       ]);
       expect(pending[0]).toMatchObject({ command: ask.command, impact: ask.impact, question: ask.question });
+      expect(pending[0]!.evidence).toEqual(ask.evidence);
       const d = await theirs.decideApproval(id, { approved: true, by: 'alice' });
       expect(d.decision).toMatchObject({ approved: true, by: 'alice' });
       const late = await run.decideApproval(id, { approved: false, by: 'bob' });
