@@ -4,14 +4,14 @@
  * disruptive step until the operator answers at the exec's prompt. The evidence shown (captured CEL
  * ints among it) travels through the store and back.
  */
-import { spawn, spawnSync } from 'node:child_process';
+import { spawnSync } from 'node:child_process';
 import { resolve } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { openPostgresStore } from '../../src/store/postgres.js';
-import { CLI, ROOT } from '../helpers/cli.js';
 import { postgresPerFile } from '../helpers/postgres-file.js';
 import { needTool } from '../helpers/tools.js';
 import { recovered, scenarios, startFleetLab } from './fleet-lab.js';
+import { ptyCli, waitFor } from './resume-lab.js';
 import { LAB_PASSWORD, labFlags, PASSWORD_ENV, startWorker, stopWorker } from './workers-harness.js';
 
 const RUNBOOK = resolve('runbooks/recover-inv-spi.yaml');
@@ -20,40 +20,6 @@ const haveScript = needTool(
   spawnSync('script', ['--version']).status === 0,
   'script (util-linux, for a pty)',
 );
-
-const quote = (s: string): string => `'${s.replace(/'/g, `'\\''`)}'`;
-
-/** Runs the CLI on a pty; `answer(n)` is called at the n-th approval prompt and returns the keys to type. */
-function onTerminal(
-  args: string[],
-  answer: (prompts: number) => string | undefined,
-): Promise<{ code: number | null; screen: string }> {
-  const cmd = [process.execPath, CLI, ...args].map(quote).join(' ');
-  const child = spawn('script', ['-qfec', cmd, '/dev/null'], {
-    cwd: ROOT,
-    env: {
-      ...process.env,
-      [PASSWORD_ENV]: LAB_PASSWORD,
-      NO_COLOR: '1',
-      TERM: 'xterm',
-      COLUMNS: '160',
-      RUNBOOK_QUEUE_MAINTENANCE_S: '1',
-    },
-  });
-  let screen = '';
-  let answered = 0;
-  child.stdout.on('data', (d: Buffer) => {
-    screen += d.toString();
-    const prompts = screen.split('Run it? [y]es').length - 1;
-    while (answered < prompts) {
-      answered++;
-      const keys = answer(answered);
-      if (keys !== undefined) child.stdin.write(`${keys}\r`);
-    }
-  });
-  child.stderr.on('data', (d: Buffer) => (screen += d.toString()));
-  return new Promise((done) => child.on('close', (code) => done({ code, screen })));
-}
 
 describe.skipIf(!enabled || !haveScript)('exec --workers asks the operator', () => {
   it(
@@ -65,11 +31,21 @@ describe.skipIf(!enabled || !haveScript)('exec --workers asks the operator', () 
       const w = startWorker(url, f);
       try {
         await w.waitFor(/serving group/);
-        // the first question answered yes, the second "all": every later one is approved unasked
-        const run = await onTerminal(
+        const exec = ptyCli(
           ['exec', RUNBOOK, '-i', f.inventory, ...labFlags(f), '--store', url, '--workers'],
-          (n) => (n === 1 ? 'y' : n === 2 ? 'a' : undefined),
+          {
+            [PASSWORD_ENV]: LAB_PASSWORD,
+            RUNBOOK_QUEUE_MAINTENANCE_S: '1',
+          },
         );
+        const prompts = (): number => exec.screen().split('Run it? [y]es').length - 1;
+        // the first question answered yes, the second "all": every later one is approved unasked
+        await waitFor('the first approval prompt', () => prompts() >= 1, { timeoutMs: 30_000 });
+        exec.type('y\r');
+        await waitFor('the second approval prompt', () => prompts() >= 2, { timeoutMs: 30_000 });
+        exec.type('a\r');
+        const done = await exec.done;
+        const run = { code: done.code, screen: exec.screen() };
         expect(run.code, run.screen).toBe(0);
         expect(run.screen).toMatch(/edge1: step \S+ wants to run|edge2: step \S+ wants to run/);
         expect(run.screen.split('Run it? [y]es').length - 1, run.screen).toBe(2);
