@@ -9,7 +9,7 @@
 import type pg from 'pg';
 import type { EngineEvent } from '../engine/events.js';
 import { decode } from '../store/codec.js';
-import { recordOf, recordToEvent } from '../store/journal.js';
+import { recordOf, recordToEvent } from '../store/journal-record.js';
 
 /** A worker that is stopping hands the host back; another worker resumes it. */
 export interface HandingBack {

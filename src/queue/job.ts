@@ -17,7 +17,7 @@ import { loadRunbook } from '../runbook/load.js';
 import type { Runbook } from '../runbook/model.js';
 import { resolveVars } from '../runbook/vars.js';
 import { encode } from '../store/codec.js';
-import { toRecord } from '../store/journal.js';
+import { toRecord } from '../store/journal-record.js';
 import type { PostgresStore } from '../store/postgres.js';
 import { resumeState } from '../store/resume.js';
 import type { RunMeta } from '../store/runs.js';

@@ -5,7 +5,7 @@
  * `runbook runs`, `runbook report` (HTML, markdown) read this; none rebuilds results on its own.
  */
 import type { TimelineApproval } from '../engine/timeline.js';
-import type { JournalRecord } from '../store/journal.js';
+import type { JournalRecord } from '../store/journal-record.js';
 import { journalTimeline } from '../store/resume.js';
 import type { HostState, RunMeta, RunOutcome, RunTarget } from '../store/runs.js';
 import type { StoreRun } from '../store/types.js';

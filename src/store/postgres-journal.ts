@@ -5,7 +5,7 @@
  * start at most every BATCH_MS). Each record gets a number;
  * a journal's `flush()` waits until its last record is written, `commandsDurable()` until its last
  * disruptive-command record is. Write errors surface from those waits. A record is stored as the
- * signed line a journal file holds (journal.ts `signedLine`: the lossless codec's JSON and a `sum`;
+ * signed line a journal file holds (journal-record.ts `signedLine`: the lossless codec's JSON and a `sum`;
  * migration 004), so an edited or garbage row is found on read as a damaged journal line is; rows
  * of schema 3 and before (jsonb, the sum over the keys sorted) are still read.
  *
@@ -27,7 +27,7 @@ import {
   valueSum,
   type JournalProblem,
   type JournalRecord,
-} from './journal.js';
+} from './journal-record.js';
 import type { StoreJournal } from './types.js';
 
 interface Pending {

@@ -27,7 +27,7 @@ import {
   type RunMeta,
   type RunSummary,
 } from './runs.js';
-import { corruptError, type JournalRecord } from './journal.js';
+import { corruptError, type JournalRecord } from './journal-record.js';
 import type { ApprovalAsk, ApprovalRecord, Store, StoreJournal, StoreLock, StoreRun } from './types.js';
 
 export interface PostgresStoreOptions {

@@ -5,7 +5,7 @@
  */
 import type { HostOutcome } from '../engine/events.js';
 import { inDoubtSteps, timelineOf, type HostTimeline, type InDoubtStep } from '../engine/timeline.js';
-import { recordToEvent, type JournalProblem, type JournalRecord } from './journal.js';
+import { recordToEvent, type JournalProblem, type JournalRecord } from './journal-record.js';
 import type { CheckedJournal } from './types.js';
 
 export type { InDoubtStep } from '../engine/timeline.js';

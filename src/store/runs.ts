@@ -9,7 +9,8 @@ import { join } from 'node:path';
 import type { HostOutcome } from '../engine/events.js';
 import { RunbookError } from '../errors.js';
 import { checkFreeSpace, ensurePrivateDir, fileError, writePrivateFileAtomic } from '../files.js';
-import { Journal, readJournal, readJournalFile, type JournalProblem, type JournalRecord } from './journal.js';
+import { Journal, readJournal, readJournalFile } from './journal.js';
+import { type JournalProblem, type JournalRecord } from './journal-record.js';
 import { isLockAlive, readHostLock } from './lock.js';
 import { fileSafeName } from './paths.js';
 

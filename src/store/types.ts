@@ -16,7 +16,7 @@
  *   decision wins and later ones are ignored.
  */
 import type { Evidence, Reporter } from '../engine/events.js';
-import type { JournalProblem, JournalRecord } from './journal.js';
+import type { JournalProblem, JournalRecord } from './journal-record.js';
 import type { LockInfo } from './lock.js';
 import type { HostState, RunMeta, RunOutcome, RunSummary } from './runs.js';
 
@@ -99,7 +99,7 @@ export interface StoreRun {
 export interface StoreJournal {
   /** Queue one record (written in order); write errors surface from `flush()`. */
   append(rec: JournalRecord): void;
-  /** An event listener journaling what resume and `runbook runs` need (see journal.ts `toRecord`). */
+  /** An event listener journaling what resume and `runbook runs` need (see journal-record.ts `toRecord`). */
   listener(): Reporter;
   /** Resolves when every record appended so far is durable; rejects with the first write error. */
   flush(): Promise<void>;

@@ -17,7 +17,8 @@ import {
   type LabRouter,
   type Scenario,
 } from '../../src/lab/index.js';
-import { readJournal, type JournalRecord } from '../../src/store/journal.js';
+import { readJournal } from '../../src/store/journal.js';
+import { type JournalRecord } from '../../src/store/journal-record.js';
 import { fileSafeName } from '../../src/store/paths.js';
 
 export const CLI = resolve('dist/src/cli/main.js');

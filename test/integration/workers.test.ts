@@ -10,7 +10,7 @@ import { SCENARIOS } from '../../src/lab/topology.js';
 import type { Scenario } from '../../src/lab/index.js';
 import type { ResultDocument } from '../../src/report/json.js';
 import { openPostgresStore } from '../../src/store/postgres.js';
-import type { JournalRecord } from '../../src/store/journal.js';
+import type { JournalRecord } from '../../src/store/journal-record.js';
 import { postgresPerFile } from '../helpers/postgres-file.js';
 import { commandsOf, startFleetLab, type FleetLab } from './fleet-lab.js';
 import { execWorkers, spawnCli, labFlags, startWorker, stopWorker, type Proc } from './workers-harness.js';

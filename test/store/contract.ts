@@ -6,7 +6,7 @@
  */
 import { describe, expect, it } from 'vitest';
 import { RunbookError } from '../../src/errors.js';
-import type { JournalRecord } from '../../src/store/journal.js';
+import type { JournalRecord } from '../../src/store/journal-record.js';
 import { resumeStateChecked } from '../../src/store/resume.js';
 import type { RunMeta } from '../../src/store/runs.js';
 import type { Store } from '../../src/store/types.js';

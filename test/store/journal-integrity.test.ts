@@ -15,7 +15,8 @@ import {
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
-import { Journal, readJournal, readJournalFile, type JournalRecord } from '../../src/store/journal.js';
+import { Journal, readJournal, readJournalFile } from '../../src/store/journal.js';
+import { type JournalRecord } from '../../src/store/journal-record.js';
 import { resumeState } from '../../src/store/resume.js';
 import { RunStore } from '../../src/store/runs.js';
 import { caught } from '../helpers/errors.js';

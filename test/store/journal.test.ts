@@ -5,7 +5,8 @@ import { describe, expect, it } from 'vitest';
 import type { EngineEvent } from '../../src/engine/events.js';
 import { RunbookError } from '../../src/errors.js';
 import { decode, encode } from '../../src/store/codec.js';
-import { Journal, readJournal, signedLine, type JournalRecord } from '../../src/store/journal.js';
+import { Journal, readJournal } from '../../src/store/journal.js';
+import { signedLine, type JournalRecord } from '../../src/store/journal-record.js';
 
 const tmp = () => mkdtempSync(join(tmpdir(), 'runbook-journal-'));
 

@@ -6,7 +6,7 @@
 import { describe, expect, it } from 'vitest';
 import pg from 'pg';
 import { encode } from '../../src/store/codec.js';
-import { recordToEvent, valueSum, type JournalRecord } from '../../src/store/journal.js';
+import { recordToEvent, valueSum, type JournalRecord } from '../../src/store/journal-record.js';
 import { MIGRATIONS } from '../../src/store/migrations/all.js';
 import { openPostgresStore } from '../../src/store/postgres.js';
 import { readStream } from '../../src/queue/events.js';

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import type { JournalRecord } from '../../src/store/journal.js';
+import type { JournalRecord } from '../../src/store/journal-record.js';
 import { resumeState } from '../../src/store/resume.js';
 
 const hostStart = (at: number): JournalRecord => ({ type: 'host-start', at, runbook: 'rb', dryRun: false });

@@ -1,6 +1,6 @@
 /**
  * Schema version 4: journal rows hold text (`line`), the same signed line a journal file holds
- * (journal.ts `signedLine`: the record's JSON with its `sum` last), instead of jsonb. The server
+ * (journal-record.ts `signedLine`: the record's JSON with its `sum` last), instead of jsonb. The server
  * no longer parses and rebuilds every record, the writer no longer sorts every record's keys for
  * its checksum, and both stores check a record the same way. Rows written before (`record`, jsonb,
  * with a sum over the sorted keys) stay readable: a row has one or the other. Where the server has
