@@ -11,7 +11,6 @@ import { DEFAULT_STATE_DIR } from '../store/runs.js';
 import type { StoreRun } from '../store/types.js';
 import { maskUrl } from '../store/url.js';
 import type { RemoteHosts } from '../queue/dispatch.js';
-import type { PostgresStore } from '../store/postgres.js';
 import { action, collect } from './output.js';
 import type { Target } from '../fleet/target.js';
 import type { ConnectionFlags } from './connection-flags.js';
@@ -182,7 +181,7 @@ async function execCommand(file: string, flags: ExecFlags): Promise<number> {
     { loadRunbook },
     { openStore, storeFlag },
     { workerGroupOf },
-    { remoteHosts },
+    { remoteHosts, workersStore },
     { resolveTargets, toPort },
     { runSession },
     { connectionFromFlags, connectionArgv },
@@ -234,15 +233,7 @@ async function execCommand(file: string, flags: ExecFlags): Promise<number> {
   let remote: RemoteHosts | undefined;
   let lab: Awaited<ReturnType<typeof startEmbeddedLab>> | undefined;
   try {
-    if (flags.workers && store.kind !== 'postgres') {
-      throw new RunbookError(
-        'E_USAGE',
-        '--workers needs a shared store: --store postgres://... or $RUNBOOK_STORE',
-        {
-          hint: 'workers and this command meet in PostgreSQL (docs/workers.md)',
-        },
-      );
-    }
+    if (flags.workers) workersStore(store);
     lab = flags.lab !== undefined ? await startEmbeddedLab(flags.lab, stateDir) : undefined;
     let targets: Target[];
     if (lab) {
@@ -302,7 +293,7 @@ async function execCommand(file: string, flags: ExecFlags): Promise<number> {
     const where = storeFlag({ store: flags.store, stateDir: flags.stateDir });
     if (flags.workers) {
       remote = await remoteHosts({
-        store: store as PostgresStore,
+        store: workersStore(store),
         run,
         ...(visibilityS === undefined ? {} : { visibilityS }),
         ...(flags.startAt === undefined ? {} : { startAt: flags.startAt }),

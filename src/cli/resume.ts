@@ -9,7 +9,6 @@ import { RunbookError } from '../errors.js';
 import { DEFAULT_STATE_DIR } from '../store/runs.js';
 import type { RestoreState } from '../run/orchestrator.js';
 import type { Store, StoreRun } from '../store/types.js';
-import type { PostgresStore } from '../store/postgres.js';
 import type { RemoteHosts } from '../queue/dispatch.js';
 import { action, collect } from './output.js';
 import { addConnectionOptions, addFleetOptions } from './exec.js';
@@ -116,7 +115,7 @@ async function inventoryHosts(
 }
 
 async function resumeCommand(id: string, flags: ResumeFlags): Promise<number> {
-  const [{ openStore }, { remoteHosts }, { fleetFromFlags }] = await Promise.all([
+  const [{ openStore }, { remoteHosts, workersStore }, { fleetFromFlags }] = await Promise.all([
     import('../store/open.js'),
     import('../queue/dispatch.js'),
     import('./fleet-flags.js'),
@@ -124,19 +123,11 @@ async function resumeCommand(id: string, flags: ResumeFlags): Promise<number> {
   const store = await openStore({ store: flags.store, stateDir: flags.stateDir });
   let remote: RemoteHosts | undefined;
   try {
-    if (flags.workers && store.kind !== 'postgres') {
-      throw new RunbookError(
-        'E_USAGE',
-        '--workers needs a shared store: --store postgres://... or $RUNBOOK_STORE',
-        {
-          hint: 'workers and this command meet in PostgreSQL (docs/workers.md)',
-        },
-      );
-    }
+    if (flags.workers) workersStore(store);
     const run = await store.openRun(id);
     if (flags.workers)
       remote = await remoteHosts({
-        store: store as PostgresStore,
+        store: workersStore(store),
         run,
         yes: Boolean(flags.yes),
         keepGoing: fleetFromFlags(recordedFlags(run.meta.argv)).keepGoing,

@@ -13,7 +13,7 @@ import type { RemoteHostIO } from '../run/orchestrator.js';
 import type { Target } from '../fleet/target.js';
 import { abortableSleep } from '../sleep.js';
 import type { PostgresStore } from '../store/postgres.js';
-import type { ApprovalRecord, StoreRun } from '../store/types.js';
+import type { ApprovalRecord, Store, StoreRun } from '../store/types.js';
 import { randomUUID } from 'node:crypto';
 import type PgBoss from 'pg-boss';
 import type pg from 'pg';
@@ -34,6 +34,19 @@ import {
   streamStart,
   type QueueEvent,
 } from './events.js';
+
+/** The store as the one workers share (`exec`/`resume --workers`); E_USAGE for a local state directory. */
+export function workersStore(store: Store): PostgresStore {
+  if (store.kind !== 'postgres')
+    throw new RunbookError(
+      'E_USAGE',
+      '--workers needs a shared store: --store postgres://... or $RUNBOOK_STORE',
+      {
+        hint: 'workers and this command meet in PostgreSQL (docs/workers.md)',
+      },
+    );
+  return store as PostgresStore;
+}
 
 export interface RemoteHostsOptions {
   store: PostgresStore;
