@@ -1,9 +1,10 @@
 import { describe, expect, it } from 'vitest';
-import { RunbookError, ValidationError } from '../../src/errors.js';
+import { ValidationError } from '../../src/errors.js';
 import type { SourcePos } from '../../src/errors.js';
 import type { NameDecl } from '../../src/expr/decls.js';
 import { CEL_COST_LIMIT, MAX_BUILT_SIZE, sizeOf } from '../../src/expr/cost.js';
 import { ExprEnv } from '../../src/expr/env.js';
+import { exprError } from '../helpers/errors.js';
 
 const pos: SourcePos = { file: 'rb.yaml', line: 3, col: 9 };
 const str = { kind: 'scalar', spec: { type: 'string' } } as const;
@@ -15,17 +16,6 @@ const decls: NameDecl[] = [
   { name: 'names', type: { kind: 'list', items: str } },
 ];
 const env = new ExprEnv(decls);
-
-function exprError(f: () => unknown): RunbookError {
-  try {
-    f();
-  } catch (err) {
-    expect(err).toBeInstanceOf(RunbookError);
-    expect((err as RunbookError).code).toBe('E_EXPR');
-    return err as RunbookError;
-  }
-  throw new Error('expected an E_EXPR error');
-}
 
 const range = (n: number): bigint[] => Array.from({ length: n }, (_, i) => BigInt(i));
 

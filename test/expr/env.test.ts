@@ -1,10 +1,11 @@
 import { describe, expect, it } from 'vitest';
-import { RunbookError, ValidationError } from '../../src/errors.js';
+import { ValidationError } from '../../src/errors.js';
 import type { SourcePos } from '../../src/errors.js';
 import type { NameDecl } from '../../src/expr/decls.js';
 import { ExprEnv } from '../../src/expr/env.js';
 import { runbookVarDecls, varsScope } from '../../src/expr/values.js';
 import type { VarDecl } from '../../src/runbook/model.js';
+import { exprError } from '../helpers/errors.js';
 
 const pos: SourcePos = { file: 'rb.yaml', line: 7, col: 15 };
 const int = { kind: 'scalar', spec: { type: 'int' } } as const;
@@ -35,17 +36,6 @@ function diagnostics(f: () => unknown) {
     return (err as ValidationError).diagnostics;
   }
   throw new Error('expected a ValidationError');
-}
-
-function exprError(f: () => unknown): RunbookError {
-  try {
-    f();
-  } catch (err) {
-    expect(err).toBeInstanceOf(RunbookError);
-    expect((err as RunbookError).code).toBe('E_EXPR');
-    return err as RunbookError;
-  }
-  throw new Error('expected an E_EXPR error');
 }
 
 describe('ExprEnv.compile', () => {
