@@ -233,7 +233,8 @@ async function execCommand(file: string, flags: ExecFlags): Promise<number> {
   let remote: RemoteHosts | undefined;
   let lab: Awaited<ReturnType<typeof startEmbeddedLab>> | undefined;
   try {
-    if (flags.workers) workersStore(store);
+    // checked before anything starts: the store the workers share
+    const shared = flags.workers ? workersStore(store) : undefined;
     lab = flags.lab !== undefined ? await startEmbeddedLab(flags.lab, stateDir) : undefined;
     let targets: Target[];
     if (lab) {
@@ -291,9 +292,9 @@ async function execCommand(file: string, flags: ExecFlags): Promise<number> {
     const secretNames = new Set(runbook.vars.filter((v) => v.secret).map((v) => v.name));
     const rerunCommand = (drop: string[], add: string[]): string => rerunCommandOf(drop, add, secretNames);
     const where = storeFlag({ store: flags.store, stateDir: flags.stateDir });
-    if (flags.workers) {
+    if (shared) {
       remote = await remoteHosts({
-        store: workersStore(store),
+        store: shared,
         run,
         ...(visibilityS === undefined ? {} : { visibilityS }),
         ...(flags.startAt === undefined ? {} : { startAt: flags.startAt }),

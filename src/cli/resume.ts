@@ -123,11 +123,11 @@ async function resumeCommand(id: string, flags: ResumeFlags): Promise<number> {
   const store = await openStore({ store: flags.store, stateDir: flags.stateDir });
   let remote: RemoteHosts | undefined;
   try {
-    if (flags.workers) workersStore(store);
+    const shared = flags.workers ? workersStore(store) : undefined;
     const run = await store.openRun(id);
-    if (flags.workers)
+    if (shared)
       remote = await remoteHosts({
-        store: workersStore(store),
+        store: shared,
         run,
         yes: Boolean(flags.yes),
         keepGoing: fleetFromFlags(recordedFlags(run.meta.argv)).keepGoing,
