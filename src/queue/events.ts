@@ -10,6 +10,7 @@ import type pg from 'pg';
 import type { EngineEvent } from '../engine/events.js';
 import { decode } from '../store/codec.js';
 import { recordOf, recordToEvent } from '../store/journal-record.js';
+import { rowValue, type StoredRow } from '../store/postgres-journal.js';
 
 /** A worker that is stopping hands the host back; another worker resumes it. */
 export interface HandingBack {
@@ -43,14 +44,7 @@ export async function readStream(
   cursor: StreamCursor,
   limit = 5000,
 ): Promise<{ events: QueueEvent[]; cursor: StreamCursor; full: boolean }> {
-  const r = await pool.query<{
-    xid: string;
-    seq: string;
-    host: string;
-    live: boolean;
-    line: string | null;
-    record: unknown;
-  }>(
+  const r = await pool.query<StoredRow & { xid: string; seq: string; host: string; live: boolean }>(
     `SELECT xid::text AS xid, seq, host, live, line, record FROM runbook.journal
      WHERE run_id = $1 AND (xid, seq) > ($2::xid8, $3::bigint)
        AND xid < pg_snapshot_xmin(pg_current_snapshot())
@@ -60,8 +54,7 @@ export async function readStream(
   const last = r.rows.at(-1);
   const events: QueueEvent[] = [];
   for (const row of r.rows) {
-    // (a row of schema 3 holds jsonb `record`, later ones the line)
-    const stored = row.line !== null ? parseOrNull(row.line) : row.record;
+    const stored = rowValue(row);
     if (row.live) {
       if (stored !== null && typeof stored === 'object') events.push(decode(stored) as QueueEvent);
       continue;
@@ -130,12 +123,4 @@ export async function stopRequested(pool: pg.Pool, runId: string): Promise<boole
   );
   // a run deleted meanwhile: stop too
   return r.rows[0]?.stop ?? true;
-}
-
-function parseOrNull(line: string): unknown {
-  try {
-    return JSON.parse(line);
-  } catch {
-    return null; // (an edited row: left out here, reported by the journal's checked read)
-  }
 }

@@ -266,8 +266,8 @@ export function signedLine(rec: JournalRecord): string {
 const SUM = /,"sum":"([0-9a-f]{16})"\}$/;
 
 /**
- * The checksum of a record stored as a JSON value (PostgreSQL jsonb, which reorders keys): over
- * its encoded form with keys sorted, so it survives the round trip and an edit is found.
+ * The checksum of a record stored as a JSON value (PostgreSQL jsonb rows written before schema 4;
+ * jsonb reorders keys): over its encoded form with keys sorted, so it survives the round trip.
  */
 export function valueSum(encoded: unknown): string {
   return checksum(canonical(encoded));

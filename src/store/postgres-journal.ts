@@ -214,6 +214,19 @@ export function rowRecord(row: StoredRow): JournalRecord | 'garbage' | 'checksum
   return sum === valueSum(body) ? rec : 'checksum';
 }
 
+/**
+ * A row's JSON value, unchecked (progress only: the exec's stream), or null when a line is not JSON
+ * (an edited row, which the journal's checked read reports).
+ */
+export function rowValue(row: StoredRow): unknown {
+  if (row.line === null) return row.record ?? null;
+  try {
+    return JSON.parse(row.line);
+  } catch {
+    return null;
+  }
+}
+
 /** The text of a stored row, for messages. */
 export function rowText(row: StoredRow): string {
   return row.line ?? JSON.stringify(row.record) ?? String(row.record);
